@@ -1,0 +1,227 @@
+/*
+ * The few syscalls strata needs per file that Node.js does not expose:
+ * mknod (whiteouts, devices, FIFOs), the l*xattr family (opaque dirs, security.capability),
+ * mount/umount2 (overlay), and FICLONE (vfs reflink copies).
+ * Every function throws a JS Error carrying `code` (e.g. "ENOENT") and `syscall` on failure,
+ * shaped like Node's own fs errors so callers handle both alike.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <node_api.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#define PATH_BUF 4096
+#define XATTR_BUF 65536
+
+static const char *errno_name(int err) {
+  switch (err) {
+    case ENOENT: return "ENOENT";
+    case EEXIST: return "EEXIST";
+    case EACCES: return "EACCES";
+    case EPERM: return "EPERM";
+    case ENOTDIR: return "ENOTDIR";
+    case EISDIR: return "EISDIR";
+    case EINVAL: return "EINVAL";
+    case ENOSPC: return "ENOSPC";
+    case EBUSY: return "EBUSY";
+    case ENODATA: return "ENODATA";
+    case ENOTSUP: return "ENOTSUP";
+    case EXDEV: return "EXDEV";
+    case ERANGE: return "ERANGE";
+    case EROFS: return "EROFS";
+    case ENODEV: return "ENODEV";
+    case EDQUOT: return "EDQUOT";
+    case ENAMETOOLONG: return "ENAMETOOLONG";
+    case ELOOP: return "ELOOP";
+    case EBADF: return "EBADF";
+    default: return "EUNKNOWN";
+  }
+}
+
+static napi_value throw_errno(napi_env env, int err, const char *syscall, const char *path) {
+  char msg[PATH_BUF + 128];
+  snprintf(msg, sizeof msg, "%s: %s, %s '%s'", errno_name(err), strerror(err), syscall, path ? path : "");
+  napi_value message, error, code, sc, errnum;
+  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &message);
+  napi_create_error(env, NULL, message, &error);
+  napi_create_string_utf8(env, errno_name(err), NAPI_AUTO_LENGTH, &code);
+  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &sc);
+  napi_create_int32(env, -err, &errnum);
+  napi_set_named_property(env, error, "code", code);
+  napi_set_named_property(env, error, "syscall", sc);
+  napi_set_named_property(env, error, "errno", errnum);
+  if (path) {
+    napi_value p;
+    napi_create_string_utf8(env, path, NAPI_AUTO_LENGTH, &p);
+    napi_set_named_property(env, error, "path", p);
+  }
+  napi_throw(env, error);
+  return NULL;
+}
+
+/* Reads argument i as a UTF-8 string into buf; returns 0 and throws on failure. */
+static int get_string(napi_env env, napi_value v, char *buf, size_t len) {
+  size_t out;
+  if (napi_get_value_string_utf8(env, v, buf, len, &out) != napi_ok) {
+    napi_throw_type_error(env, NULL, "expected a string");
+    return 0;
+  }
+  if (out >= len - 1) {
+    napi_throw_range_error(env, NULL, "string too long");
+    return 0;
+  }
+  return 1;
+}
+
+static int get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
+  size_t argc = want;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < want) {
+    napi_throw_type_error(env, NULL, "missing arguments");
+    return 0;
+  }
+  return 1;
+}
+
+static napi_value undefined(napi_env env) {
+  napi_value u;
+  napi_get_undefined(env, &u);
+  return u;
+}
+
+/* mknod(path, mode, major, minor) */
+static napi_value js_mknod(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  char path[PATH_BUF];
+  uint32_t mode, maj, min;
+  if (!get_args(env, info, 4, argv) || !get_string(env, argv[0], path, sizeof path)) return NULL;
+  napi_get_value_uint32(env, argv[1], &mode);
+  napi_get_value_uint32(env, argv[2], &maj);
+  napi_get_value_uint32(env, argv[3], &min);
+  if (mknod(path, (mode_t)mode, makedev(maj, min)) != 0) return throw_errno(env, errno, "mknod", path);
+  return undefined(env);
+}
+
+/* lsetxattr(path, name, value: Buffer) */
+static napi_value js_lsetxattr(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  char path[PATH_BUF], name[256];
+  void *data;
+  size_t len;
+  if (!get_args(env, info, 3, argv) || !get_string(env, argv[0], path, sizeof path) ||
+      !get_string(env, argv[1], name, sizeof name))
+    return NULL;
+  if (napi_get_buffer_info(env, argv[2], &data, &len) != napi_ok) {
+    napi_throw_type_error(env, NULL, "value must be a Buffer");
+    return NULL;
+  }
+  if (lsetxattr(path, name, data, len, 0) != 0) return throw_errno(env, errno, "lsetxattr", path);
+  return undefined(env);
+}
+
+/* lgetxattr(path, name) -> Buffer | null (null when the attribute is absent or unsupported) */
+static napi_value js_lgetxattr(napi_env env, napi_callback_info info) {
+  napi_value argv[2], result;
+  char path[PATH_BUF], name[256];
+  static char buf[XATTR_BUF];
+  if (!get_args(env, info, 2, argv) || !get_string(env, argv[0], path, sizeof path) ||
+      !get_string(env, argv[1], name, sizeof name))
+    return NULL;
+  ssize_t n = lgetxattr(path, name, buf, sizeof buf);
+  if (n < 0) {
+    if (errno == ENODATA || errno == ENOTSUP) {
+      napi_get_null(env, &result);
+      return result;
+    }
+    return throw_errno(env, errno, "lgetxattr", path);
+  }
+  void *copy;
+  napi_create_buffer_copy(env, (size_t)n, buf, &copy, &result);
+  return result;
+}
+
+/* llistxattr(path) -> string[] */
+static napi_value js_llistxattr(napi_env env, napi_callback_info info) {
+  napi_value argv[1], result;
+  char path[PATH_BUF];
+  static char buf[XATTR_BUF];
+  if (!get_args(env, info, 1, argv) || !get_string(env, argv[0], path, sizeof path)) return NULL;
+  napi_create_array(env, &result);
+  ssize_t n = llistxattr(path, buf, sizeof buf);
+  if (n < 0) {
+    if (errno == ENOTSUP) return result;
+    return throw_errno(env, errno, "llistxattr", path);
+  }
+  uint32_t i = 0;
+  for (ssize_t off = 0; off < n;) {
+    size_t l = strlen(buf + off);
+    napi_value s;
+    napi_create_string_utf8(env, buf + off, l, &s);
+    napi_set_element(env, result, i++, s);
+    off += (ssize_t)l + 1;
+  }
+  return result;
+}
+
+/* mount(source, target, fstype, flags, data) */
+static napi_value js_mount(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  char source[PATH_BUF], target[PATH_BUF], fstype[64];
+  static char data[PATH_BUF * 4];
+  uint32_t flags;
+  if (!get_args(env, info, 5, argv) || !get_string(env, argv[0], source, sizeof source) ||
+      !get_string(env, argv[1], target, sizeof target) || !get_string(env, argv[2], fstype, sizeof fstype) ||
+      !get_string(env, argv[4], data, sizeof data))
+    return NULL;
+  napi_get_value_uint32(env, argv[3], &flags);
+  if (mount(source, target, fstype, flags, data[0] ? data : NULL) != 0) return throw_errno(env, errno, "mount", target);
+  return undefined(env);
+}
+
+/* umount2(target, flags) */
+static napi_value js_umount2(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  char target[PATH_BUF];
+  uint32_t flags;
+  if (!get_args(env, info, 2, argv) || !get_string(env, argv[0], target, sizeof target)) return NULL;
+  napi_get_value_uint32(env, argv[1], &flags);
+  if (umount2(target, (int)flags) != 0) return throw_errno(env, errno, "umount2", target);
+  return undefined(env);
+}
+
+/* ficlone(destFd, srcFd): share the source's extents with the destination (reflink). */
+static napi_value js_ficlone(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t dst, src;
+  if (!get_args(env, info, 2, argv)) return NULL;
+  napi_get_value_int32(env, argv[0], &dst);
+  napi_get_value_int32(env, argv[1], &src);
+  if (ioctl(dst, FICLONE, src) != 0) return throw_errno(env, errno, "ioctl(FICLONE)", NULL);
+  return undefined(env);
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+    {"mknod", NULL, js_mknod, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"lsetxattr", NULL, js_lsetxattr, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"lgetxattr", NULL, js_lgetxattr, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"llistxattr", NULL, js_llistxattr, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"mount", NULL, js_mount, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"umount2", NULL, js_umount2, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"ficlone", NULL, js_ficlone, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -1,0 +1,32 @@
+/** Kinds of change between a layer and its parent, as `docker diff` prints them. */
+export type ChangeKind = 'A' | 'C' | 'D';
+
+export interface Change {
+  /** Absolute path inside the container, e.g. "/etc/hosts". */
+  path: string;
+  kind: ChangeKind;
+}
+
+/**
+ * How a changeset's deletions land on disk when it is applied.
+ * - 'overlay': kept as OverlayFS whiteouts (char device 0/0; opaque dirs get trusted.overlay.opaque=y),
+ *   because the layer directory is one lowerdir of a union mount.
+ * - 'apply': carried out (the path is removed; an opaque dir is emptied), because the target directory
+ *   already holds the parent's full tree (vfs).
+ */
+export type WhiteoutMode = 'overlay' | 'apply';
+
+export interface ApplyOptions {
+  whiteouts: WhiteoutMode;
+  /** Where to write the tar-split record that lets `layerTar` give back the exact tar bytes. */
+  tarSplitPath: string;
+}
+
+export interface ApplyResult {
+  /** "sha256:<hex>" of the uncompressed tar stream, every byte including padding and trailer. */
+  diffID: string;
+  /** Bytes of the uncompressed tar. */
+  tarSize: number;
+  /** Sum of the sizes of the entries' contents, as Docker reports a layer's size. */
+  size: number;
+}
