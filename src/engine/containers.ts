@@ -1,0 +1,297 @@
+/** Containers: create, list, inspect, mount, diff, commit, export, remove, prune. */
+import { rmSync } from 'node:fs';
+import { PassThrough, type Readable } from 'node:stream';
+import { directoryTar } from '../archive/index.js';
+import type { Change } from '../archive/types.js';
+import { commandOf, containerConfig, type CreateOverrides } from '../containers/config.js';
+import { randomName, VALID_NAME } from '../containers/names.js';
+import { applyChanges } from '../images/changes.js';
+import { normalizeContainerConfig, type ContainerConfig, type ImageConfig } from '../images/config.js';
+import { hexOf, randomId } from '../images/digest.js';
+import type { ContainerRecord } from '../metadata/index.js';
+import { isMounted, mountSnapshot, unmount } from '../snapshots/index.js';
+import { ConflictError, InvalidArgumentError, NotFoundError } from './errors.js';
+import { EMPTY_LAYER_DIFF_ID, type Images } from './images.js';
+import type { Layers } from './layers.js';
+import type { Store } from './store.js';
+import type { ContainerInspect, ContainerSummary, PruneReport } from './types.js';
+
+export interface CreateOptions extends CreateOverrides {
+  image: string;
+  name?: string;
+}
+
+export interface CommitOptions {
+  reference?: string;
+  message?: string;
+  author?: string;
+  changes?: string[];
+}
+
+export interface ListOptions {
+  all?: boolean;
+  size?: boolean;
+  /** Docker's --filter key=value pairs: name, id, status, ancestor. */
+  filters?: [string, string][];
+}
+
+export class Containers {
+  constructor(private readonly store: Store, private readonly images: Images, private readonly layers: Layers) {}
+
+  /** Find a container by full ID, name, or unique ID prefix. */
+  resolve(ref: string): ContainerRecord {
+    const { meta } = this.store;
+    const exact = meta.getContainer(ref) ?? meta.containerByName(ref.replace(/^\//, ''));
+    if (exact) return exact;
+    if (/^[a-f0-9]{1,64}$/.test(ref)) {
+      const found = meta.containersByPrefix(ref);
+      if (found.length > 1) throw new InvalidArgumentError(`multiple IDs found with provided prefix: ${ref}`);
+      if (found.length === 1) return found[0]!;
+    }
+    throw new NotFoundError(`No such container: ${ref}`);
+  }
+
+  /** A record and a writable layer on the image's top layer; costs the same whatever the image's size. */
+  async create(opts: CreateOptions): Promise<string> {
+    const { store } = this;
+    const img = this.images.resolve(opts.image);
+    const name = opts.name?.replace(/^\//, '') ?? undefined;
+    if (name !== undefined && !VALID_NAME.test(name)) {
+      throw new InvalidArgumentError(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+    }
+    if (name) this.assertNameFree(name);
+    const id = randomId();
+    const config = containerConfig(this.images.config(img).config, opts.image, id, opts);
+    const top = img.topLayer ? store.meta.getLayer(img.topLayer) : undefined;
+    const snapshot = store.beginSnapshot();
+    try {
+      await store.snapshots.createWritable(snapshot, top?.snapshot ?? null);
+      store.meta.tx(() => {
+        if (!store.meta.getImage(img.id)) throw new NotFoundError(`No such image: ${opts.image}`);
+        const finalName = name ?? this.freeRandomName();
+        if (name) this.assertNameFree(name);
+        store.meta.insertContainer({
+          id, name: finalName, imageId: img.id, imageRef: opts.image, topLayer: img.topLayer, snapshot,
+          config: JSON.stringify(config), created: new Date().toISOString(), state: 'created', sizeRw: 0,
+        });
+        store.commitSnapshot(snapshot);
+      });
+    } catch (e) {
+      await store.discardSnapshot(snapshot);
+      throw e;
+    }
+    return id;
+  }
+
+  private assertNameFree(name: string): void {
+    const holder = this.store.meta.containerByName(name);
+    if (holder) {
+      throw new ConflictError(`Conflict. The container name "/${name}" is already in use by container "${holder.id}". You have to remove (or rename) that container to be able to reuse that name.`);
+    }
+  }
+
+  private freeRandomName(): string {
+    for (;;) {
+      const n = randomName();
+      if (!this.store.meta.containerByName(n)) return n;
+    }
+  }
+
+  config(c: ContainerRecord): ContainerConfig {
+    return normalizeContainerConfig(JSON.parse(c.config) as Partial<ContainerConfig>);
+  }
+
+  private parentSnapshot(c: ContainerRecord): string | null {
+    return c.topLayer ? this.store.meta.getLayer(c.topLayer)?.snapshot ?? null : null;
+  }
+
+  private imageSize(c: ContainerRecord): number {
+    return this.store.meta.layerChain(c.topLayer).reduce((s, l) => s + l.size, 0);
+  }
+
+  rootfs(c: ContainerRecord): string {
+    return this.store.snapshots.rootfsPath(c.snapshot);
+  }
+
+  /** Bytes of the writable layer, cached while the container is not mounted (nothing can change it then). */
+  async sizeRw(c: ContainerRecord): Promise<number> {
+    if (c.sizeRw !== null) return c.sizeRw;
+    const size = await this.store.snapshots.usage(c.snapshot);
+    if (!this.isMounted(c)) this.store.meta.setContainerSize(c.id, size);
+    return size;
+  }
+
+  private isMounted(c: ContainerRecord): boolean {
+    return this.store.snapshots.mountSpec(c.snapshot, this.rootfs(c)) !== null && isMounted(this.rootfs(c));
+  }
+
+  async list(opts: ListOptions = {}): Promise<ContainerSummary[]> {
+    const out: ContainerSummary[] = [];
+    for (const c of this.store.meta.listContainers()) {
+      if (!opts.all && c.state !== 'running') continue;
+      if (!matches(c, opts.filters ?? [])) continue;
+      const s = this.summary(c);
+      if (opts.size) {
+        s.SizeRw = await this.sizeRw(c);
+        s.SizeRootFs = s.SizeRw + this.imageSize(c);
+      }
+      out.push(s);
+    }
+    return out;
+  }
+
+  private summary(c: ContainerRecord): ContainerSummary {
+    const config = this.config(c);
+    const { path, args } = commandOf(config);
+    return {
+      Id: c.id, Names: [`/${c.name}`], Image: c.imageRef, ImageID: c.imageId,
+      Command: [path, ...args].join(' '), Created: Math.floor(Date.parse(c.created) / 1000),
+      State: c.state, Status: c.state === 'created' ? 'Created' : c.state, Labels: config.Labels ?? {}, Mounts: [],
+    };
+  }
+
+  async inspect(ref: string, opts: { size?: boolean } = {}): Promise<ContainerInspect> {
+    const c = this.resolve(ref);
+    const config = this.config(c);
+    const { path, args } = commandOf(config);
+    const dir = this.store.containerDir(c.id);
+    const result: ContainerInspect = {
+      Id: c.id, Created: c.created, Path: path, Args: args,
+      State: {
+        Status: c.state, Running: c.state === 'running', Paused: false, Restarting: false, OOMKilled: false, Dead: false,
+        Pid: 0, ExitCode: 0, Error: '', StartedAt: '0001-01-01T00:00:00Z', FinishedAt: '0001-01-01T00:00:00Z',
+      },
+      Image: c.imageId, ResolvConfPath: `${dir}/resolv.conf`, HostnamePath: `${dir}/hostname`, HostsPath: `${dir}/hosts`,
+      LogPath: '', Name: `/${c.name}`, RestartCount: 0, Driver: this.store.snapshots.name, Platform: 'linux',
+      MountLabel: '', ProcessLabel: '', AppArmorProfile: '', ExecIDs: null, HostConfig: {},
+      GraphDriver: { Name: this.store.snapshots.name, Data: this.store.snapshots.graphDriverData(c.snapshot, true) },
+      Mounts: [], Config: config, NetworkSettings: {},
+    };
+    if (opts.size) {
+      result.SizeRw = await this.sizeRw(c);
+      result.SizeRootFs = result.SizeRw + this.imageSize(c);
+    }
+    return result;
+  }
+
+  /** Mount the container's rootfs (if the driver mounts) and return its path; it stays mounted. */
+  mount(ref: string): string {
+    const c = this.resolve(ref);
+    const target = this.rootfs(c);
+    const spec = this.store.snapshots.mountSpec(c.snapshot, target);
+    if (spec && !isMounted(target)) mountSnapshot(spec, target);
+    // Whoever holds the mount may change the layer: its size is no longer known.
+    this.store.meta.setContainerSize(c.id, null);
+    return target;
+  }
+
+  unmount(ref: string): void {
+    const c = this.resolve(ref);
+    if (this.isMounted(c)) unmount(this.rootfs(c));
+  }
+
+  /** `docker diff`: the writable layer's changes against the image, sorted by path. */
+  async diff(ref: string): Promise<Change[]> {
+    const c = this.resolve(ref);
+    return this.store.snapshots.changes(c.snapshot, this.parentSnapshot(c));
+  }
+
+  /** `docker commit`: the writable layer becomes a new layer on the image's layers, in a new image. */
+  async commit(ref: string, opts: CommitOptions = {}): Promise<string> {
+    const c = this.resolve(ref);
+    const { meta, snapshots } = this.store;
+    const parentImage = meta.getImage(c.imageId);
+    const parentConfig: ImageConfig | undefined = parentImage ? this.images.config(parentImage) : undefined;
+    const parentLayers = meta.layerChain(c.topLayer).reverse();
+    const containerConfig = this.config(c);
+    const config = applyChanges(containerConfig, opts.changes ?? []);
+    const layer = await this.layers.add(snapshots.diffTar(c.snapshot, this.parentSnapshot(c)), parentLayers.at(-1) ?? null);
+    const empty = layer.diffId === EMPTY_LAYER_DIFF_ID;
+    const layers = empty ? parentLayers : [...parentLayers, layer];
+    const created = new Date().toISOString();
+    const imageConfig: ImageConfig = {
+      architecture: parentConfig?.architecture ?? 'amd64', os: parentConfig?.os ?? 'linux', created,
+      ...(opts.author ? { author: opts.author } : {}),
+      ...(opts.message ? { comment: opts.message } : {}),
+      config, container: c.id,
+      history: [...(parentConfig?.history ?? []), {
+        created, created_by: (containerConfig.Cmd ?? []).join(' '),
+        ...(opts.author ? { author: opts.author } : {}), ...(opts.message ? { comment: opts.message } : {}),
+        ...(empty ? { empty_layer: true } : {}),
+      }],
+      rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) },
+    };
+    try {
+      return await this.images.create({ config: imageConfig, layers, parent: parentImage?.id ?? null, reference: opts.reference });
+    } finally {
+      if (empty) await this.layers.removeFiles(meta.tx(() => this.layers.collect(layer.chainId)).map((l) => l.snapshot));
+    }
+  }
+
+  /** `docker export`: the container's whole filesystem as a tar. */
+  export(ref: string): Readable {
+    const c = this.resolve(ref);
+    const target = this.rootfs(c);
+    const spec = this.store.snapshots.mountSpec(c.snapshot, target);
+    const mountedHere = spec !== null && !isMounted(target);
+    if (mountedHere) mountSnapshot(spec, target);
+    const out = new PassThrough();
+    const tar = directoryTar(target);
+    const done = (): void => { if (mountedHere) unmount(target); };
+    tar.on('error', (e) => { done(); out.destroy(e); });
+    tar.on('end', done);
+    return tar.pipe(out);
+  }
+
+  /** `docker rm`: the record, the writable layer's directories, and layers only it still held. */
+  async remove(ref: string, opts: { force?: boolean } = {}): Promise<string> {
+    const c = this.resolve(ref);
+    if (c.state === 'running' && !opts.force) {
+      throw new ConflictError(`cannot remove container "/${c.name}": container is running: stop the container before removing or force remove`);
+    }
+    return this.removeRecord(c).then(() => c.id);
+  }
+
+  private async removeRecord(c: ContainerRecord): Promise<number> {
+    const { meta } = this.store;
+    const size = await this.sizeRw(c).catch(() => 0);
+    if (this.isMounted(c)) unmount(this.rootfs(c));
+    const freed = meta.tx(() => {
+      meta.deleteContainer(c.id);
+      return this.layers.collect(c.topLayer);
+    });
+    await this.store.removeSnapshotFiles(c.snapshot);
+    rmSync(this.store.containerDir(c.id), { recursive: true, force: true });
+    return size + await this.layers.removeFiles(freed.map((l) => l.snapshot));
+  }
+
+  /** `docker container prune`: every container that is not running. */
+  async prune(): Promise<PruneReport> {
+    const deleted: string[] = [];
+    let reclaimed = 0;
+    for (const c of this.store.meta.listContainers()) {
+      if (c.state === 'running') continue;
+      reclaimed += await this.removeRecord(c);
+      deleted.push(c.id);
+    }
+    return { ContainersDeleted: deleted, SpaceReclaimed: reclaimed };
+  }
+}
+
+function matches(c: ContainerRecord, filters: [string, string][]): boolean {
+  const byKey = new Map<string, string[]>();
+  for (const [k, v] of filters) byKey.set(k, [...(byKey.get(k) ?? []), v]);
+  for (const [k, values] of byKey) {
+    const ok = values.some((v) => {
+      switch (k) {
+        case 'name': return new RegExp(v).test(c.name);
+        case 'id': return c.id.startsWith(v);
+        case 'status': return c.state === v;
+        case 'ancestor': return c.imageRef === v || c.imageId === v || hexOf(c.imageId).startsWith(v);
+        default: throw new InvalidArgumentError(`invalid filter '${k}'`);
+      }
+    });
+    if (!ok) return false;
+  }
+  return true;
+}

@@ -1,0 +1,270 @@
+/** Images: import, list, inspect, history, tag, remove, prune. */
+import type { Readable } from 'node:stream';
+import { decompressed } from '../archive/index.js';
+import { applyChanges } from '../images/changes.js';
+import { emptyContainerConfig, hostArchitecture, parseImageConfig, type HistoryEntry, type ImageConfig } from '../images/config.js';
+import { chainIds, hexOf, sha256 } from '../images/digest.js';
+import { familiarString, InvalidReferenceError, parseTaggedReference, referenceString } from '../images/reference.js';
+import type { ImageRecord, LayerRecord } from '../metadata/index.js';
+import { ConflictError, InvalidArgumentError, NotFoundError } from './errors.js';
+import type { Layers } from './layers.js';
+import type { Store } from './store.js';
+import type { DeleteItem, HistoryItem, ImageInspect, ImageSummary, PruneReport } from './types.js';
+
+/** sha256 of an empty tar (two zero blocks): a commit with no changes adds no layer, as in Docker. */
+export const EMPTY_LAYER_DIFF_ID = 'sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef';
+
+export interface ImportOptions {
+  /** REPO[:TAG] to tag the new image with. */
+  reference?: string;
+  changes?: string[];
+  message?: string;
+}
+
+export interface NewImage {
+  config: ImageConfig;
+  layers: LayerRecord[];
+  parent: string | null;
+  reference?: string;
+}
+
+export interface RemoveOptions { force?: boolean; noPrune?: boolean }
+
+const unixSeconds = (iso: string): number => Math.floor(Date.parse(iso) / 1000) || 0;
+
+export class Images {
+  constructor(private readonly store: Store, private readonly layers: Layers) {}
+
+  /** Find an image by full ID, name[:tag] or ID prefix, as Docker resolves them. */
+  resolve(ref: string): ImageRecord {
+    const { meta } = this.store;
+    if (/^sha256:[a-f0-9]{64}$/.test(ref)) {
+      const img = meta.getImage(ref);
+      if (img) return img;
+      throw new NotFoundError(`No such image: ${ref}`);
+    }
+    let parseError: Error | undefined;
+    try {
+      const id = meta.tagTarget(referenceString(parseTaggedReference(ref)));
+      const img = id ? meta.getImage(id) : undefined;
+      if (img) return img;
+    } catch (e) {
+      if (!(e instanceof InvalidReferenceError)) throw e;
+      parseError = e;
+    }
+    const prefix = ref.replace(/^sha256:/, '');
+    if (/^[a-f0-9]{1,64}$/.test(prefix)) {
+      const ids = meta.imagesByPrefix(prefix);
+      if (ids.length > 1) throw new InvalidArgumentError(`ambiguous image ID prefix ${JSON.stringify(ref)}: ${ids.length} images match`);
+      if (ids.length === 1) return meta.getImage(ids[0]!)!;
+    }
+    if (parseError) throw new InvalidArgumentError(parseError.message);
+    throw new NotFoundError(`No such image: ${ref}`);
+  }
+
+  config(img: ImageRecord): ImageConfig {
+    return parseImageConfig(this.store.content.get(img.id));
+  }
+
+  /** `docker import`: one layer from a plain or gzip tar, and an image around it. */
+  async import(source: Readable, opts: ImportOptions = {}): Promise<string> {
+    const reference = opts.reference ? this.normalizeTag(opts.reference) : undefined;
+    const created = new Date().toISOString();
+    const comment = opts.message || 'Imported from -';
+    const containerConfig = applyChanges(emptyContainerConfig(), opts.changes ?? []);
+    const layer = await this.layers.add(await decompressed(source), null);
+    const config: ImageConfig = {
+      architecture: hostArchitecture(), os: 'linux', created, comment, config: containerConfig,
+      history: [{ created, comment }], rootfs: { type: 'layers', diff_ids: [layer.diffId] },
+    };
+    return this.create({ config, layers: [layer], parent: null, reference });
+  }
+
+  /**
+   * Record an image whose layers are in the store: config blob, image row, tag, in one transaction.
+   * Returns the image ID. Used by import, commit, load and build.
+   */
+  async create(img: NewImage): Promise<string> {
+    const bytes = Buffer.from(JSON.stringify(img.config));
+    const id = sha256(bytes);
+    await this.store.content.put(bytes);
+    const { meta } = this.store;
+    const now = new Date().toISOString();
+    const top = img.layers.at(-1)?.chainId ?? null;
+    meta.tx(() => {
+      for (const l of img.layers) if (!meta.getLayer(l.chainId)) throw new Error(`layer ${l.chainId} was removed meanwhile; try again`);
+      if (!meta.getImage(id)) {
+        meta.insertImage({
+          id, parent: img.parent, topLayer: top, size: img.layers.reduce((s, l) => s + l.size, 0), created: img.config.created, addedAt: now,
+        }, img.layers.map((l) => l.chainId));
+      }
+      if (img.reference) meta.setTag(img.reference, id, now);
+    });
+    return id;
+  }
+
+  private normalizeTag(ref: string): string {
+    try {
+      const r = parseTaggedReference(ref);
+      if (r.digest) throw new InvalidArgumentError(`refusing to create a tag with a digest reference: ${ref}`);
+      return referenceString(r);
+    } catch (e) {
+      if (e instanceof InvalidReferenceError) throw new InvalidArgumentError(e.message);
+      throw e;
+    }
+  }
+
+  async tag(source: string, target: string): Promise<void> {
+    const img = this.resolve(source);
+    const name = this.normalizeTag(target);
+    this.store.meta.tx(() => this.store.meta.setTag(name, img.id, new Date().toISOString()));
+  }
+
+  list(opts: { all?: boolean } = {}): ImageSummary[] {
+    const { meta } = this.store;
+    const tags = meta.allTags();
+    const images = meta.listImages();
+    const parents = new Set(images.map((i) => i.parent).filter((p): p is string => !!p));
+    const containers = meta.listContainers();
+    return images
+      .filter((i) => opts.all || (tags.get(i.id)?.length ?? 0) > 0 || !parents.has(i.id))
+      .map((i) => this.summary(i, tags.get(i.id) ?? [], containers.filter((c) => c.imageId === i.id).length));
+  }
+
+  private summary(img: ImageRecord, tags: string[], containers: number): ImageSummary {
+    const config = this.config(img);
+    return {
+      Id: img.id, ParentId: img.parent ?? '', RepoTags: tags.map(familiarString), RepoDigests: this.store.meta.repoDigestsOf(img.id).map(familiarString),
+      Created: unixSeconds(img.created), Size: img.size, SharedSize: -1, Labels: config.config.Labels ?? {}, Containers: containers,
+    };
+  }
+
+  inspect(ref: string): ImageInspect {
+    const img = this.resolve(ref);
+    const config = this.config(img);
+    const { meta, snapshots } = this.store;
+    const top = img.topLayer ? meta.getLayer(img.topLayer) : undefined;
+    const tags = meta.tagsOf(img.id);
+    return {
+      Id: img.id,
+      RepoTags: tags.map(familiarString),
+      RepoDigests: meta.repoDigestsOf(img.id).map(familiarString),
+      Parent: img.parent ?? '',
+      Comment: config.comment ?? '',
+      Created: config.created,
+      DockerVersion: config.docker_version ?? '',
+      Author: config.author ?? '',
+      Config: config.config,
+      Architecture: config.architecture,
+      Os: config.os,
+      Size: img.size,
+      GraphDriver: { Name: snapshots.name, Data: top ? snapshots.graphDriverData(top.snapshot, false) : {} },
+      RootFS: { Type: 'layers', Layers: config.rootfs.diff_ids },
+      Metadata: { LastTagTime: tags.length ? new Date().toISOString() : '0001-01-01T00:00:00Z' },
+    };
+  }
+
+  /** Docker's history: newest first; entries map to layers in order; IDs follow the parent chain. */
+  history(ref: string): HistoryItem[] {
+    const img = this.resolve(ref);
+    const config = this.config(img);
+    const { meta } = this.store;
+    const chain = chainIds(config.rootfs.diff_ids);
+    let layerIndex = 0;
+    const items: HistoryItem[] = config.history.map((h: HistoryEntry) => {
+      let size = 0;
+      if (!h.empty_layer) {
+        const chainId = chain[layerIndex++];
+        size = (chainId && meta.getLayer(chainId)?.size) || 0;
+      }
+      return { Id: '<missing>', Created: unixSeconds(h.created ?? ''), CreatedBy: h.created_by ?? '', Tags: [], Size: size, Comment: h.comment ?? '' };
+    }).reverse();
+    let cur: ImageRecord | undefined = img;
+    for (const item of items) {
+      if (!cur) break;
+      item.Id = cur.id;
+      item.Tags = meta.tagsOf(cur.id).map(familiarString);
+      cur = cur.parent ? meta.getImage(cur.parent) : undefined;
+    }
+    return items;
+  }
+
+  /** `docker rmi`: untag, and delete the image (and its unused parents and layers) once nothing refers to it. */
+  async remove(ref: string, opts: RemoveOptions = {}): Promise<DeleteItem[]> {
+    const { meta } = this.store;
+    const img = this.resolve(ref);
+    const byId = img.id === ref || hexOf(img.id).startsWith(ref.replace(/^sha256:/, ''));
+    const out: DeleteItem[] = [];
+    const freed: string[] = [];
+    meta.tx(() => {
+      const tags = meta.tagsOf(img.id);
+      const users = meta.containersUsingImage(img.id);
+      if (!byId) {
+        const name = referenceString(parseTaggedReference(ref));
+        if (tags.length > 1 || opts.force || users.length === 0) {
+          meta.deleteTag(name);
+          out.push({ Untagged: familiarString(name) });
+          if (tags.length > 1) return;
+        } else {
+          throw new ConflictError(`conflict: unable to remove repository reference "${ref}" (must force) - container ${users[0]!.id.slice(0, 12)} is using its referenced image ${hexOf(img.id).slice(0, 12)}`);
+        }
+      } else if (tags.length > 1 && !opts.force) {
+        throw new ConflictError(`conflict: unable to delete ${hexOf(img.id).slice(0, 12)} (must be forced) - image is referenced in multiple repositories`);
+      }
+      if (meta.childImages(img.id).length > 0) {
+        if (byId) throw new ConflictError(`conflict: unable to delete ${hexOf(img.id).slice(0, 12)} (cannot be forced) - image has dependent child images`);
+        return;
+      }
+      if (users.length > 0 && !opts.force) {
+        if (!byId) return;
+        throw new ConflictError(`conflict: unable to delete ${hexOf(img.id).slice(0, 12)} (must be forced) - image is being used by stopped container ${users[0]!.id.slice(0, 12)}`);
+      }
+      this.deleteImage(img, out, freed, opts);
+    });
+    await this.layers.removeFiles(freed);
+    return out;
+  }
+
+  /** Inside a transaction: remove the image's names and row, its unused layers, and unused untagged parents. */
+  private deleteImage(img: ImageRecord, out: DeleteItem[], freed: string[], opts: RemoveOptions): void {
+    const { meta } = this.store;
+    for (const t of meta.tagsOf(img.id)) {
+      meta.deleteTag(t);
+      out.push({ Untagged: familiarString(t) });
+    }
+    for (const d of meta.repoDigestsOf(img.id)) out.push({ Untagged: familiarString(d) });
+    meta.deleteImage(img.id);
+    out.push({ Deleted: img.id });
+    for (const layer of this.layers.collect(img.topLayer)) {
+      out.push({ Deleted: layer.chainId });
+      freed.push(layer.snapshot);
+    }
+    if (opts.noPrune || !img.parent) return;
+    const parent = meta.getImage(img.parent);
+    if (parent && meta.tagsOf(parent.id).length === 0 && meta.childImages(parent.id).length === 0 && meta.containersUsingImage(parent.id).length === 0) {
+      this.deleteImage(parent, out, freed, opts);
+    }
+  }
+
+  /** `docker image prune [-a]`: dangling images, or with `all` every image no container uses. */
+  async prune(opts: { all?: boolean } = {}): Promise<PruneReport> {
+    const { meta } = this.store;
+    const out: DeleteItem[] = [];
+    const freed: string[] = [];
+    meta.tx(() => {
+      // Deleting a child can make its parent prunable: repeat until nothing changes.
+      for (let progress = true; progress; ) {
+        progress = false;
+        for (const img of meta.listImages()) {
+          const tagged = meta.tagsOf(img.id).length > 0;
+          if ((tagged && !opts.all) || meta.childImages(img.id).length > 0 || meta.containersUsingImage(img.id).length > 0) continue;
+          this.deleteImage(img, out, freed, { noPrune: true });
+          progress = true;
+        }
+      }
+    });
+    const reclaimed = await this.layers.removeFiles(freed);
+    return { ImagesDeleted: out, SpaceReclaimed: reclaimed };
+  }
+
+}

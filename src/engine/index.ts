@@ -1,0 +1,34 @@
+/**
+ * The engine: the one typed API every front end calls (`engine.images.import(…)`, `engine.containers.diff(id)`).
+ * It returns data, never formatted text.
+ */
+import { Containers } from './containers.js';
+import { Images } from './images.js';
+import { Layers } from './layers.js';
+import { Store, type StoreOptions } from './store.js';
+import { System } from './system.js';
+
+export class Engine {
+  readonly layers: Layers;
+  readonly images: Images;
+  readonly containers: Containers;
+  readonly system: System;
+
+  private constructor(readonly store: Store) {
+    this.layers = new Layers(store);
+    this.images = new Images(store, this.layers);
+    this.containers = new Containers(store, this.images, this.layers);
+    this.system = new System(store, this.images, this.containers);
+  }
+
+  static async open(opts: StoreOptions = {}): Promise<Engine> {
+    return new Engine(await Store.open(opts));
+  }
+
+  close(): void {
+    this.store.close();
+  }
+}
+
+export { StrataError, NotFoundError, ConflictError, InvalidArgumentError } from './errors.js';
+export type * from './types.js';

@@ -1,0 +1,90 @@
+/**
+ * The layer store: a layer is stored once per chainID, whatever images or containers refer to it, and
+ * goes only when nothing refers to it any more.
+ */
+import type { Readable } from 'node:stream';
+import { applyLayer, layerTar } from '../archive/index.js';
+import { chainIds, sha256 } from '../images/digest.js';
+import type { LayerRecord } from '../metadata/index.js';
+import type { Store } from './store.js';
+
+export class Layers {
+  constructor(private readonly store: Store) {}
+
+  /**
+   * Unpack an uncompressed layer tar on top of `parent` and record it. If a layer with the same chainID
+   * exists already (the same content imported twice, or by another process at the same time), the new
+   * copy is dropped and the existing one returned.
+   */
+  async add(tar: Readable, parent: LayerRecord | null): Promise<LayerRecord> {
+    const { store } = this;
+    const snapshot = store.beginSnapshot();
+    try {
+      const target = await store.snapshots.createLayer(snapshot, parent?.snapshot ?? null);
+      const applied = await applyLayer(tar, target.dir, { whiteouts: target.whiteouts, tarSplitPath: store.tarSplitPath(snapshot) });
+      const chainId = parent ? sha256(`${parent.chainId} ${applied.diffID}`) : applied.diffID;
+      const record: LayerRecord = {
+        chainId, diffId: applied.diffID, parent: parent?.chainId ?? null, snapshot,
+        size: applied.size, tarSize: applied.tarSize, createdAt: new Date().toISOString(),
+      };
+      const existing = store.meta.tx(() => {
+        const found = store.meta.getLayer(chainId);
+        if (!found) {
+          if (parent && !store.meta.getLayer(parent.chainId)) throw new Error(`parent layer ${parent.chainId} was removed meanwhile`);
+          store.meta.insertLayer(record);
+          store.commitSnapshot(snapshot);
+        }
+        return found;
+      });
+      if (existing) {
+        await store.discardSnapshot(snapshot);
+        return existing;
+      }
+      return record;
+    } catch (e) {
+      await store.discardSnapshot(snapshot);
+      throw e;
+    }
+  }
+
+  /** The exact bytes of the layer's tar, as it was imported or committed. */
+  tar(layer: LayerRecord): Readable {
+    return layerTar(this.store.snapshots.layerDir(layer.snapshot), this.store.tarSplitPath(layer.snapshot));
+  }
+
+  /** Layers of an image, base first, checked against the diffIDs its config names. */
+  chainFor(diffIds: string[]): LayerRecord[] {
+    return chainIds(diffIds).map((c) => {
+      const l = this.store.meta.getLayer(c);
+      if (!l) throw new Error(`layer ${c} is missing from the store`);
+      return l;
+    });
+  }
+
+  /**
+   * Delete the rows of the unused layers from `top` down (inside the caller's transaction) and return
+   * them; the caller removes their files (`removeFiles`) after the transaction commits.
+   */
+  collect(top: string | null): LayerRecord[] {
+    const { meta } = this.store;
+    const freed: LayerRecord[] = [];
+    for (let cur = top; cur; ) {
+      const l = meta.getLayer(cur);
+      if (!l || !meta.layerUnused(cur)) break;
+      meta.deleteLayer(cur);
+      freed.push(l);
+      cur = l.parent;
+    }
+    return freed;
+  }
+
+  /** Remove the snapshots' files; returns the bytes they used on disk. */
+  async removeFiles(snapshots: string[]): Promise<number> {
+    let reclaimed = 0;
+    for (const s of snapshots) {
+      reclaimed += await this.store.snapshots.usage(s).catch(() => 0);
+      await this.store.removeSnapshotFiles(s);
+    }
+    return reclaimed;
+  }
+}

@@ -1,0 +1,82 @@
+/** Store-wide views and upkeep: `system df` from the database alone, and `system check`. */
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Containers } from './containers.js';
+import type { Images } from './images.js';
+import type { Store } from './store.js';
+import type { DiskUsage } from './types.js';
+
+export interface CheckReport {
+  /** Problems found, one sentence each; empty means the store is consistent. */
+  problems: string[];
+  /** What --repair removed or fixed. */
+  repaired: string[];
+}
+
+export class System {
+  constructor(private readonly store: Store, private readonly images: Images, private readonly containers: Containers) {}
+
+  /** Sizes come from the database (layer sizes recorded at write time; cached writable-layer sizes). */
+  async df(): Promise<DiskUsage> {
+    const { meta } = this.store;
+    const layers = meta.listLayers();
+    const imageLayers = new Map(meta.listImages().map((i) => [i.id, meta.imageLayers(i.id)]));
+    const users = new Map<string, number>();
+    for (const chains of imageLayers.values()) for (const c of chains) users.set(c, (users.get(c) ?? 0) + 1);
+    const sizeOf = new Map(layers.map((l) => [l.chainId, l.size]));
+    const images = this.images.list({ all: true }).map((s) => ({
+      ...s,
+      SharedSize: (imageLayers.get(s.Id) ?? []).filter((c) => (users.get(c) ?? 0) > 1).reduce((t, c) => t + (sizeOf.get(c) ?? 0), 0),
+    }));
+    const containers = (await this.containers.list({ all: true, size: true })).map((c) => ({ ...c, SizeRw: c.SizeRw ?? 0, SizeRootFs: c.SizeRootFs ?? 0 }));
+    return {
+      LayersSize: layers.reduce((t, l) => t + l.size, 0),
+      Images: images,
+      Containers: containers,
+      Volumes: [],
+      BuildCache: [],
+    };
+  }
+
+  /** Verify that the database and the files agree; with `repair`, remove what nothing refers to. */
+  async check(opts: { repair?: boolean } = {}): Promise<CheckReport> {
+    const { meta, snapshots, content } = this.store;
+    const problems: string[] = [];
+    const repaired: string[] = [];
+    const onDisk = new Set(await snapshots.list());
+    for (const l of meta.listLayers()) {
+      if (!onDisk.has(l.snapshot)) problems.push(`layer ${l.chainId}: snapshot ${l.snapshot} is missing`);
+      if (!existsSync(this.store.tarSplitPath(l.snapshot))) problems.push(`layer ${l.chainId}: tar-split record is missing`);
+    }
+    for (const c of meta.listContainers()) {
+      if (!onDisk.has(c.snapshot)) problems.push(`container ${c.id}: writable layer ${c.snapshot} is missing`);
+      if (c.topLayer && !meta.getLayer(c.topLayer)) problems.push(`container ${c.id}: layer ${c.topLayer} is missing`);
+    }
+    for (const img of meta.listImages()) {
+      try {
+        const config = this.images.config(img);
+        if (config.rootfs.diff_ids.length !== meta.imageLayers(img.id).length) problems.push(`image ${img.id}: layer count differs from its config`);
+      } catch (e) {
+        problems.push(`image ${img.id}: config: ${(e as Error).message}`);
+      }
+    }
+    const known = meta.knownSnapshots();
+    for (const id of onDisk) {
+      if (known.has(id)) continue;
+      if (opts.repair) {
+        await this.store.removeSnapshotFiles(id);
+        repaired.push(`removed unreferenced snapshot ${id}`);
+      } else problems.push(`snapshot ${id} is not referenced by any layer or container`);
+    }
+    const layerDir = join(this.store.root, 'layers');
+    for (const f of readdirSync(layerDir)) {
+      if (known.has(f.replace(/\.tar-split$/, ''))) continue;
+      if (opts.repair) { rmSync(join(layerDir, f), { force: true }); repaired.push(`removed unreferenced ${f}`); }
+      else problems.push(`tar-split record ${f} is not referenced by any layer`);
+    }
+    for (const d of content.list()) {
+      try { content.get(d); } catch (e) { problems.push(`blob ${d}: ${(e as Error).message}`); }
+    }
+    return { problems, repaired };
+  }
+}

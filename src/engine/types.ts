@@ -1,0 +1,128 @@
+/**
+ * What the engine returns: Docker Engine API shapes (field names as the API spells them), so the CLI
+ * and a future API server share them.
+ */
+import type { ContainerConfig } from '../images/config.js';
+import type { GraphDriverData } from '../snapshots/types.js';
+
+export interface GraphDriver { Name: string; Data: GraphDriverData }
+
+export interface ImageSummary {
+  Id: string;
+  ParentId: string;
+  RepoTags: string[];
+  RepoDigests: string[];
+  /** Unix seconds. */
+  Created: number;
+  Size: number;
+  SharedSize: number;
+  Labels: Record<string, string>;
+  Containers: number;
+}
+
+export interface ImageInspect {
+  Id: string;
+  RepoTags: string[];
+  RepoDigests: string[];
+  Parent: string;
+  Comment: string;
+  Created: string;
+  DockerVersion: string;
+  Author: string;
+  Config: ContainerConfig;
+  Architecture: string;
+  Os: string;
+  Size: number;
+  GraphDriver: GraphDriver;
+  RootFS: { Type: string; Layers: string[] };
+  Metadata: { LastTagTime: string };
+}
+
+export interface HistoryItem {
+  Id: string;
+  Created: number;
+  CreatedBy: string;
+  Tags: string[];
+  Size: number;
+  Comment: string;
+}
+
+export type DeleteItem = { Untagged: string } | { Deleted: string };
+
+export interface PruneReport { ImagesDeleted?: DeleteItem[]; ContainersDeleted?: string[]; SpaceReclaimed: number }
+
+export interface ContainerSummary {
+  Id: string;
+  Names: string[];
+  Image: string;
+  ImageID: string;
+  Command: string;
+  Created: number;
+  State: string;
+  Status: string;
+  SizeRw?: number;
+  SizeRootFs?: number;
+  Labels: Record<string, string>;
+  Mounts: MountPoint[];
+}
+
+export interface MountPoint {
+  Type: 'volume' | 'bind';
+  Name?: string;
+  Source: string;
+  Destination: string;
+  Driver?: string;
+  Mode: string;
+  RW: boolean;
+  Propagation: string;
+}
+
+export interface ContainerState {
+  Status: string;
+  Running: boolean;
+  Paused: boolean;
+  Restarting: boolean;
+  OOMKilled: boolean;
+  Dead: boolean;
+  Pid: number;
+  ExitCode: number;
+  Error: string;
+  StartedAt: string;
+  FinishedAt: string;
+}
+
+export interface ContainerInspect {
+  Id: string;
+  Created: string;
+  Path: string;
+  Args: string[];
+  State: ContainerState;
+  Image: string;
+  ResolvConfPath: string;
+  HostnamePath: string;
+  HostsPath: string;
+  LogPath: string;
+  Name: string;
+  RestartCount: number;
+  Driver: string;
+  Platform: string;
+  MountLabel: string;
+  ProcessLabel: string;
+  AppArmorProfile: string;
+  ExecIDs: string[] | null;
+  HostConfig: Record<string, unknown>;
+  GraphDriver: GraphDriver;
+  SizeRw?: number;
+  SizeRootFs?: number;
+  Mounts: MountPoint[];
+  Config: ContainerConfig;
+  NetworkSettings: Record<string, unknown>;
+}
+
+export interface DiskUsage {
+  LayersSize: number;
+  Images: (ImageSummary & { SharedSize: number; Containers: number })[];
+  Containers: (ContainerSummary & { SizeRw: number; SizeRootFs: number })[];
+  Volumes: { Name: string; Mountpoint: string; UsageData: { Size: number; RefCount: number } }[];
+  BuildCache: never[];
+}

@@ -1,0 +1,92 @@
+/**
+ * Image references as Docker parses them (distribution's reference grammar): `[domain/]path[:tag][@digest]`.
+ * Stored names are fully qualified ("docker.io/library/busybox:latest"); users see the familiar form
+ * ("busybox:latest"), as `docker images` prints them.
+ */
+export const DEFAULT_DOMAIN = 'docker.io';
+const OFFICIAL_PREFIX = 'library/';
+
+const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const DOMAIN = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*(?::[0-9]+)?$|^\[[0-9a-fA-F:]+\](?::[0-9]+)?$/;
+const TAG = /^[\w][\w.-]{0,127}$/;
+const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-fA-F0-9]{32,}$/;
+
+export interface Reference {
+  /** Fully qualified repository name, e.g. "docker.io/library/busybox". */
+  repository: string;
+  tag?: string;
+  digest?: string;
+}
+
+export class InvalidReferenceError extends Error {
+  constructor(ref: string, why = 'invalid reference format') {
+    super(ref === '' ? why : `${why}: ${JSON.stringify(ref)}`);
+  }
+}
+
+/** Parse a reference; `name` must not be a bare image ID (callers try IDs first). */
+export function parseReference(ref: string): Reference {
+  let rest = ref;
+  let digest: string | undefined;
+  const at = rest.indexOf('@');
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+    if (!DIGEST.test(digest)) throw new InvalidReferenceError(ref);
+  }
+  let tag: string | undefined;
+  const colon = rest.lastIndexOf(':');
+  if (colon > rest.lastIndexOf('/')) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+    if (!TAG.test(tag)) throw new InvalidReferenceError(ref);
+  }
+  if (rest.length === 0 || rest.length > 255) throw new InvalidReferenceError(ref);
+  const parts = rest.split('/');
+  let domain = DEFAULT_DOMAIN;
+  const first = parts[0]!;
+  if (parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase())) {
+    if (!DOMAIN.test(first)) throw new InvalidReferenceError(ref);
+    domain = first;
+    parts.shift();
+  }
+  for (const p of parts) {
+    if (!COMPONENT.test(p)) {
+      throw new InvalidReferenceError(ref, p !== p.toLowerCase() ? 'invalid reference format: repository name must be lowercase' : 'invalid reference format');
+    }
+  }
+  let path = parts.join('/');
+  if (domain === DEFAULT_DOMAIN && parts.length === 1) path = OFFICIAL_PREFIX + path;
+  return { repository: `${domain}/${path}`, tag, digest };
+}
+
+/** A reference with the default tag when it names neither tag nor digest (as `docker tag`/`import` do). */
+export function parseTaggedReference(ref: string): Reference & { tag?: string } {
+  const r = parseReference(ref);
+  return r.tag || r.digest ? r : { ...r, tag: 'latest' };
+}
+
+export function referenceString(r: Reference): string {
+  return r.repository + (r.tag ? `:${r.tag}` : '') + (r.digest ? `@${r.digest}` : '');
+}
+
+/** "docker.io/library/busybox" → "busybox"; "docker.io/acme/x" → "acme/x"; other registries unchanged. */
+export function familiarRepository(repository: string): string {
+  if (!repository.startsWith(DEFAULT_DOMAIN + '/')) return repository;
+  const path = repository.slice(DEFAULT_DOMAIN.length + 1);
+  return path.startsWith(OFFICIAL_PREFIX) && !path.slice(OFFICIAL_PREFIX.length).includes('/') ? path.slice(OFFICIAL_PREFIX.length) : path;
+}
+
+export function familiarString(stored: string): string {
+  const r = splitStored(stored);
+  return familiarRepository(r.repository) + (r.tag ? `:${r.tag}` : '') + (r.digest ? `@${r.digest}` : '');
+}
+
+/** Split a stored (already-normalized) name without re-validating it. */
+export function splitStored(stored: string): Reference {
+  const at = stored.indexOf('@');
+  if (at >= 0) return { repository: stored.slice(0, at), digest: stored.slice(at + 1) };
+  const colon = stored.lastIndexOf(':');
+  if (colon > stored.lastIndexOf('/')) return { repository: stored.slice(0, colon), tag: stored.slice(colon + 1) };
+  return { repository: stored };
+}

@@ -1,0 +1,220 @@
+/**
+ * Typed access to strata.db. Every multi-row change runs in one transaction (`tx`), and a layer,
+ * image or container becomes visible only when its row is written, after its files are complete.
+ */
+import type Database from 'better-sqlite3';
+import { openDatabase } from './db.js';
+import type { ContainerRecord, ContainerState, ImageRecord, LayerRecord } from './records.js';
+
+export type { ContainerRecord, ContainerState, ImageRecord, LayerRecord } from './records.js';
+
+interface LayerRow { chain_id: string; diff_id: string; parent: string | null; snapshot: string; size: number; tar_size: number; created_at: string }
+interface ImageRow { id: string; parent: string | null; top_layer: string | null; size: number; created: string; added_at: string }
+interface ContainerRow {
+  id: string; name: string; image_id: string; image_ref: string; top_layer: string | null; snapshot: string;
+  config: string; created: string; state: ContainerState; size_rw: number | null;
+}
+export interface PendingRow { snapshot: string; pid: number; pid_start: string }
+
+const layer = (r: LayerRow): LayerRecord => ({
+  chainId: r.chain_id, diffId: r.diff_id, parent: r.parent, snapshot: r.snapshot, size: r.size, tarSize: r.tar_size, createdAt: r.created_at,
+});
+const image = (r: ImageRow): ImageRecord => ({
+  id: r.id, parent: r.parent, topLayer: r.top_layer, size: r.size, created: r.created, addedAt: r.added_at,
+});
+const container = (r: ContainerRow): ContainerRecord => ({
+  id: r.id, name: r.name, imageId: r.image_id, imageRef: r.image_ref, topLayer: r.top_layer, snapshot: r.snapshot,
+  config: r.config, created: r.created, state: r.state, sizeRw: r.size_rw,
+});
+
+export class Metadata {
+  readonly db: Database.Database;
+
+  constructor(path: string) {
+    this.db = openDatabase(path);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Run fn in one write transaction (taken up front, so concurrent writers queue rather than deadlock). */
+  tx<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  getSetting(key: string): string | undefined {
+    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+    return row?.value;
+  }
+
+  setSetting(key: string, value: string): void {
+    this.db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  // ---- layers
+  getLayer(chainId: string): LayerRecord | undefined {
+    const r = this.db.prepare('SELECT * FROM layers WHERE chain_id = ?').get(chainId) as LayerRow | undefined;
+    return r && layer(r);
+  }
+
+  listLayers(): LayerRecord[] {
+    return (this.db.prepare('SELECT * FROM layers').all() as LayerRow[]).map(layer);
+  }
+
+  insertLayer(l: LayerRecord): void {
+    this.db.prepare('INSERT INTO layers (chain_id, diff_id, parent, snapshot, size, tar_size, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(l.chainId, l.diffId, l.parent, l.snapshot, l.size, l.tarSize, l.createdAt);
+  }
+
+  /** Layers from `chainId` down to the base, top first. */
+  layerChain(chainId: string | null): LayerRecord[] {
+    if (!chainId) return [];
+    const rows = this.db.prepare(`WITH RECURSIVE chain(c, depth) AS (SELECT ?, 0 UNION ALL
+        SELECT l.parent, depth + 1 FROM layers l JOIN chain ON l.chain_id = chain.c WHERE l.parent IS NOT NULL)
+      SELECT layers.* FROM chain JOIN layers ON layers.chain_id = chain.c ORDER BY depth`).all(chainId) as LayerRow[];
+    return rows.map(layer);
+  }
+
+  /** True when no image, container or child layer refers to the layer. */
+  layerUnused(chainId: string): boolean {
+    const q = this.db.prepare(`SELECT
+      EXISTS(SELECT 1 FROM image_layers WHERE chain_id = ?1) OR
+      EXISTS(SELECT 1 FROM containers WHERE top_layer = ?1) OR
+      EXISTS(SELECT 1 FROM layers WHERE parent = ?1) OR
+      EXISTS(SELECT 1 FROM images WHERE top_layer = ?1) AS used`);
+    return (q.get(chainId) as { used: number }).used === 0;
+  }
+
+  deleteLayer(chainId: string): void {
+    this.db.prepare('DELETE FROM layers WHERE chain_id = ?').run(chainId);
+  }
+
+  // ---- images
+  getImage(id: string): ImageRecord | undefined {
+    const r = this.db.prepare('SELECT * FROM images WHERE id = ?').get(id) as ImageRow | undefined;
+    return r && image(r);
+  }
+
+  listImages(): ImageRecord[] {
+    return (this.db.prepare('SELECT * FROM images ORDER BY added_at DESC, id').all() as ImageRow[]).map(image);
+  }
+
+  /** Image ids whose hex starts with `prefix`. */
+  imagesByPrefix(prefix: string): string[] {
+    return (this.db.prepare("SELECT id FROM images WHERE substr(id, 8) >= ? AND substr(id, 8) < ? || 'g'").all(prefix, prefix) as { id: string }[])
+      .map((r) => r.id);
+  }
+
+  insertImage(img: ImageRecord, layers: string[]): void {
+    this.db.prepare('INSERT INTO images (id, parent, top_layer, size, created, added_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(img.id, img.parent, img.topLayer, img.size, img.created, img.addedAt);
+    const add = this.db.prepare('INSERT INTO image_layers (image_id, idx, chain_id) VALUES (?, ?, ?)');
+    layers.forEach((c, i) => add.run(img.id, i, c));
+  }
+
+  deleteImage(id: string): void {
+    this.db.prepare('DELETE FROM images WHERE id = ?').run(id);
+  }
+
+  imageLayers(id: string): string[] {
+    return (this.db.prepare('SELECT chain_id FROM image_layers WHERE image_id = ? ORDER BY idx').all(id) as { chain_id: string }[])
+      .map((r) => r.chain_id);
+  }
+
+  childImages(id: string): string[] {
+    return (this.db.prepare('SELECT id FROM images WHERE parent = ?').all(id) as { id: string }[]).map((r) => r.id);
+  }
+
+  // ---- tags and digests
+  tagsOf(imageId: string): string[] {
+    return (this.db.prepare('SELECT name FROM tags WHERE image_id = ? ORDER BY added_at, name').all(imageId) as { name: string }[]).map((r) => r.name);
+  }
+
+  allTags(): Map<string, string[]> {
+    const m = new Map<string, string[]>();
+    for (const r of this.db.prepare('SELECT name, image_id FROM tags ORDER BY added_at, name').all() as { name: string; image_id: string }[]) {
+      m.set(r.image_id, [...(m.get(r.image_id) ?? []), r.name]);
+    }
+    return m;
+  }
+
+  tagTarget(name: string): string | undefined {
+    return (this.db.prepare('SELECT image_id FROM tags WHERE name = ?').get(name) as { image_id: string } | undefined)?.image_id;
+  }
+
+  /** Point `name` at the image; returns the image it pointed at before, if another. */
+  setTag(name: string, imageId: string, now: string): string | undefined {
+    const before = this.tagTarget(name);
+    this.db.prepare('INSERT INTO tags (name, image_id, added_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET image_id = excluded.image_id, added_at = excluded.added_at')
+      .run(name, imageId, now);
+    return before !== imageId ? before : undefined;
+  }
+
+  deleteTag(name: string): void {
+    this.db.prepare('DELETE FROM tags WHERE name = ?').run(name);
+  }
+
+  repoDigestsOf(imageId: string): string[] {
+    return (this.db.prepare('SELECT name FROM repo_digests WHERE image_id = ? ORDER BY name').all(imageId) as { name: string }[]).map((r) => r.name);
+  }
+
+  addRepoDigest(name: string, imageId: string): void {
+    this.db.prepare('INSERT OR IGNORE INTO repo_digests (name, image_id) VALUES (?, ?)').run(name, imageId);
+  }
+
+  // ---- containers
+  getContainer(id: string): ContainerRecord | undefined {
+    const r = this.db.prepare('SELECT * FROM containers WHERE id = ?').get(id) as ContainerRow | undefined;
+    return r && container(r);
+  }
+
+  containerByName(name: string): ContainerRecord | undefined {
+    const r = this.db.prepare('SELECT * FROM containers WHERE name = ?').get(name) as ContainerRow | undefined;
+    return r && container(r);
+  }
+
+  containersByPrefix(prefix: string): ContainerRecord[] {
+    return (this.db.prepare("SELECT * FROM containers WHERE id >= ? AND id < ? || 'g'").all(prefix, prefix) as ContainerRow[]).map(container);
+  }
+
+  listContainers(): ContainerRecord[] {
+    return (this.db.prepare('SELECT * FROM containers ORDER BY created DESC, id').all() as ContainerRow[]).map(container);
+  }
+
+  containersUsingImage(imageId: string): ContainerRecord[] {
+    return (this.db.prepare('SELECT * FROM containers WHERE image_id = ?').all(imageId) as ContainerRow[]).map(container);
+  }
+
+  insertContainer(c: ContainerRecord): void {
+    this.db.prepare(`INSERT INTO containers (id, name, image_id, image_ref, top_layer, snapshot, config, created, state, size_rw)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(c.id, c.name, c.imageId, c.imageRef, c.topLayer, c.snapshot, c.config, c.created, c.state, c.sizeRw);
+  }
+
+  setContainerSize(id: string, sizeRw: number | null): void {
+    this.db.prepare('UPDATE containers SET size_rw = ? WHERE id = ?').run(sizeRw, id);
+  }
+
+  deleteContainer(id: string): void {
+    this.db.prepare('DELETE FROM containers WHERE id = ?').run(id);
+  }
+
+  // ---- snapshots being made (so a crash's leftovers can be told from another process's work in progress)
+  addPending(snapshot: string, pid: number, pidStart: string, now: string): void {
+    this.db.prepare('INSERT INTO pending (snapshot, pid, pid_start, started_at) VALUES (?, ?, ?, ?)').run(snapshot, pid, pidStart, now);
+  }
+
+  removePending(snapshot: string): void {
+    this.db.prepare('DELETE FROM pending WHERE snapshot = ?').run(snapshot);
+  }
+
+  listPending(): PendingRow[] {
+    return this.db.prepare('SELECT snapshot, pid, pid_start FROM pending').all() as PendingRow[];
+  }
+
+  /** Every snapshot id the database refers to. */
+  knownSnapshots(): Set<string> {
+    const rows = this.db.prepare('SELECT snapshot FROM layers UNION SELECT snapshot FROM containers UNION SELECT snapshot FROM pending').all() as { snapshot: string }[];
+    return new Set(rows.map((r) => r.snapshot));
+  }
+}
