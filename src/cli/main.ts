@@ -1,0 +1,44 @@
+/** The strata CLI: argument parsing and output only; all work is done by the engine. */
+import { Command, CommanderError } from 'commander';
+import { StrataError } from '../engine/index.js';
+import { registerContainerCommands } from './commands/containers.js';
+import { registerImageCommands } from './commands/images.js';
+import { registerInspectCommands } from './commands/inspect.js';
+import { registerSystemCommands } from './commands/system.js';
+import { engineOpener } from './context.js';
+
+export function buildProgram(): Command {
+  const program = new Command('strata')
+    .description('A container image and storage engine')
+    .option('--root <dir>', 'Root of the store (default: $STRATA_ROOT, else /var/lib/strata as root)')
+    .option('--storage-driver <name>', 'Storage driver: overlay2 or vfs (default: $STRATA_STORAGE_DRIVER, else probed once per store)')
+    .version('0.1.0', '-v, --version')
+    .showHelpAfterError()
+    .exitOverride();
+  const withEngine = engineOpener(program);
+  const image = program.command('image').description('Manage images');
+  const container = program.command('container').description('Manage containers');
+  registerImageCommands(program, image, withEngine);
+  registerContainerCommands(program, container, withEngine);
+  registerInspectCommands(program, image, container, withEngine);
+  registerSystemCommands(program, withEngine);
+  for (const sub of [image, container]) sub.exitOverride();
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version are not failures; bad usage is the CLI's own failure (125, as docker).
+      process.exitCode = e.exitCode === 0 ? 0 : 125;
+      return;
+    }
+    const status = e instanceof StrataError ? e.status : 1;
+    process.stderr.write(`Error: ${(e as Error).message}\n`);
+    if (process.env.STRATA_DEBUG && !(e instanceof StrataError)) process.stderr.write(`${(e as Error).stack}\n`);
+    process.exitCode = status;
+  }
+}
