@@ -1,0 +1,131 @@
+/**
+ * The seed scenarios through the real CLI, on both storage drivers: import, the copy-on-write
+ * container layer seen through `mount`, `diff`, `commit`, sharing of layers, sizes, and removal.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { appendFileSync, existsSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { diskUsage, snapshotDirs } from './lib/disk.js';
+import { busyboxRootfs, tarOf } from './lib/rootfs.js';
+import { DRIVERS, testStore, type TestStore } from './lib/strata.js';
+
+const sha256 = (b: Buffer): string => 'sha256:' + createHash('sha256').update(b).digest('hex');
+
+for (const driver of DRIVERS) {
+  describe(`strata CLI on ${driver}`, () => {
+    let s: TestStore;
+    let rootfs: string;
+    let tar: Buffer;
+    before(() => {
+      s = testStore(driver);
+      rootfs = busyboxRootfs();
+      tar = tarOf(rootfs);
+    });
+    after(() => {
+      s.cleanup();
+      rmSync(rootfs, { recursive: true, force: true });
+    });
+
+    test('import gives the diffID docker computes and lists the image', () => {
+      const id = s.ok(['import', '-', 'acme/busybox:1.0'], tar).trim();
+      assert.match(id, /^sha256:[a-f0-9]{64}$/);
+      assert.equal(s.ok(['inspect', '--format', '{{json .RootFS.Layers}}', 'acme/busybox:1.0']).trim(), JSON.stringify([sha256(tar)]));
+      const lines = s.ok(['images']).trimEnd().split('\n');
+      assert.match(lines[0]!, /^REPOSITORY\s+TAG\s+IMAGE ID\s+CREATED\s+SIZE$/);
+      assert.match(lines[1]!, new RegExp(`^acme/busybox\\s+1\\.0\\s+${id.slice(7, 19)}\\s+Less than a second ago\\s+\\d`));
+      assert.match(s.ok(['history', 'acme/busybox:1.0']), /Imported from -/);
+      assert.equal(s.ok(['images', '-q']).trim(), id.slice(7, 19));
+    });
+
+    test('the same layer imported again (gzip) is stored once', () => {
+      const before = snapshotDirs(s.root, driver).length;
+      s.ok(['import', '-', 'acme/busybox:gz'], gzipSync(tar));
+      assert.equal(s.ok(['inspect', '-f', '{{index .RootFS.Layers 0}}', 'acme/busybox:gz']).trim(), sha256(tar));
+      assert.equal(snapshotDirs(s.root, driver).length, before);
+      s.ok(['rmi', 'acme/busybox:gz']);
+      assert.ok(s.ok(['inspect', '-f', '{{.Id}}', 'acme/busybox:1.0']).startsWith('sha256:'), 'the other image stays whole');
+      assert.equal(snapshotDirs(s.root, driver).length, before);
+    });
+
+    test('a container reads through to the image, copies up on write, and diff shows A/C/D', () => {
+      s.ok(['create', '--name', 'cow', 'acme/busybox:1.0', 'sh']);
+      const merged = s.ok(['mount', 'cow']).trim();
+      assert.equal(readFileSync(join(merged, 'etc/hostname'), 'utf8'), 'strata\n');
+      appendFileSync(join(merged, 'etc/passwd'), 'app:x:1000:1000::/home/app:/bin/sh\n');
+      writeFileSync(join(merged, 'tmp/new.txt'), 'hello\n');
+      unlinkSync(join(merged, 'var/log/app.log'));
+      assert.equal(s.ok(['diff', 'cow']), [
+        'C /etc', 'C /etc/passwd', 'C /tmp', 'A /tmp/new.txt', 'C /var', 'C /var/log', 'D /var/log/app.log', '',
+      ].join('\n'));
+      if (driver === 'overlay2') {
+        const upper = s.ok(['inspect', '-f', '{{.GraphDriver.Data.UpperDir}}', 'cow']).trim();
+        assert.ok(existsSync(join(upper, 'etc/passwd')), 'the written file is copied up');
+        assert.ok(!existsSync(join(upper, 'etc/hostname')), 'an unread-and-unwritten file is not copied up');
+        assert.ok(!existsSync(join(upper, 'bin/busybox')), 'the big binary stays in the image layer');
+      }
+      // Nothing the container did changes the image: a second container sees the original files.
+      s.ok(['create', '--name', 'other', 'acme/busybox:1.0']);
+      const other = s.ok(['mount', 'other']).trim();
+      assert.equal(readFileSync(join(other, 'etc/passwd'), 'utf8'), 'root:x:0:0:root:/root:/bin/sh\n');
+      assert.ok(existsSync(join(other, 'var/log/app.log')));
+      s.ok(['rm', '-f', 'other']);
+    });
+
+    test('commit makes one more layer that shares every base layer', () => {
+      const layersBefore = snapshotDirs(s.root, driver).length;
+      s.ok(['commit', '-m', 'add app user', '-c', 'CMD ["/bin/sh"]', 'cow', 'acme/app:1.0']);
+      const layers = JSON.parse(s.ok(['inspect', '-f', '{{json .RootFS.Layers}}', 'acme/app:1.0'])) as string[];
+      assert.equal(layers.length, 2);
+      assert.equal(layers[0], sha256(tar));
+      assert.equal(snapshotDirs(s.root, driver).length, layersBefore + 1);
+      assert.equal(s.ok(['inspect', '-f', '{{json .Config.Cmd}}', 'acme/app:1.0']).trim(), '["/bin/sh"]');
+      const history = s.ok(['history', '--format', '{{.CreatedBy}}|{{.Comment}}', 'acme/app:1.0']).trim().split('\n');
+      assert.deepEqual(history, ['sh|add app user', '|Imported from -']);
+      // The committed layer is an OCI changeset: the deletion is a .wh. entry.
+      const saved = s.ok(['create', '--name', 'fromapp', 'acme/app:1.0']);
+      assert.ok(saved);
+      const merged = s.ok(['mount', 'fromapp']).trim();
+      assert.ok(!existsSync(join(merged, 'var/log/app.log')), 'the whiteout re-applies');
+      assert.match(readFileSync(join(merged, 'etc/passwd'), 'utf8'), /app:x:1000/);
+      assert.equal(readFileSync(join(merged, 'tmp/new.txt'), 'utf8'), 'hello\n');
+      assert.equal(s.ok(['diff', 'fromapp']), '');
+      s.ok(['rm', '-f', 'fromapp']);
+    });
+
+    test('five containers add five thin layers and nothing else', () => {
+      const before = snapshotDirs(s.root, driver);
+      const usage = diskUsage(join(s.root, 'snapshots'));
+      for (let i = 1; i <= 5; i++) s.ok(['create', '--name', `my_container_${i}`, 'acme/app:1.0']);
+      const after = snapshotDirs(s.root, driver);
+      assert.equal(after.length, before.length + 5);
+      const grown = diskUsage(join(s.root, 'snapshots')) - usage;
+      if (driver === 'overlay2') assert.ok(grown < 5 * 64 * 1024, `five overlay containers used ${grown} bytes`);
+      else assert.ok(grown < 5 * 2 * diskUsage(rootfs), `five vfs containers used ${grown} bytes`);
+      const ps = s.ok(['ps', '-a', '-s', '--filter', 'name=my_container', '--format', '{{.Names}} {{.Size}}']).trim().split('\n');
+      assert.equal(ps.length, 5);
+      for (const line of ps) assert.match(line, /^my_container_\d 0B \(virtual \d+(\.\d+)?MB\)$/);
+      const merged = s.ok(['mount', 'my_container_3']).trim();
+      writeFileSync(join(merged, 'tmp/x'), 'x'.repeat(38));
+      assert.match(s.ok(['ps', '-a', '-s', '--filter', 'name=my_container_3', '--format', '{{.Size}}']), /^38B \(virtual /);
+    });
+
+    test('rmi refuses an image a container uses; layers go with their last user', () => {
+      const r = s.run(['rmi', 'acme/app:1.0']);
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /container [a-f0-9]{12} is using its referenced image/);
+      for (let i = 1; i <= 5; i++) s.ok(['rm', `my_container_${i}`]);
+      const before = snapshotDirs(s.root, driver).length;
+      s.ok(['rm', 'cow']);
+      assert.equal(snapshotDirs(s.root, driver).length, before - 1, 'rm removes the writable layer');
+      const out = s.ok(['rmi', 'acme/app:1.0']);
+      assert.match(out, /^Untagged: acme\/app:1\.0\nDeleted: sha256:/);
+      assert.equal(snapshotDirs(s.root, driver).length, before - 2, 'the committed layer goes, the base stays');
+      s.ok(['rmi', 'acme/busybox:1.0']);
+      assert.deepEqual(snapshotDirs(s.root, driver), []);
+      assert.equal(s.ok(['system', 'check']).trim(), 'No problems found');
+    });
+  });
+}

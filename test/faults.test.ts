@@ -1,0 +1,131 @@
+/**
+ * Bad input and faults: each gets a clear error and a non-zero exit and leaves the store as it was;
+ * concurrent writers all succeed; a commit killed with SIGKILL is repaired by the next command.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { snapshotDirs, storeFiles } from './lib/disk.js';
+import { busyboxRootfs, tarOf } from './lib/rootfs.js';
+import { DRIVERS, testStore, type TestStore } from './lib/strata.js';
+import { buildTar } from './lib/tarbuild.js';
+
+const exited = (p: ReturnType<TestStore['spawn']>): Promise<{ code: number | null; stderr: string }> =>
+  new Promise((resolve) => {
+    let stderr = '';
+    p.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('close', (code) => resolve({ code, stderr }));
+  });
+
+for (const driver of DRIVERS) {
+  describe(`faults on ${driver}`, () => {
+    let s: TestStore;
+    let rootfs: string;
+    let tar: Buffer;
+    before(() => {
+      s = testStore(driver);
+      rootfs = busyboxRootfs();
+      tar = tarOf(rootfs);
+      s.ok(['import', '-', 'base'], tar);
+    });
+    after(() => {
+      s.cleanup();
+      rmSync(rootfs, { recursive: true, force: true });
+    });
+
+    /** Run a command that must fail with `message`, and check the store is exactly as before. */
+    const failsCleanly = (args: string[], message: RegExp, input?: Buffer): void => {
+      const before = storeFiles(s.root);
+      const imagesBefore = s.ok(['images', '-a', '-q', '--no-trunc']);
+      const r = s.run(args, input);
+      assert.notEqual(r.status, 0, `strata ${args.join(' ')} should fail`);
+      assert.match(r.stderr, message);
+      assert.deepEqual(storeFiles(s.root), before, 'the store files are as before');
+      assert.equal(s.ok(['images', '-a', '-q', '--no-trunc']), imagesBefore);
+    };
+
+    test('truncated and corrupt tars', () => {
+      failsCleanly(['import', '-', 'bad:truncated'], /Error: .*(truncated|unexpected end)/i, tar.subarray(0, 5000));
+      const corrupt = Buffer.from(tar);
+      corrupt.write('garbage!', 148);
+      failsCleanly(['import', '-', 'bad:checksum'], /Error: .*checksum/i, corrupt);
+      const gz = gzipSync(tar);
+      failsCleanly(['import', '-', 'bad:gzip'], /Error: /, Buffer.concat([gz.subarray(0, 2000), Buffer.alloc(100, 7)]));
+    });
+
+    test('entries escaping the root', () => {
+      const sentinel = join(s.root, '..', `sentinel-${driver}`);
+      mkdirSync(sentinel, { recursive: true });
+      try {
+        failsCleanly(['import', '-', 'evil:dotdot'], /Error: .*\.\.\/.*evil/, buildTar([{ name: '../../evil', body: 'x' }]));
+        failsCleanly(['import', '-', 'evil:symlink'], /Error: .*(symlink|outside)/i, buildTar([
+          { name: 'link', type: '2', linkname: sentinel },
+          { name: 'link/evil', body: 'x' },
+        ]));
+        failsCleanly(['import', '-', 'evil:hardlink'], /Error: .*(link|outside)/i, buildTar([{ name: 'passwd', type: '1', linkname: '../../../../etc/passwd' }]));
+      } finally {
+        assert.deepEqual(storeFiles(sentinel), [sentinel], 'nothing was written outside the store');
+        rmSync(sentinel, { recursive: true, force: true });
+      }
+    });
+
+    test('unknown image or container, names in use, bad references', () => {
+      failsCleanly(['create', 'acme/nope:1.0'], /^Error: No such image: acme\/nope:1\.0$/m);
+      failsCleanly(['diff', 'nope'], /^Error: No such container: nope$/m);
+      failsCleanly(['rmi', 'nope'], /No such image: nope/);
+      failsCleanly(['tag', 'base', 'Bad:Name'], /invalid reference format/);
+      failsCleanly(['create', 'UPPER/case'], /invalid reference format|No such image/);
+      s.ok(['create', '--name', 'taken', 'base']);
+      failsCleanly(['create', '--name', 'taken', 'base'], /The container name "\/taken" is already in use/);
+      s.ok(['rm', 'taken']);
+      failsCleanly(['import', '/nonexistent.tar'], /no such file or directory/);
+    });
+
+    test('a store refuses a different storage driver', () => {
+      const other = driver === 'overlay2' ? 'vfs' : 'overlay2';
+      const r = s.run(['--storage-driver', other, 'images']);
+      assert.equal(r.status, 125);
+      assert.match(r.stderr, new RegExp(`uses storage driver "${driver}"`));
+    });
+
+    test('several strata processes importing, creating and committing at once all succeed', async () => {
+      const dir = busyboxRootfs();
+      writeFileSync(join(dir, 'etc/variant'), 'two\n');
+      const tar2 = tarOf(dir);
+      rmSync(dir, { recursive: true, force: true });
+      const runs: Promise<{ code: number | null; stderr: string }>[] = [];
+      for (let i = 0; i < 3; i++) {
+        const p = s.spawn(['import', '-', `para:${i}`]);
+        p.stdin?.end(i % 2 ? tar : tar2);
+        runs.push(exited(p));
+      }
+      for (let i = 0; i < 4; i++) runs.push(exited(s.spawn(['create', '--name', `par${i}`, 'base'])));
+      for (const r of await Promise.all(runs)) assert.equal(r.code, 0, r.stderr);
+      const commits = [0, 1, 2, 3].map((i) => exited(s.spawn(['commit', `par${i}`, `parc:${i}`])));
+      for (const r of await Promise.all(commits)) assert.equal(r.code, 0, r.stderr);
+      assert.equal(s.ok(['images', '--filter', 'reference=parc', '-q']).trim().split('\n').length >= 1, true);
+      assert.equal(s.ok(['system', 'check']).trim(), 'No problems found');
+      for (let i = 0; i < 4; i++) s.ok(['rm', `par${i}`]);
+    });
+
+    test('a commit killed with SIGKILL is repaired by the next command', async () => {
+      s.ok(['create', '--name', 'big', 'base']);
+      const merged = s.ok(['mount', 'big']).trim();
+      mkdirSync(join(merged, 'data'));
+      for (let i = 0; i < 3000; i++) writeFileSync(join(merged, 'data', `f${i}`), Buffer.alloc(16384, i % 251));
+      const before = snapshotDirs(s.root, driver);
+      const p = s.spawn(['commit', 'big', 'killed:1']);
+      // Kill once the new layer's directory exists, i.e. in the middle of the commit.
+      for (let tries = 0; tries < 2000 && snapshotDirs(s.root, driver).length === before.length; tries++) await new Promise((r) => setTimeout(r, 5));
+      p.kill('SIGKILL');
+      await exited(p);
+      s.ok(['ps', '-a']);
+      assert.deepEqual(snapshotDirs(s.root, driver), before, 'the half-made layer is swept');
+      assert.equal(s.ok(['system', 'check']).trim(), 'No problems found');
+      assert.equal(s.run(['inspect', 'killed:1']).status, 1);
+      s.ok(['rm', '-f', 'big']);
+    });
+  });
+}
