@@ -1,0 +1,97 @@
+/**
+ * The seed scenario, run through the strata CLI on the default store so a user sees each command and
+ * its output: a busybox base image, the cow-test images made by changing a container through `mount`
+ * and committing it, five containers sharing every image layer, one of them changed, and what
+ * `ps -s`, `diff`, `commit`, `history` and `system df` say about it.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, appendFileSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const STRATA = resolve(fileURLToPath(import.meta.url), '../../../../bin/strata');
+const CONTAINERS = [1, 2, 3, 4, 5].map((i) => `my_container_${i}`);
+const IMAGES = ['acme/my-changed-image:1.0', 'acme/my-final-image:1.0', 'acme/my-base-image:1.0', 'busybox:latest'];
+
+/** Run `strata args…`, echoing the command line and its output; stop the demo if it fails. */
+function strata(args: string[], opts: { quiet?: boolean; mayFail?: boolean } = {}): string {
+  if (!opts.quiet) process.stdout.write(`\n$ strata ${args.map((a) => (/[\s"'{}]/.test(a) ? `'${a}'` : a)).join(' ')}\n`);
+  const r = spawnSync(process.execPath, [STRATA, ...args], { encoding: 'utf8' });
+  if (!opts.quiet) process.stdout.write(r.stdout + r.stderr);
+  if (r.status !== 0 && !opts.mayFail) throw new Error(`strata ${args.join(' ')} failed: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+function section(title: string): void {
+  process.stdout.write(`\n### ${title}\n`);
+}
+
+/** A root filesystem from the host's busybox-static: the base image every demo layer sits on. */
+function busyboxTar(work: string): string {
+  const root = join(work, 'rootfs');
+  for (const d of ['bin', 'etc', 'tmp', 'root', 'var/log']) mkdirSync(join(root, d), { recursive: true });
+  chmodSync(join(root, 'tmp'), 0o1777);
+  copyFileSync('/bin/busybox', join(root, 'bin/busybox'));
+  const applets = execFileSync('/bin/busybox', ['--list']).toString().split('\n').filter((a) => a && a !== 'busybox');
+  for (const a of applets) symlinkSync('busybox', join(root, 'bin', a));
+  writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
+  writeFileSync(join(root, 'etc/group'), 'root:x:0:\n');
+  const tar = join(work, 'busybox.tar');
+  execFileSync('tar', ['-C', root, '--numeric-owner', '-cf', tar, '.']);
+  return tar;
+}
+
+function cleanUp(): void {
+  strata(['rm', '-f', ...CONTAINERS, 'cow-build', 'cmd-build'], { quiet: true, mayFail: true });
+  for (const img of IMAGES) strata(['rmi', img], { quiet: true, mayFail: true });
+}
+
+function main(): void {
+  const work = mkdtempSync(join(tmpdir(), 'strata-demo-'));
+  try {
+    cleanUp();
+    section('A base image from the host\'s busybox-static');
+    strata(['import', '-m', 'busybox-static from the host', busyboxTar(work), 'busybox:latest']);
+
+    section('cow-test: COPY . /app, as a container changed through mount and committed');
+    strata(['create', '--name', 'cow-build', 'busybox:latest']);
+    const build = strata(['mount', 'cow-build']);
+    mkdirSync(join(build, 'app'));
+    writeFileSync(join(build, 'app/hello.sh'), '#!/bin/sh\necho "Hello world"\n');
+    chmodSync(join(build, 'app/hello.sh'), 0o755);
+    strata(['diff', 'cow-build']);
+    strata(['commit', '-m', 'COPY . /app', 'cow-build', 'acme/my-base-image:1.0']);
+    strata(['create', '--name', 'cmd-build', 'acme/my-base-image:1.0']);
+    strata(['commit', '-c', 'CMD /app/hello.sh', 'cmd-build', 'acme/my-final-image:1.0']);
+    strata(['rm', 'cow-build', 'cmd-build']);
+    strata(['images']);
+    strata(['history', 'acme/my-final-image:1.0']);
+
+    section('Five containers from one image: five thin writable layers');
+    for (const c of CONTAINERS) strata(['create', '--name', c, 'acme/my-final-image:1.0', 'sh']);
+    strata(['ps', '-a', '-s']);
+
+    section('Copy-on-write: change my_container_1 through its mount');
+    const merged = strata(['mount', 'my_container_1']);
+    appendFileSync(join(merged, 'app/hello.sh'), 'echo "changed in my_container_1"\n');
+    writeFileSync(join(merged, 'tmp/notes.txt'), 'written by my_container_1\n');
+    unlinkSync(join(merged, 'etc/group'));
+    strata(['diff', 'my_container_1']);
+    strata(['ps', '-a', '-s']);
+    strata(['inspect', '--format', '{{json .GraphDriver}}', 'my_container_1']);
+
+    section('Commit the change: one more layer on the shared ones');
+    strata(['commit', '-m', 'changed in my_container_1', 'my_container_1', 'acme/my-changed-image:1.0']);
+    strata(['history', 'acme/my-changed-image:1.0']);
+    strata(['inspect', '--format', '{{range .RootFS.Layers}}{{println .}}{{end}}', 'acme/my-changed-image:1.0']);
+
+    section('What is shared and what each container adds');
+    strata(['system', 'df']);
+    strata(['system', 'df', '-v']);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main();
