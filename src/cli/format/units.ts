@@ -1,0 +1,77 @@
+// Sizes, durations and IDs as docker prints them (docker/go-units and docker's stringid).
+
+import { formatFloat } from './gofmt.js';
+
+const DECIMAL_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'] as const;
+
+/**
+ * go-units HumanSizeWithPrecision: decimal units and %.<precision>g, falling back to %.0f where %g
+ * would print an exponent (999.9 kB is "1000kB", not "1e+03kB").
+ */
+export function humanSizeWithPrecision(size: number, precision: number): string {
+  let i = 0;
+  while (size >= 1000 && i < DECIMAL_UNITS.length - 1) {
+    size /= 1000;
+    i++;
+  }
+  let num = formatFloat(size, 'g', precision);
+  if (/[eE]/.test(num)) num = formatFloat(size, 'f', 0);
+  return num + DECIMAL_UNITS[i];
+}
+
+/**
+ * Sizes as `docker images`, `ps -s` and `history` print them: 38B, 1.98MB, 123MB, 1.5GB.
+ * (`docker system df` uses go-units HumanSize, which is humanSizeWithPrecision(size, 4).)
+ */
+export function humanSize(size: number): string {
+  return humanSizeWithPrecision(size, 3);
+}
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const WEEK = 7 * DAY;
+const MONTH = 30 * DAY;
+const YEAR = 365 * DAY;
+
+/** Round half up to whole units, as go-units does (int(d/unit + 0.5)). */
+function roundTo(ms: number, unit: number): number {
+  return Math.trunc(ms / unit + 0.5);
+}
+
+/** go-units HumanDuration, for a duration in milliseconds: "About a minute", "3 weeks"... */
+export function humanDuration(ms: number): string {
+  const seconds = Math.trunc(ms / SECOND);
+  if (seconds < 1) return 'Less than a second';
+  if (seconds === 1) return '1 second';
+  if (seconds < 60) return `${seconds} seconds`;
+  const minutes = Math.trunc(ms / MINUTE);
+  if (minutes === 1) return 'About a minute';
+  if (minutes < 60) return `${minutes} minutes`;
+  const hours = roundTo(ms, HOUR);
+  if (hours === 1) return 'About an hour';
+  if (hours < 48) return `${hours} hours`;
+  if (ms < 2 * WEEK) return `${roundTo(ms, DAY)} days`;
+  if (ms < 2 * MONTH) return `${roundTo(ms, WEEK)} weeks`;
+  if (ms < 2 * YEAR) return `${roundTo(ms, MONTH)} months`;
+  return `${roundTo(ms, YEAR)} years`;
+}
+
+function toMs(t: Date | number | string): number {
+  if (t instanceof Date) return t.getTime();
+  if (typeof t === 'number') return t;
+  return Date.parse(t);
+}
+
+/** docker's CREATED column: "2 weeks ago". A time is a Date, epoch milliseconds or an ISO string. */
+export function timeAgo(time: Date | number | string, now: Date | number | string = Date.now()): string {
+  return humanDuration(toMs(now) - toMs(time)) + ' ago';
+}
+
+/** docker's short ID: without the "sha256:" prefix, first 12 characters. */
+export function truncateId(id: string): string {
+  const colon = id.indexOf(':');
+  const hex = colon >= 0 ? id.slice(colon + 1) : id;
+  return hex.length > 12 ? hex.slice(0, 12) : hex;
+}
