@@ -1,0 +1,112 @@
+# shellcheck shell=bash
+# The workloads of issue 2 item 9. Each has:
+#   wl_NAME_setup ENGINE     once per engine before the rounds (untimed)
+#   wl_NAME_prepare ENGINE   before every timed run, so each run starts from the same state (untimed)
+#   wl_NAME_run ENGINE       the timed part: calls `timed COMPONENT CMD…` for each measured step
+#   wl_NAME_cleanup ENGINE   after every timed run (untimed)
+#   wl_NAME_teardown ENGINE  once per engine after the rounds (untimed)
+# Source with WORK, MINBASE_TAR and engines.sh loaded; `timed` is defined by run.sh.
+
+BASE=bench/minbase:latest
+COMMITTED=bench/committed:latest
+CREATES=100
+NEW_DIRS=20     # × NEW_PER_DIR new files of NEW_SIZE bytes each
+NEW_PER_DIR=100
+NEW_SIZE=4096
+CHANGED=100
+DELETED=100
+
+# Containers and images a workload leaves behind go, so the next run starts from the same store.
+remove_containers() { local e=$1; shift; (($#)) && eng "$e" rm -f "$@" >/dev/null 2>&1 || true; }
+remove_image() { eng "$1" rmi "$2" >/dev/null 2>&1 || true; }
+
+import_base() {
+  eng "$1" import "$MINBASE_TAR" "$BASE" >/dev/null 2>"$WORK/import.log" \
+    || { cat "$WORK/import.log" >&2; die "$1: import of the base image failed"; }
+}
+
+# --- (a) import of the minbase tar into an empty store ---
+wl_import_setup() { :; }
+wl_import_prepare() { remove_image "$1" "$BASE"; }
+wl_import_run() { timed import eng "$1" import "$MINBASE_TAR" "$BASE" >/dev/null; }
+wl_import_cleanup() { remove_image "$1" "$BASE"; }
+wl_import_teardown() { :; }
+
+# --- (b) one create from that image ---
+wl_create_setup() { import_base "$1"; }
+wl_create_prepare() { :; }
+wl_create_run() { timed create eng "$1" create --name bench-create "$BASE" /bin/sh >/dev/null; }
+wl_create_cleanup() { remove_containers "$1" bench-create; }
+wl_create_teardown() { remove_image "$1" "$BASE"; }
+
+# --- (c) diff and commit of a container with 2,000 new 4 KiB files, 100 changed, 100 deleted ---
+# The same changes, from the same files, are made in each engine's container through its own mount
+# of the container's rootfs (see open_rootfs), then the mount is closed before the timed part.
+
+# New files (random bytes, so nothing can be deduplicated) and the lists of image files to change and
+# delete (regular files under usr/share, spread evenly, taken from the minbase tar), made once.
+make_change_set() {
+  local set=$WORK/change-set d
+  [[ -f $set/done ]] && return
+  rm -rf "$set"
+  mkdir -p "$set/new/bench-new"
+  for ((d = 0; d < NEW_DIRS; d++)); do
+    mkdir "$set/new/bench-new/d$d"
+    head -c $((NEW_PER_DIR * NEW_SIZE)) /dev/urandom \
+      | split -b "$NEW_SIZE" -d -a 3 - "$set/new/bench-new/d$d/f"
+  done
+  tar -tvf "$MINBASE_TAR" \
+    | awk 'NF == 6 && substr($1, 1, 1) == "-" && $6 ~ /^\.\/usr\/share\// { print substr($6, 3) }' \
+    | sort >"$set/candidates"
+  local n want=$((CHANGED + DELETED))
+  n=$(wc -l <"$set/candidates")
+  ((n >= want)) || die "only $n candidate files in the minbase tar"
+  awk -v n="$n" -v w="$want" 'BEGIN { s = n / w } { if (NR - 1 >= int(k * s) && k < w) { print; k++ } }' \
+    "$set/candidates" >"$set/picked"
+  awk 'NR % 2 == 1' "$set/picked" >"$set/change.list"
+  awk 'NR % 2 == 0' "$set/picked" >"$set/delete.list"
+  touch "$set/done"
+}
+
+apply_changes() {
+  local root=$1 set=$WORK/change-set f
+  cp -a "$set/new/bench-new" "$root/"
+  while IFS= read -r f; do printf 'changed by the benchmark\n' >>"$root/$f"; done <"$set/change.list"
+  (cd "$root" && xargs -d '\n' rm -- <"$set/delete.list")
+}
+
+wl_diff_commit_setup() { make_change_set; import_base "$1"; }
+wl_diff_commit_prepare() {
+  local e=$1 root
+  eng "$e" create --name bench-dc "$BASE" /bin/sleep infinity >/dev/null
+  root=$(open_rootfs "$e" bench-dc)
+  [[ -d $root/usr ]] || die "$e: rootfs of bench-dc not mounted at '$root'"
+  apply_changes "$root"
+  close_rootfs "$e" bench-dc
+}
+wl_diff_commit_run() {
+  local e=$1 out=$WORK/diff.$1.out
+  timed diff eng "$e" diff bench-dc >"$out"
+  timed commit eng "$e" commit bench-dc "$COMMITTED" >/dev/null
+  # Same changes, so the same diff: record its A/C/D counts to show each engine did the same work.
+  DIFF_COUNTS[$e]=$(awk '{ n[$1]++ } END { printf "A=%d C=%d D=%d", n["A"], n["C"], n["D"] }' "$out")
+}
+wl_diff_commit_cleanup() { remove_containers "$1" bench-dc; remove_image "$1" "$COMMITTED"; }
+wl_diff_commit_teardown() { remove_image "$1" "$BASE"; }
+
+# --- (d) 100 creates, one CLI call each, as a user or script would make them ---
+create_many() {
+  local e=$1 i
+  for ((i = 1; i <= CREATES; i++)); do
+    eng "$e" create --name "bench-many-$i" "$BASE" /bin/sh >/dev/null || return
+  done
+}
+wl_creates_setup() { import_base "$1"; }
+wl_creates_prepare() { :; }
+wl_creates_run() { timed creates-100 create_many "$1" >/dev/null; }
+wl_creates_cleanup() {
+  local names=() i
+  for ((i = 1; i <= CREATES; i++)); do names+=("bench-many-$i"); done
+  remove_containers "$1" "${names[@]}"
+}
+wl_creates_teardown() { remove_image "$1" "$BASE"; }
