@@ -125,9 +125,13 @@ echo "$SUMMARY"
 log "raw times: $TIMES"
 
 if $RECORD; then
+  if [[ ! -f $REPO/bench/RESULTS.md ]]; then
+    printf '# Benchmark results\n\nAppended by `bash bench/run.sh --record`; the method is in bench/README.md.\n' \
+      >"$REPO/bench/RESULTS.md"
+  fi
   {
     echo
-    echo "## $(date -u '+%Y-%m-%d %H:%M UTC') · strata $(git -C "$REPO" rev-parse --short HEAD)"
+    echo "## $(date -u '+%Y-%m-%d %H:%M UTC') · checkout $(git -C "$REPO" describe --always --dirty)"
     echo
     echo "Command: \`$COMMAND_LINE\` ($ROUNDS rounds; order rotated each round; caches dropped before every timed run)"
     echo

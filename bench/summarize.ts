@@ -24,10 +24,14 @@ const TARGETS: Record<string, Target> = {
   import: { peer: 'docker', maxRatio: 0.7 },
   create: { peer: 'podman', maxRatio: 1 },
   'creates-100': { peer: 'podman', maxRatio: 1 },
+  diff: { peer: 'docker', maxRatio: 1 },
+  commit: { peer: 'docker', maxRatio: 1 },
   'diff+commit': { peer: 'docker', maxRatio: 1 },
 };
 
 const ENGINE_ORDER = ['strata', 'docker', 'podman'];
+const COMPONENT_ORDER = ['import', 'create', 'diff', 'commit', 'diff+commit', 'creates-100'];
+const rank = (order: string[], x: string): number => (order.indexOf(x) + 1 || order.length + 1);
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -101,10 +105,8 @@ function summarize(byComponent: Map<string, Times>): { rows: Row[]; engines: Eng
     }
     rows.push(row);
   }
-  const ordered = [...engines].sort(
-    (a, b) => (ENGINE_ORDER.indexOf(a) + 1 || 99) - (ENGINE_ORDER.indexOf(b) + 1 || 99),
-  );
-  return { rows, engines: ordered };
+  rows.sort((a, b) => rank(COMPONENT_ORDER, a.component) - rank(COMPONENT_ORDER, b.component));
+  return { rows, engines: [...engines].sort((a, b) => rank(ENGINE_ORDER, a) - rank(ENGINE_ORDER, b)) };
 }
 
 const fmtSeconds = (s: number | undefined): string => (s === undefined ? '–' : `${s.toFixed(3)} s`);

@@ -72,7 +72,7 @@ stop_dockerd() {
 
 engine_version() {
   case $1 in
-    strata) echo "strata $(git -C "$REPO" rev-parse --short HEAD) (overlay2)" ;;
+    strata) echo "strata $(git -C "$REPO" describe --always --dirty) (overlay2)" ;;
     docker) echo "Docker Engine $(docker_cli version -f '{{.Server.Version}}') ($(docker_cli info -f '{{.Driver}}'))" ;;
     podman) echo "Podman $(podman_cli version -f '{{.Client.Version}}') ($(podman_cli info -f '{{.Store.GraphDriverName}}'))" ;;
   esac
