@@ -1,0 +1,131 @@
+/**
+ * The content-addressable blob store: `blobs/sha256/<hex>`. Ingest writes to tmp/ while hashing, fsyncs
+ * and renames into place, so a blob is either whole and verified or absent. Reads verify size and digest.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, createReadStream, createWriteStream, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { randomId } from '../images/digest.js';
+
+const DIGEST = /^sha256:([a-f0-9]{64})$/;
+
+export interface Descriptor { digest: string; size: number }
+
+export class DigestMismatchError extends Error {}
+
+/** The hex of a well-formed digest; anything else (a hostile "../x") is refused before it nears a path. */
+export function digestHex(digest: string): string {
+  const m = DIGEST.exec(digest);
+  if (!m) throw new Error(`invalid digest ${JSON.stringify(digest)}: expected sha256:<64 hex>`);
+  return m[1]!;
+}
+
+export class ContentStore {
+  private readonly blobs: string;
+  private readonly tmp: string;
+
+  constructor(root: string) {
+    this.blobs = join(root, 'blobs', 'sha256');
+    this.tmp = join(root, 'tmp');
+    mkdirSync(this.blobs, { recursive: true });
+    mkdirSync(this.tmp, { recursive: true });
+  }
+
+  path(digest: string): string {
+    return join(this.blobs, digestHex(digest));
+  }
+
+  has(digest: string): boolean {
+    return existsSync(this.path(digest));
+  }
+
+  /** Store small bytes (configs, manifests). Idempotent. */
+  put(bytes: Buffer): Descriptor {
+    const digest = 'sha256:' + createHash('sha256').update(bytes).digest('hex');
+    if (!this.has(digest)) {
+      const tmp = join(this.tmp, `blob-${randomId()}`);
+      const fd = openSync(tmp, 'w', 0o644);
+      try {
+        writeSync(fd, bytes);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, this.path(digest));
+    }
+    return { digest, size: bytes.length };
+  }
+
+  /** Stream a blob in, hashing as it goes; verifies `expected` and leaves nothing behind on mismatch or error. */
+  async ingest(input: Readable, expected: Partial<Descriptor> = {}): Promise<Descriptor> {
+    if (expected.digest) digestHex(expected.digest);
+    const tmp = join(this.tmp, `blob-${randomId()}`);
+    const hash = createHash('sha256');
+    let size = 0;
+    const tee = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        hash.update(chunk);
+        size += chunk.length;
+        done(null, chunk);
+      },
+    });
+    try {
+      const out = createWriteStream(tmp, { mode: 0o644 });
+      await pipeline(input, tee, out);
+      const digest = 'sha256:' + hash.digest('hex');
+      if (expected.digest && expected.digest !== digest) throw new DigestMismatchError(`digest mismatch: expected ${expected.digest}, got ${digest}`);
+      if (expected.size !== undefined && expected.size !== size) throw new DigestMismatchError(`size mismatch for ${digest}: expected ${expected.size}, got ${size}`);
+      const fd = openSync(tmp, 'r');
+      try { fsyncSync(fd); } finally { closeSync(fd); }
+      renameSync(tmp, this.path(digest));
+      return { digest, size };
+    } finally {
+      rmSync(tmp, { force: true });
+    }
+  }
+
+  /** A small blob's bytes, verified. */
+  get(digest: string): Buffer {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(this.path(digest));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`blob ${digest} not found`);
+      throw e;
+    }
+    const actual = 'sha256:' + createHash('sha256').update(bytes).digest('hex');
+    if (actual !== digest) throw new DigestMismatchError(`blob ${digest} is corrupt (its content hashes to ${actual})`);
+    return bytes;
+  }
+
+  /** Stream a blob; the stream errors at its end if the bytes do not match the digest. */
+  reader(digest: string): Readable {
+    const path = this.path(digest);
+    const hash = createHash('sha256');
+    const check = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        hash.update(chunk);
+        done(null, chunk);
+      },
+      flush(done) {
+        const actual = 'sha256:' + hash.digest('hex');
+        done(actual === digest ? null : new DigestMismatchError(`blob ${digest} is corrupt (its content hashes to ${actual})`));
+      },
+    });
+    return createReadStream(path).on('error', (e) => check.destroy(e)).pipe(check);
+  }
+
+  size(digest: string): number {
+    return statSync(this.path(digest)).size;
+  }
+
+  remove(digest: string): void {
+    rmSync(this.path(digest), { force: true });
+  }
+
+  list(): string[] {
+    return readdirSync(this.blobs).filter((h) => /^[a-f0-9]{64}$/.test(h)).map((h) => `sha256:${h}`);
+  }
+}
