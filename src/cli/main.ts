@@ -14,10 +14,12 @@ export function buildProgram(): Command {
     .option('--storage-driver <name>', 'Storage driver: overlay2 or vfs (default: $STRATA_STORAGE_DRIVER, else probed once per store)')
     .version('0.1.0', '-v, --version')
     .showHelpAfterError()
+    // As docker: global options before the verb, and `create IMAGE CMD…` passes CMD's flags through.
+    .enablePositionalOptions()
     .exitOverride();
   const withEngine = engineOpener(program);
   const image = program.command('image').description('Manage images');
-  const container = program.command('container').description('Manage containers');
+  const container = program.command('container').description('Manage containers').enablePositionalOptions();
   registerImageCommands(program, image, withEngine);
   registerContainerCommands(program, container, withEngine);
   registerInspectCommands(program, image, container, withEngine);

@@ -199,6 +199,7 @@ export class Containers {
   /** `docker commit`: the writable layer becomes a new layer on the image's layers, in a new image. */
   async commit(ref: string, opts: CommitOptions = {}): Promise<string> {
     const c = this.resolve(ref);
+    const reference = opts.reference ? this.images.normalizeTag(opts.reference) : undefined;
     const { meta, snapshots } = this.store;
     const parentImage = meta.getImage(c.imageId);
     const parentConfig: ImageConfig | undefined = parentImage ? this.images.config(parentImage) : undefined;
@@ -222,7 +223,7 @@ export class Containers {
       rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) },
     };
     try {
-      return await this.images.create({ config: imageConfig, layers, parent: parentImage?.id ?? null, reference: opts.reference });
+      return await this.images.create({ config: imageConfig, layers, parent: parentImage?.id ?? null, reference });
     } finally {
       if (empty) await this.layers.removeFiles(meta.tx(() => this.layers.collect(layer.chainId)).map((l) => l.snapshot));
     }

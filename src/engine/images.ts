@@ -25,6 +25,7 @@ export interface NewImage {
   config: ImageConfig;
   layers: LayerRecord[];
   parent: string | null;
+  /** Stored (normalized) name to tag the image with: see normalizeTag. */
   reference?: string;
 }
 
@@ -103,7 +104,8 @@ export class Images {
     return id;
   }
 
-  private normalizeTag(ref: string): string {
+  /** The stored form of a REPO[:TAG] given by a user; throws the reference error before any work is done. */
+  normalizeTag(ref: string): string {
     try {
       const r = parseTaggedReference(ref);
       if (r.digest) throw new InvalidArgumentError(`refusing to create a tag with a digest reference: ${ref}`);

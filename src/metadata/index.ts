@@ -79,11 +79,11 @@ export class Metadata {
   /** True when no image, container or child layer refers to the layer. */
   layerUnused(chainId: string): boolean {
     const q = this.db.prepare(`SELECT
-      EXISTS(SELECT 1 FROM image_layers WHERE chain_id = ?1) OR
-      EXISTS(SELECT 1 FROM containers WHERE top_layer = ?1) OR
-      EXISTS(SELECT 1 FROM layers WHERE parent = ?1) OR
-      EXISTS(SELECT 1 FROM images WHERE top_layer = ?1) AS used`);
-    return (q.get(chainId) as { used: number }).used === 0;
+      EXISTS(SELECT 1 FROM image_layers WHERE chain_id = @c) OR
+      EXISTS(SELECT 1 FROM containers WHERE top_layer = @c) OR
+      EXISTS(SELECT 1 FROM layers WHERE parent = @c) OR
+      EXISTS(SELECT 1 FROM images WHERE top_layer = @c) AS used`);
+    return (q.get({ c: chainId }) as { used: number }).used === 0;
   }
 
   deleteLayer(chainId: string): void {

@@ -1,0 +1,358 @@
+/**
+ * Applying a layer tar onto a directory, as one streaming pass: hash every byte (the diffID), parse the
+ * tar, write entries with their metadata, turn whiteouts into the driver's form, and keep a tar-split
+ * record. Synchronous fs calls inside the stream consumer: one entry at a time, no promise per file.
+ *
+ * Safety: every name is cleaned and must stay under the root; every parent must be a real directory
+ * (never a symlink, including one planted earlier in the same tar); hard links must point inside.
+ */
+import { createHash } from 'node:crypto';
+import {
+  closeSync, constants, fchmodSync, fchownSync, futimesSync, linkSync, lchownSync, lstatSync, lutimesSync, mkdirSync,
+  openSync, readdirSync, rmSync, symlinkSync, utimesSync, writeSync, chmodSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Writable, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { native } from '../native/index.js';
+import { BreakoutError, cleanEntryPath, SafeParents } from './paths.js';
+import { applyPax, BLOCK, checksumOk, isZeroBlock, padding, parseHeader, parsePax, TYPE, type TarHeader } from './tarformat.js';
+import { TarSplitWriter } from './tarsplit.js';
+import type { ApplyOptions, ApplyResult, WhiteoutMode } from './types.js';
+
+export const WHITEOUT_PREFIX = '.wh.';
+export const OPAQUE_MARKER = '.wh..wh..opq';
+export const OPAQUE_XATTR = 'trusted.overlay.opaque';
+
+const S_IFCHR = 0o020000;
+const S_IFBLK = 0o060000;
+const S_IFIFO = 0o010000;
+const CREATE_FILE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
+
+type State = 'header' | 'data' | 'pad' | 'ext' | 'end';
+
+class LayerApplier extends Writable {
+  private readonly hash = createHash('sha256');
+  private readonly split = new TarSplitWriter();
+  private readonly parents: SafeParents;
+  private tarSize = 0;
+  private contentSize = 0;
+  private state: State = 'header';
+  private pending: Buffer[] = [];
+  private pendingLength = 0;
+  /** Bytes left of the current entry's payload, then of its padding. */
+  private remaining = 0;
+  private pad = 0;
+  private fd: number | null = null;
+  private current: { header: TarHeader; path: string } | null = null;
+  private extType = '';
+  private extSize = 0;
+  private pax: Map<string, Buffer> | null = null;
+  private longName: string | null = null;
+  private longLink: string | null = null;
+  private readonly dirTimes: [string, number][] = [];
+  /** Paths this tar wrote (apply mode): an opaque marker keeps them and removes the parent's older children. */
+  private readonly written = new Set<string>();
+
+  constructor(private readonly root: string, private readonly whiteouts: WhiteoutMode) {
+    super({ highWaterMark: 1 << 20 });
+    this.parents = new SafeParents(root);
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: (e?: Error | null) => void): void {
+    this.hash.update(chunk);
+    this.tarSize += chunk.length;
+    try {
+      this.consume(chunk);
+      done();
+    } catch (e) {
+      done(e as Error);
+    }
+  }
+
+  override _final(done: (e?: Error | null) => void): void {
+    try {
+      // Go's reader accepts a tar that ends at an entry boundary without the zero blocks; so do we.
+      if (this.state !== 'end' && !(this.state === 'header' && this.pendingLength === 0 && this.extSize === 0)) {
+        throw new Error(`unexpected end of tar stream (truncated archive?)${this.current ? ` in ${JSON.stringify(this.current.header.name)}` : ''}`);
+      }
+      // Children change their directory's mtime, so directories get theirs last, deepest first.
+      for (let i = this.dirTimes.length - 1; i >= 0; i--) {
+        const [p, t] = this.dirTimes[i]!;
+        try {
+          utimesSync(p, t, t);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; // removed later in the same tar
+        }
+      }
+      done();
+    } catch (e) {
+      done(e as Error);
+    }
+  }
+
+  override _destroy(err: Error | null, done: (e: Error | null) => void): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+    done(err);
+  }
+
+  result(): ApplyResult {
+    return { diffID: 'sha256:' + this.hash.digest('hex'), tarSize: this.tarSize, size: this.contentSize };
+  }
+
+  saveSplit(path: string): void {
+    this.split.save(path);
+  }
+
+  /** Take `n` bytes from pending + chunk, or null if not enough yet (they are stashed). */
+  private take(chunk: Buffer, off: number, n: number): { block: Buffer; used: number } | null {
+    const need = n - this.pendingLength;
+    if (chunk.length - off < need) {
+      this.pending.push(chunk.subarray(off));
+      this.pendingLength += chunk.length - off;
+      return null;
+    }
+    const block = this.pendingLength === 0 ? chunk.subarray(off, off + n) : Buffer.concat([...this.pending, chunk.subarray(off, off + need)]);
+    this.pending = [];
+    this.pendingLength = 0;
+    return { block, used: need };
+  }
+
+  private consume(chunk: Buffer): void {
+    let off = 0;
+    while (off < chunk.length) {
+      switch (this.state) {
+        case 'header': {
+          const t = this.take(chunk, off, BLOCK);
+          if (!t) return;
+          off += t.used;
+          this.split.addRaw(t.block);
+          this.header(t.block);
+          break;
+        }
+        case 'ext': {
+          const t = this.take(chunk, off, this.extSize + padding(this.extSize));
+          if (!t) return;
+          off += t.used;
+          this.split.addRaw(t.block);
+          this.extension(t.block.subarray(0, this.extSize));
+          this.extSize = 0;
+          this.state = 'header';
+          break;
+        }
+        case 'data': {
+          const n = Math.min(this.remaining, chunk.length - off);
+          if (this.fd !== null) {
+            for (let w = 0; w < n; ) w += writeSync(this.fd, chunk, off + w, n - w);
+          } else this.split.addRaw(chunk.subarray(off, off + n));
+          off += n;
+          this.remaining -= n;
+          if (this.remaining === 0) this.endEntry();
+          break;
+        }
+        case 'pad': {
+          const n = Math.min(this.pad, chunk.length - off);
+          this.split.addRaw(chunk.subarray(off, off + n));
+          off += n;
+          this.pad -= n;
+          if (this.pad === 0) this.state = 'header';
+          break;
+        }
+        case 'end':
+          this.split.addRaw(chunk.subarray(off));
+          return;
+      }
+    }
+  }
+
+  private header(block: Buffer): void {
+    if (isZeroBlock(block, 0)) {
+      this.state = 'end';
+      return;
+    }
+    if (!checksumOk(block, 0)) throw new Error(`invalid tar header checksum at byte ${this.tarSize} (corrupt or not a tar archive)`);
+    const h = parseHeader(block, 0);
+    if (h.type === TYPE.pax || h.type === TYPE.paxGlobal || h.type === TYPE.gnuLongName || h.type === TYPE.gnuLongLink) {
+      if (h.size > 1 << 24) throw new Error(`tar extension header of ${h.size} bytes is too large`);
+      this.extType = h.type;
+      this.extSize = h.size;
+      this.state = h.size > 0 ? 'ext' : 'header';
+      return;
+    }
+    if (this.pax) applyPax(h, this.pax);
+    if (this.longName !== null) h.name = this.longName;
+    if (this.longLink !== null) h.linkname = this.longLink;
+    this.pax = null;
+    this.longName = this.longLink = null;
+    this.begin(h);
+  }
+
+  private extension(data: Buffer): void {
+    switch (this.extType) {
+      case TYPE.pax: this.pax = parsePax(data); break;
+      case TYPE.gnuLongName: this.longName = data.toString('utf8').replace(/\0+$/, ''); break;
+      case TYPE.gnuLongLink: this.longLink = data.toString('utf8').replace(/\0+$/, ''); break;
+      default: break; // global pax headers carry nothing strata uses
+    }
+  }
+
+  private begin(h: TarHeader): void {
+    let path: string;
+    try {
+      path = cleanEntryPath(h.name);
+    } catch (e) {
+      throw new BreakoutError(`invalid tar entry: ${(e as Error).message}`);
+    }
+    this.current = { header: h, path };
+    this.remaining = h.size;
+    this.pad = padding(h.size);
+    const isFile = h.type === TYPE.file || h.type === TYPE.oldFile || h.type === TYPE.contiguous;
+    if (path !== '') {
+      const slash = path.lastIndexOf('/');
+      const base = path.slice(slash + 1);
+      const parent = slash < 0 ? '' : path.slice(0, slash);
+      this.parents.ensure(parent, h.name);
+      if (base.startsWith(WHITEOUT_PREFIX)) this.whiteout(parent, base, h);
+      else this.create(path, h, isFile);
+    }
+    if (this.remaining === 0) this.endEntry();
+    else this.state = 'data';
+  }
+
+  private whiteout(parent: string, base: string, h: TarHeader): void {
+    const parentAbs = join(this.root, parent);
+    if (base === OPAQUE_MARKER) {
+      if (this.whiteouts === 'overlay') native.lsetxattr(parentAbs, OPAQUE_XATTR, Buffer.from('y'));
+      else {
+        for (const child of readdirSync(parentAbs)) {
+          const rel = parent ? `${parent}/${child}` : child;
+          if (!this.written.has(rel)) this.remove(rel);
+        }
+      }
+      return;
+    }
+    if (base.startsWith(WHITEOUT_PREFIX + WHITEOUT_PREFIX)) return; // aufs bookkeeping, meaningless here
+    const target = parent ? `${parent}/${base.slice(WHITEOUT_PREFIX.length)}` : base.slice(WHITEOUT_PREFIX.length);
+    this.remove(target);
+    if (this.whiteouts === 'overlay') {
+      const abs = join(this.root, target);
+      native.mknod(abs, S_IFCHR, 0, 0);
+      lchownSync(abs, h.uid, h.gid);
+    }
+  }
+
+  private remove(rel: string): void {
+    rmSync(join(this.root, rel), { recursive: true, force: true });
+    this.parents.forget(rel);
+  }
+
+  /** Run `make`; if the path is taken by something else, remove it and try once more. */
+  private replacing<T>(rel: string, make: () => T): T {
+    try {
+      return make();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      this.remove(rel);
+      return make();
+    }
+  }
+
+  private create(path: string, h: TarHeader, isFile: boolean): void {
+    const abs = join(this.root, path);
+    if (this.whiteouts === 'apply') this.written.add(path);
+    const perm = h.mode & 0o7777;
+    switch (h.type) {
+      case TYPE.dir: {
+        try {
+          mkdirSync(abs, 0o700);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+          if (!lstatSync(abs).isDirectory()) {
+            this.remove(path);
+            mkdirSync(abs, 0o700);
+          }
+        }
+        this.parents.markDir(path);
+        lchownSync(abs, h.uid, h.gid);
+        chmodSync(abs, perm);
+        this.setXattrs(abs, h);
+        this.dirTimes.push([abs, h.mtime]);
+        return;
+      }
+      case TYPE.symlink:
+        this.replacing(path, () => symlinkSync(h.linkname, abs));
+        lchownSync(abs, h.uid, h.gid);
+        this.setXattrs(abs, h);
+        lutimesSync(abs, h.mtime, h.mtime);
+        return;
+      case TYPE.hardlink: {
+        let target: string;
+        try {
+          target = cleanEntryPath(h.linkname);
+        } catch {
+          throw new BreakoutError(`invalid hard link ${JSON.stringify(h.name)}: target ${JSON.stringify(h.linkname)} is outside of the layer root`);
+        }
+        const targetParent = dirname(target) === '.' ? '' : dirname(target);
+        this.parents.ensure(targetParent, h.name);
+        try {
+          this.replacing(path, () => linkSync(join(this.root, target), abs));
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`hard link ${JSON.stringify(h.name)}: target ${JSON.stringify(h.linkname)} is not in this layer`);
+          throw e;
+        }
+        return;
+      }
+      case TYPE.char:
+      case TYPE.block:
+      case TYPE.fifo: {
+        const kind = h.type === TYPE.char ? S_IFCHR : h.type === TYPE.block ? S_IFBLK : S_IFIFO;
+        this.replacing(path, () => native.mknod(abs, kind | perm, h.devmajor, h.devminor));
+        lchownSync(abs, h.uid, h.gid);
+        chmodSync(abs, perm);
+        this.setXattrs(abs, h);
+        utimesSync(abs, h.mtime, h.mtime);
+        return;
+      }
+      default:
+        if (!isFile) {
+          const what = h.type === TYPE.gnuSparse ? 'GNU sparse files are not supported' : `unsupported entry type ${JSON.stringify(h.type)}`;
+          throw new Error(`tar entry ${JSON.stringify(h.name)}: ${what}`);
+        }
+        this.fd = this.replacing(path, () => openSync(abs, CREATE_FILE, 0o600));
+        this.split.addFile(path, h.size);
+        this.contentSize += h.size;
+    }
+  }
+
+  private setXattrs(abs: string, h: TarHeader): void {
+    for (const [k, v] of h.xattrs) native.lsetxattr(abs, k, v);
+  }
+
+  /** The payload is written: finish a regular file's metadata (owner before mode keeps setuid; caps after owner). */
+  private endEntry(): void {
+    if (this.fd !== null && this.current) {
+      const { header: h, path } = this.current;
+      const fd = this.fd;
+      this.fd = null;
+      try {
+        fchownSync(fd, h.uid, h.gid);
+        fchmodSync(fd, h.mode & 0o7777);
+        this.setXattrs(join(this.root, path), h);
+        futimesSync(fd, h.mtime, h.mtime);
+      } finally {
+        closeSync(fd);
+      }
+    }
+    this.current = null;
+    this.state = this.pad > 0 ? 'pad' : 'header';
+  }
+}
+
+/** Apply an uncompressed layer tar onto `dir`; see ApplyOptions for how whiteouts land. */
+export async function applyLayer(tar: Readable, dir: string, opts: ApplyOptions): Promise<ApplyResult> {
+  const applier = new LayerApplier(dir, opts.whiteouts);
+  await pipeline(tar, applier);
+  applier.saveSplit(opts.tarSplitPath);
+  return applier.result();
+}

@@ -1,0 +1,133 @@
+/**
+ * What changed in a container's layer, as `docker diff` lists it: A (added), C (changed), D (deleted),
+ * sorted by path. Both drivers give the same answer: every ancestor directory of a change is C.
+ */
+import { existsSync, lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
+import { join } from 'node:path';
+import { isOpaque, isWhiteout, sameTime } from './fsmeta.js';
+import type { Change, ChangeKind } from './types.js';
+
+const lstatOrNull = (p: string): Stats | null => {
+  try {
+    return lstatSync(p);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
+    throw e;
+  }
+};
+
+/** Sorted change list with every ancestor directory of a change marked C (unless it is itself A). */
+function withAncestors(direct: Map<string, ChangeKind>): Change[] {
+  const all = new Map(direct);
+  for (const path of direct.keys()) {
+    for (let p = path.slice(0, path.lastIndexOf('/')); p !== ''; p = p.slice(0, p.lastIndexOf('/'))) {
+      if (all.has(p)) break;
+      all.set(p, 'C');
+    }
+  }
+  return [...all].map(([path, kind]) => ({ path, kind })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** The lower layers seen as one tree (newest first), honouring their own whiteouts and opaque dirs. */
+class LowerView {
+  constructor(private readonly lowers: string[]) {}
+
+  /** The entry at `path` in the union of the lowers, or null if it is absent or whited out. */
+  stat(path: string): Stats | null {
+    for (const lower of this.lowers) {
+      const st = lstatOrNull(join(lower, path));
+      if (st) return isWhiteout(st) ? null : st;
+      if (this.hiddenBelow(lower, path)) return null;
+    }
+    return null;
+  }
+
+  /** Names visible in the union of the lowers at directory `path`. */
+  children(path: string): string[] {
+    const seen = new Set<string>();
+    const hidden = new Set<string>();
+    for (const lower of this.lowers) {
+      const dir = join(lower, path);
+      const st = lstatOrNull(dir);
+      if (st?.isDirectory()) {
+        for (const name of readdirSync(dir)) {
+          if (seen.has(name) || hidden.has(name)) continue;
+          if (isWhiteout(lstatSync(join(dir, name)))) hidden.add(name);
+          else seen.add(name);
+        }
+        if (isOpaque(dir)) break;
+      } else if (st || this.hiddenBelow(lower, path)) break;
+    }
+    return [...seen];
+  }
+
+  /** True if some ancestor of `path` in `lower` is opaque or not a directory, hiding older layers. */
+  private hiddenBelow(lower: string, path: string): boolean {
+    for (let p = path.slice(0, path.lastIndexOf('/')); p !== ''; p = p.slice(0, p.lastIndexOf('/'))) {
+      const st = lstatOrNull(join(lower, p));
+      if (st) return !st.isDirectory() || isOpaque(join(lower, p));
+    }
+    return false;
+  }
+}
+
+const sameDirMeta = (a: Stats, b: Stats): boolean => a.mode === b.mode && a.uid === b.uid && a.gid === b.gid && sameTime(a, b);
+
+/** Changes recorded in an overlay upper dir against its lower dirs (newest first). Walks the upper dir only. */
+export async function overlayChanges(upperDir: string, lowerDirs: string[]): Promise<Change[]> {
+  const lower = new LowerView(lowerDirs);
+  const direct = new Map<string, ChangeKind>();
+  const visit = (path: string, parentAdded: boolean): void => {
+    for (const name of readdirSync(join(upperDir, path))) {
+      const p = `${path}/${name}`;
+      const abs = join(upperDir, p);
+      const st = lstatSync(abs);
+      if (isWhiteout(st)) {
+        if (!parentAdded && lower.stat(p)) direct.set(p, 'D');
+        continue;
+      }
+      const old = parentAdded ? null : lower.stat(p);
+      if (!old) direct.set(p, 'A');
+      else if (!(st.isDirectory() && old.isDirectory() && sameDirMeta(st, old))) direct.set(p, 'C');
+      if (st.isDirectory()) {
+        if (old?.isDirectory() && isOpaque(abs)) {
+          direct.set(p, 'C');
+          const kept = new Set(readdirSync(abs));
+          for (const child of lower.children(p)) if (!kept.has(child)) direct.set(`${p}/${child}`, 'D');
+        }
+        visit(p, !old || !old.isDirectory());
+      }
+    }
+  };
+  if (existsSync(upperDir)) visit('', false);
+  return withAncestors(direct);
+}
+
+/** Docker's statDifferent: type and mode, owner, device, and for non-directories size, mtime and link target. */
+function differs(a: Stats, b: Stats, pa: string, pb: string): boolean {
+  if (a.mode !== b.mode || a.uid !== b.uid || a.gid !== b.gid || a.rdev !== b.rdev) return true;
+  if (a.isDirectory()) return false;
+  if (a.size !== b.size || !sameTime(a, b)) return true;
+  return a.isSymbolicLink() && readlinkSync(pa) !== readlinkSync(pb);
+}
+
+/** Changes of the full tree `dir` against the full tree `parentDir` (null: empty), for vfs. */
+export async function treeChanges(dir: string, parentDir: string | null): Promise<Change[]> {
+  const direct = new Map<string, ChangeKind>();
+  const visit = (path: string, parentAdded: boolean): void => {
+    const names = readdirSync(join(dir, path));
+    const oldNames = new Set(parentAdded || parentDir === null ? [] : readdirSync(join(parentDir, path)));
+    for (const name of names) {
+      const p = `${path}/${name}`;
+      const st = lstatSync(join(dir, p));
+      const had = oldNames.delete(name);
+      const old = had ? lstatSync(join(parentDir!, p)) : null;
+      if (!old) direct.set(p, 'A');
+      else if (differs(old, st, join(parentDir!, p), join(dir, p))) direct.set(p, 'C');
+      if (st.isDirectory()) visit(p, !old || !old.isDirectory());
+    }
+    for (const gone of oldNames) direct.set(`${path}/${gone}`, 'D');
+  };
+  visit('', false);
+  return withAncestors(direct);
+}

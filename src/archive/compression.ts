@@ -1,0 +1,44 @@
+/** Layer streams may come gzip-compressed: sniff the magic bytes and decompress, or say what is unsupported. */
+import { PassThrough, type Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+
+const MAGIC: [string, number[]][] = [
+  ['gzip', [0x1f, 0x8b]],
+  ['zstd', [0x28, 0xb5, 0x2f, 0xfd]],
+  ['bzip2', [0x42, 0x5a, 0x68]],
+  ['xz', [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]],
+];
+
+/** Read the first bytes without losing them: resolves with them and a stream that replays everything. */
+async function peek(input: Readable, n: number): Promise<{ head: Buffer; stream: Readable }> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of input.iterator({ destroyOnReturn: false })) {
+    chunks.push(chunk as Buffer);
+    length += (chunk as Buffer).length;
+    if (length >= n) break;
+  }
+  const out = new PassThrough({ highWaterMark: 1 << 20 });
+  for (const c of chunks) out.write(c);
+  if (input.readableEnded) out.end();
+  else {
+    input.on('error', (e) => out.destroy(e));
+    input.pipe(out);
+  }
+  return { head: Buffer.concat(chunks).subarray(0, n), stream: out };
+}
+
+export async function decompressed(input: Readable): Promise<Readable> {
+  const { head, stream } = await peek(input, 6);
+  const kind = MAGIC.find(([, m]) => m.every((b, i) => head[i] === b))?.[0];
+  if (!kind) return stream;
+  if (kind !== 'gzip') {
+    stream.destroy();
+    throw new Error(`unsupported compression: ${kind} (strata reads plain and gzip tars)`);
+  }
+  const gunzip = createGunzip({ chunkSize: 1 << 20 });
+  stream.on('error', (e) => gunzip.destroy(e));
+  // Registered before the consumer's handlers, so every reader sees which stream was bad.
+  gunzip.once('error', (e) => { e.message = `invalid gzip stream: ${e.message}`; });
+  return stream.pipe(gunzip);
+}

@@ -1,0 +1,26 @@
+/** Reading the metadata of files that layer tars and change lists care about. */
+import type { Stats } from 'node:fs';
+import { native } from '../native/index.js';
+import { OPAQUE_XATTR } from './apply.js';
+
+/** An OverlayFS whiteout: a character device 0/0. */
+export const isWhiteout = (st: Stats): boolean => st.isCharacterDevice() && st.rdev === 0;
+
+export const isOpaque = (abs: string): boolean => native.lgetxattr(abs, OPAQUE_XATTR)?.toString() === 'y';
+
+/** Extended attributes carried in tars: all but OverlayFS's own bookkeeping. */
+export function portableXattrs(abs: string): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  for (const name of native.llistxattr(abs)) {
+    if (name.startsWith('trusted.overlay.') || name.startsWith('security.selinux')) continue;
+    const v = native.lgetxattr(abs, name);
+    if (v) out.set(name, v);
+  }
+  return out;
+}
+
+export const major = (rdev: number): number => ((rdev >>> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff);
+export const minor = (rdev: number): number => (rdev & 0xff) | ((rdev >>> 12) & ~0xff);
+
+/** Equal modification times, allowing for the sub-microsecond loss of copies made through Node's utimes. */
+export const sameTime = (a: Stats, b: Stats): boolean => Math.abs(a.mtimeMs - b.mtimeMs) < 0.002;

@@ -1,0 +1,183 @@
+/**
+ * The tar header format (POSIX ustar with pax extended headers, and GNU long names on read), shared by
+ * the reader in apply.ts and the writer in write.ts.
+ */
+export const BLOCK = 512;
+
+export const TYPE = {
+  file: '0', oldFile: '\0', contiguous: '7', hardlink: '1', symlink: '2', char: '3', block: '4', dir: '5', fifo: '6',
+  pax: 'x', paxGlobal: 'g', gnuLongName: 'L', gnuLongLink: 'K', gnuSparse: 'S',
+} as const;
+
+/** The fields strata reads from or writes to a header (after pax/GNU overrides are merged in). */
+export interface TarHeader {
+  name: string;
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  /** Seconds since the epoch; fractional when a pax header gave it. */
+  mtime: number;
+  type: string;
+  linkname: string;
+  devmajor: number;
+  devminor: number;
+  xattrs: Map<string, Buffer>;
+}
+
+export const padding = (size: number): number => (BLOCK - (size % BLOCK)) % BLOCK;
+
+export function isZeroBlock(b: Buffer, off: number): boolean {
+  for (let i = off; i < off + BLOCK; i++) if (b[i] !== 0) return false;
+  return true;
+}
+
+function cstring(b: Buffer, off: number, len: number): string {
+  let end = off;
+  while (end < off + len && b[end] !== 0) end++;
+  return b.toString('utf8', off, end);
+}
+
+/** Octal (NUL/space terminated) or GNU base-256 (high bit set) numeric field. */
+function numeric(b: Buffer, off: number, len: number): number {
+  if (b[off]! & 0x80) {
+    let v = b[off]! & 0x7f;
+    for (let i = off + 1; i < off + len; i++) v = v * 256 + b[i]!;
+    return v;
+  }
+  const s = cstring(b, off, len).trim();
+  if (s === '') return 0;
+  if (!/^[0-7]+$/.test(s)) throw new Error(`invalid numeric field ${JSON.stringify(s)}`);
+  return parseInt(s, 8);
+}
+
+export function checksumOk(b: Buffer, off: number): boolean {
+  let unsigned = 0;
+  let signed = 0;
+  for (let i = off; i < off + BLOCK; i++) {
+    const c = i >= off + 148 && i < off + 156 ? 0x20 : b[i]!;
+    unsigned += c;
+    signed += c > 127 ? c - 256 : c;
+  }
+  let stored: number;
+  try {
+    stored = numeric(b, off + 148, 8);
+  } catch {
+    return false;
+  }
+  return stored === unsigned || stored === signed;
+}
+
+/** The raw header at b[off..off+512], before pax or GNU long-name records are applied. */
+export function parseHeader(b: Buffer, off: number): TarHeader {
+  const magic = b.toString('latin1', off + 257, off + 263);
+  const ustar = magic === 'ustar\0' || magic === 'ustar ';
+  const prefix = ustar && magic === 'ustar\0' ? cstring(b, off + 345, 155) : '';
+  const name = cstring(b, off, 100);
+  return {
+    name: prefix ? `${prefix}/${name}` : name,
+    mode: numeric(b, off + 100, 8),
+    uid: numeric(b, off + 108, 8),
+    gid: numeric(b, off + 116, 8),
+    size: numeric(b, off + 124, 12),
+    mtime: numeric(b, off + 136, 12),
+    type: String.fromCharCode(b[off + 156]!),
+    linkname: cstring(b, off + 157, 100),
+    devmajor: ustar ? numeric(b, off + 329, 8) : 0,
+    devminor: ustar ? numeric(b, off + 337, 8) : 0,
+    xattrs: new Map(),
+  };
+}
+
+/** Pax records: "<len> <key>=<value>\n"; values stay bytes (xattr values are binary). */
+export function parsePax(data: Buffer): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  let pos = 0;
+  while (pos < data.length) {
+    const sp = data.indexOf(0x20, pos);
+    if (sp < 0) break;
+    const len = parseInt(data.toString('latin1', pos, sp), 10);
+    if (!Number.isFinite(len) || len <= 0 || pos + len > data.length) throw new Error('invalid pax header record');
+    const rec = data.subarray(sp + 1, pos + len - 1);
+    const eq = rec.indexOf(0x3d);
+    if (eq < 0) throw new Error('invalid pax header record');
+    out.set(rec.toString('utf8', 0, eq), Buffer.from(rec.subarray(eq + 1)));
+    pos += len;
+  }
+  return out;
+}
+
+/** Merge pax overrides into a header. */
+export function applyPax(h: TarHeader, pax: Map<string, Buffer>): void {
+  for (const [k, v] of pax) {
+    const s = v.toString('utf8');
+    switch (k) {
+      case 'path': h.name = s; break;
+      case 'linkpath': h.linkname = s; break;
+      case 'uid': h.uid = Number(s); break;
+      case 'gid': h.gid = Number(s); break;
+      case 'size': h.size = Number(s); break;
+      case 'mtime': h.mtime = Number(s); break;
+      default:
+        if (k.startsWith('SCHILY.xattr.')) h.xattrs.set(k.slice('SCHILY.xattr.'.length), v);
+    }
+  }
+}
+
+// ---- writing
+
+function paxRecord(key: string, value: Buffer): Buffer {
+  const body = Buffer.concat([Buffer.from(` ${key}=`), value, Buffer.from('\n')]);
+  let len = body.length + 1;
+  while (String(len).length + body.length !== len) len = String(len).length + body.length;
+  return Buffer.concat([Buffer.from(String(len)), body]);
+}
+
+function writeOctal(b: Buffer, off: number, len: number, v: number): boolean {
+  const s = Math.floor(v).toString(8);
+  if (s.length > len - 1) return false;
+  b.write(s.padStart(len - 1, '0') + '\0', off, len, 'latin1');
+  return true;
+}
+
+function rawHeader(h: TarHeader, name: string, linkname: string): { block: Buffer; overflow: boolean } {
+  const b = Buffer.alloc(BLOCK);
+  b.write(name, 0, 100, 'utf8');
+  let overflow = false;
+  writeOctal(b, 100, 8, h.mode & 0o7777);
+  overflow = !writeOctal(b, 108, 8, h.uid) || overflow;
+  overflow = !writeOctal(b, 116, 8, h.gid) || overflow;
+  overflow = !writeOctal(b, 124, 12, h.size) || overflow;
+  writeOctal(b, 136, 12, Math.max(0, h.mtime));
+  b.write(h.type, 156, 1, 'latin1');
+  b.write(linkname, 157, 100, 'utf8');
+  b.write('ustar\x0000', 257, 8, 'latin1');
+  if (h.type === TYPE.char || h.type === TYPE.block) {
+    writeOctal(b, 329, 8, h.devmajor);
+    writeOctal(b, 337, 8, h.devminor);
+  }
+  b.fill(0x20, 148, 156);
+  let sum = 0;
+  for (let i = 0; i < BLOCK; i++) sum += b[i]!;
+  b.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 8, 'latin1');
+  return { block: b, overflow };
+}
+
+const fitsUstar = (s: string): boolean => Buffer.byteLength(s) <= 100 && /^[\x20-\x7e]*$/.test(s);
+
+/** Header blocks for an entry: a pax header first when a value does not fit ustar (as Go's writer does). */
+export function encodeHeader(h: TarHeader): Buffer {
+  const records: Buffer[] = [];
+  if (!fitsUstar(h.name)) records.push(paxRecord('path', Buffer.from(h.name)));
+  if (!fitsUstar(h.linkname)) records.push(paxRecord('linkpath', Buffer.from(h.linkname)));
+  const { block, overflow } = rawHeader(h, fitsUstar(h.name) ? h.name : h.name.slice(0, 99), fitsUstar(h.linkname) ? h.linkname : '');
+  if (overflow) {
+    for (const k of ['uid', 'gid', 'size'] as const) if (h[k] >= 0o7777777) records.push(paxRecord(k, Buffer.from(String(h[k]))));
+  }
+  for (const [k, v] of [...h.xattrs].sort(([a], [b]) => (a < b ? -1 : 1))) records.push(paxRecord(`SCHILY.xattr.${k}`, v));
+  if (records.length === 0) return block;
+  const data = Buffer.concat(records);
+  const paxHeader = rawHeader({ ...h, type: TYPE.pax, size: data.length, mode: 0o644, uid: 0, gid: 0, linkname: '', xattrs: new Map() },
+    `PaxHeaders.0/${h.name.replace(/\/$/, '').split('/').pop()!.slice(0, 80)}`, '').block;
+  return Buffer.concat([paxHeader, data, Buffer.alloc(padding(data.length)), block]);
+}

@@ -1,0 +1,146 @@
+/**
+ * Writing tars from the filesystem: a whole tree (export), an overlay upper dir (commit on overlay2), or
+ * a list of changes read from a full tree (commit on vfs). One writer serves all three. Entries are
+ * relative ("etc/", "etc/passwd"), directories before their contents, names in byte order.
+ */
+import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { OPAQUE_MARKER, WHITEOUT_PREFIX } from './apply.js';
+import { isOpaque, isWhiteout, major, minor, portableXattrs } from './fsmeta.js';
+import { BLOCK, encodeHeader, padding, TYPE, type TarHeader } from './tarformat.js';
+import type { Change } from './types.js';
+
+const CHUNK = 1 << 20;
+
+type MarkerMeta = Pick<Stats, 'mode' | 'uid' | 'gid' | 'mtimeMs'>;
+
+class TarWriter {
+  /** First name written for each multiply-linked inode; later names become hard link entries. */
+  private readonly links = new Map<string, string>();
+
+  /** Header and content of the file at `abs`, named `rel` in the tar; nothing for sockets. */
+  *entry(rel: string, abs: string, st: Stats): Generator<Buffer> {
+    const h: TarHeader = {
+      name: rel, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: 0, mtime: Math.floor(st.mtimeMs / 1000),
+      type: TYPE.file, linkname: '', devmajor: 0, devminor: 0, xattrs: portableXattrs(abs),
+    };
+    if (st.isDirectory()) {
+      h.type = TYPE.dir;
+      h.name = rel + '/';
+    } else if (st.isSymbolicLink()) {
+      h.type = TYPE.symlink;
+      h.linkname = readlinkSync(abs);
+    } else if (st.isCharacterDevice() || st.isBlockDevice()) {
+      h.type = st.isCharacterDevice() ? TYPE.char : TYPE.block;
+      h.devmajor = major(st.rdev);
+      h.devminor = minor(st.rdev);
+    } else if (st.isFIFO()) {
+      h.type = TYPE.fifo;
+    } else if (st.isFile()) {
+      const key = `${st.dev}:${st.ino}`;
+      const first = st.nlink > 1 ? this.links.get(key) : undefined;
+      if (first !== undefined) {
+        h.type = TYPE.hardlink;
+        h.linkname = first;
+      } else {
+        if (st.nlink > 1) this.links.set(key, rel);
+        h.size = st.size;
+      }
+    } else return;
+    yield encodeHeader(h);
+    if (h.type === TYPE.file && h.size > 0) yield* this.content(abs, h.size);
+  }
+
+  private *content(abs: string, size: number): Generator<Buffer> {
+    const fd = openSync(abs, 'r');
+    try {
+      for (let left = size; left > 0; ) {
+        const buf = Buffer.allocUnsafe(Math.min(CHUNK, left));
+        const n = readSync(fd, buf, 0, buf.length, null);
+        if (n === 0) throw new Error(`${abs} shrank while it was being archived`);
+        left -= n;
+        yield n === buf.length ? buf : buf.subarray(0, n);
+      }
+    } finally {
+      closeSync(fd);
+    }
+    const pad = padding(size);
+    if (pad) yield Buffer.alloc(pad);
+  }
+
+  /** An empty regular file standing for a whiteout (`.wh.name`) or an opaque directory marker. */
+  *marker(rel: string, st: MarkerMeta): Generator<Buffer> {
+    yield encodeHeader({
+      name: rel, mode: st.mode & 0o777, uid: st.uid, gid: st.gid, size: 0, mtime: Math.floor(st.mtimeMs / 1000),
+      type: TYPE.file, linkname: '', devmajor: 0, devminor: 0, xattrs: new Map(),
+    });
+  }
+
+  *end(): Generator<Buffer> {
+    yield Buffer.alloc(2 * BLOCK);
+  }
+}
+
+/** Depth-first walk below `root`, each directory's names in byte order. */
+function* walk(root: string, rel = ''): Generator<{ rel: string; abs: string; st: Stats }> {
+  const dir = rel ? join(root, rel) : root;
+  for (const name of readdirSync(dir).sort()) {
+    const r = rel ? `${rel}/${name}` : name;
+    const abs = join(root, r);
+    const st = lstatSync(abs);
+    yield { rel: r, abs, st };
+    if (st.isDirectory()) yield* walk(root, r);
+  }
+}
+
+const stream = (gen: Generator<Buffer>): Readable => Readable.from(gen, { objectMode: false });
+
+const whiteoutName = (rel: string): string => {
+  const slash = rel.lastIndexOf('/');
+  return slash < 0 ? WHITEOUT_PREFIX + rel : `${rel.slice(0, slash + 1)}${WHITEOUT_PREFIX}${rel.slice(slash + 1)}`;
+};
+
+/** Tar of a whole directory tree (`export`). */
+export function directoryTar(rootDir: string): Readable {
+  return stream((function* () {
+    const w = new TarWriter();
+    for (const e of walk(rootDir)) yield* w.entry(e.rel, e.abs, e.st);
+    yield* w.end();
+  })());
+}
+
+/** OCI changeset of an overlay upper dir: whiteout devices become `.wh.` files, opaque dirs get `.wh..wh..opq`. */
+export function overlayUpperTar(upperDir: string): Readable {
+  return stream((function* () {
+    const w = new TarWriter();
+    for (const e of walk(upperDir)) {
+      if (isWhiteout(e.st)) {
+        yield* w.marker(whiteoutName(e.rel), e.st);
+        continue;
+      }
+      yield* w.entry(e.rel, e.abs, e.st);
+      if (e.st.isDirectory() && isOpaque(e.abs)) yield* w.marker(`${e.rel}/${OPAQUE_MARKER}`, e.st);
+    }
+    yield* w.end();
+  })());
+}
+
+/** OCI changeset of `changes` read from the full tree `rootDir` (deletions become `.wh.` files). */
+export function changesTar(rootDir: string, changes: Change[]): Readable {
+  return stream((function* () {
+    const w = new TarWriter();
+    // As Docker's ExportChanges: whiteouts carry no owner or mode, and the time of the export.
+    const deleted: MarkerMeta = { mode: 0, uid: 0, gid: 0, mtimeMs: Date.now() };
+    for (const c of [...changes].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+      const rel = c.path.replace(/^\/+/, '');
+      if (c.kind === 'D') {
+        yield* w.marker(whiteoutName(rel), deleted);
+        continue;
+      }
+      const abs = join(rootDir, rel);
+      yield* w.entry(rel, abs, lstatSync(abs));
+    }
+    yield* w.end();
+  })());
+}
