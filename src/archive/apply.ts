@@ -76,11 +76,15 @@ class LayerApplier extends Writable {
       if (this.state !== 'end' && !(this.state === 'header' && this.pendingLength === 0 && this.extSize === 0)) {
         throw new Error(`unexpected end of tar stream (truncated archive?)${this.current ? ` in ${JSON.stringify(this.current.header.name)}` : ''}`);
       }
+      if (this.pax !== null || this.longName !== null || this.longLink !== null) {
+        throw new Error('unexpected end of tar stream after an extended header (truncated archive?)');
+      }
       // Children change their directory's mtime, so directories get theirs last, deepest first.
+      // lutimes: a later entry may have replaced the directory with a symlink pointing anywhere.
       for (let i = this.dirTimes.length - 1; i >= 0; i--) {
         const [p, t] = this.dirTimes[i]!;
         try {
-          utimesSync(p, t, t);
+          lutimesSync(p, t, t);
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; // removed later in the same tar
         }
@@ -171,8 +175,14 @@ class LayerApplier extends Writable {
       this.state = 'end';
       return;
     }
-    if (!checksumOk(block, 0)) throw new Error(`invalid tar header checksum at byte ${this.tarSize} (corrupt or not a tar archive)`);
-    const h = parseHeader(block, 0);
+    const at = this.tarSize - this.pendingBytesAfterHeader;
+    if (!checksumOk(block, 0)) throw new Error(`invalid tar header checksum at byte ${at} (corrupt or not a tar archive)`);
+    let h: TarHeader;
+    try {
+      h = parseHeader(block, 0);
+    } catch (e) {
+      throw new Error(`invalid tar header at byte ${at}: ${(e as Error).message}`);
+    }
     if (h.type === TYPE.pax || h.type === TYPE.paxGlobal || h.type === TYPE.gnuLongName || h.type === TYPE.gnuLongLink) {
       if (h.size > 1 << 24) throw new Error(`tar extension header of ${h.size} bytes is too large`);
       this.extType = h.type;

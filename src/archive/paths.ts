@@ -4,18 +4,19 @@ import { join } from 'node:path';
 
 export class BreakoutError extends Error {}
 
-/** "./a//b/../c/" → "a/c"; "/etc/x" → "etc/x"; "../x" → error. Returns "" for the root itself. */
+/**
+ * "./a//b/../c/" → "a/c"; "/etc/x" → "etc/x" (absolute names are read as relative, as Docker does);
+ * "../x" and "/../x" → error. Returns "" for the root itself.
+ *
+ * Docker's filepath.Clean turns "/../x" into "/x" and accepts it; no tool writes such a name, so strata
+ * refuses it like any other ".." that climbs above the root.
+ */
 export function cleanEntryPath(name: string): string {
-  const absolute = name.startsWith('/');
   const out: string[] = [];
   for (const part of name.split('/')) {
     if (part === '' || part === '.') continue;
     if (part === '..') {
-      // Above an absolute root ".." stays at the root, as filepath.Clean("/../x") is "/x".
-      if (out.length === 0) {
-        if (absolute) continue;
-        throw new BreakoutError(`${JSON.stringify(name)} is outside of the layer root`);
-      }
+      if (out.length === 0) throw new BreakoutError(`${JSON.stringify(name)} is outside of the layer root`);
       out.pop();
     } else out.push(part);
   }
@@ -31,8 +32,8 @@ export class SafeParents {
 
   constructor(private readonly root: string) {}
 
-  /** Ensure every component of `dir` (relative) is a real directory, creating missing ones. */
-  ensure(dir: string, forEntry: string): void {
+  /** Ensure every component of `dir` (relative) is a real directory, creating missing ones if `create`. */
+  ensure(dir: string, forEntry: string, create = true): void {
     if (this.known.has(dir)) return;
     const parts = dir.split('/');
     let cur = '';
@@ -44,7 +45,7 @@ export class SafeParents {
       try {
         st = lstatSync(abs);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || !create) throw e;
         mkdirSync(abs, 0o755);
         this.known.add(cur);
         continue;

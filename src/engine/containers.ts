@@ -116,7 +116,7 @@ export class Containers {
   /** Bytes of the writable layer, cached while the container is not mounted (nothing can change it then). */
   async sizeRw(c: ContainerRecord): Promise<number> {
     if (c.sizeRw !== null) return c.sizeRw;
-    const size = await this.store.snapshots.usage(c.snapshot);
+    const size = await this.store.snapshots.diffSize(c.snapshot, this.parentSnapshot(c));
     if (!this.isMounted(c)) this.store.meta.setContainerSize(c.id, size);
     return size;
   }
@@ -225,7 +225,14 @@ export class Containers {
     try {
       return await this.images.create({ config: imageConfig, layers, parent: parentImage?.id ?? null, reference });
     } finally {
-      if (empty) await this.layers.removeFiles(meta.tx(() => this.layers.collect(layer.chainId)).map((l) => l.snapshot));
+      // An empty changeset adds no layer to the image (as in Docker): drop the one just made.
+      if (empty) {
+        const freed = meta.tx(() => {
+          meta.removePending(layer.snapshot);
+          return this.layers.collect(layer.chainId);
+        });
+        await this.layers.removeFiles(freed.map((l) => l.snapshot));
+      }
     }
   }
 

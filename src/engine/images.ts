@@ -93,7 +93,10 @@ export class Images {
     const now = new Date().toISOString();
     const top = img.layers.at(-1)?.chainId ?? null;
     meta.tx(() => {
-      for (const l of img.layers) if (!meta.getLayer(l.chainId)) throw new Error(`layer ${l.chainId} was removed meanwhile; try again`);
+      for (const l of img.layers) {
+        if (!meta.getLayer(l.chainId)) throw new Error(`layer ${l.chainId} was removed meanwhile; try again`);
+        this.store.commitSnapshot(l.snapshot);
+      }
       if (!meta.getImage(id)) {
         meta.insertImage({
           id, parent: img.parent, topLayer: top, size: img.layers.reduce((s, l) => s + l.size, 0), created: img.config.created, addedAt: now,

@@ -14,7 +14,8 @@ export class Layers {
   /**
    * Unpack an uncompressed layer tar on top of `parent` and record it. If a layer with the same chainID
    * exists already (the same content imported twice, or by another process at the same time), the new
-   * copy is dropped and the existing one returned.
+   * copy is dropped and the existing one returned. The new layer stays pending until `Images.create`
+   * writes the image that uses it.
    */
   async add(tar: Readable, parent: LayerRecord | null): Promise<LayerRecord> {
     const { store } = this;
@@ -32,7 +33,6 @@ export class Layers {
         if (!found) {
           if (parent && !store.meta.getLayer(parent.chainId)) throw new Error(`parent layer ${parent.chainId} was removed meanwhile`);
           store.meta.insertLayer(record);
-          store.commitSnapshot(snapshot);
         }
         return found;
       });

@@ -67,7 +67,11 @@ export class Store {
     return join(this.root, 'containers', id);
   }
 
-  /** Register a snapshot about to be made; until `commitSnapshot` it is garbage if this process dies. */
+  /**
+   * Register a snapshot about to be made; until `commitSnapshot` it is garbage if this process dies.
+   * A new layer stays pending until the image that uses it is written, so a crash in between leaves
+   * no layer that nothing refers to.
+   */
   beginSnapshot(): string {
     const id = randomId();
     this.meta.addPending(id, process.pid, this.pidStart, new Date().toISOString());
@@ -95,8 +99,18 @@ export class Store {
     const swept: string[] = [];
     for (const p of this.meta.listPending()) {
       if (processAlive(p.pid, p.pid_start)) continue;
-      await this.discardSnapshot(p.snapshot);
-      swept.push(p.snapshot);
+      // A layer recorded but never given to an image goes too, unless another image took it meanwhile.
+      const garbage = this.meta.tx(() => {
+        const layer = this.meta.layerBySnapshot(p.snapshot);
+        this.meta.removePending(p.snapshot);
+        if (layer && !this.meta.layerUnused(layer.chainId)) return false;
+        if (layer) this.meta.deleteLayer(layer.chainId);
+        return true;
+      });
+      if (garbage) {
+        await this.removeSnapshotFiles(p.snapshot);
+        swept.push(p.snapshot);
+      }
     }
     return swept;
   }

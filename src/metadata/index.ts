@@ -58,6 +58,11 @@ export class Metadata {
     return r && layer(r);
   }
 
+  layerBySnapshot(snapshot: string): LayerRecord | undefined {
+    const r = this.db.prepare('SELECT * FROM layers WHERE snapshot = ?').get(snapshot) as LayerRow | undefined;
+    return r && layer(r);
+  }
+
   listLayers(): LayerRecord[] {
     return (this.db.prepare('SELECT * FROM layers').all() as LayerRow[]).map(layer);
   }

@@ -100,6 +100,11 @@ export class Overlay2 implements Snapshotter {
     return treeSize(this.layerDir(id));
   }
 
+  /** The upper dir holds exactly what the container added or changed. */
+  async diffSize(id: string, _parent: string | null): Promise<number> {
+    return treeSize(this.layerDir(id));
+  }
+
   graphDriverData(id: string, writable: boolean): GraphDriverData {
     const dir = this.dir(id);
     const lower = this.lowerDiffs(id).join(':');

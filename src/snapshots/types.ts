@@ -41,8 +41,10 @@ export interface Snapshotter {
   changes(id: string, parent: string | null): Promise<Change[]>;
   /** The writable layer's changes as an OCI changeset tar (uncompressed). */
   diffTar(id: string, parent: string | null): Readable;
-  /** Bytes used by this layer alone (the upper dir for overlay2, the whole copy for vfs). */
+  /** Bytes the snapshot's directory holds on disk (what removing it frees). */
   usage(id: string): Promise<number>;
+  /** Bytes of the files a writable layer added or changed against its parent (`docker ps -s` SIZE). */
+  diffSize(id: string, parent: string | null): Promise<number>;
   graphDriverData(id: string, writable: boolean): GraphDriverData;
   /** Remove every directory of the snapshot; idempotent. */
   remove(id: string): Promise<void>;

@@ -1,33 +1,36 @@
-/** Bytes a directory tree holds: apparent sizes of its files, each hard-linked inode once (as `docker ps -s`). */
+/** Bytes as `docker ps -s` counts them: apparent sizes of non-directories, each hard-linked inode once. */
 import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-export function treeSize(root: string): number {
+export function filesSize(paths: Iterable<string>): number {
   const seen = new Set<string>();
   let total = 0;
-  const visit = (dir: string): void => {
-    let names: string[];
-    try {
-      names = readdirSync(dir);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw e;
+  for (const p of paths) {
+    const st = lstatSync(p);
+    if (st.isDirectory()) continue;
+    if (st.nlink > 1) {
+      const key = `${st.dev}:${st.ino}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
     }
-    for (const name of names) {
-      const p = join(dir, name);
-      const st = lstatSync(p);
-      if (st.isDirectory()) {
-        visit(p);
-        continue;
-      }
-      if (st.nlink > 1) {
-        const key = `${st.dev}:${st.ino}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-      }
-      total += st.size;
-    }
-  };
-  visit(root);
+    total += st.size;
+  }
   return total;
 }
+
+function* walk(dir: string): Generator<string> {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  for (const name of names) {
+    const p = join(dir, name);
+    yield p;
+    if (lstatSync(p).isDirectory()) yield* walk(p);
+  }
+}
+
+export const treeSize = (root: string): number => filesSize(walk(root));

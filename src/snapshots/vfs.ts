@@ -9,7 +9,7 @@ import { changesTar, treeChanges } from '../archive/index.js';
 import type { Change } from '../archive/types.js';
 import { TreeCopier } from './copy.js';
 import type { GraphDriverData, LayerTarget, MountSpec, Snapshotter } from './types.js';
-import { treeSize } from './usage.js';
+import { filesSize, treeSize } from './usage.js';
 
 export class Vfs implements Snapshotter {
   readonly name = 'vfs' as const;
@@ -65,6 +65,13 @@ export class Vfs implements Snapshotter {
 
   async usage(id: string): Promise<number> {
     return treeSize(this.dir(id));
+  }
+
+  /** As Docker's naive DiffSize: the sizes of the added and changed non-directories, hard links once. */
+  async diffSize(id: string, parent: string | null): Promise<number> {
+    const dir = this.dir(id);
+    const paths = (await this.changes(id, parent)).filter((c) => c.kind !== 'D').map((c) => join(dir, c.path));
+    return filesSize(paths);
   }
 
   graphDriverData(_id: string, _writable: boolean): GraphDriverData {
