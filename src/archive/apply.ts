@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import {
   closeSync, constants, fchmodSync, fchownSync, futimesSync, linkSync, lchownSync, lstatSync, lutimesSync, mkdirSync,
-  openSync, readdirSync, rmSync, symlinkSync, utimesSync, writeSync, chmodSync,
+  openSync, readdirSync, rmSync, symlinkSync, writeSync, chmodSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Writable, type Readable } from 'node:stream';
@@ -132,7 +132,7 @@ class LayerApplier extends Writable {
           if (!t) return;
           off += t.used;
           this.split.addRaw(t.block);
-          this.header(t.block);
+          this.header(t.block, this.tarSize - chunk.length + off - BLOCK);
           break;
         }
         case 'ext': {
@@ -170,12 +170,12 @@ class LayerApplier extends Writable {
     }
   }
 
-  private header(block: Buffer): void {
+  /** `at`: the block's offset in the stream, for error messages. */
+  private header(block: Buffer, at: number): void {
     if (isZeroBlock(block, 0)) {
       this.state = 'end';
       return;
     }
-    const at = this.tarSize - this.pendingBytesAfterHeader;
     if (!checksumOk(block, 0)) throw new Error(`invalid tar header checksum at byte ${at} (corrupt or not a tar archive)`);
     let h: TarHeader;
     try {
@@ -190,7 +190,12 @@ class LayerApplier extends Writable {
       this.state = h.size > 0 ? 'ext' : 'header';
       return;
     }
-    if (this.pax) applyPax(h, this.pax);
+    if (this.pax) {
+      if ([...this.pax.keys()].some((k) => k.startsWith('GNU.sparse.'))) {
+        throw new Error(`tar entry ${JSON.stringify(this.pax.get('path')?.toString() ?? h.name)}: GNU sparse files are not supported`);
+      }
+      applyPax(h, this.pax);
+    }
     if (this.longName !== null) h.name = this.longName;
     if (this.longLink !== null) h.linkname = this.longLink;
     this.pax = null;
@@ -234,22 +239,34 @@ class LayerApplier extends Writable {
     const parentAbs = join(this.root, parent);
     if (base === OPAQUE_MARKER) {
       if (this.whiteouts === 'overlay') native.lsetxattr(parentAbs, OPAQUE_XATTR, Buffer.from('y'));
-      else {
-        for (const child of readdirSync(parentAbs)) {
-          const rel = parent ? `${parent}/${child}` : child;
-          if (!this.written.has(rel)) this.remove(rel);
-        }
-      }
+      else this.removeOlder(parent);
       return;
     }
     if (base.startsWith(WHITEOUT_PREFIX + WHITEOUT_PREFIX)) return; // aufs bookkeeping, meaningless here
-    const target = parent ? `${parent}/${base.slice(WHITEOUT_PREFIX.length)}` : base.slice(WHITEOUT_PREFIX.length);
+    const name = base.slice(WHITEOUT_PREFIX.length);
+    // ".wh.." would name the parent itself (at the top: the directory above the root).
+    if (name === '' || name === '.' || name === '..') throw new BreakoutError(`invalid whiteout ${JSON.stringify(h.name)}: it names no entry of its directory`);
+    const target = parent ? `${parent}/${name}` : name;
     this.remove(target);
     if (this.whiteouts === 'overlay') {
       const abs = join(this.root, target);
       native.mknod(abs, S_IFCHR, 0, 0);
       lchownSync(abs, h.uid, h.gid);
     }
+  }
+
+  /** An opaque directory in a full tree: everything below `dir` that this tar did not write goes, at any depth. */
+  private removeOlder(dir: string): void {
+    for (const child of readdirSync(join(this.root, dir))) {
+      const rel = dir ? `${dir}/${child}` : child;
+      if (!this.written.has(rel)) this.remove(rel);
+      else if (lstatSync(join(this.root, rel)).isDirectory()) this.removeOlder(rel);
+    }
+  }
+
+  /** Record `path` and its ancestors as written by this tar (apply mode's opaque directories keep them). */
+  private markWritten(path: string): void {
+    for (let p = path; p !== '' && !this.written.has(p); p = p.slice(0, Math.max(0, p.lastIndexOf('/')))) this.written.add(p);
   }
 
   private remove(rel: string): void {
@@ -270,7 +287,7 @@ class LayerApplier extends Writable {
 
   private create(path: string, h: TarHeader, isFile: boolean): void {
     const abs = join(this.root, path);
-    if (this.whiteouts === 'apply') this.written.add(path);
+    if (this.whiteouts === 'apply') this.markWritten(path);
     const perm = h.mode & 0o7777;
     switch (h.type) {
       case TYPE.dir: {
@@ -304,8 +321,8 @@ class LayerApplier extends Writable {
           throw new BreakoutError(`invalid hard link ${JSON.stringify(h.name)}: target ${JSON.stringify(h.linkname)} is outside of the layer root`);
         }
         const targetParent = dirname(target) === '.' ? '' : dirname(target);
-        this.parents.ensure(targetParent, h.name);
         try {
+          this.parents.ensure(targetParent, h.name, false);
           this.replacing(path, () => linkSync(join(this.root, target), abs));
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`hard link ${JSON.stringify(h.name)}: target ${JSON.stringify(h.linkname)} is not in this layer`);
@@ -321,7 +338,7 @@ class LayerApplier extends Writable {
         lchownSync(abs, h.uid, h.gid);
         chmodSync(abs, perm);
         this.setXattrs(abs, h);
-        utimesSync(abs, h.mtime, h.mtime);
+        lutimesSync(abs, h.mtime, h.mtime);
         return;
       }
       default:
@@ -335,8 +352,9 @@ class LayerApplier extends Writable {
     }
   }
 
+  /** OverlayFS's own attributes (opaque, redirect, origin…) are never taken from a tar: they would steer the union mount. */
   private setXattrs(abs: string, h: TarHeader): void {
-    for (const [k, v] of h.xattrs) native.lsetxattr(abs, k, v);
+    for (const [k, v] of h.xattrs) if (!k.startsWith('trusted.overlay.')) native.lsetxattr(abs, k, v);
   }
 
   /** The payload is written: finish a regular file's metadata (owner before mode keeps setuid; caps after owner). */

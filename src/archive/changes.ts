@@ -4,7 +4,8 @@
  */
 import { existsSync, lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import { isOpaque, isWhiteout, sameTime } from './fsmeta.js';
+import { native } from '../native/index.js';
+import { CAPABILITY_XATTR, isOpaque, isWhiteout, sameTime } from './fsmeta.js';
 import type { Change, ChangeKind } from './types.js';
 
 const lstatOrNull = (p: string): Stats | null => {
@@ -73,43 +74,64 @@ class LowerView {
 
 const sameDirMeta = (a: Stats, b: Stats): boolean => a.mode === b.mode && a.uid === b.uid && a.gid === b.gid && sameTime(a, b);
 
+/**
+ * How an upper directory relates to the lowers: 'added' (nothing below it exists in the lowers), 'merged'
+ * (its entries show over the lowers' ones), 'opaque' (it, or an ancestor, hides the lowers' entries).
+ */
+type UpperDir = 'added' | 'merged' | 'opaque';
+
 /** Changes recorded in an overlay upper dir against its lower dirs (newest first). Walks the upper dir only. */
 export async function overlayChanges(upperDir: string, lowerDirs: string[]): Promise<Change[]> {
   const lower = new LowerView(lowerDirs);
   const direct = new Map<string, ChangeKind>();
-  const visit = (path: string, parentAdded: boolean): void => {
-    for (const name of readdirSync(join(upperDir, path))) {
+  const visit = (path: string, kind: UpperDir): void => {
+    const names = readdirSync(join(upperDir, path));
+    if (kind === 'opaque') {
+      // Below an opaque directory, whatever the lowers had and the upper lacks is gone from view.
+      const kept = new Set(names);
+      for (const child of lower.children(path)) if (!kept.has(child)) direct.set(`${path}/${child}`, 'D');
+    }
+    for (const name of names) {
       const p = `${path}/${name}`;
       const abs = join(upperDir, p);
       const st = lstatSync(abs);
       if (isWhiteout(st)) {
-        if (!parentAdded && lower.stat(p)) direct.set(p, 'D');
+        if (kind !== 'added' && lower.stat(p)) direct.set(p, 'D');
         continue;
       }
-      const old = parentAdded ? null : lower.stat(p);
+      const old = kind === 'added' ? null : lower.stat(p);
       if (!old) direct.set(p, 'A');
       else if (!(st.isDirectory() && old.isDirectory() && sameDirMeta(st, old))) direct.set(p, 'C');
-      if (st.isDirectory()) {
-        if (old?.isDirectory() && isOpaque(abs)) {
-          direct.set(p, 'C');
-          const kept = new Set(readdirSync(abs));
-          for (const child of lower.children(p)) if (!kept.has(child)) direct.set(`${p}/${child}`, 'D');
-        }
-        visit(p, !old || !old.isDirectory());
-      }
+      if (!st.isDirectory()) continue;
+      if (!old?.isDirectory()) visit(p, 'added');
+      else if (kind === 'opaque') visit(p, 'opaque');
+      else if (isOpaque(abs)) {
+        direct.set(p, 'C');
+        visit(p, 'opaque');
+      } else visit(p, 'merged');
     }
   };
-  if (existsSync(upperDir)) visit('', false);
+  if (existsSync(upperDir)) visit('', 'merged');
   return withAncestors(direct);
 }
 
-/** Docker's statDifferent: type and mode, owner, device, and for non-directories size, mtime and link target. */
+/**
+ * Docker's statDifferent: type and mode, owner, device, and for non-directories size, mtime and link
+ * target; and as Docker's vfs diff, file capabilities (setcap changes neither size nor mtime).
+ */
 function differs(a: Stats, b: Stats, pa: string, pb: string): boolean {
   if (a.mode !== b.mode || a.uid !== b.uid || a.gid !== b.gid || a.rdev !== b.rdev) return true;
   if (a.isDirectory()) return false;
   if (a.size !== b.size || !sameTime(a, b)) return true;
-  return a.isSymbolicLink() && readlinkSync(pa) !== readlinkSync(pb);
+  if (a.isSymbolicLink()) return readlinkSync(pa) !== readlinkSync(pb);
+  return a.isFile() && !sameCapability(pa, pb);
 }
+
+const sameCapability = (pa: string, pb: string): boolean => {
+  const a = native.lgetxattr(pa, CAPABILITY_XATTR);
+  const b = native.lgetxattr(pb, CAPABILITY_XATTR);
+  return a === null || b === null ? a === b : a.equals(b);
+};
 
 /** Changes of the full tree `dir` against the full tree `parentDir` (null: empty), for vfs. */
 export async function treeChanges(dir: string, parentDir: string | null): Promise<Change[]> {

@@ -6,6 +6,8 @@ import { OPAQUE_XATTR } from './apply.js';
 /** An OverlayFS whiteout: a character device 0/0. */
 export const isWhiteout = (st: Stats): boolean => st.isCharacterDevice() && st.rdev === 0;
 
+export const CAPABILITY_XATTR = 'security.capability';
+
 export const isOpaque = (abs: string): boolean => native.lgetxattr(abs, OPAQUE_XATTR)?.toString() === 'y';
 
 /** Extended attributes carried in tars: all but OverlayFS's own bookkeeping. */

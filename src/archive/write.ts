@@ -78,9 +78,17 @@ class TarWriter {
   }
 
   *end(): Generator<Buffer> {
-    yield Buffer.alloc(2 * BLOCK);
+    yield TAR_END;
   }
 }
+
+/** The header of a plain file entry for archives strata assembles itself (save's outer tar). */
+export function fileHeader(name: string, size: number, mtime: number): Buffer {
+  return encodeHeader({ name, mode: 0o644, uid: 0, gid: 0, size, mtime, type: TYPE.file, linkname: '', devmajor: 0, devminor: 0, xattrs: new Map() });
+}
+
+export const tarPadding = (size: number): Buffer => Buffer.alloc(padding(size));
+export const TAR_END = Buffer.alloc(2 * BLOCK);
 
 /** Depth-first walk below `root`, each directory's names in byte order. */
 function* walk(root: string, rel = ''): Generator<{ rel: string; abs: string; st: Stats }> {
@@ -130,12 +138,14 @@ export function overlayUpperTar(upperDir: string): Readable {
 export function changesTar(rootDir: string, changes: Change[]): Readable {
   return stream((function* () {
     const w = new TarWriter();
-    // As Docker's ExportChanges: whiteouts carry no owner or mode, and the time of the export.
-    const deleted: MarkerMeta = { mode: 0, uid: 0, gid: 0, mtimeMs: Date.now() };
     for (const c of [...changes].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
       const rel = c.path.replace(/^\/+/, '');
       if (c.kind === 'D') {
-        yield* w.marker(whiteoutName(rel), deleted);
+        // As Docker's ExportChanges, whiteouts carry no owner or mode; their time is the directory's (the
+        // deletion changed it), not the time of the export, so the same tree always gives the same diffID.
+        const slash = rel.lastIndexOf('/');
+        const parent = lstatSync(slash < 0 ? rootDir : join(rootDir, rel.slice(0, slash)));
+        yield* w.marker(whiteoutName(rel), { mode: 0, uid: 0, gid: 0, mtimeMs: parent.mtimeMs });
         continue;
       }
       const abs = join(rootDir, rel);

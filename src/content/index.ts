@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, createWriteStream, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { pipeline, Transform, type Readable } from 'node:stream';
+import { pipeline as pipelineAsync } from 'node:stream/promises';
 import { randomId } from '../images/digest.js';
 
 const DIGEST = /^sha256:([a-f0-9]{64})$/;
@@ -44,16 +44,19 @@ export class ContentStore {
   /** Store small bytes (configs, manifests). Idempotent. */
   put(bytes: Buffer): Descriptor {
     const digest = 'sha256:' + createHash('sha256').update(bytes).digest('hex');
-    if (!this.has(digest)) {
-      const tmp = join(this.tmp, `blob-${randomId()}`);
-      const fd = openSync(tmp, 'w', 0o644);
+    if (this.has(digest)) return { digest, size: bytes.length };
+    const tmp = join(this.tmp, `blob-${randomId()}`);
+    try {
+      const fd = openSync(tmp, 'wx', 0o644);
       try {
         writeSync(fd, bytes);
         fsyncSync(fd);
       } finally {
         closeSync(fd);
       }
-      renameSync(tmp, this.path(digest));
+      this.commit(tmp, digest);
+    } finally {
+      rmSync(tmp, { force: true });
     }
     return { digest, size: bytes.length };
   }
@@ -66,24 +69,40 @@ export class ContentStore {
     let size = 0;
     const tee = new Transform({
       transform(chunk: Buffer, _enc, done) {
-        hash.update(chunk);
         size += chunk.length;
+        // A source that sends more than it announced is cut off here, before it can fill the disk.
+        if (expected.size !== undefined && size > expected.size) {
+          done(new DigestMismatchError(`size mismatch: expected ${expected.size} bytes, got more`));
+          return;
+        }
+        hash.update(chunk);
         done(null, chunk);
       },
     });
     try {
       const out = createWriteStream(tmp, { mode: 0o644 });
-      await pipeline(input, tee, out);
+      await pipelineAsync(input, tee, out);
       const digest = 'sha256:' + hash.digest('hex');
       if (expected.digest && expected.digest !== digest) throw new DigestMismatchError(`digest mismatch: expected ${expected.digest}, got ${digest}`);
       if (expected.size !== undefined && expected.size !== size) throw new DigestMismatchError(`size mismatch for ${digest}: expected ${expected.size}, got ${size}`);
       const fd = openSync(tmp, 'r');
       try { fsyncSync(fd); } finally { closeSync(fd); }
-      renameSync(tmp, this.path(digest));
+      this.commit(tmp, digest);
       return { digest, size };
     } finally {
       rmSync(tmp, { force: true });
     }
+  }
+
+  /**
+   * Put a synced temp file in place. rename() replaces atomically, so two writers of the same blob (other
+   * processes included) both succeed and readers see one whole copy or the other; the directory is
+   * synced so the name survives a crash.
+   */
+  private commit(tmp: string, digest: string): void {
+    renameSync(tmp, this.path(digest));
+    const dir = openSync(this.blobs, 'r');
+    try { fsyncSync(dir); } finally { closeSync(dir); }
   }
 
   /** A small blob's bytes, verified. */
@@ -103,22 +122,33 @@ export class ContentStore {
   /** Stream a blob; the stream errors at its end if the bytes do not match the digest. */
   reader(digest: string): Readable {
     const path = this.path(digest);
+    const size = this.size(digest);
+    let seen = 0;
     const hash = createHash('sha256');
     const check = new Transform({
       transform(chunk: Buffer, _enc, done) {
         hash.update(chunk);
+        seen += chunk.length;
         done(null, chunk);
       },
       flush(done) {
+        if (seen !== size) return done(new DigestMismatchError(`blob ${digest} changed while read (${seen} of ${size} bytes)`));
         const actual = 'sha256:' + hash.digest('hex');
         done(actual === digest ? null : new DigestMismatchError(`blob ${digest} is corrupt (its content hashes to ${actual})`));
       },
     });
-    return createReadStream(path).on('error', (e) => check.destroy(e)).pipe(check);
+    // pipeline() destroys the file stream when the consumer gives up early, and forwards read errors.
+    return pipeline(createReadStream(path), check, () => {});
   }
 
+  /** Bytes of a stored blob; a clear error when it is absent. */
   size(digest: string): number {
-    return statSync(this.path(digest)).size;
+    try {
+      return statSync(this.path(digest)).size;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`blob ${digest} not found`);
+      throw e;
+    }
   }
 
   remove(digest: string): void {

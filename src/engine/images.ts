@@ -23,6 +23,8 @@ export interface ImportOptions {
 
 export interface NewImage {
   config: ImageConfig;
+  /** The config's bytes when they came from elsewhere (load, pull): kept verbatim, so the image ID stays. */
+  configBytes?: Buffer;
   layers: LayerRecord[];
   parent: string | null;
   /** Stored (normalized) name to tag the image with: see normalizeTag. */
@@ -86,7 +88,7 @@ export class Images {
    * Returns the image ID. Used by import, commit, load and build.
    */
   async create(img: NewImage): Promise<string> {
-    const bytes = Buffer.from(JSON.stringify(img.config));
+    const bytes = img.configBytes ?? Buffer.from(JSON.stringify(img.config));
     const id = sha256(bytes);
     await this.store.content.put(bytes);
     const { meta } = this.store;

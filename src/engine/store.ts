@@ -99,20 +99,25 @@ export class Store {
     const swept: string[] = [];
     for (const p of this.meta.listPending()) {
       if (processAlive(p.pid, p.pid_start)) continue;
-      // A layer recorded but never given to an image goes too, unless another image took it meanwhile.
-      const garbage = this.meta.tx(() => {
-        const layer = this.meta.layerBySnapshot(p.snapshot);
-        this.meta.removePending(p.snapshot);
-        if (layer && !this.meta.layerUnused(layer.chainId)) return false;
-        if (layer) this.meta.deleteLayer(layer.chainId);
-        return true;
-      });
-      if (garbage) {
-        await this.removeSnapshotFiles(p.snapshot);
-        swept.push(p.snapshot);
-      }
+      if (await this.abandon(p.snapshot)) swept.push(p.snapshot);
     }
     return swept;
+  }
+
+  /**
+   * Give up a pending snapshot: a layer recorded but never given to an image goes too, unless another
+   * image took it meanwhile. Returns whether its files were removed.
+   */
+  async abandon(snapshot: string): Promise<boolean> {
+    const garbage = this.meta.tx(() => {
+      const layer = this.meta.layerBySnapshot(snapshot);
+      this.meta.removePending(snapshot);
+      if (layer && !this.meta.layerUnused(layer.chainId)) return false;
+      if (layer) this.meta.deleteLayer(layer.chainId);
+      return true;
+    });
+    if (garbage) await this.removeSnapshotFiles(snapshot);
+    return garbage;
   }
 }
 

@@ -213,6 +213,10 @@ export class Metadata {
     this.db.prepare('DELETE FROM pending WHERE snapshot = ?').run(snapshot);
   }
 
+  getPending(snapshot: string): PendingRow | undefined {
+    return this.db.prepare('SELECT snapshot, pid, pid_start FROM pending WHERE snapshot = ?').get(snapshot) as PendingRow | undefined;
+  }
+
   listPending(): PendingRow[] {
     return this.db.prepare('SELECT snapshot, pid, pid_start FROM pending').all() as PendingRow[];
   }

@@ -4,14 +4,18 @@
  * filesystem can, so a vfs layer then costs no data blocks; elsewhere copy_file_range does the copy.
  */
 import {
-  chmodSync, closeSync, copyFileSync, fchownSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync,
-  readdirSync, readlinkSync, symlinkSync, utimesSync, type Stats,
+  chmodSync, closeSync, copyFileSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync,
+  readdirSync, readlinkSync, symlinkSync, utimesSync, type BigIntStats,
 } from 'node:fs';
 import { join } from 'node:path';
 import { major, minor } from '../archive/index.js';
 import { native } from '../native/index.js';
 
-const NO_REFLINK = new Set(['EOPNOTSUPP', 'ENOTSUP', 'EXDEV', 'EINVAL', 'ENOTTY', 'EUNKNOWN', 'EBADF']);
+/**
+ * FICLONE's refusals (ioctl_ficlone(2)): EOPNOTSUPP (= ENOTSUP on Linux), EXDEV, EINVAL, ENOTTY (which the
+ * addon reports as EUNKNOWN), and EBADF from filesystems that do not support reflinks at all.
+ */
+const NO_REFLINK = new Set(['ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'EINVAL', 'ENOTTY', 'EUNKNOWN', 'EBADF']);
 const S_IFMT = 0o170000;
 
 export class TreeCopier {
@@ -20,7 +24,7 @@ export class TreeCopier {
   private readonly links = new Map<string, string>();
 
   copy(src: string, dst: string): void {
-    const st = lstatSync(src);
+    const st = lstatSync(src, { bigint: true });
     mkdirSync(dst, { recursive: true });
     this.copyDir(src, dst);
     this.meta(src, dst, st);
@@ -30,14 +34,15 @@ export class TreeCopier {
     for (const name of readdirSync(src)) {
       const s = join(src, name);
       const d = join(dst, name);
-      const st = lstatSync(s);
+      // BigInt stats carry times to the nanosecond; Number ones have already rounded them.
+      const st = lstatSync(s, { bigint: true });
       if (st.isDirectory()) {
         mkdirSync(d, 0o700);
         this.copyDir(s, d);
         this.meta(s, d, st);
         continue;
       }
-      if (st.isFile() && st.nlink > 1) {
+      if (st.isFile() && st.nlink > 1n) {
         const key = `${st.dev}:${st.ino}`;
         const first = this.links.get(key);
         if (first) {
@@ -46,22 +51,21 @@ export class TreeCopier {
         }
         this.links.set(key, d);
       }
-      if (st.isFile()) this.copyFile(s, d, st);
+      if (st.isFile()) this.copyFile(s, d);
       else if (st.isSymbolicLink()) symlinkSync(readlinkSync(s), d);
       else if (st.isCharacterDevice() || st.isBlockDevice() || st.isFIFO()) {
-        native.mknod(d, st.mode & (S_IFMT | 0o7777), major(st.rdev), minor(st.rdev));
+        native.mknod(d, Number(st.mode) & (S_IFMT | 0o7777), major(Number(st.rdev)), minor(Number(st.rdev)));
       } else continue; // sockets belong to a running process, not to a layer
       this.meta(s, d, st);
     }
   }
 
-  private copyFile(src: string, dst: string, st: Stats): void {
+  private copyFile(src: string, dst: string): void {
     if (this.reflinks) {
       const from = openSync(src, 'r');
       const to = openSync(dst, 'wx', 0o600);
       try {
         native.ficlone(to, from);
-        fchownSync(to, st.uid, st.gid);
         return;
       } catch (e) {
         if (!NO_REFLINK.has((e as NodeJS.ErrnoException).code ?? '')) throw e;
@@ -75,17 +79,20 @@ export class TreeCopier {
   }
 
   /** Owner before mode (chown clears setuid), xattrs after owner (chown clears capabilities), times last. */
-  private meta(src: string, path: string, st: Stats): void {
-    lchownSync(path, st.uid, st.gid);
-    if (!st.isSymbolicLink()) chmodSync(path, st.mode & 0o7777);
+  private meta(src: string, path: string, st: BigIntStats): void {
+    lchownSync(path, Number(st.uid), Number(st.gid));
+    if (!st.isSymbolicLink()) chmodSync(path, Number(st.mode) & 0o7777);
     for (const name of native.llistxattr(src)) {
       const value = native.lgetxattr(src, name);
       if (value) native.lsetxattr(path, name, value);
     }
-    // Seconds as numbers keep sub-millisecond precision (Date objects would round to milliseconds).
-    const atime = st.atimeMs / 1000;
-    const mtime = st.mtimeMs / 1000;
+    // Node's utimes takes seconds as a double: exact to about a quarter of a microsecond today. Keeping every
+    // nanosecond needs utimensat(2) with a timespec, which the addon does not offer yet.
+    const atime = seconds(st.atimeNs);
+    const mtime = seconds(st.mtimeNs);
     if (st.isSymbolicLink()) lutimesSync(path, atime, mtime);
     else utimesSync(path, atime, mtime);
   }
 }
+
+const seconds = (ns: bigint): number => Number(ns / 1_000_000_000n) + Number(ns % 1_000_000_000n) / 1e9;

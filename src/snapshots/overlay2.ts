@@ -4,7 +4,7 @@
  * in one page of mount options. A writable layer adds `work/` and `merged/`; making one touches no file
  * of the image, so it costs the same for any image size.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -15,8 +15,9 @@ import type { GraphDriverData, LayerTarget, MountSpec, Snapshotter } from './typ
 import { treeSize } from './usage.js';
 
 const LINK_DIR = 'l';
-/** Docker's short link names: 26 characters of base32. */
-const shortName = (): string => randomBytes(16).toString('hex').slice(0, 26).toUpperCase();
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+/** Docker's short link names: 26 characters of base32 (130 random bits). */
+const shortName = (): string => [...randomBytes(26)].map((b) => BASE32[b & 31]).join('');
 
 export class Overlay2 implements Snapshotter {
   readonly name = 'overlay2' as const;
@@ -83,9 +84,11 @@ export class Overlay2 implements Snapshotter {
     return join(this.dir(id), 'diff');
   }
 
+  /** The parents' diff dirs, newest first, as real paths (Docker resolves the short links before printing them). */
   private lowerDiffs(id: string): string[] {
     const lowerFile = join(this.dir(id), 'lower');
-    return existsSync(lowerFile) ? readFileSync(lowerFile, 'utf8').split(':').map((l) => join(this.home, l)) : [];
+    if (!existsSync(lowerFile)) return [];
+    return readFileSync(lowerFile, 'utf8').split(':').map((l) => join(this.home, LINK_DIR, readlinkSync(join(this.home, l))));
   }
 
   async changes(id: string, _parent: string | null): Promise<Change[]> {
@@ -105,12 +108,13 @@ export class Overlay2 implements Snapshotter {
     return treeSize(this.layerDir(id));
   }
 
-  graphDriverData(id: string, writable: boolean): GraphDriverData {
+  /** Docker names the same four dirs for an image's top layer as for a container (keys in its JSON order). */
+  graphDriverData(id: string, _writable: boolean): GraphDriverData {
     const dir = this.dir(id);
     const lower = this.lowerDiffs(id).join(':');
     const data: GraphDriverData = {};
     if (lower) data.LowerDir = lower;
-    if (writable) data.MergedDir = join(dir, 'merged');
+    data.MergedDir = join(dir, 'merged');
     data.UpperDir = join(dir, 'diff');
     data.WorkDir = join(dir, 'work');
     return data;

@@ -8,7 +8,7 @@ import type { DriverName } from './types.js';
 const S_IFCHR = 0o020000;
 
 /**
- * overlay2 when a real overlay mount hides a whiteout on this store's filesystem (some refuse: overlay
+ * overlay2 when a real overlay mount honours a whiteout and an opaque directory on this store's filesystem (some refuse: overlay
  * on overlay, tmpfs without xattrs, kernels without OverlayFS), else vfs.
  */
 export function probeDriver(storeRoot: string): DriverName {
@@ -21,8 +21,14 @@ export function probeDriver(storeRoot: string): DriverName {
     writeFileSync(join(dir, 'lower', 'file'), 'x');
     writeFileSync(join(dir, 'lower', 'gone'), 'x');
     native.mknod(join(dir, 'upper', 'gone'), S_IFCHR, 0, 0);
+    mkdirSync(join(dir, 'lower', 'opaque'));
+    writeFileSync(join(dir, 'lower', 'opaque', 'hidden'), 'x');
+    mkdirSync(join(dir, 'upper', 'opaque'));
+    native.lsetxattr(join(dir, 'upper', 'opaque'), 'trusted.overlay.opaque', Buffer.from('y'));
     mountSnapshot({ type: 'overlay', source: 'overlay', options: [`lowerdir=${join(dir, 'lower')}`, `upperdir=${join(dir, 'upper')}`, `workdir=${join(dir, 'work')}`] }, merged);
-    return readFileSync(join(merged, 'file'), 'utf8') === 'x' && !existsSync(join(merged, 'gone')) ? 'overlay2' : 'vfs';
+    const works = readFileSync(join(merged, 'file'), 'utf8') === 'x' && !existsSync(join(merged, 'gone'))
+      && existsSync(join(merged, 'opaque')) && !existsSync(join(merged, 'opaque', 'hidden'));
+    return works ? 'overlay2' : 'vfs';
   } catch {
     return 'vfs';
   } finally {
