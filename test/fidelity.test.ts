@@ -1,0 +1,111 @@
+/**
+ * Copy-on-write fidelity on both drivers: every kind of entry survives import → mount/export and
+ * commit → save → load, whiteouts and opaque directories commit and re-apply, and saved layers are the
+ * imported bytes exactly.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { tarOf } from './lib/rootfs.js';
+import { DRIVERS, testStore, type TestStore } from './lib/strata.js';
+import { describeTree, richTree, treeDiff } from './lib/tree.js';
+
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+const tarList = (file: string): string[] => execFileSync('tar', ['-tf', file]).toString().trim().split('\n');
+
+for (const driver of DRIVERS) {
+  describe(`fidelity on ${driver}`, () => {
+    let s: TestStore;
+    let other: TestStore;
+    let rich: string;
+    let tar: Buffer;
+    let work: string;
+    before(() => {
+      s = testStore(driver);
+      other = testStore(driver);
+      rich = richTree();
+      tar = tarOf(rich);
+      work = mkdtempSync(join(tmpdir(), 'strata-fidelity-'));
+      s.ok(['import', '-', 'rich:1'], tar);
+      s.ok(['create', '--name', 'rc', 'rich:1']);
+    });
+    after(() => {
+      s.cleanup();
+      other.cleanup();
+      for (const d of [rich, work]) rmSync(d, { recursive: true, force: true });
+    });
+
+    test('import keeps every entry: the container sees the tree as it was', () => {
+      const merged = s.ok(['mount', 'rc']).trim();
+      assert.deepEqual(treeDiff(describeTree(rich), describeTree(merged)), []);
+    });
+
+    test('export gives the same tree back', () => {
+      const file = join(work, 'export.tar');
+      s.ok(['export', '-o', file, 'rc']);
+      const out = join(work, 'exported');
+      mkdirSync(out);
+      execFileSync('tar', ['-C', out, '--numeric-owner', '--xattrs', '--xattrs-include=*', '-xpf', file]);
+      assert.deepEqual(treeDiff(describeTree(rich), describeTree(out)), []);
+    });
+
+    test('save gives back the imported layer tar byte for byte', () => {
+      const file = join(work, 'save.tar');
+      s.ok(['save', '-o', file, 'rich:1']);
+      const layer = execFileSync('tar', ['-xOf', file, `${sha256(tar)}/layer.tar`], { maxBuffer: 1 << 28 });
+      assert.equal(layer.length, tar.length);
+      assert.ok(layer.equals(tar), 'identical bytes');
+    });
+
+    test('whiteouts and opaque directories commit and re-apply', () => {
+      const merged = s.ok(['mount', 'rc']).trim();
+      rmSync(join(merged, 'srv/old'), { recursive: true });
+      rmSync(join(merged, 'etc/deep'), { recursive: true });
+      mkdirSync(join(merged, 'etc/deep'));
+      writeFileSync(join(merged, 'etc/deep/new'), 'new');
+      assert.equal(s.ok(['diff', 'rc']), ['C /etc', 'C /etc/deep', 'D /etc/deep/er', 'A /etc/deep/new', 'C /srv', 'D /srv/old', ''].join('\n'));
+      const expected = describeTree(merged);
+      s.ok(['commit', 'rc', 'rich:2']);
+      const file = join(work, 'rich2.tar');
+      s.ok(['save', '-o', file, 'rich:2']);
+      const top = JSON.parse(s.ok(['inspect', '-f', '{{json .RootFS.Layers}}', 'rich:2'])).at(-1).slice(7) as string;
+      const layerFile = join(work, 'top-layer.tar');
+      writeFileSync(layerFile, execFileSync('tar', ['-xOf', file, `${top}/layer.tar`], { maxBuffer: 1 << 28 }));
+      const entries = tarList(layerFile);
+      assert.ok(entries.includes('srv/.wh.old'), entries.join(' '));
+      assert.ok(entries.includes(driver === 'overlay2' ? 'etc/deep/.wh..wh..opq' : 'etc/deep/.wh.er'), entries.join(' '));
+      s.ok(['create', '--name', 'rc2', 'rich:2']);
+      assert.deepEqual(treeDiff(expected, describeTree(s.ok(['mount', 'rc2']).trim())), []);
+
+      other.ok(['load', '-i', file]);
+      other.ok(['create', '--name', 'loaded', 'rich:2']);
+      assert.deepEqual(treeDiff(expected, describeTree(other.ok(['mount', 'loaded']).trim())), []);
+      assert.equal(other.ok(['inspect', '-f', '{{.Id}}', 'rich:2']), s.ok(['inspect', '-f', '{{.Id}}', 'rich:2']), 'the same image ID');
+    });
+
+    test('the OCI layout round-trips and real tools read both formats', () => {
+      const oci = join(work, 'rich-oci.tar');
+      s.ok(['save', '--format', 'oci', '-o', oci, 'rich:2']);
+      const entries = tarList(oci);
+      assert.ok(entries.includes('oci-layout') && entries.includes('index.json'));
+      const fresh = testStore(driver);
+      try {
+        assert.equal(fresh.ok(['load', '-i', oci]), 'Loaded image: rich:2\n');
+        fresh.ok(['create', '--name', 'cc', 'rich:2']);
+        const merged = fresh.ok(['mount', 'cc']).trim();
+        s.ok(['create', '--name', 'ref', 'rich:2']);
+        assert.deepEqual(treeDiff(describeTree(s.ok(['mount', 'ref']).trim()), describeTree(merged)), []);
+      } finally {
+        fresh.cleanup();
+      }
+      const skopeo = (ref: string): { Layers: string[] } => JSON.parse(execFileSync('skopeo', ['inspect', ref]).toString());
+      const layers = JSON.parse(s.ok(['inspect', '-f', '{{json .RootFS.Layers}}', 'rich:2'])) as string[];
+      assert.deepEqual(skopeo(`oci-archive:${oci}`).Layers, layers);
+      assert.equal(skopeo(`docker-archive:${join(work, 'rich2.tar')}`).Layers.length, layers.length);
+    });
+  });
+}
