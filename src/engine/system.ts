@@ -29,8 +29,10 @@ export class System {
       SharedSize: (imageLayers.get(s.Id) ?? []).filter((c) => (users.get(c) ?? 0) > 1).reduce((t, c) => t + (sizeOf.get(c) ?? 0), 0),
     }));
     const containers = (await this.containers.list({ all: true, size: true })).map((c) => ({ ...c, SizeRw: c.SizeRw ?? 0, SizeRootFs: c.SizeRootFs ?? 0 }));
+    const inUse = new Set(meta.listContainers().flatMap((c) => meta.layerChain(c.topLayer).map((l) => l.chainId)));
     return {
       LayersSize: layers.reduce((t, l) => t + l.size, 0),
+      LayersReclaimable: layers.filter((l) => !inUse.has(l.chainId)).reduce((t, l) => t + l.size, 0),
       Images: images,
       Containers: containers,
       Volumes: [],

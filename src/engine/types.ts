@@ -121,6 +121,8 @@ export interface ContainerInspect {
 
 export interface DiskUsage {
   LayersSize: number;
+  /** strata's addition: bytes of the layers no container stands on, i.e. what removing unused images frees. */
+  LayersReclaimable: number;
   Images: (ImageSummary & { SharedSize: number; Containers: number })[];
   Containers: (ContainerSummary & { SizeRw: number; SizeRootFs: number })[];
   Volumes: { Name: string; Mountpoint: string; UsageData: { Size: number; RefCount: number } }[];

@@ -39,13 +39,12 @@ export function registerSystemCommands(program: Command, withEngine: WithEngine)
         return;
       }
       const usedByContainers = df.Images.filter((i) => i.Containers > 0);
-      const inUse = usedByContainers.reduce((t, i) => t + i.Size - i.SharedSize, 0);
       const containersSize = df.Containers.reduce((t, c) => t + c.SizeRw, 0);
       const idleContainers = df.Containers.filter((c) => c.State !== 'running').reduce((t, c) => t + c.SizeRw, 0);
       const volumesSize = df.Volumes.reduce((t, v) => t + v.UsageData.Size, 0);
       const idleVolumes = df.Volumes.filter((v) => v.UsageData.RefCount === 0).reduce((t, v) => t + v.UsageData.Size, 0);
       const rows = [
-        { Type: 'Images', TotalCount: String(df.Images.length), Active: String(usedByContainers.length), Size: humanSize(df.LayersSize), Reclaimable: withPercent(Math.max(0, df.LayersSize - inUse), df.LayersSize) },
+        { Type: 'Images', TotalCount: String(df.Images.length), Active: String(usedByContainers.length), Size: humanSize(df.LayersSize), Reclaimable: withPercent(df.LayersReclaimable, df.LayersSize) },
         { Type: 'Containers', TotalCount: String(df.Containers.length), Active: String(df.Containers.filter((c) => c.State === 'running').length), Size: humanSize(containersSize), Reclaimable: withPercent(idleContainers, containersSize) },
         { Type: 'Local Volumes', TotalCount: String(df.Volumes.length), Active: String(df.Volumes.filter((v) => v.UsageData.RefCount > 0).length), Size: humanSize(volumesSize), Reclaimable: withPercent(idleVolumes, volumesSize) },
         { Type: 'Build Cache', TotalCount: '0', Active: '0', Size: '0B', Reclaimable: '0B' },
