@@ -63,7 +63,7 @@ export class ContentStore {
 
   /** Stream a blob in, hashing as it goes; verifies `expected` and leaves nothing behind on mismatch or error. */
   async ingest(input: Readable, expected: Partial<Descriptor> = {}): Promise<Descriptor> {
-    if (expected.digest) digestHex(expected.digest);
+    if (expected.digest !== undefined) digestHex(expected.digest);
     const tmp = join(this.tmp, `blob-${randomId()}`);
     const hash = createHash('sha256');
     let size = 0;
@@ -83,7 +83,7 @@ export class ContentStore {
       const out = createWriteStream(tmp, { mode: 0o644 });
       await pipelineAsync(input, tee, out);
       const digest = 'sha256:' + hash.digest('hex');
-      if (expected.digest && expected.digest !== digest) throw new DigestMismatchError(`digest mismatch: expected ${expected.digest}, got ${digest}`);
+      if (expected.digest !== undefined && expected.digest !== digest) throw new DigestMismatchError(`digest mismatch: expected ${expected.digest}, got ${digest}`);
       if (expected.size !== undefined && expected.size !== size) throw new DigestMismatchError(`size mismatch for ${digest}: expected ${expected.size}, got ${size}`);
       const fd = openSync(tmp, 'r');
       try { fsyncSync(fd); } finally { closeSync(fd); }
