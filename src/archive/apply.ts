@@ -192,7 +192,8 @@ class LayerApplier extends Writable {
     }
     if (this.pax) {
       if ([...this.pax.keys()].some((k) => k.startsWith('GNU.sparse.'))) {
-        throw new Error(`tar entry ${JSON.stringify(this.pax.get('path')?.toString() ?? h.name)}: GNU sparse files are not supported`);
+        const name = this.pax.get('GNU.sparse.name') ?? this.pax.get('path');
+        throw new Error(`tar entry ${JSON.stringify(name?.toString() ?? h.name)}: GNU sparse files are not supported`);
       }
       applyPax(h, this.pax);
     }
@@ -252,6 +253,7 @@ class LayerApplier extends Writable {
       const abs = join(this.root, target);
       native.mknod(abs, S_IFCHR, 0, 0);
       lchownSync(abs, h.uid, h.gid);
+      lutimesSync(abs, h.mtime, h.mtime);
     }
   }
 
