@@ -44,6 +44,10 @@ static const char *errno_name(int err) {
     case ENAMETOOLONG: return "ENAMETOOLONG";
     case ELOOP: return "ELOOP";
     case EBADF: return "EBADF";
+    case ENOTTY: return "ENOTTY";
+#if EOPNOTSUPP != ENOTSUP
+    case EOPNOTSUPP: return "EOPNOTSUPP";
+#endif
     default: return "EUNKNOWN";
   }
 }

@@ -20,9 +20,10 @@ step() {
 
 # Debian packages needed at run and test time (command it provides → package).
 # busybox-static: the demo's base image; skopeo, umoci: tests validate our docker-archive and OCI
-# layout output with them; attr, util-linux, tar, gzip, sqlite3: tests inspect what we write;
+# layout output with them; attr, util-linux, tar, gzip, sqlite3: tests inspect what we write; xfsprogs:
+# the vfs test on a loop-mounted XFS proves reflinked layer copies;
 # python3, make, g++: node-gyp builds the native addon and better-sqlite3 from source.
-APT_PACKAGES=(busybox-static attr util-linux tar gzip skopeo umoci sqlite3 python3 make g++)
+APT_PACKAGES=(busybox-static attr util-linux tar gzip skopeo umoci sqlite3 xfsprogs python3 make g++)
 
 missing_packages() {
   local p

@@ -12,10 +12,10 @@ import { major, minor } from '../archive/index.js';
 import { native } from '../native/index.js';
 
 /**
- * FICLONE's refusals (ioctl_ficlone(2)): EOPNOTSUPP (= ENOTSUP on Linux), EXDEV, EINVAL, ENOTTY (which the
- * addon reports as EUNKNOWN), and EBADF from filesystems that do not support reflinks at all.
+ * FICLONE's refusals (ioctl_ficlone(2)): EOPNOTSUPP (= ENOTSUP on Linux), EXDEV, EINVAL, ENOTTY, and
+ * EBADF from filesystems that do not support reflinks at all.
  */
-const NO_REFLINK = new Set(['ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'EINVAL', 'ENOTTY', 'EUNKNOWN', 'EBADF']);
+const NO_REFLINK = new Set(['ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'EINVAL', 'ENOTTY', 'EBADF']);
 const S_IFMT = 0o170000;
 
 export class TreeCopier {
