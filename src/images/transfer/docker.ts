@@ -21,10 +21,10 @@ export interface DockerManifestEntry {
 
 /**
  * Legacy per-layer directory names. Docker derives them from v1 metadata that strata does not keep; any
- * unique name will do (readers go by manifest.json), and the chainID's hex names a layer together with
- * everything below it, so layers that images share share a directory.
+ * unique name will do (readers go by manifest.json). The diffID's hex names the layer's bytes, so a
+ * layer tar that appears in several images, or twice in one, is written once.
  */
-const layerDirs = (layers: SaveLayer[]): string[] => layers.map((l) => hexOf(l.chainId));
+const layerDirs = (layers: SaveLayer[]): string[] => layers.map((l) => hexOf(l.diffId));
 
 /**
  * The entries of a docker-archive holding `images`, in an order that lets a streaming reader apply each

@@ -30,6 +30,7 @@ async function copyLayer(sink: NodeJS.WritableStream, source: Readable, name: st
     sink.on('error', reject);
     sink.on('close', () => reject(new Error(`${name}: archive closed early`)));
   });
+  finished.catch(() => {}); // awaited below; a failure before then is reported by the loop's own error
   try {
     for await (const chunk of source) {
       if (!sink.write(chunk as Buffer)) await once(sink as unknown as NodeJS.EventEmitter, 'drain');

@@ -1,0 +1,77 @@
+/** `save` and `load`, with docker's flags and output. */
+import { createReadStream, createWriteStream, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Command } from 'commander';
+import { InvalidArgumentError, type Engine } from '../../engine/index.js';
+import { Transfer, type ArchiveFormat } from '../../engine/transfer.js';
+import { randomId } from '../../images/digest.js';
+import type { WithEngine } from '../context.js';
+
+/**
+ * Write to a temporary name beside `file` and rename when complete (as the docker CLI does), so a failed
+ * save never leaves a partial archive under the name asked for.
+ */
+async function writeFileAtomically(file: string, data: Readable): Promise<void> {
+  const tmp = join(dirname(file), `.${basename(file)}.${randomId().slice(0, 12)}.tmp`);
+  try {
+    await pipeline(data, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
+    renameSync(tmp, file);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
+/** An input file, opened before any work starts, so a wrong name is a clear error. */
+async function openInput(file: string): Promise<Readable> {
+  const stream = createReadStream(file);
+  await new Promise<void>((resolve, reject) => {
+    stream.once('open', () => resolve());
+    stream.once('error', (err: NodeJS.ErrnoException) => reject(new InvalidArgumentError(err.code === 'ENOENT' ? `open ${file}: no such file or directory` : err.message)));
+  });
+  return stream;
+}
+
+const transferOf = (e: Engine): Transfer => new Transfer(e.store, e.images, e.layers);
+
+export function registerTransferCommands(program: Command, image: Command, withEngine: WithEngine): void {
+  const save = (cmd: Command): Command => cmd
+    .description('Save one or more images to a tar archive (streamed to STDOUT by default)')
+    .argument('<image...>', 'images to save (a repository without a tag saves all its tags)')
+    .option('-o, --output <file>', 'Write to a file, instead of STDOUT')
+    .option('--format <format>', 'Archive format: docker (docker-archive, as docker save) or oci (OCI image layout)', 'docker')
+    .action(async (refs: string[], o: { output?: string; format: string }) => {
+      if (o.format !== 'docker' && o.format !== 'oci') throw new InvalidArgumentError(`invalid --format ${JSON.stringify(o.format)}: use docker or oci`);
+      if (!o.output && process.stdout.isTTY) throw new InvalidArgumentError('cowardly refusing to save to a terminal. Use the -o flag or redirect');
+      await withEngine(async (e) => {
+        const archive = transferOf(e).save(refs, o.format as ArchiveFormat);
+        if (o.output) await writeFileAtomically(o.output, archive);
+        else await pipeline(archive, process.stdout);
+      });
+    });
+  save(program.command('save'));
+  save(image.command('save'));
+
+  const load = (cmd: Command): Command => cmd
+    .description('Load images from a tar archive or STDIN (docker-archive or OCI image layout, plain or gzip)')
+    .option('-i, --input <file>', 'Read from tar archive file, instead of STDIN')
+    .option('-q, --quiet', 'Suppress the load output')
+    .action(async (o: { input?: string; quiet?: boolean }) => {
+      if (!o.input && process.stdin.isTTY) throw new InvalidArgumentError('requested load from stdin, but stdin is empty');
+      const input = o.input ? await openInput(o.input) : process.stdin;
+      await withEngine(async (e) => {
+        const result = await transferOf(e).load(input);
+        // As docker: -q hides progress only; the result lines are always printed.
+        const lines: string[] = [];
+        for (const r of result.renamed) lines.push(`The image ${r.name} already exists, renaming the old one with ID ${r.previousId} to empty string`);
+        for (const img of result.images) {
+          if (img.RepoTags.length === 0) lines.push(`Loaded image ID: ${img.Id}`);
+          for (const t of img.RepoTags) lines.push(`Loaded image: ${t}`);
+        }
+        process.stdout.write(lines.map((l) => l + '\n').join(''));
+      });
+    });
+  load(program.command('load'));
+  load(image.command('load'));
+}
