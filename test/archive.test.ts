@@ -320,6 +320,23 @@ describe('round trip', () => {
     assert.equal(sha256(await bytes(layerTar(dir, split))), sha256(original));
   });
 
+  test('a stream cut into odd-sized chunks (headers split across them) applies the same', async () => {
+    const tar = await bytes(directoryTar(src));
+    const chunks: Buffer[] = [];
+    for (let off = 0, i = 0; off < tar.length; i++) {
+      const n = [1, 7, 511, 512, 513, 4096, 100_000][i % 7]!;
+      chunks.push(tar.subarray(off, off + n));
+      off += n;
+    }
+    const base = tmp('chunks');
+    const dir = join(base, 'root');
+    mkdirSync(dir);
+    const result = await applyLayer(Readable.from(chunks), dir, { whiteouts: 'overlay', tarSplitPath: join(base, 'split') });
+    assert.equal(result.diffID, `sha256:${sha256(tar)}`);
+    assert.deepEqual(tree(dir), expected);
+    assert.equal(sha256(await bytes(layerTar(dir, join(base, 'split')))), sha256(tar));
+  });
+
   test('a layer whose files were changed afterwards is reported damaged, not silently reassembled', async () => {
     const { dir, split } = await apply(await bytes(directoryTar(src)), 'overlay');
     writeFileSync(join(dir, 'bin/tool'), 'short');
@@ -432,6 +449,19 @@ describe('hostile tars', () => {
     await refused(rawTar([{ name: 'passwd', type: '1', linkname: '../../etc/passwd' }]), /"passwd": target "\.\.\/\.\.\/etc\/passwd" is outside/);
     await refused(rawTar([{ name: 'a', type: '2', linkname: '../sentinel' }, { name: 'l', type: '1', linkname: 'a/secret' }]), /"l": parent "a" is a symlink/);
     await refused(rawTar([{ name: 'l', type: '1', linkname: 'missing/file' }]), /"l": target "missing\/file" is not in this layer/);
+  });
+
+  test("OverlayFS's own xattrs are never taken from a tar", async () => {
+    const record = (k: string, v: string): string => {
+      const body = ` ${k}=${v}\n`;
+      let n = body.length + 2;
+      if (String(n).length + body.length !== n) n++;
+      return `${n}${body}`;
+    };
+    const paxBody = record('SCHILY.xattr.trusted.overlay.opaque', 'y') + record('SCHILY.xattr.user.ok', 'kept');
+    const { dir } = await apply(rawTar([{ name: 'PaxHeaders/d', type: 'x', body: paxBody }, { name: 'd/', type: '5' }]), 'overlay');
+    assert.equal(native.lgetxattr(join(dir, 'd'), 'trusted.overlay.opaque'), null);
+    assert.equal(native.lgetxattr(join(dir, 'd'), 'user.ok')?.toString(), 'kept');
   });
 
   test('a directory later replaced by a symlink does not get its time set through the link', async () => {
