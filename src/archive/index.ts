@@ -5,6 +5,4 @@ export { decompressed } from './compression.js';
 export { overlayChanges, treeChanges } from './changes.js';
 export { overlayUpperTar, changesTar, directoryTar } from './write.js';
 export { major, minor } from './fsmeta.js';
-export { fileHeader, TAR_END, tarPadding } from './write.js';
-export { cleanEntryPath } from './paths.js';
 export type { Change, ChangeKind, WhiteoutMode, ApplyOptions, ApplyResult } from './types.js';

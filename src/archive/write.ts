@@ -78,17 +78,10 @@ class TarWriter {
   }
 
   *end(): Generator<Buffer> {
-    yield TAR_END;
+    yield Buffer.alloc(2 * BLOCK);
   }
 }
 
-/** The header of a plain file entry for archives strata assembles itself (save's outer tar). */
-export function fileHeader(name: string, size: number, mtime: number): Buffer {
-  return encodeHeader({ name, mode: 0o644, uid: 0, gid: 0, size, mtime, type: TYPE.file, linkname: '', devmajor: 0, devminor: 0, xattrs: new Map() });
-}
-
-export const tarPadding = (size: number): Buffer => Buffer.alloc(padding(size));
-export const TAR_END = Buffer.alloc(2 * BLOCK);
 
 /** Depth-first walk below `root`, each directory's names in byte order. */
 function* walk(root: string, rel = ''): Generator<{ rel: string; abs: string; st: Stats }> {

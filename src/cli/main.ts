@@ -4,7 +4,7 @@ import { StrataError } from '../engine/index.js';
 import { registerContainerCommands } from './commands/containers.js';
 import { registerImageCommands } from './commands/images.js';
 import { registerInspectCommands } from './commands/inspect.js';
-import { registerSaveLoadCommands } from './commands/saveload.js';
+import { registerTransferCommands } from './commands/transfer.js';
 import { registerSystemCommands } from './commands/system.js';
 import { engineOpener } from './context.js';
 
@@ -24,7 +24,7 @@ export function buildProgram(): Command {
   registerImageCommands(program, image, withEngine);
   registerContainerCommands(program, container, withEngine);
   registerInspectCommands(program, image, container, withEngine);
-  registerSaveLoadCommands(program, image, withEngine);
+  registerTransferCommands(program, image, withEngine);
   registerSystemCommands(program, withEngine);
   for (const sub of [image, container]) sub.exitOverride();
   return program;

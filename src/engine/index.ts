@@ -5,23 +5,23 @@
 import { Containers } from './containers.js';
 import { Images } from './images.js';
 import { Layers } from './layers.js';
-import { SaveLoad } from './saveload.js';
 import { Store, type StoreOptions } from './store.js';
 import { System } from './system.js';
+import { Transfer } from './transfer.js';
 
 export class Engine {
   readonly layers: Layers;
   readonly images: Images;
   readonly containers: Containers;
   readonly system: System;
-  readonly archives: SaveLoad;
+  readonly transfer: Transfer;
 
   private constructor(readonly store: Store) {
     this.layers = new Layers(store);
     this.images = new Images(store, this.layers);
     this.containers = new Containers(store, this.images, this.layers);
     this.system = new System(store, this.images, this.containers);
-    this.archives = new SaveLoad(store, this.images, this.layers);
+    this.transfer = new Transfer(store, this.images, this.layers);
   }
 
   static async open(opts: StoreOptions = {}): Promise<Engine> {

@@ -4,8 +4,8 @@ import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
-import { InvalidArgumentError, type Engine } from '../../engine/index.js';
-import { Transfer, type ArchiveFormat } from '../../engine/transfer.js';
+import { InvalidArgumentError } from '../../engine/index.js';
+import type { ArchiveFormat } from '../../engine/transfer.js';
 import { randomId } from '../../images/digest.js';
 import type { WithEngine } from '../context.js';
 
@@ -33,8 +33,6 @@ async function openInput(file: string): Promise<Readable> {
   return stream;
 }
 
-const transferOf = (e: Engine): Transfer => new Transfer(e.store, e.images, e.layers);
-
 export function registerTransferCommands(program: Command, image: Command, withEngine: WithEngine): void {
   const save = (cmd: Command): Command => cmd
     .description('Save one or more images to a tar archive (streamed to STDOUT by default)')
@@ -45,7 +43,7 @@ export function registerTransferCommands(program: Command, image: Command, withE
       if (o.format !== 'docker' && o.format !== 'oci') throw new InvalidArgumentError(`invalid --format ${JSON.stringify(o.format)}: use docker or oci`);
       if (!o.output && process.stdout.isTTY) throw new InvalidArgumentError('cowardly refusing to save to a terminal. Use the -o flag or redirect');
       await withEngine(async (e) => {
-        const archive = transferOf(e).save(refs, o.format as ArchiveFormat);
+        const archive = e.transfer.save(refs, o.format as ArchiveFormat);
         if (o.output) await writeFileAtomically(o.output, archive);
         else await pipeline(archive, process.stdout);
       });
@@ -61,7 +59,7 @@ export function registerTransferCommands(program: Command, image: Command, withE
       if (!o.input && process.stdin.isTTY) throw new InvalidArgumentError('requested load from stdin, but stdin is empty');
       const input = o.input ? await openInput(o.input) : process.stdin;
       await withEngine(async (e) => {
-        const result = await transferOf(e).load(input);
+        const result = await e.transfer.load(input);
         // As docker: -q hides progress only; the result lines are always printed.
         const lines: string[] = [];
         for (const r of result.renamed) lines.push(`The image ${r.name} already exists, renaming the old one with ID ${r.previousId} to empty string`);
