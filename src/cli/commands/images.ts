@@ -1,10 +1,10 @@
 /** Image verbs: import, images, tag, rmi, history, image prune. */
-import { createReadStream } from 'node:fs';
 import type { Command } from 'commander';
 import type { HistoryItem, ImageSummary } from '../../engine/index.js';
 import { InvalidArgumentError } from '../../engine/index.js';
 import type { WithEngine } from '../context.js';
 import { humanSize, timeAgo, truncateId } from '../format/index.js';
+import { openInput } from '../input.js';
 import { collect, printRows } from '../output.js';
 
 const IMAGE_HEADERS = { Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', ID: 'IMAGE ID', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', Size: 'SIZE', Containers: 'CONTAINERS' };
@@ -56,14 +56,7 @@ export function registerImageCommands(program: Command, image: Command, withEngi
     .option('-m, --message <message>', 'Set commit message for imported image')
     .action(async (file: string, reference: string | undefined, o: { change: string[]; message?: string }) => {
       await withEngine(async (e) => {
-        const source = file === '-' ? process.stdin : createReadStream(file);
-        const opened = new Promise<void>((resolve, reject) => {
-          if (file === '-') return resolve();
-          source.once('open', () => resolve());
-          source.once('error', (err: NodeJS.ErrnoException) => reject(new InvalidArgumentError(err.code === 'ENOENT' ? `open ${file}: no such file or directory` : err.message)));
-        });
-        await opened;
-        const id = await e.images.import(source, { reference, changes: o.change, message: o.message });
+        const id = await e.images.import(await openInput(file), { reference, changes: o.change, message: o.message });
         process.stdout.write(id + '\n');
       });
     });

@@ -1,5 +1,6 @@
 /** `save` and `load`, with docker's flags and output. */
-import { createReadStream, createWriteStream, renameSync, rmSync } from 'node:fs';
+import { createWriteStream, renameSync, rmSync } from 'node:fs';
+import { openInput } from '../input.js';
 import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -21,16 +22,6 @@ async function writeFileAtomically(file: string, data: Readable): Promise<void> 
   } finally {
     rmSync(tmp, { force: true });
   }
-}
-
-/** An input file, opened before any work starts, so a wrong name is a clear error. */
-async function openInput(file: string): Promise<Readable> {
-  const stream = createReadStream(file);
-  await new Promise<void>((resolve, reject) => {
-    stream.once('open', () => resolve());
-    stream.once('error', (err: NodeJS.ErrnoException) => reject(new InvalidArgumentError(err.code === 'ENOENT' ? `open ${file}: no such file or directory` : err.message)));
-  });
-  return stream;
 }
 
 export function registerTransferCommands(program: Command, image: Command, withEngine: WithEngine): void {
@@ -57,7 +48,7 @@ export function registerTransferCommands(program: Command, image: Command, withE
     .option('-q, --quiet', 'Suppress the load output')
     .action(async (o: { input?: string; quiet?: boolean }) => {
       if (!o.input && process.stdin.isTTY) throw new InvalidArgumentError('requested load from stdin, but stdin is empty');
-      const input = o.input ? await openInput(o.input) : process.stdin;
+      const input = await openInput(o.input ?? '-');
       await withEngine(async (e) => {
         const result = await e.transfer.load(input);
         // As docker: -q hides progress only; the result lines are always printed.
