@@ -80,7 +80,8 @@ export class ContentStore {
       },
     });
     try {
-      const out = createWriteStream(tmp, { mode: 0o644 });
+      // Opened here, not by the stream: an async open could create the file after a failure removed it.
+      const out = createWriteStream('', { fd: openSync(tmp, 'wx', 0o644) });
       await pipelineAsync(input, tee, out);
       const digest = 'sha256:' + hash.digest('hex');
       if (expected.digest !== undefined && expected.digest !== digest) throw new DigestMismatchError(`digest mismatch: expected ${expected.digest}, got ${digest}`);
