@@ -3,7 +3,9 @@
  * concurrent writers all succeed; a commit killed with SIGKILL is repaired by the next command.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
@@ -81,6 +83,27 @@ for (const driver of DRIVERS) {
       failsCleanly(['create', '--name', 'taken', 'base'], /The container name "\/taken" is already in use/);
       s.ok(['rm', 'taken']);
       failsCleanly(['import', '/nonexistent.tar'], /no such file or directory/);
+    });
+
+    test('a full disk fails an import cleanly and the store goes on working', () => {
+      const mnt = mkdtempSync(join(tmpdir(), 'strata-full-'));
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=6m', 'tmpfs', mnt]);
+      const small = testStore(driver, join(mnt, 'store'));
+      try {
+        small.ok(['import', '-', 'base'], tar);
+        const big = buildTar([{ name: 'big', body: 'x'.repeat(8 << 20) }]);
+        const before = storeFiles(small.root);
+        const r = small.run(['import', '-', 'big'], big);
+        assert.equal(r.status, 1);
+        assert.match(r.stderr, /^Error: .*no space left on device/m);
+        assert.deepEqual(storeFiles(small.root), before, 'the half-written layer is gone');
+        small.ok(['create', '--name', 'after', 'base']);
+        assert.equal(small.ok(['system', 'check']).trim(), 'No problems found');
+      } finally {
+        small.cleanup();
+        execFileSync('umount', ['-l', mnt]);
+        rmSync(mnt, { recursive: true, force: true });
+      }
     });
 
     test('a store refuses a different storage driver', () => {

@@ -22,8 +22,8 @@ export interface TestStore {
   cleanup(): void;
 }
 
-export function testStore(driver: string): TestStore {
-  const root = mkdtempSync(join(tmpdir(), `strata-${driver}-`));
+/** A store in a new temp dir, or in `root` when given (e.g. a small tmpfs for disk-full tests). */
+export function testStore(driver: string, root = mkdtempSync(join(tmpdir(), `strata-${driver}-`))): TestStore {
   const base = ['--root', root, '--storage-driver', driver];
   const run = (args: string[], input?: Buffer | string): Result => {
     const r = spawnSync(process.execPath, [STRATA_BIN, ...base, ...args], { input, maxBuffer: 1 << 30 });
