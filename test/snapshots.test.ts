@@ -254,15 +254,15 @@ describe('overlay2 specifics', () => {
     });
 
     const diff = (id: string): string => join(home, id, 'diff');
-    assert.deepEqual(snap.graphDriverData(c, true), {
+    assert.deepEqual(snap.graphDriverData(c), {
       LowerDir: [ids[2]!, ids[1]!, ids[0]!].map(diff).join(':'),
       MergedDir: join(home, c, 'merged'), UpperDir: diff(c), WorkDir: join(home, c, 'work'),
     });
-    assert.deepEqual(Object.keys(snap.graphDriverData(c, true)), ['LowerDir', 'MergedDir', 'UpperDir', 'WorkDir']);
-    assert.deepEqual(snap.graphDriverData(ids[0]!, false), {
+    assert.deepEqual(Object.keys(snap.graphDriverData(c) ?? {}), ['LowerDir', 'MergedDir', 'UpperDir', 'WorkDir']);
+    assert.deepEqual(snap.graphDriverData(ids[0]!), {
       MergedDir: join(home, ids[0]!, 'merged'), UpperDir: diff(ids[0]!), WorkDir: join(home, ids[0]!, 'work'),
     });
-    assert.equal(snap.graphDriverData(ids[1]!, false).LowerDir, diff(ids[0]!));
+    assert.equal(snap.graphDriverData(ids[1]!)?.LowerDir, diff(ids[0]!));
   });
 
   test('createWritable on a big parent copies nothing of it', async () => {

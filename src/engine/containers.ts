@@ -164,7 +164,7 @@ export class Containers {
       Image: c.imageId, ResolvConfPath: `${dir}/resolv.conf`, HostnamePath: `${dir}/hostname`, HostsPath: `${dir}/hosts`,
       LogPath: '', Name: `/${c.name}`, RestartCount: 0, Driver: this.store.snapshots.name, Platform: 'linux',
       MountLabel: '', ProcessLabel: '', AppArmorProfile: '', ExecIDs: null, HostConfig: {},
-      GraphDriver: { Name: this.store.snapshots.name, Data: this.store.snapshots.graphDriverData(c.snapshot, true) },
+      GraphDriver: { Name: this.store.snapshots.name, Data: this.store.snapshots.graphDriverData(c.snapshot) },
       Mounts: [], Config: config, NetworkSettings: {},
     };
     if (opts.size) {

@@ -165,7 +165,7 @@ export class Images {
       Architecture: config.architecture,
       Os: config.os,
       Size: img.size,
-      GraphDriver: { Name: snapshots.name, Data: top ? snapshots.graphDriverData(top.snapshot, false) : {} },
+      GraphDriver: { Name: snapshots.name, Data: top ? snapshots.graphDriverData(top.snapshot) : null },
       RootFS: { Type: 'layers', Layers: config.rootfs.diff_ids },
       Metadata: { LastTagTime: tags.length ? new Date().toISOString() : '0001-01-01T00:00:00Z' },
     };

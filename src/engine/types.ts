@@ -5,7 +5,7 @@
 import type { ContainerConfig } from '../images/config.js';
 import type { GraphDriverData } from '../snapshots/types.js';
 
-export interface GraphDriver { Name: string; Data: GraphDriverData }
+export interface GraphDriver { Name: string; Data: GraphDriverData | null }
 
 export interface ImageSummary {
   Id: string;

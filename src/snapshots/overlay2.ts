@@ -109,7 +109,7 @@ export class Overlay2 implements Snapshotter {
   }
 
   /** Docker names the same four dirs for an image's top layer as for a container (keys in its JSON order). */
-  graphDriverData(id: string, _writable: boolean): GraphDriverData {
+  graphDriverData(id: string): GraphDriverData {
     const dir = this.dir(id);
     const lower = this.lowerDiffs(id).join(':');
     const data: GraphDriverData = {};

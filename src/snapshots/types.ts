@@ -45,7 +45,8 @@ export interface Snapshotter {
   usage(id: string): Promise<number>;
   /** Bytes of the files a writable layer added or changed against its parent (`docker ps -s` SIZE). */
   diffSize(id: string, parent: string | null): Promise<number>;
-  graphDriverData(id: string, writable: boolean): GraphDriverData;
+  /** Docker's GraphDriver.Data; null where the driver has none to show (vfs, as Docker prints it). */
+  graphDriverData(id: string): GraphDriverData | null;
   /** Remove every directory of the snapshot; idempotent. */
   remove(id: string): Promise<void>;
   /** Snapshot ids present on disk (for sweeping what the metadata does not know). */

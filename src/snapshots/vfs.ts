@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { changesTar, treeChanges } from '../archive/index.js';
 import type { Change } from '../archive/types.js';
 import { TreeCopier } from './copy.js';
-import type { GraphDriverData, LayerTarget, MountSpec, Snapshotter } from './types.js';
+import type { LayerTarget, MountSpec, Snapshotter } from './types.js';
 import { filesSize, treeSize } from './usage.js';
 
 export class Vfs implements Snapshotter {
@@ -74,8 +74,8 @@ export class Vfs implements Snapshotter {
     return filesSize(paths);
   }
 
-  graphDriverData(_id: string, _writable: boolean): GraphDriverData {
-    return {};
+  graphDriverData(_id: string): null {
+    return null;
   }
 
   async remove(id: string): Promise<void> {
