@@ -109,6 +109,8 @@ for (const driver of DRIVERS) {
       const ps = s.ok(['ps', '-a', '-s', '--filter', 'name=my_container', '--format', '{{.Names}} {{.Size}}']).trim().split('\n');
       assert.equal(ps.length, 5);
       for (const line of ps) assert.match(line, /^my_container_\d 0B \(virtual \d+(\.\d+)?MB\)$/);
+      assert.equal(s.ok(['ps', '-n', '2', '--format', '{{.Names}}']), 'my_container_5\nmy_container_4\n');
+      assert.match(s.ok(['history', '-H=false', '--format', '{{.Size}} {{.CreatedSince}}', 'acme/app:1.0']), /^\d+ \d{4}-\d\d-\d\dT/);
       const merged = s.ok(['mount', 'my_container_3']).trim();
       writeFileSync(join(merged, 'tmp/x'), 'x'.repeat(38));
       assert.match(s.ok(['ps', '-a', '-s', '--filter', 'name=my_container_3', '--format', '{{.Size}}']), /^38B \(virtual /);

@@ -33,6 +33,8 @@ export interface ListOptions {
   size?: boolean;
   /** Docker's --filter key=value pairs: name, id, status, ancestor. */
   filters?: [string, string][];
+  /** Only the `last` most recently created (of every state, as `ps -n`). */
+  last?: number;
 }
 
 export class Containers {
@@ -128,7 +130,8 @@ export class Containers {
   async list(opts: ListOptions = {}): Promise<ContainerSummary[]> {
     const out: ContainerSummary[] = [];
     for (const c of this.store.meta.listContainers()) {
-      if (!opts.all && c.state !== 'running') continue;
+      if (opts.last !== undefined && out.length >= opts.last) break;
+      if (!opts.all && opts.last === undefined && c.state !== 'running') continue;
       if (!matches(c, opts.filters ?? [])) continue;
       const s = this.summary(c);
       if (opts.size) {

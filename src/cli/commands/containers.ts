@@ -85,7 +85,9 @@ export function registerContainerCommands(program: Command, container: Command, 
     .option('--no-trunc', "Don't truncate output")
     .option('-q, --quiet', 'Only display container IDs')
     .option('-s, --size', 'Display total file sizes')
-    .action(async (o: { all?: boolean; filter: string[]; format?: string; trunc: boolean; quiet?: boolean; size?: boolean }) => {
+    .option('-n, --last <int>', 'Show n last created containers (includes all states)')
+    .option('-l, --latest', 'Show the latest created container (includes all states)')
+    .action(async (o: { all?: boolean; filter: string[]; format?: string; trunc: boolean; quiet?: boolean; size?: boolean; last?: string; latest?: boolean }) => {
       await withEngine(async (e) => {
         const filters = o.filter.map((f): [string, string] => {
           const i = f.indexOf('=');
@@ -93,7 +95,9 @@ export function registerContainerCommands(program: Command, container: Command, 
           return [f.slice(0, i), f.slice(i + 1)];
         });
         const wantsSize = !!o.size || (o.format?.includes('.Size') ?? false);
-        const list = await e.containers.list({ all: o.all, size: wantsSize && !o.quiet, filters });
+        const last = o.latest ? 1 : o.last === undefined ? undefined : Number(o.last);
+        if (last !== undefined && !(Number.isInteger(last) && last >= 0)) throw new InvalidArgumentError(`invalid argument ${JSON.stringify(o.last)} for "-n, --last"`);
+        const list = await e.containers.list({ all: o.all, last, size: wantsSize && !o.quiet, filters });
         const rows = list.map((c) => psRow(c, o.trunc, new Date()));
         if (o.quiet) {
           for (const r of rows) process.stdout.write(r.ID + '\n');

@@ -136,7 +136,8 @@ export function registerImageCommands(program: Command, image: Command, withEngi
     .option('-q, --quiet', 'Only show image IDs')
     .action(async (ref: string, o: { human: string | boolean; format?: string; trunc: boolean; quiet?: boolean }) => {
       await withEngine((e) => {
-        const human = o.human !== 'false' && o.human !== false;
+        // Docker spells it -H=false / --human=false; commander hands a short option's value over with its "=".
+        const human = !/^=?false$/.test(String(o.human));
         const now = new Date();
         const rows = e.images.history(ref).map((h: HistoryItem) => {
           const created = new Date(h.Created * 1000);
