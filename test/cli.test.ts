@@ -116,6 +116,16 @@ for (const driver of DRIVERS) {
       assert.match(s.ok(['ps', '-a', '-s', '--filter', 'name=my_container_3', '--format', '{{.Size}}']), /^38B \(virtual /);
     });
 
+    test('rmi by a second name only untags; by ID it refuses an image with several names', () => {
+      s.ok(['tag', 'acme/busybox:1.0', 'acme/busybox:alias']);
+      const id = s.ok(['inspect', '-f', '{{.Id}}', 'acme/busybox:1.0']).trim();
+      const r = s.run(['rmi', id.slice(7, 19)]);
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /\(must be forced\) - image is referenced in multiple repositories/);
+      assert.equal(s.ok(['rmi', 'acme/busybox:alias']), 'Untagged: acme/busybox:alias\n');
+      assert.equal(s.ok(['inspect', '-f', '{{json .RepoTags}}', id]).trim(), '["acme/busybox:1.0"]');
+    });
+
     test('rmi refuses an image a container uses; layers go with their last user', () => {
       const r = s.run(['rmi', 'acme/app:1.0']);
       assert.equal(r.status, 1);

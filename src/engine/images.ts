@@ -40,17 +40,22 @@ export class Images {
 
   /** Find an image by full ID, name[:tag] or ID prefix, as Docker resolves them. */
   resolve(ref: string): ImageRecord {
+    return this.lookup(ref).image;
+  }
+
+  /** As resolve, also telling whether `ref` named the image by a tag (rmi then only untags). */
+  private lookup(ref: string): { image: ImageRecord; byName: boolean } {
     const { meta } = this.store;
     if (/^sha256:[a-f0-9]{64}$/.test(ref)) {
-      const img = meta.getImage(ref);
-      if (img) return img;
+      const image = meta.getImage(ref);
+      if (image) return { image, byName: false };
       throw new NotFoundError(`No such image: ${ref}`);
     }
     let parseError: Error | undefined;
     try {
       const id = meta.tagTarget(referenceString(parseTaggedReference(ref)));
-      const img = id ? meta.getImage(id) : undefined;
-      if (img) return img;
+      const image = id ? meta.getImage(id) : undefined;
+      if (image) return { image, byName: true };
     } catch (e) {
       if (!(e instanceof InvalidReferenceError)) throw e;
       parseError = e;
@@ -59,7 +64,7 @@ export class Images {
     if (/^[a-f0-9]{1,64}$/.test(prefix)) {
       const ids = meta.imagesByPrefix(prefix);
       if (ids.length > 1) throw new InvalidArgumentError(`ambiguous image ID prefix ${JSON.stringify(ref)}: ${ids.length} images match`);
-      if (ids.length === 1) return meta.getImage(ids[0]!)!;
+      if (ids.length === 1) return { image: meta.getImage(ids[0]!)!, byName: false };
     }
     if (parseError) throw new InvalidArgumentError(parseError.message);
     throw new NotFoundError(`No such image: ${ref}`);
@@ -199,14 +204,13 @@ export class Images {
   /** `docker rmi`: untag, and delete the image (and its unused parents and layers) once nothing refers to it. */
   async remove(ref: string, opts: RemoveOptions = {}): Promise<DeleteItem[]> {
     const { meta } = this.store;
-    const img = this.resolve(ref);
-    const byId = img.id === ref || hexOf(img.id).startsWith(ref.replace(/^sha256:/, ''));
+    const { image: img, byName } = this.lookup(ref);
     const out: DeleteItem[] = [];
     const freed: string[] = [];
     meta.tx(() => {
       const tags = meta.tagsOf(img.id);
       const users = meta.containersUsingImage(img.id);
-      if (!byId) {
+      if (byName) {
         const name = referenceString(parseTaggedReference(ref));
         if (tags.length > 1 || opts.force || users.length === 0) {
           meta.deleteTag(name);
@@ -219,11 +223,11 @@ export class Images {
         throw new ConflictError(`conflict: unable to delete ${hexOf(img.id).slice(0, 12)} (must be forced) - image is referenced in multiple repositories`);
       }
       if (meta.childImages(img.id).length > 0) {
-        if (byId) throw new ConflictError(`conflict: unable to delete ${hexOf(img.id).slice(0, 12)} (cannot be forced) - image has dependent child images`);
+        if (!byName) throw new ConflictError(`conflict: unable to delete ${hexOf(img.id).slice(0, 12)} (cannot be forced) - image has dependent child images`);
         return;
       }
       if (users.length > 0 && !opts.force) {
-        if (!byId) return;
+        if (byName) return;
         throw new ConflictError(`conflict: unable to delete ${hexOf(img.id).slice(0, 12)} (must be forced) - image is being used by stopped container ${users[0]!.id.slice(0, 12)}`);
       }
       this.deleteImage(img, out, freed, opts);
