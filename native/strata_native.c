@@ -1,7 +1,7 @@
 /*
  * The few syscalls strata needs per file that Node.js does not expose:
  * mknod (whiteouts, devices, FIFOs), the l*xattr family (opaque dirs, security.capability),
- * mount/umount2 (overlay), and FICLONE (vfs reflink copies).
+ * mount/umount2 (overlay), FICLONE (vfs reflink copies) and utimensat (times to the nanosecond).
  * Every function throws a JS Error carrying `code` (e.g. "ENOENT") and `syscall` on failure,
  * shaped like Node's own fs errors so callers handle both alike.
  */
@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <node_api.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -203,6 +204,21 @@ static napi_value js_umount2(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+/* lutimens(path, atimeSec, atimeNsec, mtimeSec, mtimeNsec): exact times, never following a symlink. */
+static napi_value js_lutimens(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  char path[PATH_BUF];
+  int64_t as, an, ms, mn;
+  if (!get_args(env, info, 5, argv) || !get_string(env, argv[0], path, sizeof path)) return NULL;
+  napi_get_value_int64(env, argv[1], &as);
+  napi_get_value_int64(env, argv[2], &an);
+  napi_get_value_int64(env, argv[3], &ms);
+  napi_get_value_int64(env, argv[4], &mn);
+  struct timespec ts[2] = {{.tv_sec = as, .tv_nsec = an}, {.tv_sec = ms, .tv_nsec = mn}};
+  if (utimensat(AT_FDCWD, path, ts, AT_SYMLINK_NOFOLLOW) != 0) return throw_errno(env, errno, "utimensat", path);
+  return undefined(env);
+}
+
 /* ficlone(destFd, srcFd): share the source's extents with the destination (reflink). */
 static napi_value js_ficlone(napi_env env, napi_callback_info info) {
   napi_value argv[2];
@@ -223,6 +239,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"mount", NULL, js_mount, NULL, NULL, NULL, napi_enumerable, NULL},
     {"umount2", NULL, js_umount2, NULL, NULL, NULL, napi_enumerable, NULL},
     {"ficlone", NULL, js_ficlone, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"lutimens", NULL, js_lutimens, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

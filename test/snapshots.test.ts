@@ -338,6 +338,9 @@ describe('vfs copies', () => {
     await snap.createWritable(child, parent);
     const copy = snap.rootfsPath(child);
     assertSameTree(copy, dir);
+    const ns = (p: string): bigint => lstatSync(p, { bigint: true }).mtimeNs;
+    assert.equal(ns(join(copy, 'bin/su')), ns(join(dir, 'bin/su')), 'times are copied to the nanosecond');
+    assert.equal(ns(join(copy, 'bin')), ns(join(dir, 'bin')));
     assert.equal(lstatSync(join(copy, 'bin/su')).ino, lstatSync(join(copy, 'bin/su-link')).ino);
     assert.notEqual(lstatSync(join(copy, 'bin/su')).ino, lstatSync(join(dir, 'bin/su')).ino);
     assert.deepEqual(await snap.changes(child, parent), []);

@@ -15,6 +15,8 @@ export interface Native {
   umount2(target: string, flags: number): void;
   /** ioctl(FICLONE): make dest share src's data blocks; throws EOPNOTSUPP/EXDEV/EINVAL where unsupported. */
   ficlone(destFd: number, srcFd: number): void;
+  /** utimensat(2) with AT_SYMLINK_NOFOLLOW: access and modification times to the nanosecond. */
+  lutimens(path: string, atimeSec: number, atimeNsec: number, mtimeSec: number, mtimeNsec: number): void;
 }
 
 const require = createRequire(import.meta.url);

@@ -4,8 +4,8 @@
  * filesystem can, so a vfs layer then costs no data blocks; elsewhere copy_file_range does the copy.
  */
 import {
-  chmodSync, closeSync, copyFileSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync,
-  readdirSync, readlinkSync, symlinkSync, utimesSync, type BigIntStats,
+  chmodSync, closeSync, copyFileSync, lchownSync, linkSync, lstatSync, mkdirSync, openSync,
+  readdirSync, readlinkSync, symlinkSync, type BigIntStats,
 } from 'node:fs';
 import { join } from 'node:path';
 import { major, minor } from '../archive/index.js';
@@ -86,13 +86,7 @@ export class TreeCopier {
       const value = native.lgetxattr(src, name);
       if (value) native.lsetxattr(path, name, value);
     }
-    // Node's utimes takes seconds as a double: exact to about a quarter of a microsecond today. Keeping every
-    // nanosecond needs utimensat(2) with a timespec, which the addon does not offer yet.
-    const atime = seconds(st.atimeNs);
-    const mtime = seconds(st.mtimeNs);
-    if (st.isSymbolicLink()) lutimesSync(path, atime, mtime);
-    else utimesSync(path, atime, mtime);
+    const sec = (ns: bigint): [number, number] => [Number(ns / 1_000_000_000n), Number(ns % 1_000_000_000n)];
+    native.lutimens(path, ...sec(st.atimeNs), ...sec(st.mtimeNs));
   }
 }
-
-const seconds = (ns: bigint): number => Number(ns / 1_000_000_000n) + Number(ns % 1_000_000_000n) / 1e9;
