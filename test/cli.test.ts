@@ -122,6 +122,9 @@ for (const driver of DRIVERS) {
       const r = s.run(['rmi', id.slice(7, 19)]);
       assert.equal(r.status, 1);
       assert.match(r.stderr, /\(must be forced\) - image is referenced in multiple repositories/);
+      const tagged = s.ok(['inspect', '-f', '{{.Metadata.LastTagTime}}', id]).trim();
+      assert.ok(Date.now() - Date.parse(tagged) < 60_000, `LastTagTime ${tagged} is when the alias was made`);
+      assert.equal(s.ok(['inspect', '-f', '{{.Metadata.LastTagTime}}', id]).trim(), tagged, 'and stays so');
       assert.equal(s.ok(['rmi', 'acme/busybox:alias']), 'Untagged: acme/busybox:alias\n');
       assert.equal(s.ok(['inspect', '-f', '{{json .RepoTags}}', id]).trim(), '["acme/busybox:1.0"]');
     });

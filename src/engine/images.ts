@@ -172,7 +172,7 @@ export class Images {
       Size: img.size,
       GraphDriver: { Name: snapshots.name, Data: top ? snapshots.graphDriverData(top.snapshot) : null },
       RootFS: { Type: 'layers', Layers: config.rootfs.diff_ids },
-      Metadata: { LastTagTime: tags.length ? new Date().toISOString() : '0001-01-01T00:00:00Z' },
+      Metadata: { LastTagTime: meta.lastTagTime(img.id) ?? '0001-01-01T00:00:00Z' },
     };
   }
 

@@ -136,6 +136,11 @@ export class Metadata {
     return (this.db.prepare('SELECT name FROM tags WHERE image_id = ? ORDER BY added_at, name').all(imageId) as { name: string }[]).map((r) => r.name);
   }
 
+  /** When the image was last given a name (Docker's Metadata.LastTagTime), if ever. */
+  lastTagTime(imageId: string): string | undefined {
+    return (this.db.prepare('SELECT max(added_at) AS t FROM tags WHERE image_id = ?').get(imageId) as { t: string | null }).t ?? undefined;
+  }
+
   allTags(): Map<string, string[]> {
     const m = new Map<string, string[]>();
     for (const r of this.db.prepare('SELECT name, image_id FROM tags ORDER BY added_at, name').all() as { name: string; image_id: string }[]) {
