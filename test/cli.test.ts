@@ -4,30 +4,26 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { diskUsage, snapshotDirs } from './lib/disk.js';
-import { busyboxRootfs, tarOf } from './lib/rootfs.js';
-import { DRIVERS, testStore, type TestStore } from './lib/strata.js';
+import { busyboxFixture, type BusyboxFixture } from './lib/fixture.js';
+import { DRIVERS, type TestStore } from './lib/strata.js';
 
 const sha256 = (b: Buffer): string => 'sha256:' + createHash('sha256').update(b).digest('hex');
 
 for (const driver of DRIVERS) {
   describe(`strata CLI on ${driver}`, () => {
+    let fixture: BusyboxFixture;
     let s: TestStore;
     let rootfs: string;
     let tar: Buffer;
     before(() => {
-      s = testStore(driver);
-      rootfs = busyboxRootfs();
-      tar = tarOf(rootfs);
+      ({ s, rootfs, tar } = fixture = busyboxFixture(driver));
     });
-    after(() => {
-      s.cleanup();
-      rmSync(rootfs, { recursive: true, force: true });
-    });
+    after(() => fixture.cleanup());
 
     test('import gives the diffID docker computes and lists the image', () => {
       const id = s.ok(['import', '-', 'acme/busybox:1.0'], tar).trim();

@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { snapshotDirs, storeFiles } from './lib/disk.js';
 import { busyboxRootfs, tarOf } from './lib/rootfs.js';
+import { busyboxFixture, type BusyboxFixture } from './lib/fixture.js';
 import { DRIVERS, testStore, type TestStore } from './lib/strata.js';
 import { buildTar } from './lib/tarbuild.js';
 
@@ -23,19 +24,14 @@ const exited = (p: ReturnType<TestStore['spawn']>): Promise<{ code: number | nul
 
 for (const driver of DRIVERS) {
   describe(`faults on ${driver}`, () => {
+    let fixture: BusyboxFixture;
     let s: TestStore;
-    let rootfs: string;
     let tar: Buffer;
     before(() => {
-      s = testStore(driver);
-      rootfs = busyboxRootfs();
-      tar = tarOf(rootfs);
+      ({ s, tar } = fixture = busyboxFixture(driver));
       s.ok(['import', '-', 'base'], tar);
     });
-    after(() => {
-      s.cleanup();
-      rmSync(rootfs, { recursive: true, force: true });
-    });
+    after(() => fixture.cleanup());
 
     /** Run a command that must fail with `message`, and check the store is exactly as before. */
     const failsCleanly = (args: string[], message: RegExp, input?: Buffer): void => {
