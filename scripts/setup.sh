@@ -91,6 +91,7 @@ if [[ ! -f $ADDON ]] || [[ -n $(find native binding.gyp -newer "$ADDON" -print -
 fi
 
 step "TypeScript build (tsc -p .)" npx --no-install tsc -p .
-# One bundled file for the CLI: Node then compiles one module instead of resolving ~60, which is most
-# of what a short command like `create` costs after Node's own start.
-step "CLI bundle (esbuild)" npm run --silent bundle
+# The CLI's startup snapshot (src/cli/snapshot.ts): its code bundled, compiled and initialised once
+# here, so a short command like `create` costs little more than Node's own start. Rebuilt every time:
+# a blob works only with the Node.js binary that made it.
+step "CLI startup snapshot (esbuild, node --build-snapshot)" npm run --silent snapshot

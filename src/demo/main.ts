@@ -17,7 +17,7 @@ const IMAGES = ['acme/my-changed-image:1.0', 'acme/my-final-image:1.0', 'acme/my
 /** Run `strata args…`, echoing the command line and its output; stop the demo if it fails. */
 function strata(args: string[], opts: { quiet?: boolean; mayFail?: boolean } = {}): string {
   if (!opts.quiet) process.stdout.write(`\n$ strata ${args.map((a) => (/[\s"'{}]/.test(a) ? `'${a}'` : a)).join(' ')}\n`);
-  const r = spawnSync(process.execPath, [STRATA, ...args], { encoding: 'utf8' });
+  const r = spawnSync(STRATA, args, { encoding: 'utf8' });
   if (!opts.quiet) process.stdout.write(r.stdout + r.stderr);
   if (r.status !== 0 && !opts.mayFail) throw new Error(`strata ${args.join(' ')} failed: ${r.stderr}`);
   return r.stdout.trim();

@@ -4,6 +4,7 @@
  * deleted, and numbered migrations recorded in user_version.
  */
 import Database from 'better-sqlite3';
+import { sqliteBinding } from '../native/index.js';
 
 type DB = Database.Database;
 
@@ -68,7 +69,8 @@ const MIGRATIONS: string[] = [
 ];
 
 export function openDatabase(path: string): DB {
-  const db = new Database(path, { timeout: 30_000 });
+  // @types/better-sqlite3 types nativeBinding as a path; the package also takes the loaded module.
+  const db = new Database(path, { timeout: 30_000, nativeBinding: sqliteBinding() as unknown as string });
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');

@@ -1,8 +1,11 @@
 /**
- * Typed access to the N-API addon (native/strata_native.c): the syscalls Node.js lacks.
+ * Typed access to the N-API addon (native/strata_native.c): the syscalls Node.js lacks; and the loading
+ * of native modules, which the CLI's startup snapshot (src/cli/snapshot.ts) cannot hold: they are loaded
+ * on first use, never at import.
  * Errors thrown carry `code` ("ENOENT", "ENODATA", …) like Node's fs errors.
  */
-import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface Native {
   /** mknod(2); `mode` includes the file type bits (S_IFCHR, S_IFBLK, S_IFIFO). */
@@ -19,9 +22,40 @@ export interface Native {
   lutimens(path: string, atimeSec: number, atimeNsec: number, mtimeSec: number, mtimeNsec: number): void;
 }
 
-const require = createRequire(import.meta.url);
-// dist/src/native/index.js → <root>/build/Release
-export const native: Native = require('../../../build/Release/strata_native.node') as Native;
+/**
+ * The package's root, where build/ and node_modules/ are. A module run from dist/src/ finds it from its
+ * own URL; code in the startup snapshot has no file of its own, so there it is found from the blob node
+ * was started with (bin/strata passes its absolute path, <root>/dist/strata.blob).
+ */
+function packageRoot(): string {
+  const flag = process.execArgv.indexOf('--snapshot-blob');
+  if (flag >= 0) return resolve(process.execArgv[flag + 1]!, '../..');
+  return fileURLToPath(new URL('../../../', import.meta.url));
+}
+
+/** A native module by its path under the package root: what require does for a .node file. */
+function loadAddon<T extends object>(path: string): T {
+  const module = { exports: {} as T };
+  process.dlopen(module, resolve(packageRoot(), path));
+  return module.exports;
+}
+
+let addon: Native | undefined;
+
+/** strata's addon, loaded when a first call reaches it. */
+export const native: Native = new Proxy({} as Native, {
+  get: (_, name: keyof Native) => (addon ??= loadAddon<Native>('build/Release/strata_native.node'))[name],
+});
+
+let sqlite: object | undefined;
+
+/**
+ * better-sqlite3's native module, for its `nativeBinding` option: without it the package finds the
+ * module itself, through the `bindings` package and a module system the snapshot does not have.
+ */
+export function sqliteBinding(): object {
+  return (sqlite ??= loadAddon<object>('node_modules/better-sqlite3/build/Release/better_sqlite3.node'));
+}
 
 /** umount2 flag: detach now, clean up when no longer busy. */
 export const MNT_DETACH = 2;

@@ -26,7 +26,7 @@ export interface TestStore {
 export function testStore(driver: string, root = mkdtempSync(join(tmpdir(), `strata-${driver}-`))): TestStore {
   const base = ['--root', root, '--storage-driver', driver];
   const run = (args: string[], input?: Buffer | string): Result => {
-    const r = spawnSync(process.execPath, [STRATA_BIN, ...base, ...args], { input, maxBuffer: 1 << 30 });
+    const r = spawnSync(STRATA_BIN, [...base, ...args], { input, maxBuffer: 1 << 30 });
     return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
   };
   return {
@@ -36,7 +36,7 @@ export function testStore(driver: string, root = mkdtempSync(join(tmpdir(), `str
       if (r.status !== 0) throw new Error(`strata ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
       return r.stdout;
     },
-    spawn: (args) => spawn(process.execPath, [STRATA_BIN, ...base, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }),
+    spawn: (args) => spawn(STRATA_BIN, [...base, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }),
     cleanup() {
       // Unmount anything left mounted under the store before removing it.
       spawnSync('sh', ['-c', `grep -o " ${root}[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l`]);
