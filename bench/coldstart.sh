@@ -4,6 +4,8 @@
 # Usage: sudo bash bench/coldstart.sh [ROUNDS]
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+source "$REPO/bench/lib/common.sh"
+in_clean_env "${BASH_SOURCE[0]}" "$@"
 ROUNDS=${1:-5}
 declare -A CMDS=([node]="node -e 1" [strata]="$REPO/bin/strata --version")
 command -v podman >/dev/null && CMDS[podman]="podman --version"

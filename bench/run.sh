@@ -12,6 +12,8 @@ set -euo pipefail
 shopt -s inherit_errexit
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+source "$REPO/bench/lib/common.sh"
+in_clean_env "${BASH_SOURCE[0]}" "$@"
 WORK=${STRATA_BENCH_WORK:-$REPO/bench/work}
 COMMAND_LINE="bash bench/run.sh${*:+ $*}"
 
@@ -31,7 +33,6 @@ while (($#)); do
 done
 ((ROUNDS >= 1)) || { echo "bench: --rounds must be at least 1" >&2; exit 2; }
 
-source "$REPO/bench/lib/common.sh"
 source "$REPO/bench/lib/minbase.sh"
 source "$REPO/bench/lib/engines.sh"
 source "$REPO/bench/lib/workloads.sh"

@@ -1,7 +1,8 @@
 /*
  * The few syscalls strata needs per file that Node.js does not expose:
  * mknod (whiteouts, devices, FIFOs), the l*xattr family (opaque dirs, security.capability),
- * mount/umount2 (overlay), FICLONE (vfs reflink copies) and utimensat (times to the nanosecond).
+ * mount/umount2 (overlay), FICLONE (vfs reflink copies), utimensat (times to the nanosecond) and
+ * posix_fadvise (reading a cold tree's files ahead).
  * Every function throws a JS Error carrying `code` (e.g. "ENOENT") and `syscall` on failure,
  * shaped like Node's own fs errors so callers handle both alike.
  */
@@ -230,6 +231,17 @@ static napi_value js_ficlone(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+/* willneed(fd): start reading the whole file into the page cache, without waiting for it. */
+static napi_value js_willneed(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int32_t fd;
+  if (!get_args(env, info, 1, argv)) return NULL;
+  napi_get_value_int32(env, argv[0], &fd);
+  int err = posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);
+  if (err != 0) return throw_errno(env, err, "posix_fadvise", NULL);
+  return undefined(env);
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"mknod", NULL, js_mknod, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -240,6 +252,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"umount2", NULL, js_umount2, NULL, NULL, NULL, napi_enumerable, NULL},
     {"ficlone", NULL, js_ficlone, NULL, NULL, NULL, napi_enumerable, NULL},
     {"lutimens", NULL, js_lutimens, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"willneed", NULL, js_willneed, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

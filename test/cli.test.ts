@@ -3,14 +3,15 @@
  * container layer seen through `mount`, `diff`, `commit`, sharing of layers, sizes, and removal.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { diskUsage, snapshotDirs } from './lib/disk.js';
 import { busyboxFixture, type BusyboxFixture } from './lib/fixture.js';
-import { DRIVERS, type TestStore } from './lib/strata.js';
+import { DRIVERS, STRATA_BIN, type TestStore } from './lib/strata.js';
 
 const sha256 = (b: Buffer): string => 'sha256:' + createHash('sha256').update(b).digest('hex');
 
@@ -70,6 +71,21 @@ for (const driver of DRIVERS) {
       assert.equal(readFileSync(join(other, 'etc/passwd'), 'utf8'), 'root:x:0:0:root:/root:/bin/sh\n');
       assert.ok(existsSync(join(other, 'var/log/app.log')));
       s.ok(['rm', '-f', 'other']);
+    });
+
+    test('a store named by a relative --root works from its own directory, mounts included', () => {
+      // The same store, reached as a path relative to the working directory.
+      const run = (args: string[]): string => {
+        const r = spawnSync(STRATA_BIN, ['--root', basename(s.root), '--storage-driver', driver, ...args], { cwd: dirname(s.root) });
+        assert.equal(r.status, 0, r.stderr.toString());
+        return r.stdout.toString();
+      };
+      run(['create', '--name', 'relative', 'acme/busybox:1.0']);
+      const merged = run(['mount', 'relative']).trim();
+      assert.equal(merged, s.ok(['mount', 'relative']).trim(), 'one absolute path, however the store was named');
+      assert.equal(readFileSync(join(merged, 'etc/hostname'), 'utf8'), 'strata\n');
+      run(['unmount', 'relative']);
+      run(['rm', 'relative']);
     });
 
     test('commit makes one more layer that shares every base layer', () => {

@@ -2,6 +2,17 @@
 # Helpers shared by the benchmark scripts: logging, installs, cache dropping, timing, unmounting.
 
 log() { echo "bench: $*" >&2; }
+
+# in_clean_env SCRIPT ARGS…: run SCRIPT again with only PATH, HOME, LANG and STRATA_BENCH_WORK, as a
+# fresh login would have them, so no engine pays for a setting of this host. (Seen here:
+# NODE_EXTRA_CA_CERTS makes every Node.js process read and parse a bundle of CA certificates at start,
+# 40 ms warm, that no Go binary pays.) Returns at once when already there.
+in_clean_env() {
+  [[ -n ${STRATA_BENCH_CLEAN_ENV:-} ]] && return 0
+  local script=$1; shift
+  exec env -i STRATA_BENCH_CLEAN_ENV=1 PATH="$PATH" HOME="$HOME" LANG=C.UTF-8 \
+    ${STRATA_BENCH_WORK:+STRATA_BENCH_WORK="$STRATA_BENCH_WORK"} bash "$script" "$@"
+}
 die() { log "$*"; exit 1; }
 
 apt_install() {

@@ -7,6 +7,7 @@ import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, ty
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { OPAQUE_MARKER, WHITEOUT_PREFIX } from './apply.js';
+import { native } from '../native/index.js';
 import { isOpaque, isWhiteout, major, minor, portableXattrs } from './fsmeta.js';
 import { BLOCK, encodeHeader, padding, TYPE, type TarHeader } from './tarformat.js';
 import type { Change } from './types.js';
@@ -83,8 +84,10 @@ class TarWriter {
 }
 
 
+interface Entry { rel: string; abs: string; st: Stats }
+
 /** Depth-first walk below `root`, each directory's names in byte order. */
-function* walk(root: string, rel = ''): Generator<{ rel: string; abs: string; st: Stats }> {
+function* walk(root: string, rel = ''): Generator<Entry> {
   const dir = rel ? join(root, rel) : root;
   for (const name of readdirSync(dir).sort()) {
     const r = rel ? `${rel}/${name}` : name;
@@ -97,6 +100,38 @@ function* walk(root: string, rel = ''): Generator<{ rel: string; abs: string; st
 
 const stream = (gen: Generator<Buffer>): Readable => Readable.from(gen, { objectMode: false });
 
+/** How many entries ahead of the one being written the contents of regular files are asked for. */
+const READ_AHEAD = 64;
+
+/**
+ * `entries`, with the contents of the regular files READ_AHEAD entries ahead already on their way from
+ * the disk: on a cold cache the disk then reads many files at once, not one after the other as the tar
+ * is written (a commit of 2,000 small new files waited about 200 ms on those reads one by one).
+ */
+function* readingAhead<E extends Entry>(entries: Iterable<E>): Generator<E> {
+  const window: E[] = [];
+  for (const e of entries) {
+    if (e.st.isFile() && e.st.size > 0) startReading(e.abs);
+    window.push(e);
+    if (window.length > READ_AHEAD) yield window.shift()!;
+  }
+  yield* window;
+}
+
+function startReading(abs: string): void {
+  let fd: number;
+  try {
+    fd = openSync(abs, 'r');
+  } catch {
+    return; // only a hint: the entry's own read reports what is wrong with the file
+  }
+  try {
+    native.willneed(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 const whiteoutName = (rel: string): string => {
   const slash = rel.lastIndexOf('/');
   return slash < 0 ? WHITEOUT_PREFIX + rel : `${rel.slice(0, slash + 1)}${WHITEOUT_PREFIX}${rel.slice(slash + 1)}`;
@@ -106,7 +141,7 @@ const whiteoutName = (rel: string): string => {
 export function directoryTar(rootDir: string): Readable {
   return stream((function* () {
     const w = new TarWriter();
-    for (const e of walk(rootDir)) yield* w.entry(e.rel, e.abs, e.st);
+    for (const e of readingAhead(walk(rootDir))) yield* w.entry(e.rel, e.abs, e.st);
     yield* w.end();
   })());
 }
@@ -115,7 +150,7 @@ export function directoryTar(rootDir: string): Readable {
 export function overlayUpperTar(upperDir: string): Readable {
   return stream((function* () {
     const w = new TarWriter();
-    for (const e of walk(upperDir)) {
+    for (const e of readingAhead(walk(upperDir))) {
       if (isWhiteout(e.st)) {
         yield* w.marker(whiteoutName(e.rel), e.st);
         continue;
@@ -131,19 +166,23 @@ export function overlayUpperTar(upperDir: string): Readable {
 export function changesTar(rootDir: string, changes: Change[]): Readable {
   return stream((function* () {
     const w = new TarWriter();
-    for (const c of [...changes].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
-      const rel = c.path.replace(/^\/+/, '');
-      if (c.kind === 'D') {
-        // As Docker's ExportChanges, whiteouts carry no owner or mode; their time is the directory's (the
-        // deletion changed it), not the time of the export, so the same tree always gives the same diffID.
-        const slash = rel.lastIndexOf('/');
-        const parent = lstatSync(slash < 0 ? rootDir : join(rootDir, rel.slice(0, slash)));
-        yield* w.marker(whiteoutName(rel), { mode: 0, uid: 0, gid: 0, mtimeMs: parent.mtimeMs });
-        continue;
-      }
-      const abs = join(rootDir, rel);
-      yield* w.entry(rel, abs, lstatSync(abs));
+    for (const e of readingAhead(changedEntries(rootDir, changes))) {
+      // As Docker's ExportChanges, whiteouts carry no owner or mode; their time is the directory's (the
+      // deletion changed it), not the time of the export, so the same tree always gives the same diffID.
+      if (e.deleted) yield* w.marker(whiteoutName(e.rel), { mode: 0, uid: 0, gid: 0, mtimeMs: e.st.mtimeMs });
+      else yield* w.entry(e.rel, e.abs, e.st);
     }
     yield* w.end();
   })());
+}
+
+/** The changes in path order, each with its file's metadata, or its parent directory's for a deletion. */
+function* changedEntries(rootDir: string, changes: Change[]): Generator<Entry & { deleted: boolean }> {
+  for (const c of [...changes].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+    const rel = c.path.replace(/^\/+/, '');
+    const deleted = c.kind === 'D';
+    const slash = rel.lastIndexOf('/');
+    const abs = deleted ? (slash < 0 ? rootDir : join(rootDir, rel.slice(0, slash))) : join(rootDir, rel);
+    yield { rel, abs, st: lstatSync(abs), deleted };
+  }
 }

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ContentStore } from '../content/index.js';
 import { randomId } from '../images/digest.js';
 import { Metadata } from '../metadata/index.js';
@@ -40,7 +40,8 @@ export class Store {
   }
 
   static async open(opts: StoreOptions = {}): Promise<Store> {
-    const root = opts.root ?? defaultRoot();
+    // Absolute: mounting changes the working directory for a moment (snapshots/mount.ts).
+    const root = resolve(opts.root ?? defaultRoot());
     for (const d of ['', 'tmp', 'layers', 'containers', 'volumes']) mkdirSync(join(root, d), { recursive: true, mode: 0o700 });
     const meta = new Metadata(join(root, 'strata.db'));
     const requested = opts.driver ?? process.env.STRATA_STORAGE_DRIVER ?? undefined;

@@ -20,6 +20,8 @@ export interface Native {
   ficlone(destFd: number, srcFd: number): void;
   /** utimensat(2) with AT_SYMLINK_NOFOLLOW: access and modification times to the nanosecond. */
   lutimens(path: string, atimeSec: number, atimeNsec: number, mtimeSec: number, mtimeNsec: number): void;
+  /** posix_fadvise(POSIX_FADV_WILLNEED) on the whole file: its reads start now and this call does not wait. */
+  willneed(fd: number): void;
 }
 
 /**
