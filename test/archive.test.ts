@@ -17,7 +17,7 @@ import { after, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { extract, type Header } from 'tar-stream';
 import {
-  applyLayer, changesTar, decompressed, directoryTar, layerTar, overlayChanges, overlayUpperTar, treeChanges,
+  applyLayer, changesTar, decompressed, directoryTar, layerTar, overlayChanges, overlayUpperTar, tarOnThread, treeChanges,
   type ApplyResult, type Change, type WhiteoutMode,
 } from '../src/archive/index.js';
 import { MNT_DETACH, native } from '../src/native/index.js';
@@ -710,4 +710,45 @@ test('overlayUpperTar writes whiteout devices as .wh. files and skips the overla
   native.lsetxattr(join(upper, 'dir'), 'trusted.overlay.opaque', Buffer.from('y'));
   writeFileSync(join(upper, 'dir/kept'), 'k');
   assert.deepEqual(await names(overlayUpperTar(upper)), ['dir/', 'dir/.wh..wh..opq', 'dir/.wh.gone', 'dir/kept']);
+});
+
+describe('tarOnThread', () => {
+  test('gives the bytes the writers give, through a reader slower than the worker', async () => {
+    const upper = join(tmp('thread'), 'diff');
+    mkdirSync(join(upper, 'dir'), { recursive: true });
+    native.mknod(join(upper, 'dir/gone'), S_IFCHR, 0, 0);
+    // Large enough for many batches, so the worker must wait for credit.
+    writeFileSync(join(upper, 'dir/big'), randomBytes(9 << 20));
+    for (let i = 0; i < 300; i++) writeFileSync(join(upper, `dir/f${i}`), randomBytes(i * 37));
+    const direct = await bytes(overlayUpperTar(upper));
+    const slow = async (r: Readable): Promise<Buffer> => {
+      const parts: Buffer[] = [];
+      for await (const chunk of r) {
+        parts.push(chunk as Buffer);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      return Buffer.concat(parts);
+    };
+    assert.equal(sha256(await slow(tarOnThread({ kind: 'overlay-upper', dir: upper }))), sha256(direct));
+    const changes: Change[] = [{ path: '/dir', kind: 'C' }, { path: '/dir/big', kind: 'A' }, { path: '/dir/old', kind: 'D' }];
+    assert.equal(sha256(await bytes(tarOnThread({ kind: 'changes', dir: upper, changes }))), sha256(await bytes(changesTar(upper, changes))));
+  });
+
+  test("the worker's errors reach the reader with their code", async () => {
+    const missing = join(tmp('thread-missing'), 'nope');
+    await assert.rejects(bytes(tarOnThread({ kind: 'overlay-upper', dir: missing })), (e: NodeJS.ErrnoException) => {
+      assert.equal(e.code, 'ENOENT');
+      assert.match(e.message, /nope/);
+      return true;
+    });
+  });
+
+  test('a reader that gives up stops the worker', async () => {
+    const upper = join(tmp('thread-abandon'), 'diff');
+    mkdirSync(upper, { recursive: true });
+    writeFileSync(join(upper, 'big'), randomBytes(16 << 20));
+    const tar = tarOnThread({ kind: 'overlay-upper', dir: upper });
+    for await (const _ of tar) break; // destroys the stream after the first chunk
+    assert.ok(tar.destroyed);
+  });
 });

@@ -4,5 +4,6 @@ export { layerTar } from './tarsplit.js';
 export { decompressed } from './compression.js';
 export { overlayChanges, treeChanges } from './changes.js';
 export { overlayUpperTar, changesTar, directoryTar } from './write.js';
+export { tarOnThread } from './thread.js';
 export { major, minor } from './fsmeta.js';
-export type { Change, ChangeKind, WhiteoutMode, ApplyOptions, ApplyResult } from './types.js';
+export type { Change, ChangeKind, WhiteoutMode, ApplyOptions, ApplyResult, TarJob } from './types.js';

@@ -30,3 +30,10 @@ export interface ApplyResult {
   /** Sum of the sizes of the entries' contents, as Docker reports a layer's size. */
   size: number;
 }
+
+/** A changeset tar for a worker thread to write (archive/thread.ts). */
+export type TarJob =
+  /** An overlay upper directory: whiteout devices become `.wh.` files (overlayUpperTar). */
+  | { kind: 'overlay-upper'; dir: string }
+  /** The listed changes, read from the full tree `dir` (changesTar). */
+  | { kind: 'changes'; dir: string; changes: Change[] };

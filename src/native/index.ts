@@ -29,7 +29,7 @@ export interface Native {
  * own URL; code in the startup snapshot has no file of its own, so there it is found from the blob node
  * was started with (bin/strata passes its absolute path, <root>/dist/strata.blob).
  */
-function packageRoot(): string {
+export function packageRoot(): string {
   const flag = process.execArgv.indexOf('--snapshot-blob');
   if (flag >= 0) return resolve(process.execArgv[flag + 1]!, '../..');
   return fileURLToPath(new URL('../../../', import.meta.url));

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync,
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { overlayChanges, overlayUpperTar } from '../archive/index.js';
+import { overlayChanges, tarOnThread } from '../archive/index.js';
 import type { Change } from '../archive/types.js';
 import { isMounted, unmount } from './mount.js';
 import type { GraphDriverData, LayerTarget, MountSpec, Snapshotter } from './types.js';
@@ -96,7 +96,7 @@ export class Overlay2 implements Snapshotter {
   }
 
   diffTar(id: string, _parent: string | null): Readable {
-    return overlayUpperTar(this.layerDir(id));
+    return tarOnThread({ kind: 'overlay-upper', dir: this.layerDir(id) });
   }
 
   async usage(id: string): Promise<number> {

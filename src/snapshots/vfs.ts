@@ -5,7 +5,7 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { changesTar, treeChanges } from '../archive/index.js';
+import { tarOnThread, treeChanges } from '../archive/index.js';
 import type { Change } from '../archive/types.js';
 import { TreeCopier } from './copy.js';
 import type { LayerTarget, MountSpec, Snapshotter } from './types.js';
@@ -59,7 +59,7 @@ export class Vfs implements Snapshotter {
   diffTar(id: string, parent: string | null): Readable {
     const dir = this.dir(id);
     // The change list is computed first (it walks both trees), then streamed from the container's tree.
-    const tar = this.changes(id, parent).then((changes) => changesTar(dir, changes));
+    const tar = this.changes(id, parent).then((changes) => tarOnThread({ kind: 'changes', dir, changes }));
     return lazyStream(tar);
   }
 
