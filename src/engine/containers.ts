@@ -10,6 +10,7 @@ import { normalizeContainerConfig, type ContainerConfig, type ImageConfig } from
 import { hexOf, randomId } from '../images/digest.js';
 import type { ContainerRecord } from '../metadata/index.js';
 import { isMounted, mountSnapshot, unmount } from '../snapshots/index.js';
+import { isoNow } from './clock.js';
 import { ConflictError, InvalidArgumentError, NotFoundError } from './errors.js';
 import { EMPTY_LAYER_DIFF_ID, type Images } from './images.js';
 import type { Layers } from './layers.js';
@@ -74,7 +75,7 @@ export class Containers {
         if (name) this.assertNameFree(name);
         store.meta.insertContainer({
           id, name: finalName, imageId: img.id, imageRef: opts.image, topLayer: img.topLayer, snapshot,
-          config: JSON.stringify(config), created: new Date().toISOString(), state: 'created', sizeRw: 0,
+          config: JSON.stringify(config), created: isoNow(), state: 'created', sizeRw: 0,
         });
         store.commitSnapshot(snapshot);
       });
@@ -212,7 +213,7 @@ export class Containers {
     const layer = await this.layers.add(snapshots.diffTar(c.snapshot, this.parentSnapshot(c)), parentLayers.at(-1) ?? null);
     const empty = layer.diffId === EMPTY_LAYER_DIFF_ID;
     const layers = empty ? parentLayers : [...parentLayers, layer];
-    const created = new Date().toISOString();
+    const created = isoNow();
     const imageConfig: ImageConfig = {
       architecture: parentConfig?.architecture ?? 'amd64', os: parentConfig?.os ?? 'linux', created,
       ...(opts.author ? { author: opts.author } : {}),

@@ -6,6 +6,7 @@ import { emptyContainerConfig, hostArchitecture, parseImageConfig, type HistoryE
 import { chainIds, hexOf, sha256 } from '../images/digest.js';
 import { familiarString, InvalidReferenceError, parseTaggedReference, referenceString } from '../images/reference.js';
 import type { ImageRecord, LayerRecord } from '../metadata/index.js';
+import { isoNow } from './clock.js';
 import { ConflictError, InvalidArgumentError, NotFoundError } from './errors.js';
 import type { Layers } from './layers.js';
 import type { Store } from './store.js';
@@ -77,7 +78,7 @@ export class Images {
   /** `docker import`: one layer from a plain or gzip tar, and an image around it. */
   async import(source: Readable, opts: ImportOptions = {}): Promise<string> {
     const reference = opts.reference ? this.normalizeTag(opts.reference) : undefined;
-    const created = new Date().toISOString();
+    const created = isoNow();
     const comment = opts.message || 'Imported from -';
     const containerConfig = applyChanges(emptyContainerConfig(), opts.changes ?? []);
     const layer = await this.layers.add(await decompressed(source), null);
@@ -97,7 +98,7 @@ export class Images {
     const id = sha256(bytes);
     await this.store.content.put(bytes);
     const { meta } = this.store;
-    const now = new Date().toISOString();
+    const now = isoNow();
     const top = img.layers.at(-1)?.chainId ?? null;
     meta.tx(() => {
       for (const l of img.layers) {
@@ -129,7 +130,7 @@ export class Images {
   async tag(source: string, target: string): Promise<void> {
     const img = this.resolve(source);
     const name = this.normalizeTag(target);
-    this.store.meta.tx(() => this.store.meta.setTag(name, img.id, new Date().toISOString()));
+    this.store.meta.tx(() => this.store.meta.setTag(name, img.id, isoNow()));
   }
 
   list(opts: { all?: boolean } = {}): ImageSummary[] {

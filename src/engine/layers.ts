@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { applyLayer, layerTar } from '../archive/index.js';
 import { chainIds, sha256 } from '../images/digest.js';
 import type { LayerRecord } from '../metadata/index.js';
+import { isoNow } from './clock.js';
 import type { Store } from './store.js';
 
 export class Layers {
@@ -26,7 +27,7 @@ export class Layers {
       const chainId = parent ? sha256(`${parent.chainId} ${applied.diffID}`) : applied.diffID;
       const record: LayerRecord = {
         chainId, diffId: applied.diffID, parent: parent?.chainId ?? null, snapshot,
-        size: applied.size, tarSize: applied.tarSize, createdAt: new Date().toISOString(),
+        size: applied.size, tarSize: applied.tarSize, createdAt: isoNow(),
       };
       const existing = store.meta.tx(() => {
         const found = store.meta.getLayer(chainId);

@@ -11,6 +11,7 @@ import { randomId } from '../images/digest.js';
 import { Metadata } from '../metadata/index.js';
 import { openSnapshotter, probeDriver } from '../snapshots/index.js';
 import type { DriverName, Snapshotter } from '../snapshots/types.js';
+import { isoNow } from './clock.js';
 import { StrataError } from './errors.js';
 import { processAlive, selfStartTime } from './process.js';
 
@@ -75,7 +76,7 @@ export class Store {
    */
   beginSnapshot(): string {
     const id = randomId();
-    this.meta.addPending(id, process.pid, this.pidStart, new Date().toISOString());
+    this.meta.addPending(id, process.pid, this.pidStart, isoNow());
     return id;
   }
 
