@@ -130,9 +130,11 @@ if $RECORD; then
     printf '# Benchmark results\n\nAppended by `bash bench/run.sh --record`; the method is in bench/README.md.\n' \
       >"$REPO/bench/RESULTS.md"
   fi
+  # Named before the first line is appended, which would make the checkout itself look dirty.
+  checkout=$(git -C "$REPO" describe --always --dirty)
   {
     echo
-    echo "## $(date -u '+%Y-%m-%d %H:%M UTC') · checkout $(git -C "$REPO" describe --always --dirty)"
+    echo "## $(date -u '+%Y-%m-%d %H:%M UTC') · checkout $checkout"
     echo
     echo "Command: \`$COMMAND_LINE\` ($ROUNDS rounds; order rotated each round; caches dropped before every timed run)"
     echo
