@@ -52,11 +52,12 @@ if ((${#MISSING[@]})); then
 fi
 
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  echo "setup: Node.js >= 20 with npm is required and was not found on PATH" >&2
+  echo "setup: Node.js >= 20.16 with npm is required and was not found on PATH" >&2
   exit 1
 fi
-if (($(node -p 'process.versions.node.split(".")[0]') < 20)); then
-  echo "setup: Node.js >= 20 is required; found $(node --version)" >&2
+# 20.16: process.getBuiltinModule, which the CLI's snapshot uses to load worker_threads at run time.
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 16) ? 0 : 1)'; then
+  echo "setup: Node.js >= 20.16 is required; found $(node --version)" >&2
   exit 1
 fi
 
