@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { CREDITS, type WorkerMessage } from './thread.js';
 import type { TarJob } from './types.js';
-import { changesTar, overlayUpperTar } from './write.js';
+import { changesChunks, overlayUpperChunks } from './write.js';
 
 const BATCH = 1 << 20;
 
@@ -27,10 +27,11 @@ async function send(batch: Buffer): Promise<void> {
 }
 
 async function run(): Promise<void> {
-  const tar = job.kind === 'overlay-upper' ? overlayUpperTar(job.dir) : changesTar(job.dir, job.changes);
+  // The writer's chunks straight from its generator: a Readable in between costs this thread a tenth.
+  const chunks = job.kind === 'overlay-upper' ? overlayUpperChunks(job.dir) : changesChunks(job.dir, job.changes);
   let batch = Buffer.allocUnsafeSlow(BATCH);
   let used = 0;
-  for await (const chunk of tar as AsyncIterable<Buffer>) {
+  for (const chunk of chunks) {
     for (let off = 0; off < chunk.length; ) {
       const n = chunk.copy(batch, used, off);
       off += n;

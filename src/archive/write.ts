@@ -146,35 +146,38 @@ export function directoryTar(rootDir: string): Readable {
   })());
 }
 
-/** OCI changeset of an overlay upper dir: whiteout devices become `.wh.` files, opaque dirs get `.wh..wh..opq`. */
-export function overlayUpperTar(upperDir: string): Readable {
-  return stream((function* () {
-    const w = new TarWriter();
-    for (const e of readingAhead(walk(upperDir))) {
-      if (isWhiteout(e.st)) {
-        yield* w.marker(whiteoutName(e.rel), e.st);
-        continue;
-      }
-      yield* w.entry(e.rel, e.abs, e.st);
-      if (e.st.isDirectory() && isOpaque(e.abs)) yield* w.marker(`${e.rel}/${OPAQUE_MARKER}`, e.st);
+/**
+ * OCI changeset of an overlay upper dir, as the tar's bytes in order: whiteout devices become `.wh.`
+ * files, opaque dirs get `.wh..wh..opq`. (overlayUpperTar streams it; tarworker.ts batches it.)
+ */
+export function* overlayUpperChunks(upperDir: string): Generator<Buffer> {
+  const w = new TarWriter();
+  for (const e of readingAhead(walk(upperDir))) {
+    if (isWhiteout(e.st)) {
+      yield* w.marker(whiteoutName(e.rel), e.st);
+      continue;
     }
-    yield* w.end();
-  })());
+    yield* w.entry(e.rel, e.abs, e.st);
+    if (e.st.isDirectory() && isOpaque(e.abs)) yield* w.marker(`${e.rel}/${OPAQUE_MARKER}`, e.st);
+  }
+  yield* w.end();
 }
 
-/** OCI changeset of `changes` read from the full tree `rootDir` (deletions become `.wh.` files). */
-export function changesTar(rootDir: string, changes: Change[]): Readable {
-  return stream((function* () {
-    const w = new TarWriter();
-    for (const e of readingAhead(changedEntries(rootDir, changes))) {
-      // As Docker's ExportChanges, whiteouts carry no owner or mode; their time is the directory's (the
-      // deletion changed it), not the time of the export, so the same tree always gives the same diffID.
-      if (e.deleted) yield* w.marker(whiteoutName(e.rel), { mode: 0, uid: 0, gid: 0, mtimeMs: e.st.mtimeMs });
-      else yield* w.entry(e.rel, e.abs, e.st);
-    }
-    yield* w.end();
-  })());
+export const overlayUpperTar = (upperDir: string): Readable => stream(overlayUpperChunks(upperDir));
+
+/** OCI changeset of `changes` read from the full tree `rootDir` (deletions become `.wh.` files), as the tar's bytes in order. */
+export function* changesChunks(rootDir: string, changes: Change[]): Generator<Buffer> {
+  const w = new TarWriter();
+  for (const e of readingAhead(changedEntries(rootDir, changes))) {
+    // As Docker's ExportChanges, whiteouts carry no owner or mode; their time is the directory's (the
+    // deletion changed it), not the time of the export, so the same tree always gives the same diffID.
+    if (e.deleted) yield* w.marker(whiteoutName(e.rel), { mode: 0, uid: 0, gid: 0, mtimeMs: e.st.mtimeMs });
+    else yield* w.entry(e.rel, e.abs, e.st);
+  }
+  yield* w.end();
 }
+
+export const changesTar = (rootDir: string, changes: Change[]): Readable => stream(changesChunks(rootDir, changes));
 
 /** The changes in path order, each with its file's metadata, or its parent directory's for a deletion. */
 function* changedEntries(rootDir: string, changes: Change[]): Generator<Entry & { deleted: boolean }> {
