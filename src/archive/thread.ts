@@ -17,8 +17,9 @@ export const CREDITS = 4;
 export type WorkerMessage = { end: true } | { error: { message: string; code?: string } };
 
 function startWorker(job: TarJob): Worker {
-  // Loaded on first use: loaded while the CLI's startup snapshot is built, worker_threads keeps
-  // state that does not survive into the snapshot, and the worker then fails in process.cwd().
+  // Loaded here, at run time, not imported: imported while the CLI's startup snapshot is built,
+  // worker_threads keeps state that does not survive into the snapshot, and a worker then fails in
+  // process.cwd().
   const { Worker } = process.getBuiltinModule('node:worker_threads');
   // The worker runs the compiled module, not the snapshot; it must not inherit --snapshot-blob.
   return new Worker(join(packageRoot(), 'dist/src/archive/tarworker.js'), { workerData: job, execArgv: [] });
