@@ -2,6 +2,7 @@
 # Helpers shared by the benchmark scripts: logging, installs, cache dropping, timing, unmounting.
 
 log() { echo "bench: $*" >&2; }
+die() { log "$*"; exit 1; }
 
 # in_clean_env SCRIPT ARGS…: run SCRIPT again with only PATH, HOME, LANG and STRATA_BENCH_WORK, as a
 # fresh login would have them, so no engine pays for a setting of this host. (Seen here:
@@ -13,7 +14,6 @@ in_clean_env() {
   exec env -i STRATA_BENCH_CLEAN_ENV=1 PATH="$PATH" HOME="$HOME" LANG=C.UTF-8 \
     ${STRATA_BENCH_WORK:+STRATA_BENCH_WORK="$STRATA_BENCH_WORK"} bash "$script" "$@"
 }
-die() { log "$*"; exit 1; }
 
 apt_install() {
   export DEBIAN_FRONTEND=noninteractive

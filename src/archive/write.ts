@@ -6,8 +6,8 @@
 import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { OPAQUE_MARKER, WHITEOUT_PREFIX } from './apply.js';
 import { native } from '../native/index.js';
+import { OPAQUE_MARKER, WHITEOUT_PREFIX } from './apply.js';
 import { isOpaque, isWhiteout, major, minor, portableXattrs } from './fsmeta.js';
 import { BLOCK, encodeHeader, padding, TYPE, type TarHeader } from './tarformat.js';
 import type { Change } from './types.js';
