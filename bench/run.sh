@@ -2,7 +2,7 @@
 # strata vs Docker and Podman on the workloads of issue 2 item 9, in one run. See bench/README.md.
 #
 #   bash bench/run.sh [--rounds N] [--engines strata,docker,podman]
-#                     [--workloads import,create,diff-commit,creates] [--record]
+#                     [--workloads import,create,create-warm,diff-commit,creates] [--record]
 #
 # Every round runs each workload once on every engine, back to back, in an order that rotates from
 # round to round; caches are dropped before every timed run and every run starts from the same store
@@ -19,7 +19,7 @@ COMMAND_LINE="bash bench/run.sh${*:+ $*}"
 
 ROUNDS=5
 ENGINES=(strata docker podman)
-WORKLOADS=(import create diff-commit creates)
+WORKLOADS=(import create create-warm diff-commit creates)
 RECORD=false
 while (($#)); do
   case $1 in
@@ -48,9 +48,12 @@ declare -A DIFF_COUNTS=()
 CUR_WL='' CUR_ENGINE='' CUR_ROUND=0
 
 # timed COMPONENT CMD…: run CMD from a cold cache and record its wall time. Its stdout is the caller's.
-timed() {
+timed() { drop_caches; timed_as_is "$@"; }
+
+# timed_as_is COMPONENT CMD…: the same, from whatever the caches hold (the workload's prepare step
+# decides what that is).
+timed_as_is() {
   local component=$1 t0 t1; shift
-  drop_caches
   t0=$EPOCHREALTIME
   "$@" 2>"$ERRLOG" || { cat "$ERRLOG" >&2; die "$CUR_ENGINE: $CUR_WL/$component failed: $*"; }
   t1=$EPOCHREALTIME
@@ -99,7 +102,7 @@ log "engines: $(for e in "${ENGINES[@]}"; do printf '%s; ' "${VERSIONS[$e]}"; do
 # --- measure ---
 for wl in "${WORKLOADS[@]}"; do
   fn=${wl//-/_}
-  declare -F "wl_${fn}_run" >/dev/null || die "unknown workload $wl (import, create, diff-commit, creates)"
+  declare -F "wl_${fn}_run" >/dev/null || die "unknown workload $wl (import, create, create-warm, diff-commit, creates)"
   CUR_WL=$wl
   log "workload $wl: $ROUNDS rounds"
   for e in "${ENGINES[@]}"; do CUR_ENGINE=$e; "wl_${fn}_setup" "$e"; done

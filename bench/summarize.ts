@@ -23,6 +23,7 @@ interface Target {
 const TARGETS: Record<string, Target> = {
   import: { peer: 'docker', maxRatio: 0.7 },
   create: { peer: 'podman', maxRatio: 1 },
+  'create-warm': { peer: 'podman', maxRatio: 1 },
   'creates-100': { peer: 'podman', maxRatio: 1 },
   diff: { peer: 'docker', maxRatio: 1 },
   commit: { peer: 'docker', maxRatio: 1 },
@@ -30,7 +31,7 @@ const TARGETS: Record<string, Target> = {
 };
 
 const ENGINE_ORDER = ['strata', 'docker', 'podman'];
-const COMPONENT_ORDER = ['import', 'create', 'diff', 'commit', 'diff+commit', 'creates-100'];
+const COMPONENT_ORDER = ['import', 'create', 'create-warm', 'diff', 'commit', 'diff+commit', 'creates-100'];
 const rank = (order: string[], x: string): number => (order.indexOf(x) + 1 || order.length + 1);
 
 function median(values: number[]): number {
