@@ -13,8 +13,8 @@ WORK=${STRATA_BENCH_WORK:-$REPO/bench/work}/coldstart
 [[ $(id -u) -eq 0 ]] || die "run as root (it drops caches)"
 [[ -x /bin/busybox ]] || apt_install busybox-static
 
-strata_cli() { "$REPO/bin/strata" --root "$WORK/strata" --storage-driver overlay2 "$@"; }
-podman_cli() { podman --root "$WORK/podman/root" --runroot "$WORK/podman/run" --storage-driver overlay "$@"; }
+# strata_cli and podman_cli, on stores under this script's $WORK.
+source "$REPO/bench/lib/engines.sh"
 
 unmount_under "$WORK"
 rm -rf "$WORK"

@@ -33,9 +33,10 @@ wl_import_cleanup() { remove_image "$1" "$BASE"; }
 wl_import_teardown() { :; }
 
 # --- (b) one create from that image ---
+create_one() { eng "$1" create --name bench-create "$BASE" /bin/sh >/dev/null; }
 wl_create_setup() { import_base "$1"; }
 wl_create_prepare() { :; }
-wl_create_run() { timed create eng "$1" create --name bench-create "$BASE" /bin/sh >/dev/null; }
+wl_create_run() { timed create create_one "$1"; }
 wl_create_cleanup() { remove_containers "$1" bench-create; }
 wl_create_teardown() { remove_image "$1" "$BASE"; }
 
@@ -45,11 +46,11 @@ wl_create_teardown() { remove_image "$1" "$BASE"; }
 wl_create_warm_setup() { import_base "$1"; }
 wl_create_warm_prepare() {
   drop_caches
-  eng "$1" create --name bench-create "$BASE" /bin/sh >/dev/null
+  create_one "$1"
   remove_containers "$1" bench-create
   sync
 }
-wl_create_warm_run() { timed_as_is create-warm eng "$1" create --name bench-create "$BASE" /bin/sh >/dev/null; }
+wl_create_warm_run() { timed_as_is create-warm create_one "$1"; }
 wl_create_warm_cleanup() { remove_containers "$1" bench-create; }
 wl_create_warm_teardown() { remove_image "$1" "$BASE"; }
 
