@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { native } from '../native/index.js';
+import { decodeName } from './names.js';
 import { BreakoutError, cleanEntryPath, SafeParents } from './paths.js';
 import { applyPax, BLOCK, checksumOk, isZeroBlock, padding, parseHeader, parsePax, TYPE, type TarHeader } from './tarformat.js';
 import { TarSplitWriter } from './tarsplit.js';
@@ -30,6 +31,13 @@ const S_IFIFO = 0o010000;
 const CREATE_FILE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
 
 type State = 'header' | 'data' | 'pad' | 'ext' | 'end';
+
+/** A GNU long name or link record: the name's bytes, NUL-terminated. */
+function gnuLongValue(data: Buffer): string {
+  let end = data.length;
+  while (end > 0 && data[end - 1] === 0) end--;
+  return decodeName(data.subarray(0, end));
+}
 
 class LayerApplier extends Writable {
   private readonly hash = createHash('sha256');
@@ -207,8 +215,8 @@ class LayerApplier extends Writable {
   private extension(data: Buffer): void {
     switch (this.extType) {
       case TYPE.pax: this.pax = parsePax(data); break;
-      case TYPE.gnuLongName: this.longName = data.toString('utf8').replace(/\0+$/, ''); break;
-      case TYPE.gnuLongLink: this.longLink = data.toString('utf8').replace(/\0+$/, ''); break;
+      case TYPE.gnuLongName: this.longName = gnuLongValue(data); break;
+      case TYPE.gnuLongLink: this.longLink = gnuLongValue(data); break;
       default: break; // global pax headers carry nothing strata uses
     }
   }

@@ -2,6 +2,8 @@
  * The tar header format (POSIX ustar with pax extended headers, and GNU long names on read), shared by
  * the reader in apply.ts and the writer in write.ts.
  */
+import { decodeName, encodeName } from './names.js';
+
 export const BLOCK = 512;
 
 export const TYPE = {
@@ -35,7 +37,14 @@ export function isZeroBlock(b: Buffer, off: number): boolean {
 function cstring(b: Buffer, off: number, len: number): string {
   let end = off;
   while (end < off + len && b[end] !== 0) end++;
-  return b.toString('utf8', off, end);
+  return b.toString('latin1', off, end);
+}
+
+/** A name field: its bytes up to the first NUL, decoded losslessly (names are bytes). */
+function nameField(b: Buffer, off: number, len: number): string {
+  let end = off;
+  while (end < off + len && b[end] !== 0) end++;
+  return decodeName(b.subarray(off, end));
 }
 
 /** Octal (NUL/space terminated) or GNU base-256 (high bit set) numeric field. */
@@ -72,8 +81,8 @@ export function checksumOk(b: Buffer, off: number): boolean {
 export function parseHeader(b: Buffer, off: number): TarHeader {
   const magic = b.toString('latin1', off + 257, off + 263);
   const ustar = magic === 'ustar\0' || magic === 'ustar ';
-  const prefix = ustar && magic === 'ustar\0' ? cstring(b, off + 345, 155) : '';
-  const name = cstring(b, off, 100);
+  const prefix = ustar && magic === 'ustar\0' ? nameField(b, off + 345, 155) : '';
+  const name = nameField(b, off, 100);
   return {
     name: prefix ? `${prefix}/${name}` : name,
     mode: numeric(b, off + 100, 8),
@@ -82,7 +91,7 @@ export function parseHeader(b: Buffer, off: number): TarHeader {
     size: numeric(b, off + 124, 12),
     mtime: numeric(b, off + 136, 12),
     type: String.fromCharCode(b[off + 156]!),
-    linkname: cstring(b, off + 157, 100),
+    linkname: nameField(b, off + 157, 100),
     devmajor: ustar ? numeric(b, off + 329, 8) : 0,
     devminor: ustar ? numeric(b, off + 337, 8) : 0,
     xattrs: new Map(),
@@ -112,8 +121,8 @@ export function applyPax(h: TarHeader, pax: Map<string, Buffer>): void {
   for (const [k, v] of pax) {
     const s = v.toString('utf8');
     switch (k) {
-      case 'path': h.name = s; break;
-      case 'linkpath': h.linkname = s; break;
+      case 'path': h.name = decodeName(v); break;
+      case 'linkpath': h.linkname = decodeName(v); break;
       case 'uid': h.uid = Number(s); break;
       case 'gid': h.gid = Number(s); break;
       case 'size': h.size = Number(s); break;
@@ -140,9 +149,17 @@ function writeOctal(b: Buffer, off: number, len: number, v: number): boolean {
   return true;
 }
 
-function rawHeader(h: TarHeader, name: string, linkname: string): { block: Buffer; overflow: boolean } {
+/** `bytes` cut to at most `max` bytes without splitting a UTF-8 sequence (as Buffer.write does for text). */
+function fitField(bytes: Buffer, max: number): Buffer {
+  if (bytes.length <= max) return bytes;
+  let end = max;
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end);
+}
+
+function rawHeader(h: TarHeader, name: Buffer, linkname: Buffer): { block: Buffer; overflow: boolean } {
   const b = Buffer.alloc(BLOCK);
-  b.write(name, 0, 100, 'utf8');
+  fitField(name, 100).copy(b, 0);
   let overflow = false;
   writeOctal(b, 100, 8, h.mode & 0o7777);
   overflow = !writeOctal(b, 108, 8, h.uid) || overflow;
@@ -150,7 +167,7 @@ function rawHeader(h: TarHeader, name: string, linkname: string): { block: Buffe
   overflow = !writeOctal(b, 124, 12, h.size) || overflow;
   writeOctal(b, 136, 12, Math.max(0, h.mtime));
   b.write(h.type, 156, 1, 'latin1');
-  b.write(linkname, 157, 100, 'utf8');
+  fitField(linkname, 100).copy(b, 157);
   b.write('ustar\x0000', 257, 8, 'latin1');
   if (h.type === TYPE.char || h.type === TYPE.block) {
     writeOctal(b, 329, 8, h.devmajor);
@@ -163,21 +180,27 @@ function rawHeader(h: TarHeader, name: string, linkname: string): { block: Buffe
   return { block: b, overflow };
 }
 
-const fitsUstar = (s: string): boolean => Buffer.byteLength(s) <= 100 && /^[\x20-\x7e]*$/.test(s);
+/** A name fits the ustar field as Go's writer decides: at most 100 bytes, printable ASCII only. */
+const fitsUstar = (name: Buffer): boolean => name.length <= 100 && name.every((c) => c >= 0x20 && c <= 0x7e);
+
+const EMPTY = Buffer.alloc(0);
 
 /** Header blocks for an entry: a pax header first when a value does not fit ustar (as Go's writer does). */
 export function encodeHeader(h: TarHeader): Buffer {
+  const name = encodeName(h.name);
+  const linkname = encodeName(h.linkname);
   const records: Buffer[] = [];
-  if (!fitsUstar(h.name)) records.push(paxRecord('path', Buffer.from(h.name)));
-  if (!fitsUstar(h.linkname)) records.push(paxRecord('linkpath', Buffer.from(h.linkname)));
-  const { block, overflow } = rawHeader(h, fitsUstar(h.name) ? h.name : h.name.slice(0, 99), fitsUstar(h.linkname) ? h.linkname : '');
+  if (!fitsUstar(name)) records.push(paxRecord('path', name));
+  if (!fitsUstar(linkname)) records.push(paxRecord('linkpath', linkname));
+  const { block, overflow } = rawHeader(h, fitsUstar(name) ? name : encodeName(h.name.slice(0, 99)), fitsUstar(linkname) ? linkname : EMPTY);
   if (overflow) {
     for (const k of ['uid', 'gid', 'size'] as const) if (h[k] >= 0o7777777) records.push(paxRecord(k, Buffer.from(String(h[k]))));
   }
   for (const [k, v] of [...h.xattrs].sort(([a], [b]) => (a < b ? -1 : 1))) records.push(paxRecord(`SCHILY.xattr.${k}`, v));
   if (records.length === 0) return block;
   const data = Buffer.concat(records);
+  const paxName = encodeName(`PaxHeaders.0/${h.name.replace(/\/$/, '').split('/').pop()!.slice(0, 80)}`);
   const paxHeader = rawHeader({ ...h, type: TYPE.pax, size: data.length, mode: 0o644, uid: 0, gid: 0, linkname: '', xattrs: new Map() },
-    `PaxHeaders.0/${h.name.replace(/\/$/, '').split('/').pop()!.slice(0, 80)}`, '').block;
+    paxName, EMPTY).block;
   return Buffer.concat([paxHeader, data, Buffer.alloc(padding(data.length)), block]);
 }

@@ -1,0 +1,80 @@
+/**
+ * File names are bytes. A tar entry or a directory entry may hold any bytes but '/' and NUL, and two names
+ * that differ only in bytes that are not UTF-8 (`a\xff`, `a\xfe`) are two files. strata keeps names as JS
+ * strings, so that paths join, sort and print as text, and makes the mapping lossless the way Python's
+ * `surrogateescape` does: valid UTF-8 decodes as usual, and each byte of an invalid sequence becomes the
+ * lone surrogate U+DC80 + (byte - 0x80), which no valid UTF-8 can produce. `encodeName` gives the bytes back.
+ *
+ * Every filesystem call on a path that came from a tar or a directory listing goes through `fsPath`, and
+ * every listing through `readNames`; names printed to a user go out through `encodeName`.
+ */
+import { isUtf8 } from 'node:buffer';
+import { readdirSync } from 'node:fs';
+
+const ESCAPE_BASE = 0xdc00;
+/** A low surrogate in U+DC80..U+DCFF that is not the second half of a pair: an escaped byte. */
+const ESCAPED_BYTE = /(?<![\uD800-\uDBFF])[\uDC80-\uDCFF]/;
+
+/** The name the bytes spell, with the bytes that are not UTF-8 escaped. */
+export function decodeName(bytes: Uint8Array): string {
+  const b = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (isUtf8(b)) return b.toString('utf8');
+  let out = '';
+  let start = 0; // start of the run of valid UTF-8 not yet copied to `out`
+  for (let i = 0; i < b.length; ) {
+    const n = validSequenceLength(b, i);
+    if (n > 0) {
+      i += n;
+      continue;
+    }
+    out += b.toString('utf8', start, i) + String.fromCharCode(ESCAPE_BASE + b[i]!);
+    start = ++i;
+  }
+  return out + b.toString('utf8', start);
+}
+
+/** The bytes of a name made by `decodeName` (or any string without escaped bytes: its UTF-8). */
+export function encodeName(name: string): Buffer {
+  if (!ESCAPED_BYTE.test(name)) return Buffer.from(name, 'utf8');
+  const parts: Buffer[] = [];
+  let start = 0;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c < 0xdc80 || c > 0xdcff) continue;
+    const prev = i > 0 ? name.charCodeAt(i - 1) : 0;
+    if (prev >= 0xd800 && prev <= 0xdbff) continue; // second half of a pair
+    parts.push(Buffer.from(name.slice(start, i), 'utf8'), Buffer.of(c - ESCAPE_BASE));
+    start = i + 1;
+  }
+  parts.push(Buffer.from(name.slice(start), 'utf8'));
+  return Buffer.concat(parts);
+}
+
+/** A path for a `node:fs` call: the string itself when it is plain text, else its bytes. */
+export const fsPath = (path: string): string | Buffer => (ESCAPED_BYTE.test(path) ? encodeName(path) : path);
+
+/** The names in a directory, decoded as `decodeName` does (readdirSync's own decoding loses bytes). */
+export function readNames(dir: string): string[] {
+  return readdirSync(fsPath(dir), { encoding: 'buffer' }).map(decodeName);
+}
+
+/** Length of the valid UTF-8 sequence at b[i] (shortest form, no surrogates, ≤ U+10FFFF), or 0. */
+function validSequenceLength(b: Buffer, i: number): number {
+  const c = b[i]!;
+  if (c < 0x80) return 1;
+  const cont = (k: number): boolean => i + k < b.length && (b[i + k]! & 0xc0) === 0x80;
+  if (c >= 0xc2 && c <= 0xdf) return cont(1) ? 2 : 0;
+  if (c >= 0xe0 && c <= 0xef) {
+    const c1 = b[i + 1] ?? 0;
+    if (c === 0xe0 && c1 < 0xa0) return 0; // overlong
+    if (c === 0xed && c1 >= 0xa0) return 0; // a surrogate
+    return cont(1) && cont(2) ? 3 : 0;
+  }
+  if (c >= 0xf0 && c <= 0xf4) {
+    const c1 = b[i + 1] ?? 0;
+    if (c === 0xf0 && c1 < 0x90) return 0; // overlong
+    if (c === 0xf4 && c1 >= 0x90) return 0; // above U+10FFFF
+    return cont(1) && cont(2) && cont(3) ? 4 : 0;
+  }
+  return 0;
+}
