@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import {
   closeSync, constants, fchmodSync, fchownSync, futimesSync, linkSync, lchownSync, lstatSync, lutimesSync, mkdirSync,
-  openSync, readdirSync, rmSync, symlinkSync, writeSync, chmodSync,
+  openSync, readdirSync, symlinkSync, writeSync, chmodSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Writable, type Readable } from 'node:stream';
@@ -18,6 +18,7 @@ import { native } from '../native/index.js';
 import { decodeName } from './names.js';
 import { BreakoutError, cleanEntryPath, SafeParents } from './paths.js';
 import { applyPax, BLOCK, checksumOk, isZeroBlock, padding, parseHeader, parsePax, TYPE, type TarHeader } from './tarformat.js';
+import { removeTree } from './remove.js';
 import { TarSplitWriter } from './tarsplit.js';
 import type { ApplyOptions, ApplyResult, WhiteoutMode } from './types.js';
 
@@ -280,7 +281,7 @@ class LayerApplier extends Writable {
   }
 
   private remove(rel: string): void {
-    rmSync(join(this.root, rel), { recursive: true, force: true });
+    removeTree(join(this.root, rel));
     this.parents.forget(rel);
   }
 

@@ -5,5 +5,6 @@ export { decompressed } from './compression.js';
 export { overlayChanges, treeChanges } from './changes.js';
 export { overlayUpperTar, changesTar, directoryTar } from './write.js';
 export { tarOnThread } from './thread.js';
+export { removeTree } from './remove.js';
 export { major, minor } from './fsmeta.js';
 export type { Change, ChangeKind, WhiteoutMode, ApplyOptions, ApplyResult, TarJob } from './types.js';

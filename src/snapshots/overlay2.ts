@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync,
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { overlayChanges, tarOnThread } from '../archive/index.js';
+import { overlayChanges, removeTree, tarOnThread } from '../archive/index.js';
 import type { Change } from '../archive/types.js';
 import { isMounted, unmount } from './mount.js';
 import type { GraphDriverData, LayerTarget, MountSpec, Snapshotter } from './types.js';
@@ -126,7 +126,7 @@ export class Overlay2 implements Snapshotter {
     if (isMounted(merged)) unmount(merged);
     const linkFile = join(dir, 'link');
     if (existsSync(linkFile)) rmSync(join(this.home, LINK_DIR, readFileSync(linkFile, 'utf8')), { force: true });
-    rmSync(dir, { recursive: true, force: true });
+    removeTree(dir);
   }
 
   async list(): Promise<string[]> {

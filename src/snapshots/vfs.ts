@@ -2,10 +2,10 @@
  * vfs: every layer is a full copy of its parent plus its own changes (Docker's vfs). Works on any
  * filesystem; with reflinks (XFS, Btrfs) the copies share data blocks.
  */
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { tarOnThread, treeChanges } from '../archive/index.js';
+import { removeTree, tarOnThread, treeChanges } from '../archive/index.js';
 import type { Change } from '../archive/types.js';
 import { TreeCopier } from './copy.js';
 import type { LayerTarget, MountSpec, Snapshotter } from './types.js';
@@ -79,7 +79,7 @@ export class Vfs implements Snapshotter {
   }
 
   async remove(id: string): Promise<void> {
-    rmSync(this.dir(id), { recursive: true, force: true });
+    removeTree(this.dir(id));
   }
 
   async list(): Promise<string[]> {
