@@ -89,6 +89,30 @@ static int get_string(napi_env env, napi_value v, char *buf, size_t len) {
   return 1;
 }
 
+/*
+ * Reads a path argument into buf: a string (as UTF-8) or a Buffer (its bytes as they are, for names that
+ * are not UTF-8); returns 0 and throws on failure.
+ */
+static int get_path(napi_env env, napi_value v, char *buf, size_t len) {
+  bool is_buffer = false;
+  napi_is_buffer(env, v, &is_buffer);
+  if (!is_buffer) return get_string(env, v, buf, len);
+  void *data;
+  size_t n;
+  napi_get_buffer_info(env, v, &data, &n);
+  if (n >= len) {
+    napi_throw_range_error(env, NULL, "path too long");
+    return 0;
+  }
+  if (memchr(data, 0, n) != NULL) {
+    napi_throw_type_error(env, NULL, "path contains a NUL byte");
+    return 0;
+  }
+  memcpy(buf, data, n);
+  buf[n] = 0;
+  return 1;
+}
+
 static int get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
   size_t argc = want;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
@@ -110,7 +134,7 @@ static napi_value js_mknod(napi_env env, napi_callback_info info) {
   napi_value argv[4];
   char path[PATH_BUF];
   uint32_t mode, maj, min;
-  if (!get_args(env, info, 4, argv) || !get_string(env, argv[0], path, sizeof path)) return NULL;
+  if (!get_args(env, info, 4, argv) || !get_path(env, argv[0], path, sizeof path)) return NULL;
   napi_get_value_uint32(env, argv[1], &mode);
   napi_get_value_uint32(env, argv[2], &maj);
   napi_get_value_uint32(env, argv[3], &min);
@@ -124,7 +148,7 @@ static napi_value js_lsetxattr(napi_env env, napi_callback_info info) {
   char path[PATH_BUF], name[256];
   void *data;
   size_t len;
-  if (!get_args(env, info, 3, argv) || !get_string(env, argv[0], path, sizeof path) ||
+  if (!get_args(env, info, 3, argv) || !get_path(env, argv[0], path, sizeof path) ||
       !get_string(env, argv[1], name, sizeof name))
     return NULL;
   if (napi_get_buffer_info(env, argv[2], &data, &len) != napi_ok) {
@@ -140,7 +164,7 @@ static napi_value js_lgetxattr(napi_env env, napi_callback_info info) {
   napi_value argv[2], result;
   char path[PATH_BUF], name[256];
   static char buf[XATTR_BUF];
-  if (!get_args(env, info, 2, argv) || !get_string(env, argv[0], path, sizeof path) ||
+  if (!get_args(env, info, 2, argv) || !get_path(env, argv[0], path, sizeof path) ||
       !get_string(env, argv[1], name, sizeof name))
     return NULL;
   ssize_t n = lgetxattr(path, name, buf, sizeof buf);
@@ -161,7 +185,7 @@ static napi_value js_llistxattr(napi_env env, napi_callback_info info) {
   napi_value argv[1], result;
   char path[PATH_BUF];
   static char buf[XATTR_BUF];
-  if (!get_args(env, info, 1, argv) || !get_string(env, argv[0], path, sizeof path)) return NULL;
+  if (!get_args(env, info, 1, argv) || !get_path(env, argv[0], path, sizeof path)) return NULL;
   napi_create_array(env, &result);
   ssize_t n = llistxattr(path, buf, sizeof buf);
   if (n < 0) {
@@ -210,7 +234,7 @@ static napi_value js_lutimens(napi_env env, napi_callback_info info) {
   napi_value argv[5];
   char path[PATH_BUF];
   int64_t as, an, ms, mn;
-  if (!get_args(env, info, 5, argv) || !get_string(env, argv[0], path, sizeof path)) return NULL;
+  if (!get_args(env, info, 5, argv) || !get_path(env, argv[0], path, sizeof path)) return NULL;
   napi_get_value_int64(env, argv[1], &as);
   napi_get_value_int64(env, argv[2], &an);
   napi_get_value_int64(env, argv[3], &ms);

@@ -2,15 +2,16 @@
  * What changed in a container's layer, as `docker diff` lists it: A (added), C (changed), D (deleted),
  * sorted by path. Both drivers give the same answer: every ancestor directory of a change is C.
  */
-import { existsSync, lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
+import { existsSync, lstatSync, readlinkSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { native } from '../native/index.js';
 import { CAPABILITY_XATTR, isOpaque, isWhiteout, sameTime } from './fsmeta.js';
+import { compareNames, fsPath, readNames } from './names.js';
 import type { Change, ChangeKind } from './types.js';
 
 const lstatOrNull = (p: string): Stats | null => {
   try {
-    return lstatSync(p);
+    return lstatSync(fsPath(p));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
     throw e;
@@ -26,7 +27,7 @@ function withAncestors(direct: Map<string, ChangeKind>): Change[] {
       all.set(p, 'C');
     }
   }
-  return [...all].map(([path, kind]) => ({ path, kind })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return [...all].map(([path, kind]) => ({ path, kind })).sort((a, b) => compareNames(a.path, b.path));
 }
 
 /** The lower layers seen as one tree (newest first), honouring their own whiteouts and opaque dirs. */
@@ -51,9 +52,9 @@ class LowerView {
       const dir = join(lower, path);
       const st = lstatOrNull(dir);
       if (st?.isDirectory()) {
-        for (const name of readdirSync(dir)) {
+        for (const name of readNames(dir)) {
           if (seen.has(name) || hidden.has(name)) continue;
-          if (isWhiteout(lstatSync(join(dir, name)))) hidden.add(name);
+          if (isWhiteout(lstatSync(fsPath(join(dir, name))))) hidden.add(name);
           else seen.add(name);
         }
         if (isOpaque(dir)) break;
@@ -80,12 +81,16 @@ const sameDirMeta = (a: Stats, b: Stats): boolean => a.mode === b.mode && a.uid 
  */
 type UpperDir = 'added' | 'merged' | 'opaque';
 
-/** Changes recorded in an overlay upper dir against its lower dirs (newest first). Walks the upper dir only. */
+/**
+ * Changes recorded in an overlay upper dir against its lower dirs (newest first). Walks the upper dir only,
+ * with a stack of its own (a tree thousands of directories deep must not overflow the call stack).
+ */
 export async function overlayChanges(upperDir: string, lowerDirs: string[]): Promise<Change[]> {
   const lower = new LowerView(lowerDirs);
   const direct = new Map<string, ChangeKind>();
+  const todo: [path: string, kind: UpperDir][] = [];
   const visit = (path: string, kind: UpperDir): void => {
-    const names = readdirSync(join(upperDir, path));
+    const names = readNames(join(upperDir, path));
     if (kind === 'opaque') {
       // Below an opaque directory, whatever the lowers had and the upper lacks is gone from view.
       const kept = new Set(names);
@@ -94,7 +99,7 @@ export async function overlayChanges(upperDir: string, lowerDirs: string[]): Pro
     for (const name of names) {
       const p = `${path}/${name}`;
       const abs = join(upperDir, p);
-      const st = lstatSync(abs);
+      const st = lstatSync(fsPath(abs));
       if (isWhiteout(st)) {
         if (kind !== 'added' && lower.stat(p)) direct.set(p, 'D');
         continue;
@@ -103,15 +108,16 @@ export async function overlayChanges(upperDir: string, lowerDirs: string[]): Pro
       if (!old) direct.set(p, 'A');
       else if (!(st.isDirectory() && old.isDirectory() && sameDirMeta(st, old))) direct.set(p, 'C');
       if (!st.isDirectory()) continue;
-      if (!old?.isDirectory()) visit(p, 'added');
-      else if (kind === 'opaque') visit(p, 'opaque');
+      if (!old?.isDirectory()) todo.push([p, 'added']);
+      else if (kind === 'opaque') todo.push([p, 'opaque']);
       else if (isOpaque(abs)) {
         direct.set(p, 'C');
-        visit(p, 'opaque');
-      } else visit(p, 'merged');
+        todo.push([p, 'opaque']);
+      } else todo.push([p, 'merged']);
     }
   };
-  if (existsSync(upperDir)) visit('', 'merged');
+  if (existsSync(upperDir)) todo.push(['', 'merged']);
+  while (todo.length > 0) visit(...todo.pop()!);
   return withAncestors(direct);
 }
 
@@ -123,33 +129,34 @@ function differs(a: Stats, b: Stats, pa: string, pb: string): boolean {
   if (a.mode !== b.mode || a.uid !== b.uid || a.gid !== b.gid || a.rdev !== b.rdev) return true;
   if (a.isDirectory()) return false;
   if (a.size !== b.size || !sameTime(a, b)) return true;
-  if (a.isSymbolicLink()) return readlinkSync(pa) !== readlinkSync(pb);
+  if (a.isSymbolicLink()) return !readlinkSync(fsPath(pa), { encoding: 'buffer' }).equals(readlinkSync(fsPath(pb), { encoding: 'buffer' }));
   return a.isFile() && !sameCapability(pa, pb);
 }
 
 const sameCapability = (pa: string, pb: string): boolean => {
-  const a = native.lgetxattr(pa, CAPABILITY_XATTR);
-  const b = native.lgetxattr(pb, CAPABILITY_XATTR);
+  const a = native.lgetxattr(fsPath(pa), CAPABILITY_XATTR);
+  const b = native.lgetxattr(fsPath(pb), CAPABILITY_XATTR);
   return a === null || b === null ? a === b : a.equals(b);
 };
 
-/** Changes of the full tree `dir` against the full tree `parentDir` (null: empty), for vfs. */
+/** Changes of the full tree `dir` against the full tree `parentDir` (null: empty), for vfs. Iterative, as overlayChanges. */
 export async function treeChanges(dir: string, parentDir: string | null): Promise<Change[]> {
   const direct = new Map<string, ChangeKind>();
+  const todo: [path: string, parentAdded: boolean][] = [['', false]];
   const visit = (path: string, parentAdded: boolean): void => {
-    const names = readdirSync(join(dir, path));
-    const oldNames = new Set(parentAdded || parentDir === null ? [] : readdirSync(join(parentDir, path)));
+    const names = readNames(join(dir, path));
+    const oldNames = new Set(parentAdded || parentDir === null ? [] : readNames(join(parentDir, path)));
     for (const name of names) {
       const p = `${path}/${name}`;
-      const st = lstatSync(join(dir, p));
+      const st = lstatSync(fsPath(join(dir, p)));
       const had = oldNames.delete(name);
-      const old = had ? lstatSync(join(parentDir!, p)) : null;
+      const old = had ? lstatSync(fsPath(join(parentDir!, p))) : null;
       if (!old) direct.set(p, 'A');
       else if (differs(old, st, join(parentDir!, p), join(dir, p))) direct.set(p, 'C');
-      if (st.isDirectory()) visit(p, !old || !old.isDirectory());
+      if (st.isDirectory()) todo.push([p, !old || !old.isDirectory()]);
     }
     for (const gone of oldNames) direct.set(`${path}/${gone}`, 'D');
   };
-  visit('', false);
+  while (todo.length > 0) visit(...todo.pop()!);
   return withAncestors(direct);
 }

@@ -2,20 +2,22 @@
 import type { Stats } from 'node:fs';
 import { native } from '../native/index.js';
 import { OPAQUE_XATTR } from './apply.js';
+import { fsPath } from './names.js';
 
 /** An OverlayFS whiteout: a character device 0/0. */
 export const isWhiteout = (st: Stats): boolean => st.isCharacterDevice() && st.rdev === 0;
 
 export const CAPABILITY_XATTR = 'security.capability';
 
-export const isOpaque = (abs: string): boolean => native.lgetxattr(abs, OPAQUE_XATTR)?.toString() === 'y';
+export const isOpaque = (abs: string): boolean => native.lgetxattr(fsPath(abs), OPAQUE_XATTR)?.toString() === 'y';
 
 /** Extended attributes carried in tars: all but OverlayFS's own bookkeeping. */
 export function portableXattrs(abs: string): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
-  for (const name of native.llistxattr(abs)) {
+  const path = fsPath(abs);
+  for (const name of native.llistxattr(path)) {
     if (name.startsWith('trusted.overlay.') || name.startsWith('security.selinux')) continue;
-    const v = native.lgetxattr(abs, name);
+    const v = native.lgetxattr(path, name);
     if (v) out.set(name, v);
   }
   return out;

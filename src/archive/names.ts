@@ -53,6 +53,20 @@ export function encodeName(name: string): Buffer {
 /** A path for a `node:fs` call: the string itself when it is plain text, else its bytes. */
 export const fsPath = (path: string): string | Buffer => (ESCAPED_BYTE.test(path) ? encodeName(path) : path);
 
+/**
+ * Names (or paths) in the order of their bytes, as Go and tar tools sort them. JS's own `<` compares
+ * UTF-16 code units, which agrees with byte order only below U+D800: past that, escaped bytes (lone
+ * surrogates), characters above U+FFFF (surrogate pairs) and U+E000..U+FFFF sort differently.
+ */
+export function compareNames(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  const ca = i < a.length ? a.charCodeAt(i) : -1;
+  const cb = i < b.length ? b.charCodeAt(i) : -1;
+  if (ca < 0xd800 && cb < 0xd800) return ca - cb; // -1: the shorter is a prefix of the longer, so it comes first
+  return Buffer.compare(encodeName(a), encodeName(b));
+}
+
 /** The names in a directory, decoded as `decodeName` does (readdirSync's own decoding loses bytes). */
 export function readNames(dir: string): string[] {
   return readdirSync(fsPath(dir), { encoding: 'buffer' }).map(decodeName);

@@ -3,12 +3,13 @@
  * a list of changes read from a full tree (commit on vfs). One writer serves all three. Entries are
  * relative ("etc/", "etc/passwd"), directories before their contents, names in byte order.
  */
-import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from 'node:fs';
+import { closeSync, lstatSync, openSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { native } from '../native/index.js';
 import { OPAQUE_MARKER, WHITEOUT_PREFIX } from './apply.js';
 import { isOpaque, isWhiteout, major, minor, portableXattrs } from './fsmeta.js';
+import { compareNames, decodeName, fsPath, readNames } from './names.js';
 import { BLOCK, encodeHeader, padding, TYPE, type TarHeader } from './tarformat.js';
 import type { Change } from './types.js';
 
@@ -31,7 +32,7 @@ class TarWriter {
       h.name = rel + '/';
     } else if (st.isSymbolicLink()) {
       h.type = TYPE.symlink;
-      h.linkname = readlinkSync(abs);
+      h.linkname = decodeName(readlinkSync(fsPath(abs), { encoding: 'buffer' }));
     } else if (st.isCharacterDevice() || st.isBlockDevice()) {
       h.type = st.isCharacterDevice() ? TYPE.char : TYPE.block;
       h.devmajor = major(st.rdev);
@@ -54,7 +55,7 @@ class TarWriter {
   }
 
   private *content(abs: string, size: number): Generator<Buffer> {
-    const fd = openSync(abs, 'r');
+    const fd = openSync(fsPath(abs), 'r');
     try {
       for (let left = size; left > 0; ) {
         const buf = Buffer.allocUnsafe(Math.min(CHUNK, left));
@@ -86,15 +87,24 @@ class TarWriter {
 
 interface Entry { rel: string; abs: string; st: Stats }
 
-/** Depth-first walk below `root`, each directory's names in byte order. */
-function* walk(root: string, rel = ''): Generator<Entry> {
-  const dir = rel ? join(root, rel) : root;
-  for (const name of readdirSync(dir).sort()) {
-    const r = rel ? `${rel}/${name}` : name;
-    const abs = join(root, r);
-    const st = lstatSync(abs);
-    yield { rel: r, abs, st };
-    if (st.isDirectory()) yield* walk(root, r);
+/**
+ * Depth-first walk below `root`, each directory before its contents, each directory's names in byte
+ * order. It keeps its own stack, so a tree thousands of directories deep walks like a flat one.
+ */
+function* walk(root: string): Generator<Entry> {
+  /** Relative paths still to visit, the next one last. */
+  const todo: string[] = [];
+  const pushChildren = (rel: string): void => {
+    const names = readNames(rel ? join(root, rel) : root).sort(compareNames);
+    for (let i = names.length - 1; i >= 0; i--) todo.push(rel ? `${rel}/${names[i]}` : names[i]!);
+  };
+  pushChildren('');
+  while (todo.length > 0) {
+    const rel = todo.pop()!;
+    const abs = join(root, rel);
+    const st = lstatSync(fsPath(abs));
+    yield { rel, abs, st };
+    if (st.isDirectory()) pushChildren(rel);
   }
 }
 
@@ -121,7 +131,7 @@ function* readingAhead<E extends Entry>(entries: Iterable<E>): Generator<E> {
 function startReading(abs: string): void {
   let fd: number;
   try {
-    fd = openSync(abs, 'r');
+    fd = openSync(fsPath(abs), 'r');
   } catch {
     return; // only a hint: the entry's own read reports what is wrong with the file
   }
@@ -181,11 +191,11 @@ export const changesTar = (rootDir: string, changes: Change[]): Readable => stre
 
 /** The changes in path order, each with its file's metadata, or its parent directory's for a deletion. */
 function* changedEntries(rootDir: string, changes: Change[]): Generator<Entry & { deleted: boolean }> {
-  for (const c of [...changes].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+  for (const c of [...changes].sort((a, b) => compareNames(a.path, b.path))) {
     const rel = c.path.replace(/^\/+/, '');
     const deleted = c.kind === 'D';
     const slash = rel.lastIndexOf('/');
     const abs = deleted ? (slash < 0 ? rootDir : join(rootDir, rel.slice(0, slash))) : join(rootDir, rel);
-    yield { rel, abs, st: lstatSync(abs), deleted };
+    yield { rel, abs, st: lstatSync(fsPath(abs)), deleted };
   }
 }

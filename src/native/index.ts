@@ -2,24 +2,27 @@
  * Typed access to the N-API addon (native/strata_native.c): the syscalls Node.js lacks; and the loading
  * of native modules, which the CLI's startup snapshot (src/cli/snapshot.ts) cannot hold: they are loaded
  * on first use, never at import.
- * Errors thrown carry `code` ("ENOENT", "ENODATA", …) like Node's fs errors.
+ * Errors thrown carry `code` ("ENOENT", "ENODATA", …) like Node's fs errors. A file's path is a string or,
+ * for a name that is not UTF-8, its bytes (archive/names.ts's fsPath gives either).
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+type FilePath = string | Buffer;
+
 export interface Native {
   /** mknod(2); `mode` includes the file type bits (S_IFCHR, S_IFBLK, S_IFIFO). */
-  mknod(path: string, mode: number, major: number, minor: number): void;
-  lsetxattr(path: string, name: string, value: Buffer): void;
+  mknod(path: FilePath, mode: number, major: number, minor: number): void;
+  lsetxattr(path: FilePath, name: string, value: Buffer): void;
   /** null when the attribute is absent or the filesystem has no xattrs. */
-  lgetxattr(path: string, name: string): Buffer | null;
-  llistxattr(path: string): string[];
+  lgetxattr(path: FilePath, name: string): Buffer | null;
+  llistxattr(path: FilePath): string[];
   mount(source: string, target: string, fstype: string, flags: number, data: string): void;
   umount2(target: string, flags: number): void;
   /** ioctl(FICLONE): make dest share src's data blocks; throws EOPNOTSUPP/EXDEV/EINVAL where unsupported. */
   ficlone(destFd: number, srcFd: number): void;
   /** utimensat(2) with AT_SYMLINK_NOFOLLOW: access and modification times to the nanosecond. */
-  lutimens(path: string, atimeSec: number, atimeNsec: number, mtimeSec: number, mtimeNsec: number): void;
+  lutimens(path: FilePath, atimeSec: number, atimeNsec: number, mtimeSec: number, mtimeNsec: number): void;
   /** posix_fadvise(POSIX_FADV_WILLNEED) on the whole file: its reads start now and this call does not wait. */
   willneed(fd: number): void;
 }

@@ -5,10 +5,11 @@
  */
 import {
   chmodSync, closeSync, copyFileSync, lchownSync, linkSync, lstatSync, mkdirSync, openSync,
-  readdirSync, readlinkSync, symlinkSync, type BigIntStats,
+  readlinkSync, symlinkSync, type BigIntStats,
 } from 'node:fs';
 import { join } from 'node:path';
 import { major, minor } from '../archive/index.js';
+import { fsPath, readNames } from '../archive/names.js';
 import { native } from '../native/index.js';
 
 /**
@@ -18,49 +19,62 @@ import { native } from '../native/index.js';
 const NO_REFLINK = new Set(['ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'EINVAL', 'ENOTTY', 'EBADF']);
 const S_IFMT = 0o170000;
 
+/** A directory being copied: the names of its entries not copied yet. */
+interface DirCopy { src: string; dst: string; st: BigIntStats; names: string[] }
+
 export class TreeCopier {
   /** Set after the first refusal: this filesystem cannot reflink, stop asking. */
   private reflinks = true;
-  private readonly links = new Map<string, string>();
+  private readonly links = new Map<string, string | Buffer>();
 
+  /**
+   * Copy the tree `src` to `dst`. A stack of the directories being copied replaces recursion (a tree
+   * thousands of directories deep must not overflow the call stack); each gets its own metadata once
+   * its entries are in, since making them changes its mtime.
+   */
   copy(src: string, dst: string): void {
-    const st = lstatSync(src, { bigint: true });
     mkdirSync(dst, { recursive: true });
-    this.copyDir(src, dst);
-    this.meta(src, dst, st);
-  }
-
-  private copyDir(src: string, dst: string): void {
-    for (const name of readdirSync(src)) {
-      const s = join(src, name);
-      const d = join(dst, name);
-      // BigInt stats carry times to the nanosecond; Number ones have already rounded them.
-      const st = lstatSync(s, { bigint: true });
-      if (st.isDirectory()) {
-        mkdirSync(d, 0o700);
-        this.copyDir(s, d);
-        this.meta(s, d, st);
+    const open: DirCopy[] = [{ src, dst, st: lstatSync(src, { bigint: true }), names: readNames(src) }];
+    while (open.length > 0) {
+      const dir = open[open.length - 1]!;
+      const name = dir.names.pop();
+      if (name === undefined) {
+        this.meta(dir.src, dir.dst, dir.st);
+        open.pop();
         continue;
       }
-      if (st.isFile() && st.nlink > 1n) {
-        const key = `${st.dev}:${st.ino}`;
-        const first = this.links.get(key);
-        if (first) {
-          linkSync(first, d);
-          continue;
-        }
-        this.links.set(key, d);
-      }
-      if (st.isFile()) this.copyFile(s, d);
-      else if (st.isSymbolicLink()) symlinkSync(readlinkSync(s), d);
-      else if (st.isCharacterDevice() || st.isBlockDevice() || st.isFIFO()) {
-        native.mknod(d, Number(st.mode) & (S_IFMT | 0o7777), major(Number(st.rdev)), minor(Number(st.rdev)));
-      } else continue; // sockets belong to a running process, not to a layer
-      this.meta(s, d, st);
+      const s = join(dir.src, name);
+      const d = join(dir.dst, name);
+      // BigInt stats carry times to the nanosecond; Number ones have already rounded them.
+      const st = lstatSync(fsPath(s), { bigint: true });
+      if (st.isDirectory()) {
+        mkdirSync(fsPath(d), 0o700);
+        open.push({ src: s, dst: d, st, names: readNames(s) });
+      } else this.copyEntry(s, d, st);
     }
   }
 
-  private copyFile(src: string, dst: string): void {
+  /** Copy a file that is not a directory, hard links as links to the first copy of their inode. */
+  private copyEntry(s: string, d: string, st: BigIntStats): void {
+    const to = fsPath(d);
+    if (st.isFile() && st.nlink > 1n) {
+      const key = `${st.dev}:${st.ino}`;
+      const first = this.links.get(key);
+      if (first) {
+        linkSync(first, to);
+        return;
+      }
+      this.links.set(key, to);
+    }
+    if (st.isFile()) this.copyFile(fsPath(s), to);
+    else if (st.isSymbolicLink()) symlinkSync(readlinkSync(fsPath(s), { encoding: 'buffer' }), to);
+    else if (st.isCharacterDevice() || st.isBlockDevice() || st.isFIFO()) {
+      native.mknod(to, Number(st.mode) & (S_IFMT | 0o7777), major(Number(st.rdev)), minor(Number(st.rdev)));
+    } else return; // sockets belong to a running process, not to a layer
+    this.meta(s, d, st);
+  }
+
+  private copyFile(src: string | Buffer, dst: string | Buffer): void {
     if (this.reflinks) {
       const from = openSync(src, 'r');
       const to = openSync(dst, 'wx', 0o600);
@@ -79,7 +93,9 @@ export class TreeCopier {
   }
 
   /** Owner before mode (chown clears setuid), xattrs after owner (chown clears capabilities), times last. */
-  private meta(src: string, path: string, st: BigIntStats): void {
+  private meta(s: string, d: string, st: BigIntStats): void {
+    const src = fsPath(s);
+    const path = fsPath(d);
     lchownSync(path, Number(st.uid), Number(st.gid));
     if (!st.isSymbolicLink()) chmodSync(path, Number(st.mode) & 0o7777);
     for (const name of native.llistxattr(src)) {

@@ -1,12 +1,13 @@
 /** Bytes as `docker ps -s` counts them: apparent sizes of non-directories, each hard-linked inode once. */
-import { lstatSync, readdirSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
+import { fsPath, readNames } from '../archive/names.js';
 
 export function filesSize(paths: Iterable<string>): number {
   const seen = new Set<string>();
   let total = 0;
   for (const p of paths) {
-    const st = lstatSync(p);
+    const st = lstatSync(fsPath(p));
     if (st.isDirectory()) continue;
     if (st.nlink > 1) {
       const key = `${st.dev}:${st.ino}`;
@@ -18,18 +19,23 @@ export function filesSize(paths: Iterable<string>): number {
   return total;
 }
 
-function* walk(dir: string): Generator<string> {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw e;
-  }
-  for (const name of names) {
-    const p = join(dir, name);
-    yield p;
-    if (lstatSync(p).isDirectory()) yield* walk(p);
+/** Every path below `root` (none if it is missing); a stack of its own, so depth costs no call stack. */
+function* walk(root: string): Generator<string> {
+  const dirs = [root];
+  while (dirs.length > 0) {
+    const dir = dirs.pop()!;
+    let names: string[];
+    try {
+      names = readNames(dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw e;
+    }
+    for (const name of names) {
+      const p = join(dir, name);
+      yield p;
+      if (lstatSync(fsPath(p)).isDirectory()) dirs.push(p);
+    }
   }
 }
 

@@ -2,7 +2,7 @@
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
-import { InvalidArgumentError, type ContainerSummary } from '../../engine/index.js';
+import { encodeName, InvalidArgumentError, type ContainerSummary } from '../../engine/index.js';
 import type { WithEngine } from '../context.js';
 import { humanSize, timeAgo, truncateId } from '../format/index.js';
 import { collect, printRows } from '../output.js';
@@ -11,6 +11,8 @@ const PS_HEADERS = {
   ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', CreatedAt: 'CREATED AT', RunningFor: 'CREATED', Ports: 'PORTS',
   State: 'STATE', Status: 'STATUS', Size: 'SIZE', Names: 'NAMES', Labels: 'LABELS', Mounts: 'MOUNTS',
 };
+
+const NEWLINE = Buffer.from('\n');
 
 const ellipsis = (s: string, n: number): string => (s.length > n ? s.slice(0, n - 1) + '…' : s);
 
@@ -127,7 +129,9 @@ export function registerContainerCommands(program: Command, container: Command, 
     cmd.description("Inspect changes to files or directories on a container's filesystem")
       .argument('<container>')
       .action(async (ref: string) => withEngine(async (e) => {
-        for (const c of await e.containers.diff(ref)) process.stdout.write(`${c.kind} ${c.path}\n`);
+        // A path is printed as its bytes, as Docker prints a Go string: a name that is not UTF-8 stays itself.
+        const lines = (await e.containers.diff(ref)).map((c) => Buffer.concat([Buffer.from(`${c.kind} `), encodeName(c.path), NEWLINE]));
+        process.stdout.write(Buffer.concat(lines));
       }));
   }
 
