@@ -17,6 +17,8 @@ export interface TestStore {
   run(args: string[], input?: Buffer | string): Result;
   /** Run strata and fail the test with its stderr unless it exits 0; returns stdout. */
   ok(args: string[], input?: Buffer | string): string;
+  /** As `ok`, with stdout's bytes as they are (tars, names that are not UTF-8). */
+  okBytes(args: string[], input?: Buffer | string): Buffer;
   /** Start strata without waiting (for concurrency and kill tests). */
   spawn(args: string[]): ReturnType<typeof spawn>;
   cleanup(): void;
@@ -25,15 +27,19 @@ export interface TestStore {
 /** A store in a new temp dir, or in `root` when given (e.g. a small tmpfs for disk-full tests). */
 export function testStore(driver: string, root = mkdtempSync(join(tmpdir(), `strata-${driver}-`))): TestStore {
   const base = ['--root', root, '--storage-driver', driver];
+  const spawnRaw = (args: string[], input?: Buffer | string) => spawnSync(STRATA_BIN, [...base, ...args], { input, maxBuffer: 1 << 30 });
   const run = (args: string[], input?: Buffer | string): Result => {
-    const r = spawnSync(STRATA_BIN, [...base, ...args], { input, maxBuffer: 1 << 30 });
+    const r = spawnRaw(args, input);
     return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
   };
   return {
     root, driver, run,
     ok(args, input) {
-      const r = run(args, input);
-      if (r.status !== 0) throw new Error(`strata ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+      return this.okBytes(args, input).toString();
+    },
+    okBytes(args, input) {
+      const r = spawnRaw(args, input);
+      if (r.status !== 0) throw new Error(`strata ${args.join(' ')} exited ${r.status}: ${r.stderr.toString()}`);
       return r.stdout;
     },
     spawn: (args) => spawn(STRATA_BIN, [...base, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }),
