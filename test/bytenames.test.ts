@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { encodeName } from '../src/archive/names.js';
 import { BLOCK } from '../src/archive/tarformat.js';
+import { snapshotDirs } from './lib/disk.js';
 import { DRIVERS, testStore, type TestStore } from './lib/strata.js';
 import { tarEntries, tarNames } from './lib/tarread.js';
 
@@ -82,6 +83,13 @@ for (const driver of DRIVERS) {
       s.ok(['commit', 'plain', 'plain-img']);
       s.ok(['create', '--name', 'from-plain', 'plain-img']);
       assert.deepEqual(tarNames(s.okBytes(['export', 'from-plain'])), ['p']);
+    });
+
+    test('rm removes the container, names and all', () => {
+      const before = snapshotDirs(s.root, driver).length;
+      s.ok(['rm', 'bytes']);
+      assert.equal(snapshotDirs(s.root, driver).length, before - 1);
+      assert.equal(s.ok(['system', 'check']), 'No problems found\n');
     });
   });
 }
