@@ -19,8 +19,8 @@ export interface TestStore {
   ok(args: string[], input?: Buffer | string): string;
   /** As `ok`, with stdout's bytes as they are (tars, names that are not UTF-8). */
   okBytes(args: string[], input?: Buffer | string): Buffer;
-  /** Start strata without waiting (for concurrency and kill tests). */
-  spawn(args: string[]): ReturnType<typeof spawn>;
+  /** Start strata without waiting (for concurrency and kill tests); `input`, when given, is fed to stdin. */
+  spawn(args: string[], input?: Buffer): ReturnType<typeof spawn>;
   cleanup(): void;
 }
 
@@ -42,7 +42,12 @@ export function testStore(driver: string, root = mkdtempSync(join(tmpdir(), `str
       if (r.status !== 0) throw new Error(`strata ${args.join(' ')} exited ${r.status}: ${r.stderr.toString()}`);
       return r.stdout;
     },
-    spawn: (args) => spawn(STRATA_BIN, [...base, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }),
+    spawn(args, input) {
+      const p = spawn(STRATA_BIN, [...base, ...args], { stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+      // The child may die (killed, or failing early) before it has read everything.
+      if (input) p.stdin!.on('error', () => {}).end(input);
+      return p;
+    },
     cleanup() {
       // Unmount anything left mounted under the store before removing it.
       spawnSync('sh', ['-c', `grep -o " ${root}[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l`]);

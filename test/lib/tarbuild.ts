@@ -1,7 +1,8 @@
 /** Hand-made tar archives for hostile-input tests: no tar tool would write these names. */
 export interface RawEntry {
   name: string;
-  type?: '0' | '1' | '2' | '5';
+  /** '0' file, '1' hard link, '2' symlink, '5' directory; 'x' a pax header and 'L' a GNU long name, whose body is the record. */
+  type?: '0' | '1' | '2' | '5' | 'x' | 'L';
   body?: string;
   linkname?: string;
   mode?: number;
@@ -24,6 +25,14 @@ function header(e: RawEntry): Buffer {
   for (const b of h) sum += b;
   h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
   return h;
+}
+
+/** One pax record ("<len> <key>=<value>\n"), for the body of a 'x' entry. */
+export function paxRecord(key: string, value: string): string {
+  const body = ` ${key}=${value}\n`;
+  let len = body.length + 1;
+  while (String(len).length + body.length !== len) len = String(len).length + body.length;
+  return `${len}${body}`;
 }
 
 export function buildTar(entries: RawEntry[]): Buffer {
