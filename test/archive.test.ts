@@ -390,6 +390,19 @@ describe('whiteouts', () => {
     assert.equal(sha256(await bytes(layerTar(dir, split, result.diffID))), sha256(changeset));
   });
 
+  test("'apply' mode: a directory this tar wrote into, then whited out, is stashed without the parent's files; its bytes come back", async () => {
+    const dir = join(tmp('stash'), 'root');
+    mkdirSync(join(dir, 'd/older'), { recursive: true });
+    writeFileSync(join(dir, 'd/older/file'), 'the parent layer\'s');
+    writeFileSync(join(dir, 'd/kept-by-parent'), 'the parent layer\'s');
+    const tar = rawTar([{ name: 'd/new', body: 'this tar wrote it' }, { name: '.wh.d' }, { name: 'd/', type: '5' }, { name: 'd/new', body: 'again' }]);
+    const { split, result } = await apply(tar, 'apply', dir);
+    assert.deepEqual(Object.keys(tree(dir)), ['d', 'd/new']);
+    assert.equal(readFileSync(join(dir, 'd/new'), 'utf8'), 'again');
+    assert.deepEqual(Object.keys(tree(`${split}.stash`)), ['0', '0/new'], 'only what this tar wrote is kept in the stash');
+    assert.equal(sha256(await bytes(layerTar(dir, split, result.diffID))), sha256(tar));
+  });
+
   test('a whiteout naming its own directory (.wh..) is refused in both modes', async () => {
     for (const mode of ['overlay', 'apply'] as const) {
       for (const name of ['.wh..', 'x/.wh..', 'x/.wh.']) {

@@ -29,7 +29,7 @@ function savedLayer(archive: string): Buffer {
 
 /** Entries that write one path more than once; `sees` is what a container must see (the later entry wins). */
 const DUPLICATES: { what: string; entries: RawEntry[]; sees: Record<string, string | null> }[] = [
-  { what: 'the same file twice, shorter first', entries: [{ name: 'f', body: 'ab' }, { name: 'f', body: 'abcdefgh' }], sees: { f: 'abcdefgh' } },
+  { what: 'the same file twice, shorter first', entries: [{ name: 'f', body: 'ab' }, { name: 'f', body: 'XYZdefgh' }], sees: { f: 'XYZdefgh' } },
   { what: 'the same file twice, longer first', entries: [{ name: 'f', body: 'abcdefgh' }, { name: 'f', body: 'ab' }], sees: { f: 'ab' } },
   { what: 'a file three times', entries: [{ name: 'f', body: 'one' }, { name: 'f', body: 'second' }, { name: 'f', body: '3' }], sees: { f: '3' } },
   {
