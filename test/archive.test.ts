@@ -268,7 +268,7 @@ describe('round trip', () => {
     assert.equal(result.diffID, `sha256:${sha256(tar)}`);
     assert.equal(result.tarSize, tar.length);
     assert.equal(result.size, contentSize);
-    assert.equal(sha256(await bytes(layerTar(dir, split))), sha256(tar), 'layerTar gives back the same bytes');
+    assert.equal(sha256(await bytes(layerTar(dir, split, result.diffID))), sha256(tar), 'layerTar gives back the same bytes');
     assert.ok(lstatSync(split).size < tar.length / 50, 'the tar-split record is a small fraction of the tar');
   });
 
@@ -305,7 +305,7 @@ describe('round trip', () => {
     assert.deepEqual(tree(dir), expected);
     const original = readFileSync(file);
     assert.equal(result.diffID, `sha256:${sha256(original)}`);
-    assert.equal(sha256(await bytes(layerTar(dir, split))), sha256(original));
+    assert.equal(sha256(await bytes(layerTar(dir, split, result.diffID))), sha256(original));
   });
 
   test('GNU tar (gnu format: long-name records, base-256 ids, record padding) → same tree and bytes', async () => {
@@ -317,7 +317,7 @@ describe('round trip', () => {
     assert.deepEqual(tree(dir, { xattrs: false }), tree(src, { xattrs: false }));
     assert.equal(result.diffID, `sha256:${sha256(original)}`);
     assert.equal(result.tarSize, original.length);
-    assert.equal(sha256(await bytes(layerTar(dir, split))), sha256(original));
+    assert.equal(sha256(await bytes(layerTar(dir, split, result.diffID))), sha256(original));
   });
 
   test('a stream cut into odd-sized chunks (headers split across them) applies the same', async () => {
@@ -334,13 +334,14 @@ describe('round trip', () => {
     const result = await applyLayer(Readable.from(chunks), dir, { whiteouts: 'overlay', tarSplitPath: join(base, 'split') });
     assert.equal(result.diffID, `sha256:${sha256(tar)}`);
     assert.deepEqual(tree(dir), expected);
-    assert.equal(sha256(await bytes(layerTar(dir, join(base, 'split')))), sha256(tar));
+    assert.equal(sha256(await bytes(layerTar(dir, join(base, 'split'), result.diffID))), sha256(tar));
   });
 
   test('a layer whose files were changed afterwards is reported damaged, not silently reassembled', async () => {
-    const { dir, split } = await apply(await bytes(directoryTar(src)), 'overlay');
+    const { dir, split, result } = await apply(await bytes(directoryTar(src)), 'overlay');
     writeFileSync(join(dir, 'bin/tool'), 'short');
-    await assert.rejects(bytes(layerTar(dir, split)), /bin\/tool is shorter .* damaged/);
+    await assert.rejects(bytes(layerTar(dir, split, result.diffID)),
+      new RegExp(`^Error: layer ${result.diffID}: file bin/tool changed on disk since the layer was written: its size is 5 bytes`));
   });
 });
 
@@ -360,7 +361,7 @@ describe('whiteouts', () => {
   ]);
 
   test("'overlay' mode: .wh.x becomes a 0/0 character device, .wh..wh..opq the opaque xattr", async () => {
-    const { dir, split } = await apply(changeset, 'overlay');
+    const { dir, split, result } = await apply(changeset, 'overlay');
     assert.deepEqual(readdirSync(dir).sort(), ['a', 'c', 'top']);
     for (const wh of ['a/b', 'top']) {
       const st = lstatSync(join(dir, wh));
@@ -369,7 +370,7 @@ describe('whiteouts', () => {
     assert.deepEqual(readdirSync(join(dir, 'c')).sort(), ['after', 'keep', 'sub2']);
     assert.equal(native.lgetxattr(join(dir, 'c'), 'trusted.overlay.opaque')?.toString(), 'y');
     assert.equal(native.lgetxattr(join(dir, 'a'), 'trusted.overlay.opaque'), null);
-    assert.equal(sha256(await bytes(layerTar(dir, split))), sha256(changeset), 'whiteout entries are kept in the tar-split');
+    assert.equal(sha256(await bytes(layerTar(dir, split, result.diffID))), sha256(changeset), 'whiteout entries are kept in the tar-split');
   });
 
   test("'apply' mode: .wh.x removes x, .wh..wh..opq removes everything older below its directory", async () => {
@@ -382,11 +383,24 @@ describe('whiteouts', () => {
     writeFileSync(join(dir, 'c/keep'), 'old');
     writeFileSync(join(dir, 'c/sub2/older'), 'old');
     writeFileSync(join(dir, 'top'), 'old');
-    const { split } = await apply(changeset, 'apply', dir);
+    const { split, result } = await apply(changeset, 'apply', dir);
     assert.deepEqual(Object.keys(tree(dir)), ['a', 'a/other', 'c', 'c/after', 'c/keep', 'c/sub2', 'c/sub2/new']);
     assert.equal(readFileSync(join(dir, 'c/keep'), 'utf8'), 'new');
     assert.equal(readFileSync(join(dir, 'a/other'), 'utf8'), 'stays');
-    assert.equal(sha256(await bytes(layerTar(dir, split))), sha256(changeset));
+    assert.equal(sha256(await bytes(layerTar(dir, split, result.diffID))), sha256(changeset));
+  });
+
+  test("'apply' mode: a directory this tar wrote into, then whited out, is stashed without the parent's files; its bytes come back", async () => {
+    const dir = join(tmp('stash'), 'root');
+    mkdirSync(join(dir, 'd/older'), { recursive: true });
+    writeFileSync(join(dir, 'd/older/file'), 'the parent layer\'s');
+    writeFileSync(join(dir, 'd/kept-by-parent'), 'the parent layer\'s');
+    const tar = rawTar([{ name: 'd/new', body: 'this tar wrote it' }, { name: '.wh.d' }, { name: 'd/', type: '5' }, { name: 'd/new', body: 'again' }]);
+    const { split, result } = await apply(tar, 'apply', dir);
+    assert.deepEqual(Object.keys(tree(dir)), ['d', 'd/new']);
+    assert.equal(readFileSync(join(dir, 'd/new'), 'utf8'), 'again');
+    assert.deepEqual(Object.keys(tree(`${split}.stash`)), ['0', '0/new'], 'only what this tar wrote is kept in the stash');
+    assert.equal(sha256(await bytes(layerTar(dir, split, result.diffID))), sha256(tar));
   });
 
   test('a whiteout naming its own directory (.wh..) is refused in both modes', async () => {
@@ -419,8 +433,11 @@ describe('hostile tars', () => {
     utimesSync(sentinel, T0, T0);
     const look = (): string => execFileSync('find', [base, '-path', root, '-prune', '-o', '-printf', '%p %y %m %s %T@\\n']).toString();
     const before = look();
-    await assert.rejects(applyLayer(Readable.from([tar]), root, { whiteouts, tarSplitPath: join(base, 'root.split') }), message);
+    // The record is written as the tar is read, so it lives apart from what must not change.
+    const split = join(tmp('hostile-split'), 'root.split');
+    await assert.rejects(applyLayer(Readable.from([tar]), root, { whiteouts, tarSplitPath: split }), message);
     assert.equal(look(), before, 'nothing changed outside the target');
+    assert.ok(!existsSync(split) && !existsSync(`${split}.stash`), 'a refused tar leaves no tar-split record');
     assert.equal(readFileSync(join(sentinel, 'secret'), 'utf8'), 'secret');
   }
 

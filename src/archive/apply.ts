@@ -5,17 +5,21 @@
  *
  * Safety: every name is cleaned and must stay under the root; every parent must be a real directory
  * (never a symlink, including one planted earlier in the same tar); hard links must point inside.
+ *
+ * Names are bytes: every fs call on an entry's path goes through `fsPath` (archive/names.ts).
+ * What a later entry removes or replaces that this tar wrote goes to the tar-split's stash, not away:
+ * the record still needs it to give back the earlier entry's bytes (tarsplit.ts).
  */
 import { createHash } from 'node:crypto';
 import {
   closeSync, constants, fchmodSync, fchownSync, futimesSync, linkSync, lchownSync, lstatSync, lutimesSync, mkdirSync,
-  openSync, readdirSync, symlinkSync, writeSync, chmodSync,
+  openSync, symlinkSync, writeSync, chmodSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { native } from '../native/index.js';
-import { decodeName } from './names.js';
+import { decodeName, fsPath, readNames } from './names.js';
 import { BreakoutError, cleanEntryPath, SafeParents } from './paths.js';
 import { applyPax, BLOCK, checksumOk, isZeroBlock, padding, parseHeader, parsePax, TYPE, type TarHeader } from './tarformat.js';
 import { removeTree } from './remove.js';
@@ -42,7 +46,6 @@ function gnuLongValue(data: Buffer): string {
 
 class LayerApplier extends Writable {
   private readonly hash = createHash('sha256');
-  private readonly split = new TarSplitWriter();
   private readonly parents: SafeParents;
   private tarSize = 0;
   private contentSize = 0;
@@ -53,17 +56,20 @@ class LayerApplier extends Writable {
   private remaining = 0;
   private pad = 0;
   private fd: number | null = null;
+  /** crc64 of the current regular file's payload so far. */
+  private crc = 0n;
   private current: { header: TarHeader; path: string } | null = null;
   private extType = '';
   private extSize = 0;
   private pax: Map<string, Buffer> | null = null;
   private longName: string | null = null;
   private longLink: string | null = null;
-  private readonly dirTimes: [string, number][] = [];
+  /** Directories' mtimes by path, set at the end; a later entry for the same directory wins. */
+  private readonly dirTimes = new Map<string, number>();
   /** Paths this tar wrote (apply mode): an opaque marker keeps them and removes the parent's older children. */
   private readonly written = new Set<string>();
 
-  constructor(private readonly root: string, private readonly whiteouts: WhiteoutMode) {
+  constructor(private readonly root: string, private readonly whiteouts: WhiteoutMode, private readonly split: TarSplitWriter) {
     super({ highWaterMark: 1 << 20 });
     this.parents = new SafeParents(root);
   }
@@ -88,15 +94,20 @@ class LayerApplier extends Writable {
       if (this.pax !== null || this.longName !== null || this.longLink !== null) {
         throw new Error('unexpected end of tar stream after an extended header (truncated archive?)');
       }
-      // Children change their directory's mtime, so directories get theirs last, deepest first.
-      // lutimes: a later entry may have replaced the directory with a symlink pointing anywhere.
-      for (let i = this.dirTimes.length - 1; i >= 0; i--) {
-        const [p, t] = this.dirTimes[i]!;
+      // Children change their directory's mtime, so directories get theirs last, deepest first (tars
+      // list parents first). A later entry may have put something else there: only a directory gets it.
+      const dirs = [...this.dirTimes.keys()];
+      for (let i = dirs.length - 1; i >= 0; i--) {
+        const abs = this.abs(dirs[i]!);
+        let isDir = false;
         try {
-          lutimesSync(p, t, t);
+          isDir = lstatSync(abs).isDirectory();
         } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; // removed later in the same tar
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code !== 'ENOENT' && code !== 'ENOTDIR') throw e; // removed later in the same tar
         }
+        const t = this.dirTimes.get(dirs[i]!)!;
+        if (isDir) lutimesSync(abs, t, t);
       }
       done();
     } catch (e) {
@@ -112,10 +123,6 @@ class LayerApplier extends Writable {
 
   result(): ApplyResult {
     return { diffID: 'sha256:' + this.hash.digest('hex'), tarSize: this.tarSize, size: this.contentSize };
-  }
-
-  saveSplit(path: string): void {
-    this.split.save(path);
   }
 
   /** Take `n` bytes from pending + chunk, or null if not enough yet (they are stashed). */
@@ -158,6 +165,7 @@ class LayerApplier extends Writable {
           const n = Math.min(this.remaining, chunk.length - off);
           if (this.fd !== null) {
             for (let w = 0; w < n; ) w += writeSync(this.fd, chunk, off + w, n - w);
+            this.crc = native.crc64(this.crc, chunk.subarray(off, off + n));
           } else this.split.addRaw(chunk.subarray(off, off + n));
           off += n;
           this.remaining -= n;
@@ -239,16 +247,19 @@ class LayerApplier extends Writable {
       const parent = slash < 0 ? '' : path.slice(0, slash);
       this.parents.ensure(parent, h.name);
       if (base.startsWith(WHITEOUT_PREFIX)) this.whiteout(parent, base, h);
-      else this.create(path, h, isFile);
+      else {
+        this.create(path, h, isFile);
+        // After create: what it replaced counts as this tar's only if an earlier entry wrote it.
+        if (this.whiteouts === 'apply') this.markWritten(path);
+      }
     }
     if (this.remaining === 0) this.endEntry();
     else this.state = 'data';
   }
 
   private whiteout(parent: string, base: string, h: TarHeader): void {
-    const parentAbs = join(this.root, parent);
     if (base === OPAQUE_MARKER) {
-      if (this.whiteouts === 'overlay') native.lsetxattr(parentAbs, OPAQUE_XATTR, Buffer.from('y'));
+      if (this.whiteouts === 'overlay') native.lsetxattr(this.abs(parent), OPAQUE_XATTR, Buffer.from('y'));
       else this.removeOlder(parent);
       return;
     }
@@ -259,7 +270,7 @@ class LayerApplier extends Writable {
     const target = parent ? `${parent}/${name}` : name;
     this.remove(target);
     if (this.whiteouts === 'overlay') {
-      const abs = join(this.root, target);
+      const abs = this.abs(target);
       native.mknod(abs, S_IFCHR, 0, 0);
       lchownSync(abs, h.uid, h.gid);
       lutimesSync(abs, h.mtime, h.mtime);
@@ -268,10 +279,25 @@ class LayerApplier extends Writable {
 
   /** An opaque directory in a full tree: everything below `dir` that this tar did not write goes, at any depth. */
   private removeOlder(dir: string): void {
-    for (const child of readdirSync(join(this.root, dir))) {
-      const rel = dir ? `${dir}/${child}` : child;
-      if (!this.written.has(rel)) this.remove(rel);
-      else if (lstatSync(join(this.root, rel)).isDirectory()) this.removeOlder(rel);
+    this.removeUnwritten(join(this.root, dir), dir);
+  }
+
+  /**
+   * Remove everything below `abs` that this tar did not write, at any depth (apply mode). `abs` is the
+   * layer's `rel`, or a copy of it moved to the stash (then the parent's files that came along go).
+   */
+  private removeUnwritten(abs: string, rel: string): void {
+    const todo: [string, string][] = [[abs, rel]];
+    for (let next = todo.pop(); next; next = todo.pop()) {
+      const [dirAbs, dirRel] = next;
+      for (const name of readNames(dirAbs)) {
+        const childAbs = join(dirAbs, name);
+        const childRel = dirRel ? `${dirRel}/${name}` : name;
+        if (!this.written.has(childRel)) {
+          removeTree(childAbs);
+          this.parents.forget(childRel);
+        } else if (lstatSync(fsPath(childAbs)).isDirectory()) todo.push([childAbs, childRel]);
+      }
     }
   }
 
@@ -280,9 +306,22 @@ class LayerApplier extends Writable {
     for (let p = path; p !== '' && !this.written.has(p); p = p.slice(0, Math.max(0, p.lastIndexOf('/')))) this.written.add(p);
   }
 
+  /**
+   * Remove what is at `rel`. What this tar wrote there (in overlay mode the layer holds nothing else)
+   * moves to the tar-split's stash instead, a whole directory in one rename; the parent's files that
+   * come along with a directory in apply mode are then removed from the stashed copy.
+   */
   private remove(rel: string): void {
-    removeTree(join(this.root, rel));
+    if (this.whiteouts === 'overlay' || this.written.has(rel)) {
+      const stashed = this.split.relocate(this.abs(rel), rel);
+      if (stashed !== null && this.whiteouts === 'apply' && lstatSync(stashed).isDirectory()) this.removeUnwritten(stashed, rel);
+    } else removeTree(join(this.root, rel));
     this.parents.forget(rel);
+  }
+
+  /** The path of `rel` under the root, for an fs call (bytes when the name is not UTF-8). */
+  private abs(rel: string): string | Buffer {
+    return fsPath(join(this.root, rel));
   }
 
   /** Run `make`; if the path is taken by something else, remove it and try once more. */
@@ -297,8 +336,7 @@ class LayerApplier extends Writable {
   }
 
   private create(path: string, h: TarHeader, isFile: boolean): void {
-    const abs = join(this.root, path);
-    if (this.whiteouts === 'apply') this.markWritten(path);
+    const abs = this.abs(path);
     const perm = h.mode & 0o7777;
     switch (h.type) {
       case TYPE.dir: {
@@ -315,11 +353,11 @@ class LayerApplier extends Writable {
         lchownSync(abs, h.uid, h.gid);
         chmodSync(abs, perm);
         this.setXattrs(abs, h);
-        this.dirTimes.push([abs, h.mtime]);
+        this.dirTimes.set(path, h.mtime);
         return;
       }
       case TYPE.symlink:
-        this.replacing(path, () => symlinkSync(h.linkname, abs));
+        this.replacing(path, () => symlinkSync(fsPath(h.linkname), abs));
         lchownSync(abs, h.uid, h.gid);
         this.setXattrs(abs, h);
         lutimesSync(abs, h.mtime, h.mtime);
@@ -334,7 +372,7 @@ class LayerApplier extends Writable {
         const targetParent = dirname(target) === '.' ? '' : dirname(target);
         try {
           this.parents.ensure(targetParent, h.name, false);
-          this.replacing(path, () => linkSync(join(this.root, target), abs));
+          this.replacing(path, () => linkSync(this.abs(target), abs));
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`hard link ${JSON.stringify(h.name)}: target ${JSON.stringify(h.linkname)} is not in this layer`);
           throw e;
@@ -358,13 +396,13 @@ class LayerApplier extends Writable {
           throw new Error(`tar entry ${JSON.stringify(h.name)}: ${what}`);
         }
         this.fd = this.replacing(path, () => openSync(abs, CREATE_FILE, 0o600));
-        this.split.addFile(path, h.size);
+        this.crc = 0n;
         this.contentSize += h.size;
     }
   }
 
   /** OverlayFS's own attributes (opaque, redirect, origin…) are never taken from a tar: they would steer the union mount. */
-  private setXattrs(abs: string, h: TarHeader): void {
+  private setXattrs(abs: string | Buffer, h: TarHeader): void {
     for (const [k, v] of h.xattrs) if (!k.startsWith('trusted.overlay.')) native.lsetxattr(abs, k, v);
   }
 
@@ -377,11 +415,12 @@ class LayerApplier extends Writable {
       try {
         fchownSync(fd, h.uid, h.gid);
         fchmodSync(fd, h.mode & 0o7777);
-        this.setXattrs(join(this.root, path), h);
+        this.setXattrs(this.abs(path), h);
         futimesSync(fd, h.mtime, h.mtime);
       } finally {
         closeSync(fd);
       }
+      this.split.addFile(path, h.size, this.crc);
     }
     this.current = null;
     this.state = this.pad > 0 ? 'pad' : 'header';
@@ -390,8 +429,14 @@ class LayerApplier extends Writable {
 
 /** Apply an uncompressed layer tar onto `dir`; see ApplyOptions for how whiteouts land. */
 export async function applyLayer(tar: Readable, dir: string, opts: ApplyOptions): Promise<ApplyResult> {
-  const applier = new LayerApplier(dir, opts.whiteouts);
-  await pipeline(tar, applier);
-  applier.saveSplit(opts.tarSplitPath);
+  const split = new TarSplitWriter(opts.tarSplitPath);
+  const applier = new LayerApplier(dir, opts.whiteouts, split);
+  try {
+    await pipeline(tar, applier);
+    split.finish();
+  } catch (e) {
+    split.discard();
+    throw e;
+  }
   return applier.result();
 }

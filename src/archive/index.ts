@@ -1,6 +1,6 @@
 /** Layer tarballs: apply (safely), reproduce exactly (tar-split), write from trees and changes, and diff. */
 export { applyLayer } from './apply.js';
-export { layerTar } from './tarsplit.js';
+export { layerTar, removeTarSplit } from './tarsplit.js';
 export { decompressed } from './compression.js';
 export { overlayChanges, treeChanges } from './changes.js';
 export { overlayUpperTar, changesTar, directoryTar } from './write.js';

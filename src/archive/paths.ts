@@ -1,6 +1,7 @@
 /** Entry names made safe: cleaned as Go's filepath.Clean does, and refused when they leave the root. */
 import { lstatSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { fsPath } from './names.js';
 
 export class BreakoutError extends Error {}
 
@@ -43,10 +44,10 @@ export class SafeParents {
       const abs = join(this.root, cur);
       let st;
       try {
-        st = lstatSync(abs);
+        st = lstatSync(fsPath(abs));
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || !create) throw e;
-        mkdirSync(abs, 0o755);
+        mkdirSync(fsPath(abs), 0o755);
         this.known.add(cur);
         continue;
       }

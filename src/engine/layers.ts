@@ -48,9 +48,9 @@ export class Layers {
     }
   }
 
-  /** The exact bytes of the layer's tar, as it was imported or committed. */
+  /** The exact bytes of the layer's tar, as it was imported or committed; the stream fails if they no longer hash to its diffID. */
   tar(layer: LayerRecord): Readable {
-    return layerTar(this.store.snapshots.layerDir(layer.snapshot), this.store.tarSplitPath(layer.snapshot));
+    return layerTar(this.store.snapshots.layerDir(layer.snapshot), this.store.tarSplitPath(layer.snapshot), layer.diffId);
   }
 
   /** Layers of an image, base first, checked against the diffIDs its config names. */

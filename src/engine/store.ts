@@ -3,9 +3,10 @@
  * bookkeeping that makes a crash harmless (snapshots being made are registered as pending, with the
  * maker's pid, so the next process can tell a dead writer's leftovers from a live one's work).
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { removeTarSplit } from '../archive/index.js';
 import { ContentStore } from '../content/index.js';
 import { randomId } from '../images/digest.js';
 import { Metadata } from '../metadata/index.js';
@@ -93,7 +94,7 @@ export class Store {
 
   async removeSnapshotFiles(id: string): Promise<void> {
     await this.snapshots.remove(id);
-    rmSync(this.tarSplitPath(id), { force: true });
+    removeTarSplit(this.tarSplitPath(id));
   }
 
   /** Remove what dead processes left half-made. Cheap when there is nothing: one small query. */

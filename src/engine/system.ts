@@ -72,8 +72,8 @@ export class System {
     }
     const layerDir = join(this.store.root, 'layers');
     for (const f of readdirSync(layerDir)) {
-      if (known.has(f.replace(/\.tar-split$/, ''))) continue;
-      if (opts.repair) { rmSync(join(layerDir, f), { force: true }); repaired.push(`removed unreferenced ${f}`); }
+      if (known.has(f.replace(/\.tar-split(\.stash)?$/, ''))) continue;
+      if (opts.repair) { rmSync(join(layerDir, f), { recursive: true, force: true }); repaired.push(`removed unreferenced ${f}`); }
       else problems.push(`tar-split record ${f} is not referenced by any layer`);
     }
     for (const d of content.list()) {

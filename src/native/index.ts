@@ -8,23 +8,32 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-type FilePath = string | Buffer;
+/** A path for the addon: a string, or a Buffer for names that are not UTF-8 (see archive/names.ts). */
+export type NativePath = string | Buffer;
 
 export interface Native {
   /** mknod(2); `mode` includes the file type bits (S_IFCHR, S_IFBLK, S_IFIFO). */
-  mknod(path: FilePath, mode: number, major: number, minor: number): void;
-  lsetxattr(path: FilePath, name: string, value: Buffer): void;
+  mknod(path: NativePath, mode: number, major: number, minor: number): void;
+  lsetxattr(path: NativePath, name: string, value: Buffer): void;
   /** null when the attribute is absent or the filesystem has no xattrs. */
-  lgetxattr(path: FilePath, name: string): Buffer | null;
-  llistxattr(path: FilePath): string[];
+  lgetxattr(path: NativePath, name: string): Buffer | null;
+  llistxattr(path: NativePath): string[];
   mount(source: string, target: string, fstype: string, flags: number, data: string): void;
   umount2(target: string, flags: number): void;
   /** ioctl(FICLONE): make dest share src's data blocks; throws EOPNOTSUPP/EXDEV/EINVAL where unsupported. */
   ficlone(destFd: number, srcFd: number): void;
   /** utimensat(2) with AT_SYMLINK_NOFOLLOW: access and modification times to the nanosecond. */
-  lutimens(path: FilePath, atimeSec: number, atimeNsec: number, mtimeSec: number, mtimeNsec: number): void;
+  lutimens(path: NativePath, atimeSec: number, atimeNsec: number, mtimeSec: number, mtimeNsec: number): void;
   /** posix_fadvise(POSIX_FADV_WILLNEED) on the whole file: its reads start now and this call does not wait. */
   willneed(fd: number): void;
+
+  // Layer integrity (tar-split replay).
+  /** CRC-64/ISO as Go's hash/crc64 computes it, continued from `crc` (0n to start) over `data`. */
+  crc64(crc: bigint, data: Buffer): bigint;
+  /** An O_PATH fd of root/rel; no component of `rel` may be a symlink (ELOOP/ENOTDIR) or "..". */
+  openDirBeneath(root: string, rel: NativePath): number;
+  /** A read-only fd of `name` in `dirfd`, or -1 when it is not a regular file; never follows a symlink, never blocks on a FIFO. */
+  openRegularAt(dirfd: number, name: NativePath): number;
 }
 
 /**

@@ -1,8 +1,9 @@
 /** Hand-made tar archives for hostile-input tests: no tar tool would write these names. */
 export interface RawEntry {
-  name: string;
-  /** '0' file, '1' hard link, '2' symlink, '5' directory; 'x' a pax header and 'L' a GNU long name, whose body is the record. */
-  type?: '0' | '1' | '2' | '5' | 'x' | 'L';
+  /** A Buffer for a name that is not UTF-8. */
+  name: string | Buffer;
+  /** '0' file, '1' hard link, '2' symlink, '5' directory, '6' FIFO; 'x' a pax header and 'L' a GNU long name, whose body is the record. */
+  type?: '0' | '1' | '2' | '5' | '6' | 'x' | 'L';
   body?: string;
   linkname?: string;
   mode?: number;
@@ -11,7 +12,8 @@ export interface RawEntry {
 function header(e: RawEntry): Buffer {
   const h = Buffer.alloc(512);
   const body = Buffer.from(e.body ?? '');
-  h.write(e.name, 0, 100, 'utf8');
+  if (typeof e.name === 'string') h.write(e.name, 0, 100, 'utf8');
+  else e.name.copy(h, 0, 0, 100);
   h.write(((e.mode ?? (e.type === '5' ? 0o755 : 0o644)).toString(8)).padStart(7, '0') + '\0', 100);
   h.write('0000000\0', 108);
   h.write('0000000\0', 116);
