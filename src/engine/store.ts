@@ -4,9 +4,9 @@
  * under the operation lock of the process doing it, so the next process can tell a dead process's
  * leftovers from a live one's work).
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { ContentStore } from '../content/index.js';
 import { randomId } from '../images/digest.js';
 import { Metadata } from '../metadata/index.js';
@@ -41,13 +41,12 @@ export class Store {
   }
 
   static async open(opts: StoreOptions = {}): Promise<Store> {
-    // Absolute: mounting changes the working directory for a moment (snapshots/mount.ts).
-    const root = resolve(opts.root ?? defaultRoot());
-    for (const d of ['', 'tmp', 'layers', 'containers', 'volumes', 'locks']) mkdirSync(join(root, d), { recursive: true, mode: 0o700 });
+    const root = prepareRoot(opts.root ?? defaultRoot());
     const lock = acquireLock(join(root, 'locks'));
     let meta: Metadata | undefined;
     try {
       meta = new Metadata(join(root, 'strata.db'));
+      secureDatabase(root);
       const requested = opts.driver ?? process.env.STRATA_STORAGE_DRIVER ?? undefined;
       if (requested !== undefined && !DRIVERS.includes(requested as DriverName)) {
         throw new StrataError(`unknown storage driver ${JSON.stringify(requested)} (supported: ${DRIVERS.join(', ')})`, 125);
@@ -166,6 +165,29 @@ export class Store {
     });
     if (garbage) await this.discardSnapshot(snapshot);
     return garbage;
+  }
+}
+
+/**
+ * Make the root and its directories, resolved once (mounted-state checks compare real paths with
+ * /proc/self/mountinfo, so a root reached through a symlink must not leak into any path), and closed to
+ * other users, as Docker's root is, also when the root existed before with looser modes.
+ */
+function prepareRoot(path: string): string {
+  mkdirSync(path, { recursive: true, mode: 0o700 });
+  const root = realpathSync(path);
+  for (const d of ['', 'tmp', 'layers', 'containers', 'volumes', 'locks', 'blobs']) {
+    mkdirSync(join(root, d), { recursive: true, mode: 0o700 });
+  }
+  for (const d of ['', 'blobs']) chmodSync(join(root, d), 0o700);
+  return root;
+}
+
+/** strata.db and its WAL files hold every config and name: readable by the owner alone. */
+function secureDatabase(root: string): void {
+  for (const f of ['strata.db', 'strata.db-wal', 'strata.db-shm']) {
+    const path = join(root, f);
+    if (existsSync(path)) chmodSync(path, 0o600);
   }
 }
 
