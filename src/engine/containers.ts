@@ -249,9 +249,15 @@ export class Containers {
     if (mountedHere) mountSnapshot(spec, target);
     const out = new PassThrough();
     const tar = directoryTar(target);
-    const done = (): void => { if (mountedHere) unmount(target); };
+    let mounted = mountedHere;
+    const done = (): void => {
+      if (mounted) unmount(target);
+      mounted = false;
+    };
     tar.on('error', (e) => { done(); out.destroy(e); });
     tar.on('end', done);
+    // A reader that gives up (a full disk under `export -o`) must not leave the mount behind.
+    out.on('close', () => { if (!tar.readableEnded) tar.destroy(); done(); });
     return tar.pipe(out);
   }
 
