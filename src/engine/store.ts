@@ -4,7 +4,7 @@
  * under the operation lock of the process doing it, so the next process can tell a dead process's
  * leftovers from a live one's work).
  */
-import { chmodSync, existsSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ContentStore } from '../content/index.js';
@@ -179,16 +179,19 @@ function prepareRoot(path: string): string {
   for (const d of ['', 'tmp', 'layers', 'containers', 'volumes', 'locks', 'blobs']) {
     mkdirSync(join(root, d), { recursive: true, mode: 0o700 });
   }
-  for (const d of ['', 'blobs']) chmodSync(join(root, d), 0o700);
+  for (const d of ['', 'blobs']) restrict(join(root, d), 0o700);
   return root;
 }
 
 /** strata.db and its WAL files hold every config and name: readable by the owner alone. */
 function secureDatabase(root: string): void {
-  for (const f of ['strata.db', 'strata.db-wal', 'strata.db-shm']) {
-    const path = join(root, f);
-    if (existsSync(path)) chmodSync(path, 0o600);
-  }
+  for (const f of ['strata.db', 'strata.db-wal', 'strata.db-shm']) restrict(join(root, f), 0o600);
+}
+
+/** chmod only when the mode differs: a chmod writes the inode even when it changes nothing. */
+function restrict(path: string, mode: number): void {
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (st && (st.mode & 0o777) !== mode) chmodSync(path, mode);
 }
 
 function chooseDriver(meta: Metadata, root: string, requested: DriverName | undefined): DriverName {
