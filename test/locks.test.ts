@@ -15,7 +15,7 @@ import { DRIVERS, exited, STRATA_BIN, testStore, type TestStore } from './lib/st
 import { buildTar, type RawEntry } from './lib/tarbuild.js';
 
 /** A layer of `dirs` × `files` small files whose content depends on `salt`: a distinct diffID per salt. */
-function manyFilesTar(salt: string, dirs = 4, files = 500): Buffer {
+function manyFilesTar(salt: string, dirs = 4, files = 300): Buffer {
   const entries: RawEntry[] = [];
   for (let d = 0; d < dirs; d++) {
     entries.push({ name: `d${d}/`, type: '5' });
@@ -64,7 +64,7 @@ for (const driver of DRIVERS) {
     };
 
     test('an import in another PID namespace is not swept while it runs', async () => {
-      const file = tarFile('pidns', 8, 500);
+      const file = tarFile('pidns', 6, 500);
       const before = snapshotDirs(s.root, driver);
       // Inside its namespace (with its own /proc) the importer is pid 1; outside, pid 1 is init: a pid and
       // its start time say nothing across namespaces.
@@ -121,7 +121,7 @@ for (const driver of DRIVERS) {
 
     test('rmi killed at any point: the next command finishes the removal', async () => {
       let removedMidway = 0;
-      for (let i = 0; i < 4; i++) {
+      for (let i = 0; i < 3; i++) {
         const withoutDirs = snapshotDirs(s.root, driver);
         const recordsWithout = records();
         s.ok(['import', tarFile(`rmi${i}`), `rmikill:${i}`]);
@@ -131,7 +131,7 @@ for (const driver of DRIVERS) {
         // The first kill lands while the files are being removed (after the transaction); the others at random.
         const when = i === 0
           ? () => until(() => entriesUnder(join(s.root, 'snapshots', driver, layer)) < layerFiles, 'the removal to start')
-          : () => sleep(Math.random() * 1500);
+          : () => sleep(Math.random() * 1000);
         const kept = await killRemoval(['rmi', `rmikill:${i}`], when, () => s.run(['inspect', `rmikill:${i}`]).status === 0,
           { withObject: withDirs, without: withoutDirs, recordsWith: records(), recordsWithout });
         if (kept) s.ok(['rmi', `rmikill:${i}`]);
@@ -143,7 +143,7 @@ for (const driver of DRIVERS) {
     test('rm killed at any point: the next command finishes the removal', async () => {
       s.ok(['import', tarFile('rmbase', 1, 10), 'rmbase:1']);
       let removedMidway = 0;
-      for (let i = 0; i < 4; i++) {
+      for (let i = 0; i < 3; i++) {
         const withoutDirs = snapshotDirs(s.root, driver);
         const recs = records();
         s.ok(['create', '--name', `rmkill${i}`, 'rmbase:1']);
@@ -152,13 +152,13 @@ for (const driver of DRIVERS) {
         const merged = s.ok(['mount', `rmkill${i}`]).trim();
         for (let d = 0; d < 4; d++) {
           mkdirSync(join(merged, `c${d}`));
-          for (let f = 0; f < 500; f++) writeFileSync(join(merged, `c${d}`, `f${f}`), `${i} ${d} ${f}`);
+          for (let f = 0; f < 300; f++) writeFileSync(join(merged, `c${d}`, `f${f}`), `${i} ${d} ${f}`);
         }
         s.ok(['unmount', `rmkill${i}`]);
         const ownFiles = entriesUnder(join(s.root, 'snapshots', driver, own));
         const when = i === 0
           ? () => until(() => entriesUnder(join(s.root, 'snapshots', driver, own)) < ownFiles, 'the removal to start')
-          : () => sleep(Math.random() * 1500);
+          : () => sleep(Math.random() * 1000);
         const kept = await killRemoval(['rm', `rmkill${i}`], when, () => s.run(['inspect', `rmkill${i}`]).status === 0,
           { withObject: withDirs, without: withoutDirs, recordsWith: recs, recordsWithout: recs });
         if (kept) s.ok(['rm', `rmkill${i}`]);
@@ -170,8 +170,8 @@ for (const driver of DRIVERS) {
 
     test('system check --repair racing imports removes nothing they make', async () => {
       const workers = 3;
-      const rounds = 5;
-      const files = Array.from({ length: workers }, (_, w) => Array.from({ length: rounds }, (_, k) => tarFile(`race-${w}-${k}`, 2, 300)));
+      const rounds = 4;
+      const files = Array.from({ length: workers }, (_, w) => Array.from({ length: rounds }, (_, k) => tarFile(`race-${w}-${k}`, 2, 200)));
       let importing = true;
       const repairs = (async () => {
         let n = 0;
@@ -203,7 +203,7 @@ for (const driver of DRIVERS) {
     });
 
     test('importing a tar again heals its layer when the tar-split record or the directory is lost', () => {
-      const file = tarFile('heal');
+      const file = tarFile('heal', 2, 200);
       const dirs = snapshotDirs(s.root, driver);
       s.ok(['import', file, 'heal:1']);
       const layer = snapshotDirs(s.root, driver).find((d) => !dirs.includes(d))!;
