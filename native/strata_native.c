@@ -9,6 +9,7 @@
  * shaped like Node's own fs errors so callers handle both alike.
  */
 #define _GNU_SOURCE
+#include <sys/file.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
@@ -386,6 +387,52 @@ static napi_value js_open_regular_at(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/*
+ * Operation locks and unnamed output files (engine/lock.ts, cli/outfile.ts).
+ * flock(fd, op) -> boolean: false only when LOCK_NB was asked and another open file holds the lock.
+ */
+static napi_value js_flock(napi_env env, napi_callback_info info) {
+  napi_value argv[2], result;
+  int32_t fd, op;
+  if (!get_args(env, info, 2, argv)) return NULL;
+  napi_get_value_int32(env, argv[0], &fd);
+  napi_get_value_int32(env, argv[1], &op);
+  int taken = 1;
+  while (flock(fd, op) != 0) {
+    if (errno == EINTR) continue;
+    if (errno != EWOULDBLOCK) return throw_errno(env, errno, "flock", NULL);
+    taken = 0;
+    break;
+  }
+  napi_get_boolean(env, taken, &result);
+  return result;
+}
+
+/* openTmpfile(dir, mode) -> fd: an unnamed regular file in dir (O_TMPFILE), gone if never linked. */
+static napi_value js_open_tmpfile(napi_env env, napi_callback_info info) {
+  napi_value argv[2], result;
+  char dir[PATH_BUF];
+  uint32_t mode;
+  if (!get_args(env, info, 2, argv) || !get_string(env, argv[0], dir, sizeof dir)) return NULL;
+  napi_get_value_uint32(env, argv[1], &mode);
+  int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, (mode_t)mode);
+  if (fd < 0) return throw_errno(env, errno, "open(O_TMPFILE)", dir);
+  napi_create_int32(env, fd, &result);
+  return result;
+}
+
+/* linkFd(fd, path): give the open file (an O_TMPFILE one) the name path; EEXIST if path exists. */
+static napi_value js_link_fd(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  char path[PATH_BUF], proc[64];
+  int32_t fd;
+  if (!get_args(env, info, 2, argv) || !get_string(env, argv[1], path, sizeof path)) return NULL;
+  napi_get_value_int32(env, argv[0], &fd);
+  snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+  if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) != 0) return throw_errno(env, errno, "linkat", path);
+  return undefined(env);
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   crc64_init();
   napi_property_descriptor props[] = {
@@ -401,6 +448,9 @@ static napi_value init(napi_env env, napi_value exports) {
     {"crc64", NULL, js_crc64, NULL, NULL, NULL, napi_enumerable, NULL},
     {"openDirBeneath", NULL, js_open_dir_beneath, NULL, NULL, NULL, napi_enumerable, NULL},
     {"openRegularAt", NULL, js_open_regular_at, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"flock", NULL, js_flock, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"openTmpfile", NULL, js_open_tmpfile, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"linkFd", NULL, js_link_fd, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

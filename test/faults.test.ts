@@ -12,15 +12,8 @@ import { gzipSync } from 'node:zlib';
 import { snapshotDirs, storeFiles } from './lib/disk.js';
 import { busyboxRootfs, tarOf } from './lib/rootfs.js';
 import { busyboxFixture, type BusyboxFixture } from './lib/fixture.js';
-import { DRIVERS, testStore, type TestStore } from './lib/strata.js';
+import { DRIVERS, exited, testStore, type TestStore } from './lib/strata.js';
 import { buildTar } from './lib/tarbuild.js';
-
-const exited = (p: ReturnType<TestStore['spawn']>): Promise<{ code: number | null; stderr: string }> =>
-  new Promise((resolve) => {
-    let stderr = '';
-    p.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('close', (code) => resolve({ code, stderr }));
-  });
 
 for (const driver of DRIVERS) {
   describe(`faults on ${driver}`, () => {

@@ -22,8 +22,9 @@
  * symlink or a FIFO where a file was), checks every file's size and crc64, and the whole stream's sha256
  * against the diffID; any mismatch fails the stream before its last bytes, naming the layer and the file.
  */
+import { removeTree } from './remove.js';
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { native } from '../native/index.js';
@@ -40,8 +41,8 @@ const stashDir = (recordPath: string): string => `${recordPath}.stash`;
 
 /** Remove a layer's tar-split record and its stash. */
 export function removeTarSplit(recordPath: string): void {
-  rmSync(recordPath, { force: true });
-  rmSync(stashDir(recordPath), { recursive: true, force: true });
+  removeTree(recordPath);
+  removeTree(stashDir(recordPath));
 }
 
 interface Relocation {

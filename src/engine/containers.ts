@@ -235,7 +235,7 @@ export class Containers {
           meta.removePending(layer.snapshot);
           return this.layers.collect(layer.chainId);
         });
-        await this.layers.removeFiles(freed.map((l) => l.snapshot));
+        await this.store.removeRetired(freed.map((l) => l.snapshot));
       }
     }
   }
@@ -249,9 +249,15 @@ export class Containers {
     if (mountedHere) mountSnapshot(spec, target);
     const out = new PassThrough();
     const tar = directoryTar(target);
-    const done = (): void => { if (mountedHere) unmount(target); };
+    let mounted = mountedHere;
+    const done = (): void => {
+      if (mounted) unmount(target);
+      mounted = false;
+    };
     tar.on('error', (e) => { done(); out.destroy(e); });
     tar.on('end', done);
+    // A reader that gives up (a full disk under `export -o`) must not leave the mount behind.
+    out.on('close', () => { if (!tar.readableEnded) tar.destroy(); done(); });
     return tar.pipe(out);
   }
 
@@ -270,11 +276,12 @@ export class Containers {
     if (this.isMounted(c)) unmount(this.rootfs(c));
     const freed = meta.tx(() => {
       meta.deleteContainer(c.id);
+      this.store.retireSnapshots([c.snapshot]);
       return this.layers.collect(c.topLayer);
     });
-    await this.store.removeSnapshotFiles(c.snapshot);
+    await this.store.discardSnapshot(c.snapshot);
     rmSync(this.store.containerDir(c.id), { recursive: true, force: true });
-    return size + await this.layers.removeFiles(freed.map((l) => l.snapshot));
+    return size + await this.store.removeRetired(freed.map((l) => l.snapshot));
   }
 
   /** `docker container prune`: every container that is not running. */

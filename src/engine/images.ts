@@ -233,7 +233,7 @@ export class Images {
       }
       this.deleteImage(img, out, freed, opts);
     });
-    await this.layers.removeFiles(freed);
+    await this.store.removeRetired(freed);
     return out;
   }
 
@@ -275,7 +275,7 @@ export class Images {
         }
       }
     });
-    const reclaimed = await this.layers.removeFiles(freed);
+    const reclaimed = await this.store.removeRetired(freed);
     return { ImagesDeleted: out, SpaceReclaimed: reclaimed };
   }
 

@@ -2,6 +2,7 @@
  * The layer store: a layer is stored once per chainID, whatever images or containers refer to it, and
  * goes only when nothing refers to it any more.
  */
+import { existsSync, renameSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { applyLayer, layerTar } from '../archive/index.js';
 import { chainIds, sha256 } from '../images/digest.js';
@@ -15,8 +16,8 @@ export class Layers {
   /**
    * Unpack an uncompressed layer tar on top of `parent` and record it. If a layer with the same chainID
    * exists already (the same content imported twice, or by another process at the same time), the new
-   * copy is dropped and the existing one returned. The new layer stays pending until `Images.create`
-   * writes the image that uses it.
+   * copy is dropped and the existing one returned, unless the existing one lost files: then the new copy
+   * heals it. The new layer stays pending until `Images.create` writes the image that uses it.
    */
   async add(tar: Readable, parent: LayerRecord | null): Promise<LayerRecord> {
     const { store } = this;
@@ -34,18 +35,33 @@ export class Layers {
         if (!found) {
           if (parent && !store.meta.getLayer(parent.chainId)) throw new Error(`parent layer ${parent.chainId} was removed meanwhile`);
           store.meta.insertLayer(record);
+        } else if (!existsSync(store.snapshots.layerDir(found.snapshot))) {
+          // Its directory is gone: the new copy takes its place, and what is left of the old one goes.
+          store.meta.setLayerSnapshot(chainId, snapshot);
+          store.retireSnapshots([found.snapshot]);
+          return { ...found, snapshot, retired: found.snapshot };
         }
         return found;
       });
-      if (existing) {
-        await store.discardSnapshot(snapshot);
-        return existing;
+      if (!existing) return record;
+      if ('retired' in existing) {
+        await store.removeRetired([existing.retired]);
+        return { ...record, createdAt: existing.createdAt };
       }
-      return record;
+      // Its tar-split record alone is lost: the new copy's, of the same bytes, replaces it; the directory
+      // stays, as child layers' mounts name it.
+      if (!existsSync(store.tarSplitPath(existing.snapshot))) renameSync(store.tarSplitPath(snapshot), store.tarSplitPath(existing.snapshot));
+      await store.discardSnapshot(snapshot);
+      return existing;
     } catch (e) {
       await store.discardSnapshot(snapshot);
       throw e;
     }
+  }
+
+  /** Whether the layer's files are in place: its directory and its tar-split record. */
+  intact(layer: LayerRecord): boolean {
+    return existsSync(this.store.snapshots.layerDir(layer.snapshot)) && existsSync(this.store.tarSplitPath(layer.snapshot));
   }
 
   /** The exact bytes of the layer's tar, as it was imported or committed; the stream fails if they no longer hash to its diffID. */
@@ -63,8 +79,9 @@ export class Layers {
   }
 
   /**
-   * Delete the rows of the unused layers from `top` down (inside the caller's transaction) and return
-   * them; the caller removes their files (`removeFiles`) after the transaction commits.
+   * Delete the rows of the unused layers from `top` down (inside the caller's transaction), retire their
+   * snapshots and return them; the caller removes their files
+   * after the transaction commits (Store.removeRetired).
    */
   collect(top: string | null): LayerRecord[] {
     const { meta } = this.store;
@@ -76,16 +93,7 @@ export class Layers {
       freed.push(l);
       cur = l.parent;
     }
+    this.store.retireSnapshots(freed.map((l) => l.snapshot));
     return freed;
-  }
-
-  /** Remove the snapshots' files; returns the bytes they used on disk. */
-  async removeFiles(snapshots: string[]): Promise<number> {
-    let reclaimed = 0;
-    for (const s of snapshots) {
-      reclaimed += await this.store.snapshots.usage(s).catch(() => 0);
-      await this.store.removeSnapshotFiles(s);
-    }
-    return reclaimed;
   }
 }

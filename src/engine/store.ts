@@ -1,11 +1,12 @@
 /**
  * A strata store on disk: the metadata database, the content store, the storage driver, and the
- * bookkeeping that makes a crash harmless (snapshots being made are registered as pending, with the
- * maker's pid, so the next process can tell a dead writer's leftovers from a live one's work).
+ * bookkeeping that makes a crash harmless (snapshots being made or removed are registered as pending,
+ * under the operation lock of the process doing it, so the next process can tell a dead process's
+ * leftovers from a live one's work).
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { removeTarSplit } from '../archive/index.js';
 import { ContentStore } from '../content/index.js';
 import { randomId } from '../images/digest.js';
@@ -14,7 +15,7 @@ import { openSnapshotter, probeDriver } from '../snapshots/index.js';
 import type { DriverName, Snapshotter } from '../snapshots/types.js';
 import { isoNow } from './clock.js';
 import { StrataError } from './errors.js';
-import { processAlive, selfStartTime } from './process.js';
+import { acquireLock, lockNames, takeIfAbandoned, type HeldLock } from './lock.js';
 
 export const DRIVERS: DriverName[] = ['overlay2', 'vfs'];
 
@@ -33,32 +34,38 @@ export class Store {
   readonly meta: Metadata;
   readonly content: ContentStore;
   readonly snapshots: Snapshotter;
-  private readonly pidStart = selfStartTime();
 
-  private constructor(readonly root: string, meta: Metadata, snapshots: Snapshotter) {
+  private constructor(readonly root: string, meta: Metadata, snapshots: Snapshotter, private readonly lock: HeldLock) {
     this.meta = meta;
     this.content = new ContentStore(root);
     this.snapshots = snapshots;
   }
 
   static async open(opts: StoreOptions = {}): Promise<Store> {
-    // Absolute: mounting changes the working directory for a moment (snapshots/mount.ts).
-    const root = resolve(opts.root ?? defaultRoot());
-    for (const d of ['', 'tmp', 'layers', 'containers', 'volumes']) mkdirSync(join(root, d), { recursive: true, mode: 0o700 });
-    const meta = new Metadata(join(root, 'strata.db'));
-    const requested = opts.driver ?? process.env.STRATA_STORAGE_DRIVER ?? undefined;
-    if (requested !== undefined && !DRIVERS.includes(requested as DriverName)) {
-      meta.close();
-      throw new StrataError(`unknown storage driver ${JSON.stringify(requested)} (supported: ${DRIVERS.join(', ')})`, 125);
+    const root = prepareRoot(opts.root ?? defaultRoot());
+    const lock = acquireLock(join(root, 'locks'));
+    let meta: Metadata | undefined;
+    try {
+      meta = new Metadata(join(root, 'strata.db'));
+      secureDatabase(root);
+      const requested = opts.driver ?? process.env.STRATA_STORAGE_DRIVER ?? undefined;
+      if (requested !== undefined && !DRIVERS.includes(requested as DriverName)) {
+        throw new StrataError(`unknown storage driver ${JSON.stringify(requested)} (supported: ${DRIVERS.join(', ')})`, 125);
+      }
+      const driver = chooseDriver(meta, root, requested as DriverName | undefined);
+      const store = new Store(root, meta, openSnapshotter(driver, root), lock);
+      await store.sweep();
+      return store;
+    } catch (e) {
+      meta?.close();
+      lock.release();
+      throw e;
     }
-    const driver = chooseDriver(meta, root, requested as DriverName | undefined);
-    const store = new Store(root, meta, openSnapshotter(driver, root));
-    await store.sweep();
-    return store;
   }
 
   close(): void {
     this.meta.close();
+    this.lock.release();
   }
 
   /** Where a layer's tar-split record lives (layers/ is strata's own: the driver owns snapshots/). */
@@ -77,7 +84,7 @@ export class Store {
    */
   beginSnapshot(): string {
     const id = randomId();
-    this.meta.addPending(id, process.pid, this.pidStart, isoNow());
+    this.meta.addPending(id, this.lock.name, isoNow());
     return id;
   }
 
@@ -92,43 +99,106 @@ export class Store {
     this.meta.removePending(id);
   }
 
+  /**
+   * Call inside the transaction that deletes the rows owning these snapshots: they stay pending, as this
+   * process's work, until `removeRetired` has removed their files, so a kill in between leaves work that
+   * the next sweep finishes rather than directories nothing knows.
+   */
+  retireSnapshots(ids: string[]): void {
+    const now = isoNow();
+    for (const id of ids) this.meta.addPending(id, this.lock.name, now);
+  }
+
+  /** Remove retired snapshots' files, then their pending rows; returns the bytes they used on disk. */
+  async removeRetired(ids: string[]): Promise<number> {
+    let reclaimed = 0;
+    for (const id of ids) {
+      reclaimed += await this.snapshots.usage(id).catch(() => 0);
+      await this.discardSnapshot(id);
+    }
+    return reclaimed;
+  }
+
   async removeSnapshotFiles(id: string): Promise<void> {
     await this.snapshots.remove(id);
     removeTarSplit(this.tarSplitPath(id));
   }
 
-  /** Remove what dead processes left half-made. Cheap when there is nothing: one small query. */
+  /**
+   * Finish the work of processes that died: every pending row whose lock can be taken (or whose lock file
+   * is gone), then the dead lock files. Cheap when there is nothing: a directory listing, one flock per
+   * live process and one small query.
+   */
   async sweep(): Promise<string[]> {
+    const dir = join(this.root, 'locks');
     const swept: string[] = [];
-    for (const p of this.meta.listPending()) {
-      if (processAlive(p.pid, p.pid_start)) continue;
-      if (await this.abandon(p.snapshot)) swept.push(p.snapshot);
+    const byLock = new Map<string, string[]>();
+    for (const name of lockNames(dir)) byLock.set(name, []);
+    for (const p of this.meta.listPending()) byLock.set(p.lock, [...(byLock.get(p.lock) ?? []), p.snapshot]);
+    byLock.delete(this.lock.name);
+    for (const [name, snapshots] of byLock) {
+      const lock = takeIfAbandoned(dir, name);
+      if (lock === 'live') continue;
+      try {
+        for (const s of snapshots) if (await this.abandon(s, name)) swept.push(s);
+      } finally {
+        if (lock !== 'gone') lock.release();
+      }
     }
     return swept;
   }
 
   /**
-   * Give up a pending snapshot: a layer recorded but never given to an image goes too, unless another
-   * image took it meanwhile. Returns whether its files were removed.
+   * Give up a pending snapshot that `lock` names (this process's by default): a layer recorded but never
+   * given to an image goes too, unless another image took it meanwhile. The row stays until the files are
+   * gone, so a kill in the middle leaves the work to the next sweep. Returns whether files were removed.
    */
-  async abandon(snapshot: string): Promise<boolean> {
+  async abandon(snapshot: string, lock = this.lock.name): Promise<boolean> {
     const garbage = this.meta.tx(() => {
+      if (this.meta.getPending(snapshot)?.lock !== lock) return false;
       const layer = this.meta.layerBySnapshot(snapshot);
-      this.meta.removePending(snapshot);
-      if (layer && !this.meta.layerUnused(layer.chainId)) return false;
+      if ((layer && !this.meta.layerUnused(layer.chainId)) || this.meta.containerHasSnapshot(snapshot)) {
+        this.meta.removePending(snapshot);
+        return false;
+      }
       if (layer) this.meta.deleteLayer(layer.chainId);
       return true;
     });
-    if (garbage) await this.removeSnapshotFiles(snapshot);
+    if (garbage) await this.discardSnapshot(snapshot);
     return garbage;
   }
+}
+
+/**
+ * Make the root and its directories, resolved once (mounted-state checks compare real paths with
+ * /proc/self/mountinfo, so a root reached through a symlink must not leak into any path), and closed to
+ * other users, as Docker's root is, also when the root existed before with looser modes.
+ */
+function prepareRoot(path: string): string {
+  mkdirSync(path, { recursive: true, mode: 0o700 });
+  const root = realpathSync(path);
+  for (const d of ['', 'tmp', 'layers', 'containers', 'volumes', 'locks', 'blobs']) {
+    mkdirSync(join(root, d), { recursive: true, mode: 0o700 });
+  }
+  for (const d of ['', 'blobs']) restrict(join(root, d), 0o700);
+  return root;
+}
+
+/** strata.db and its WAL files hold every config and name: readable by the owner alone. */
+function secureDatabase(root: string): void {
+  for (const f of ['strata.db', 'strata.db-wal', 'strata.db-shm']) restrict(join(root, f), 0o600);
+}
+
+/** chmod only when the mode differs: a chmod writes the inode even when it changes nothing. */
+function restrict(path: string, mode: number): void {
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (st && (st.mode & 0o777) !== mode) chmodSync(path, mode);
 }
 
 function chooseDriver(meta: Metadata, root: string, requested: DriverName | undefined): DriverName {
   const recorded = meta.getSetting('driver') as DriverName | undefined;
   if (recorded) {
     if (requested && requested !== recorded) {
-      meta.close();
       throw new StrataError(`the store at ${root} uses storage driver "${recorded}"; it cannot be opened with "${requested}" (use another --root)`, 125);
     }
     return recorded;

@@ -1,6 +1,8 @@
 /** Store-wide views and upkeep: `system df` from the database alone, and `system check`. */
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { removeTree } from '../archive/index.js';
 import { join } from 'node:path';
+import type { LayerRecord } from '../metadata/index.js';
 import type { Containers } from './containers.js';
 import type { Images } from './images.js';
 import type { Store } from './store.js';
@@ -40,18 +42,30 @@ export class System {
     };
   }
 
-  /** Verify that the database and the files agree; with `repair`, remove what nothing refers to. */
+  /**
+   * Verify that the database and the files agree; with `repair`, remove what nothing refers to. Other
+   * processes may be importing or removing meanwhile, so only what is provably garbage goes: the disk is
+   * listed first and the database read after, and every operation registers a snapshot as pending before
+   * it makes a file of it and until it has removed them all. So a file listed here that the database does
+   * not know afterwards was no live operation's: not made by one (its row would be there) nor being
+   * removed by one (removing it again is harmless).
+   */
   async check(opts: { repair?: boolean } = {}): Promise<CheckReport> {
     const { meta, snapshots, content } = this.store;
     const problems: string[] = [];
     const repaired: string[] = [];
-    const onDisk = new Set(await snapshots.list());
+    const layerDir = join(this.store.root, 'layers');
+    const listedSnapshots = await snapshots.list();
+    const listedRecords = readdirSync(layerDir);
+    const known = meta.knownSnapshots();
+    // A file found missing counts only if its row is still there: a concurrent rm or rmi deletes the row first.
+    const layerLost = (l: LayerRecord, path: string): boolean => !existsSync(path) && meta.getLayer(l.chainId)?.snapshot === l.snapshot;
     for (const l of meta.listLayers()) {
-      if (!onDisk.has(l.snapshot)) problems.push(`layer ${l.chainId}: snapshot ${l.snapshot} is missing`);
-      if (!existsSync(this.store.tarSplitPath(l.snapshot))) problems.push(`layer ${l.chainId}: tar-split record is missing`);
+      if (layerLost(l, snapshots.layerDir(l.snapshot))) problems.push(`layer ${l.chainId}: snapshot ${l.snapshot} is missing`);
+      if (layerLost(l, this.store.tarSplitPath(l.snapshot))) problems.push(`layer ${l.chainId}: tar-split record is missing`);
     }
     for (const c of meta.listContainers()) {
-      if (!onDisk.has(c.snapshot)) problems.push(`container ${c.id}: writable layer ${c.snapshot} is missing`);
+      if (!existsSync(snapshots.layerDir(c.snapshot)) && meta.getContainer(c.id)) problems.push(`container ${c.id}: writable layer ${c.snapshot} is missing`);
       if (c.topLayer && !meta.getLayer(c.topLayer)) problems.push(`container ${c.id}: layer ${c.topLayer} is missing`);
     }
     for (const img of meta.listImages()) {
@@ -62,18 +76,18 @@ export class System {
         problems.push(`image ${img.id}: config: ${(e as Error).message}`);
       }
     }
-    const known = meta.knownSnapshots();
-    for (const id of onDisk) {
+    for (const id of listedSnapshots) {
       if (known.has(id)) continue;
       if (opts.repair) {
         await this.store.removeSnapshotFiles(id);
         repaired.push(`removed unreferenced snapshot ${id}`);
       } else problems.push(`snapshot ${id} is not referenced by any layer or container`);
     }
-    const layerDir = join(this.store.root, 'layers');
-    for (const f of readdirSync(layerDir)) {
-      if (known.has(f.replace(/\.tar-split(\.stash)?$/, ''))) continue;
-      if (opts.repair) { rmSync(join(layerDir, f), { recursive: true, force: true }); repaired.push(`removed unreferenced ${f}`); }
+    // A record is named after its snapshot; whatever follows the first dot (.tar-split, its .stash, a
+    // writer's temporary suffix) belongs to the same snapshot.
+    for (const f of listedRecords) {
+      if (known.has(f.split('.')[0]!)) continue;
+      if (opts.repair) { removeTree(join(layerDir, f)); repaired.push(`removed unreferenced ${f}`); }
       else problems.push(`tar-split record ${f} is not referenced by any layer`);
     }
     for (const d of content.list()) {

@@ -248,12 +248,16 @@ class Loader {
     return out;
   }
 
-  /** True when the layer is in place, looking in the store for layers other images brought. */
+  /**
+   * True when the layer is in place, looking in the store for layers other images brought. A stored layer
+   * whose files were lost is not: this load unpacks it again, which heals it (Layers.add).
+   */
   private isReady(chainId: string): boolean {
     if (this.ready.has(chainId)) return true;
     const found = this.store.meta.getLayer(chainId);
-    if (found) this.ready.set(chainId, found);
-    return !!found;
+    if (!found || !this.layers.intact(found)) return false;
+    this.ready.set(chainId, found);
+    return true;
   }
 
   /** A layer tar arriving with its place known: unpack it now if its parent is in place, else keep it for later. */
@@ -406,9 +410,8 @@ class Loader {
 
   /** Layers this load unpacked that no image took (a failed load, or an entry the final plan did not use). */
   private async abandonUnused(): Promise<void> {
-    for (const l of [...this.added].reverse()) {
-      if (this.store.meta.getPending(l.snapshot)?.pid === process.pid) await this.store.abandon(l.snapshot);
-    }
+    // abandon leaves alone what is no longer this process's pending work (an image took it).
+    for (const l of [...this.added].reverse()) await this.store.abandon(l.snapshot);
   }
 }
 

@@ -66,6 +66,17 @@ const MIGRATIONS: string[] = [
      pid_start TEXT NOT NULL,
      started_at TEXT NOT NULL
    );`,
+  // Pending work names the operation lock (engine/lock.ts) of the process doing it, not its pid. Rows
+  // from before name no lock file, so the next sweep treats them as a dead process's.
+  `CREATE TABLE pending_by_lock (
+     snapshot TEXT PRIMARY KEY,
+     lock TEXT NOT NULL,
+     started_at TEXT NOT NULL
+   );
+   INSERT INTO pending_by_lock (snapshot, lock, started_at) SELECT snapshot, 'pid-' || pid, started_at FROM pending;
+   DROP TABLE pending;
+   ALTER TABLE pending_by_lock RENAME TO pending;
+   CREATE INDEX pending_lock ON pending(lock);`,
 ];
 
 export function openDatabase(path: string): DB {

@@ -14,7 +14,8 @@ interface ContainerRow {
   id: string; name: string; image_id: string; image_ref: string; top_layer: string | null; snapshot: string;
   config: string; created: string; state: ContainerState; size_rw: number | null;
 }
-export interface PendingRow { snapshot: string; pid: number; pid_start: string }
+/** A snapshot being made or removed, and the operation lock of the process doing it. */
+export interface PendingRow { snapshot: string; lock: string }
 
 const layer = (r: LayerRow): LayerRecord => ({
   chainId: r.chain_id, diffId: r.diff_id, parent: r.parent, snapshot: r.snapshot, size: r.size, tarSize: r.tar_size, createdAt: r.created_at,
@@ -209,9 +210,11 @@ export class Metadata {
     this.db.prepare('DELETE FROM containers WHERE id = ?').run(id);
   }
 
-  // ---- snapshots being made (so a crash's leftovers can be told from another process's work in progress)
-  addPending(snapshot: string, pid: number, pidStart: string, now: string): void {
-    this.db.prepare('INSERT INTO pending (snapshot, pid, pid_start, started_at) VALUES (?, ?, ?, ?)').run(snapshot, pid, pidStart, now);
+  // ---- snapshots being made or removed (so a crash's leftovers can be told from another process's work in progress)
+  /** Record the snapshot as this lock's work; a row already there (another process's) is taken over. */
+  addPending(snapshot: string, lock: string, now: string): void {
+    this.db.prepare('INSERT INTO pending (snapshot, lock, started_at) VALUES (?, ?, ?) ON CONFLICT(snapshot) DO UPDATE SET lock = excluded.lock')
+      .run(snapshot, lock, now);
   }
 
   removePending(snapshot: string): void {
@@ -219,11 +222,21 @@ export class Metadata {
   }
 
   getPending(snapshot: string): PendingRow | undefined {
-    return this.db.prepare('SELECT snapshot, pid, pid_start FROM pending WHERE snapshot = ?').get(snapshot) as PendingRow | undefined;
+    return this.db.prepare('SELECT snapshot, lock FROM pending WHERE snapshot = ?').get(snapshot) as PendingRow | undefined;
   }
 
   listPending(): PendingRow[] {
-    return this.db.prepare('SELECT snapshot, pid, pid_start FROM pending').all() as PendingRow[];
+    return this.db.prepare('SELECT snapshot, lock FROM pending').all() as PendingRow[];
+  }
+
+  /** Whether a container's writable layer is the snapshot. */
+  containerHasSnapshot(snapshot: string): boolean {
+    return this.db.prepare('SELECT 1 FROM containers WHERE snapshot = ?').get(snapshot) !== undefined;
+  }
+
+  /** Point a layer at another snapshot (a re-import healing a layer whose files were lost). */
+  setLayerSnapshot(chainId: string, snapshot: string): void {
+    this.db.prepare('UPDATE layers SET snapshot = ? WHERE chain_id = ?').run(snapshot, chainId);
   }
 
   /** Every snapshot id the database refers to. */

@@ -34,6 +34,14 @@ export interface Native {
   openDirBeneath(root: string, rel: NativePath): number;
   /** A read-only fd of `name` in `dirfd`, or -1 when it is not a regular file; never follows a symlink, never blocks on a FIFO. */
   openRegularAt(dirfd: number, name: NativePath): number;
+
+  // Operation locks and unnamed output files.
+  /** flock(2) with LOCK_* below; false only when LOCK_NB was given and another open file holds the lock. */
+  flock(fd: number, op: number): boolean;
+  /** open(dir, O_TMPFILE|O_WRONLY|O_CLOEXEC): an unnamed file that vanishes unless `linkFd` names it. */
+  openTmpfile(dir: string, mode: number): number;
+  /** linkat of /proc/self/fd/N with AT_SYMLINK_FOLLOW: name an O_TMPFILE file; EEXIST if `path` exists. */
+  linkFd(fd: number, path: string): void;
 }
 
 /**
@@ -73,3 +81,8 @@ export function sqliteBinding(): object {
 
 /** umount2 flag: detach now, clean up when no longer busy. */
 export const MNT_DETACH = 2;
+
+/** flock(2) operations. */
+export const LOCK_EX = 2;
+export const LOCK_NB = 4;
+export const LOCK_UN = 8;

@@ -2,7 +2,7 @@
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { native } from '../native/index.js';
-import { isMounted, mountSnapshot, unmount } from './mount.js';
+import { mountSnapshot, unmount } from './mount.js';
 import type { DriverName } from './types.js';
 
 const S_IFCHR = 0o020000;
@@ -16,6 +16,7 @@ export function probeDriver(storeRoot: string): DriverName {
   mkdirSync(base, { recursive: true });
   const dir = mkdtempSync(join(base, 'probe-'));
   const merged = join(dir, 'merged');
+  let mounted = false;
   try {
     for (const d of ['lower', 'upper', 'work', 'merged']) mkdirSync(join(dir, d));
     writeFileSync(join(dir, 'lower', 'file'), 'x');
@@ -26,13 +27,15 @@ export function probeDriver(storeRoot: string): DriverName {
     mkdirSync(join(dir, 'upper', 'opaque'));
     native.lsetxattr(join(dir, 'upper', 'opaque'), 'trusted.overlay.opaque', Buffer.from('y'));
     mountSnapshot({ type: 'overlay', source: 'overlay', options: [`lowerdir=${join(dir, 'lower')}`, `upperdir=${join(dir, 'upper')}`, `workdir=${join(dir, 'work')}`] }, merged);
+    mounted = true;
     const works = readFileSync(join(merged, 'file'), 'utf8') === 'x' && !existsSync(join(merged, 'gone'))
       && existsSync(join(merged, 'opaque')) && !existsSync(join(merged, 'opaque', 'hidden'));
     return works ? 'overlay2' : 'vfs';
   } catch {
     return 'vfs';
   } finally {
-    if (isMounted(merged)) unmount(merged);
+    // What it mounted it unmounts, whatever mountinfo calls the path.
+    if (mounted) unmount(merged);
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -57,3 +57,11 @@ export function testStore(driver: string, root = mkdtempSync(join(tmpdir(), `str
 }
 
 export const DRIVERS = ['overlay2', 'vfs'] as const;
+
+/** Wait for a spawned strata to end: its exit code (null when killed), signal and stderr. */
+export const exited = (p: ReturnType<typeof spawn>): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> =>
+  new Promise((resolve) => {
+    let stderr = '';
+    p.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('close', (code, signal) => resolve({ code, signal, stderr }));
+  });

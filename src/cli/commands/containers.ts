@@ -1,10 +1,10 @@
 /** Container verbs: create, ps, mount, unmount, diff, commit, rm, export, container prune. */
-import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { encodeName, InvalidArgumentError, type ContainerSummary } from '../../engine/index.js';
 import type { WithEngine } from '../context.js';
 import { humanSize, timeAgo, truncateId } from '../format/index.js';
+import { writeOutputFile } from '../outfile.js';
 import { collect, printRows } from '../output.js';
 
 const PS_HEADERS = {
@@ -174,7 +174,8 @@ export function registerContainerCommands(program: Command, container: Command, 
       .option('-o, --output <file>', 'Write to a file, instead of STDOUT')
       .action(async (ref: string, o: { output?: string }) => withEngine(async (e) => {
         if (!o.output && process.stdout.isTTY) throw new InvalidArgumentError('cowardly refusing to save to a terminal. Use the -o flag or redirect');
-        await pipeline(e.containers.export(ref), o.output ? createWriteStream(o.output) : process.stdout);
+        if (o.output) await writeOutputFile(o.output, () => e.containers.export(ref));
+        else await pipeline(e.containers.export(ref), process.stdout);
       }));
   }
 

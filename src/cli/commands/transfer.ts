@@ -1,28 +1,12 @@
 /** `save` and `load`, with docker's flags and output. */
-import { createWriteStream, renameSync, rmSync } from 'node:fs';
-import { openInput } from '../input.js';
-import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../../engine/index.js';
 import type { ArchiveFormat } from '../../engine/transfer.js';
-import { randomId } from '../../images/digest.js';
 import type { WithEngine } from '../context.js';
-
-/**
- * Write to a temporary name beside `file` and rename when complete (as the docker CLI does), so a failed
- * save never leaves a partial archive under the name asked for.
- */
-async function writeFileAtomically(file: string, data: Readable): Promise<void> {
-  const tmp = join(dirname(file), `.${basename(file)}.${randomId().slice(0, 12)}.tmp`);
-  try {
-    await pipeline(data, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
-    renameSync(tmp, file);
-  } finally {
-    rmSync(tmp, { force: true });
-  }
-}
+import { openInput } from '../input.js';
+import { writeOutputFile } from '../outfile.js';
 
 export function registerTransferCommands(program: Command, image: Command, withEngine: WithEngine): void {
   const save = (cmd: Command): Command => cmd
@@ -34,9 +18,9 @@ export function registerTransferCommands(program: Command, image: Command, withE
       if (o.format !== 'docker' && o.format !== 'oci') throw new InvalidArgumentError(`invalid --format ${JSON.stringify(o.format)}: use docker or oci`);
       if (!o.output && process.stdout.isTTY) throw new InvalidArgumentError('cowardly refusing to save to a terminal. Use the -o flag or redirect');
       await withEngine(async (e) => {
-        const archive = e.transfer.save(refs, o.format as ArchiveFormat);
-        if (o.output) await writeFileAtomically(o.output, archive);
-        else await pipeline(archive, process.stdout);
+        const archive = (): Readable => e.transfer.save(refs, o.format as ArchiveFormat);
+        if (o.output) await writeOutputFile(o.output, archive);
+        else await pipeline(archive(), process.stdout);
       });
     });
   save(program.command('save'));
