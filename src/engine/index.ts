@@ -34,4 +34,5 @@ export class Engine {
 }
 
 export { StrataError, NotFoundError, ConflictError, InvalidArgumentError } from './errors.js';
+export { NO_CREATED_TIME } from './images.js';
 export type * from './types.js';
