@@ -89,7 +89,7 @@ for (const driver of DRIVERS) {
       try {
         return describeTree(e.containers.mount(id));
       } finally {
-        e.containers.unmount(id);
+        await e.containers.unmount(id);
       }
     };
     /** The store as a user could observe it: image IDs and every file outside the database. */
@@ -113,13 +113,13 @@ for (const driver of DRIVERS) {
       writeFileSync(join(merged, 'etc/deep/new'), 'new');
       writeFileSync(join(merged, 'srv/added'), Buffer.alloc(300_000, 9));
       expected = describeTree(merged);
-      a.containers.unmount(c);
+      await a.containers.unmount(c);
       await a.containers.commit(c, { reference: 'rich:2' });
       await a.images.tag('rich:2', 'rich:latest');
     });
-    after(() => {
+    after(async () => {
       for (const e of engines) {
-        for (const c of e.store.meta.listContainers()) e.containers.unmount(c.id);
+        for (const c of e.store.meta.listContainers()) await e.containers.unmount(c.id);
         e.close();
       }
       for (const d of [...roots, rich, work]) rmSync(d, { recursive: true, force: true });
