@@ -2,7 +2,7 @@
 export interface RawEntry {
   name: string;
   type?: '0' | '1' | '2' | '5';
-  body?: string;
+  body?: string | Buffer;
   linkname?: string;
   mode?: number;
 }
