@@ -345,8 +345,10 @@ for (const driver of DRIVERS) {
 
       test('truncated, corrupt or not an archive', async () => {
         const whole = await tarFrom(good);
-        await failsCleanly(whole.subarray(0, whole.length - 200_000), /invalid archive: .*(unexpected end|truncated|missing)/i);
-        await failsCleanly(Buffer.concat([gzipSync(whole).subarray(0, 5000), Buffer.alloc(64, 1)]), /invalid archive: .*(gzip|unexpected end)/i);
+        // Cut inside the top layer's 300 kB file.
+        await failsCleanly(whole.subarray(0, whole.length - 200_000), new RegExp(`^invalid archive: layer ${manifest[0]!.Layers[1]}: Unexpected end of data$`));
+        // zlib's own words for the damage depend on where the cut falls in the compressed data.
+        await failsCleanly(Buffer.concat([gzipSync(whole).subarray(0, 5000), Buffer.alloc(64, 1)]), /^invalid archive: invalid gzip stream: /);
         await failsCleanly(Buffer.alloc(4096, 'x'), /invalid archive/);
         await failsCleanly(Buffer.alloc(0), /invalid archive: manifest\.json.* is missing/);
       });
