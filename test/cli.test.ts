@@ -198,7 +198,7 @@ for (const driver of DRIVERS) {
       const id = s.ok(['inspect', '-f', '{{.Id}}', 'acme/busybox:1.0']).trim();
       const r = s.run(['rmi', id.slice(7, 19)]);
       assert.equal(r.status, 1);
-      assert.match(r.stderr, /\(must be forced\) - image is referenced in multiple repositories/);
+      assert.equal(r.stderr, `Error: conflict: unable to delete ${id.slice(7, 19)} (must be forced) - image is referenced in multiple repositories\n`);
       const tagged = s.ok(['inspect', '-f', '{{.Metadata.LastTagTime}}', id]).trim();
       assert.ok(Date.now() - Date.parse(tagged) < 60_000, `LastTagTime ${tagged} is when the alias was made`);
       assert.equal(s.ok(['inspect', '-f', '{{.Metadata.LastTagTime}}', id]).trim(), tagged, 'and stays so');
@@ -211,7 +211,9 @@ for (const driver of DRIVERS) {
       fiveContainers();
       const r = s.run(['rmi', 'acme/app:1.0']);
       assert.equal(r.status, 1);
-      assert.match(r.stderr, /container [a-f0-9]{12} is using its referenced image/);
+      const oldest = s.ok(['inspect', '-f', '{{.Id}}', 'my_container_1']).slice(0, 12);
+      const app = s.ok(['inspect', '-f', '{{.Id}}', 'acme/app:1.0']).slice(7, 19);
+      assert.equal(r.stderr, `Error: conflict: unable to remove repository reference "acme/app:1.0" (must force) - container ${oldest} is using its referenced image ${app}\n`);
       for (let i = 1; i <= 5; i++) s.ok(['rm', `my_container_${i}`]);
       const before = snapshotDirs(s.root, driver).length;
       s.ok(['rm', 'cow']);

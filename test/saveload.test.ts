@@ -433,14 +433,14 @@ for (const driver of DRIVERS) {
         assert.equal(r.stderr, 'Error: No such image: nosuch:image\n');
         assert.ok(!existsSync(missing), 'no output file for a failed save');
         const bad = s.run(['save', '--format', 'zip', '-o', missing, 'cli:1']);
-        assert.notEqual(bad.status, 0);
-        assert.match(bad.stderr, /invalid --format "zip"/);
+        assert.equal(bad.status, 1);
+        assert.equal(bad.stderr, 'Error: invalid --format "zip": use docker or oci\n');
         const nofile = s.run(['load', '-i', join(work, 'nope.tar')]);
         assert.equal(nofile.status, 1);
-        assert.match(nofile.stderr, /no such file or directory/);
+        assert.equal(nofile.stderr, `Error: open ${join(work, 'nope.tar')}: no such file or directory\n`);
         const corrupt = s.run(['load'], Buffer.alloc(2048, 'z'));
         assert.equal(corrupt.status, 1);
-        assert.match(corrupt.stderr, /^Error: invalid archive: /);
+        assert.equal(corrupt.stderr, 'Error: invalid archive: Invalid tar header. Maybe the tar is corrupted or it needs to be gunzipped?\n');
       } finally {
         s.cleanup();
       }
