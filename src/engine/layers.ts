@@ -35,7 +35,12 @@ export class Layers {
    */
   async add(tar: Readable, parent: LayerRecord | null): Promise<LayerRecord> {
     const { store } = this;
-    checkLayerDepth(parent ? store.meta.layerChain(parent.chainId).length + 1 : 1);
+    try {
+      checkLayerDepth(parent ? store.meta.layerChain(parent.chainId).length + 1 : 1);
+    } catch (e) {
+      tar.destroy(); // a commit's tar is already being written on a worker thread
+      throw e;
+    }
     const snapshot = store.beginSnapshot();
     try {
       const target = await store.snapshots.createLayer(snapshot, parent?.snapshot ?? null);
