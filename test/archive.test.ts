@@ -510,7 +510,8 @@ describe('hostile tars', () => {
     for (const format of ['gnu', 'posix']) {
       const file = join(dir, `${format}.tar`);
       execFileSync('tar', [`--format=${format}`, '--sparse', '-C', dir, '-cf', file, 'holes']);
-      await refused(readFileSync(file), /"holes": GNU sparse files are not supported|GNUSparseFile.*holes.*GNU sparse files are not supported/);
+      // In both formats the entry is named by the file's own name (posix's GNUSparseFile.0/ header name is resolved).
+      await refused(readFileSync(file), /^Error: tar entry "holes": GNU sparse files are not supported$/);
     }
   });
 });

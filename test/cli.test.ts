@@ -5,13 +5,15 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { basename, dirname, join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, test } from 'node:test';
 import { diskUsage, snapshotDirs } from './lib/disk.js';
 import { busyboxFixture, type BusyboxFixture } from './lib/fixture.js';
-import { DRIVERS, STRATA_BIN, type TestStore } from './lib/strata.js';
+import { Engine } from '../src/engine/index.js';
+import { DRIVERS, STRATA_BIN, testStore, type TestStore } from './lib/strata.js';
 
 const sha256 = (b: Buffer): string => 'sha256:' + createHash('sha256').update(b).digest('hex');
 
@@ -21,10 +23,38 @@ for (const driver of DRIVERS) {
     let s: TestStore;
     let rootfs: string;
     let tar: Buffer;
-    before(() => {
+    // Every test starts from a new store and makes the state it needs with the steps below, so each
+    // one runs alone (--test-name-pattern) as well as with the others.
+    beforeEach(() => {
       ({ s, rootfs, tar } = fixture = busyboxFixture(driver));
     });
-    after(() => fixture.cleanup());
+    afterEach(() => fixture.cleanup());
+
+    /** acme/busybox:1.0 from the busybox tar; returns its ID. */
+    const importBase = (): string => s.ok(['import', '-', 'acme/busybox:1.0'], tar).trim();
+
+    /** Container `cow` on acme/busybox:1.0, changed through its mount: one file changed, one added, one deleted. */
+    const changeCow = (): string => {
+      s.ok(['create', '--name', 'cow', 'acme/busybox:1.0', 'sh']);
+      const merged = s.ok(['mount', 'cow']).trim();
+      appendFileSync(join(merged, 'etc/passwd'), 'app:x:1000:1000::/home/app:/bin/sh\n');
+      writeFileSync(join(merged, 'tmp/new.txt'), 'hello\n');
+      unlinkSync(join(merged, 'var/log/app.log'));
+      return merged;
+    };
+
+    const commitApp = (): string => s.ok(['commit', '-m', 'add app user', '-c', 'CMD ["/bin/sh"]', 'cow', 'acme/app:1.0']).trim();
+
+    /** acme/app:1.0: acme/busybox:1.0 plus cow's changes, committed. */
+    const appImage = (): void => {
+      importBase();
+      changeCow();
+      commitApp();
+    };
+
+    const fiveContainers = (): void => {
+      for (let i = 1; i <= 5; i++) s.ok(['create', '--name', `my_container_${i}`, 'acme/app:1.0']);
+    };
 
     test('import gives the diffID docker computes and lists the image', () => {
       const id = s.ok(['import', '-', 'acme/busybox:1.0'], tar).trim();
@@ -38,6 +68,7 @@ for (const driver of DRIVERS) {
     });
 
     test('the same layer imported again (gzip) is stored once', () => {
+      importBase();
       const before = snapshotDirs(s.root, driver).length;
       s.ok(['import', '-', 'acme/busybox:gz'], gzipSync(tar));
       assert.equal(s.ok(['inspect', '-f', '{{index .RootFS.Layers 0}}', 'acme/busybox:gz']).trim(), sha256(tar));
@@ -48,12 +79,9 @@ for (const driver of DRIVERS) {
     });
 
     test('a container reads through to the image, copies up on write, and diff shows A/C/D', () => {
-      s.ok(['create', '--name', 'cow', 'acme/busybox:1.0', 'sh']);
-      const merged = s.ok(['mount', 'cow']).trim();
+      importBase();
+      const merged = changeCow();
       assert.equal(readFileSync(join(merged, 'etc/hostname'), 'utf8'), 'strata\n');
-      appendFileSync(join(merged, 'etc/passwd'), 'app:x:1000:1000::/home/app:/bin/sh\n');
-      writeFileSync(join(merged, 'tmp/new.txt'), 'hello\n');
-      unlinkSync(join(merged, 'var/log/app.log'));
       assert.equal(s.ok(['diff', 'cow']), [
         'C /etc', 'C /etc/passwd', 'C /tmp', 'A /tmp/new.txt', 'C /var', 'C /var/log', 'D /var/log/app.log', '',
       ].join('\n'));
@@ -75,6 +103,7 @@ for (const driver of DRIVERS) {
 
     test('a store named by a relative --root works from its own directory, mounts included', () => {
       // The same store, reached as a path relative to the working directory.
+      importBase();
       const run = (args: string[]): string => {
         const r = spawnSync(STRATA_BIN, ['--root', basename(s.root), '--storage-driver', driver, ...args], { cwd: dirname(s.root) });
         assert.equal(r.status, 0, r.stderr.toString());
@@ -89,8 +118,10 @@ for (const driver of DRIVERS) {
     });
 
     test('commit makes one more layer that shares every base layer', () => {
+      importBase();
+      changeCow();
       const layersBefore = snapshotDirs(s.root, driver).length;
-      s.ok(['commit', '-m', 'add app user', '-c', 'CMD ["/bin/sh"]', 'cow', 'acme/app:1.0']);
+      commitApp();
       const layers = JSON.parse(s.ok(['inspect', '-f', '{{json .RootFS.Layers}}', 'acme/app:1.0'])) as string[];
       assert.equal(layers.length, 2);
       assert.equal(layers[0], sha256(tar));
@@ -110,9 +141,10 @@ for (const driver of DRIVERS) {
     });
 
     test('five containers add five thin layers and nothing else', () => {
+      appImage();
       const before = snapshotDirs(s.root, driver);
       const usage = diskUsage(join(s.root, 'snapshots'));
-      for (let i = 1; i <= 5; i++) s.ok(['create', '--name', `my_container_${i}`, 'acme/app:1.0']);
+      fiveContainers();
       const after = snapshotDirs(s.root, driver);
       assert.equal(after.length, before.length + 5);
       const grown = diskUsage(join(s.root, 'snapshots')) - usage;
@@ -128,12 +160,45 @@ for (const driver of DRIVERS) {
       assert.match(s.ok(['ps', '-a', '-s', '--filter', 'name=my_container_3', '--format', '{{.Size}}']), /^38B \(virtual /);
     });
 
+    test('a container written through its mount shows its new size in ps -s, mounted and after unmount', () => {
+      importBase();
+      s.ok(['create', '--name', 'sized', 'acme/busybox:1.0']);
+      const size = (): string => s.ok(['ps', '-a', '-s', '--filter', 'name=sized', '--format', '{{.Size}}']).replace(/ \(virtual .*\)\n$/, '');
+      const merged = s.ok(['mount', 'sized']).trim();
+      assert.equal(size(), '0B');
+      writeFileSync(join(merged, 'tmp/a'), 'a'.repeat(38));
+      assert.equal(size(), '38B', 'a size read while mounted is not kept: the layer may change');
+      writeFileSync(join(merged, 'tmp/b'), 'b'.repeat(62));
+      assert.equal(size(), '100B');
+      s.ok(['unmount', 'sized']);
+      assert.equal(size(), '100B');
+      assert.equal(s.ok(['inspect', '-s', '-f', '{{.SizeRw}}', 'sized']), '100\n');
+    });
+
+    test('layers are stored by chainID: sha256 of the parent\'s chainID, a space, and the diffID', () => {
+      appImage();
+      s.ok(['create', '--name', 'second', 'acme/app:1.0']);
+      writeFileSync(join(s.ok(['mount', 'second']).trim(), 'tmp/second'), '2\n');
+      s.ok(['commit', 'second', 'acme/app:2.0']);
+      const diffIds = JSON.parse(s.ok(['inspect', '-f', '{{json .RootFS.Layers}}', 'acme/app:2.0'])) as string[];
+      assert.equal(diffIds.length, 3);
+      const chain = [diffIds[0]!];
+      for (const d of diffIds.slice(1)) chain.push(sha256(Buffer.from(`${chain.at(-1)} ${d}`)));
+      const images = ['acme/app:2.0', 'acme/app:1.0', 'acme/busybox:1.0'].map((r) => s.ok(['inspect', '-f', '{{.Id}}', r]).trim());
+      s.ok(['rm', '-f', 'second', 'cow']);
+      // rmi names each layer it deletes by its chainID, as Docker does.
+      const deleted = ['acme/app:2.0', 'acme/app:1.0', 'acme/busybox:1.0'].flatMap((r) =>
+        s.ok(['rmi', r]).split('\n').filter((l) => l.startsWith('Deleted: ')).map((l) => l.slice('Deleted: '.length)));
+      assert.deepEqual(deleted, [images[0], chain[2], images[1], chain[1], images[2], chain[0]]);
+    });
+
     test('rmi by a second name only untags; by ID it refuses an image with several names', () => {
+      importBase();
       s.ok(['tag', 'acme/busybox:1.0', 'acme/busybox:alias']);
       const id = s.ok(['inspect', '-f', '{{.Id}}', 'acme/busybox:1.0']).trim();
       const r = s.run(['rmi', id.slice(7, 19)]);
       assert.equal(r.status, 1);
-      assert.match(r.stderr, /\(must be forced\) - image is referenced in multiple repositories/);
+      assert.equal(r.stderr, `Error: conflict: unable to delete ${id.slice(7, 19)} (must be forced) - image is referenced in multiple repositories\n`);
       const tagged = s.ok(['inspect', '-f', '{{.Metadata.LastTagTime}}', id]).trim();
       assert.ok(Date.now() - Date.parse(tagged) < 60_000, `LastTagTime ${tagged} is when the alias was made`);
       assert.equal(s.ok(['inspect', '-f', '{{.Metadata.LastTagTime}}', id]).trim(), tagged, 'and stays so');
@@ -142,9 +207,13 @@ for (const driver of DRIVERS) {
     });
 
     test('rmi refuses an image a container uses; layers go with their last user', () => {
+      appImage();
+      fiveContainers();
       const r = s.run(['rmi', 'acme/app:1.0']);
       assert.equal(r.status, 1);
-      assert.match(r.stderr, /container [a-f0-9]{12} is using its referenced image/);
+      const oldest = s.ok(['inspect', '-f', '{{.Id}}', 'my_container_1']).slice(0, 12);
+      const app = s.ok(['inspect', '-f', '{{.Id}}', 'acme/app:1.0']).slice(7, 19);
+      assert.equal(r.stderr, `Error: conflict: unable to remove repository reference "acme/app:1.0" (must force) - container ${oldest} is using its referenced image ${app}\n`);
       for (let i = 1; i <= 5; i++) s.ok(['rm', `my_container_${i}`]);
       const before = snapshotDirs(s.root, driver).length;
       s.ok(['rm', 'cow']);
@@ -158,3 +227,67 @@ for (const driver of DRIVERS) {
     });
   });
 }
+
+describe('strata CLI and its surroundings', () => {
+  let fixture: BusyboxFixture;
+  beforeEach(() => { fixture = busyboxFixture('overlay2'); });
+  afterEach(() => fixture.cleanup());
+
+  /** Start strata, read its first chunk of output, then close the pipe as `| head -1` does. */
+  const readerGoesAway = (args: string[]): Promise<{ first: string; code: number | null; stderr: string }> =>
+    new Promise((resolve) => {
+      const p = fixture.s.spawn(args);
+      let first = '';
+      let stderr = '';
+      p.stdout!.once('data', (d: Buffer) => { first = d.toString(); p.stdout!.destroy(); });
+      p.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      p.on('close', (code) => resolve({ first, code, stderr }));
+    });
+
+  test('a reader that goes away early ends a long listing or a save quietly, as SIGPIPE ends docker\'s', async () => {
+    const { s, tar } = fixture;
+    s.ok(['import', '-', 'acme/busybox:1.0'], tar);
+    // A listing far longer than a pipe holds: 3000 names, tagged in-process (a CLI call each would take minutes).
+    const engine = await Engine.open({ root: s.root, driver: 'overlay2' });
+    try {
+      for (let i = 0; i < 3000; i++) await engine.images.tag('acme/busybox:1.0', `acme/many:${i}`);
+    } finally {
+      engine.close();
+    }
+    assert.ok(s.ok(['images']).length > 150_000, 'the listing is longer than a pipe holds');
+    const listing = await readerGoesAway(['images']);
+    assert.match(listing.first, /^REPOSITORY\s+TAG\s+IMAGE ID\s+CREATED\s+SIZE\n/);
+    assert.equal(listing.stderr, '');
+    assert.ok(listing.code === 0 || listing.code === 141, `exit status ${listing.code}`);
+    const save = await readerGoesAway(['save', 'acme/busybox:1.0']);
+    assert.equal(save.stderr, '');
+    assert.ok(save.code === 0 || save.code === 141, `exit status ${save.code}`);
+    assert.equal(s.ok(['system', 'check']).trim(), 'No problems found');
+  });
+
+  test('a store under a directory named with , and : uses overlay2 (the mount options hold no part of its name)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strata-punct-'));
+    const root = join(dir, 'a,b:c', 'store');
+    const s = testStore('overlay2', root);
+    try {
+      // The first command probes the driver (no --storage-driver), as a user's first command does.
+      const first = spawnSync(STRATA_BIN, ['--root', root, 'import', '-', 'acme/busybox:1.0'], { input: fixture.tar });
+      assert.equal(first.status, 0, first.stderr.toString());
+      assert.equal(s.ok(['inspect', '-f', '{{.GraphDriver.Name}}', 'acme/busybox:1.0']), 'overlay2\n');
+      s.ok(['create', '--name', 'punct', 'acme/busybox:1.0']);
+      const merged = s.ok(['mount', 'punct']).trim();
+      const mountType = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' '))
+        .find((f) => f[4] === merged)?.at(-3);
+      assert.equal(mountType, 'overlay', `${merged} is an overlay mount`);
+      assert.equal(readFileSync(join(merged, 'etc/hostname'), 'utf8'), 'strata\n');
+      writeFileSync(join(merged, 'tmp/new.txt'), 'hello\n');
+      assert.equal(s.ok(['diff', 'punct']), 'C /tmp\nA /tmp/new.txt\n');
+      s.ok(['commit', 'punct', 'acme/punct:1.0']);
+      s.ok(['create', '--name', 'again', 'acme/punct:1.0']);
+      assert.equal(readFileSync(join(s.ok(['mount', 'again']).trim(), 'tmp/new.txt'), 'utf8'), 'hello\n');
+    } finally {
+      s.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

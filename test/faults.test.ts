@@ -26,36 +26,39 @@ for (const driver of DRIVERS) {
     });
     after(() => fixture.cleanup());
 
-    /** Run a command that must fail with `message`, and check the store is exactly as before. */
-    const failsCleanly = (args: string[], message: RegExp, input?: Buffer): void => {
+    /** Run a command that must fail with exactly `Error: <message>` (status 1), and check the store is exactly as before. */
+    const failsCleanly = (args: string[], message: string, input?: Buffer): void => {
       const before = storeFiles(s.root);
       const imagesBefore = s.ok(['images', '-a', '-q', '--no-trunc']);
       const r = s.run(args, input);
-      assert.notEqual(r.status, 0, `strata ${args.join(' ')} should fail`);
-      assert.match(r.stderr, message);
+      assert.equal(r.stderr, `Error: ${message}\n`, `strata ${args.join(' ')}`);
+      assert.equal(r.status, 1);
       assert.deepEqual(storeFiles(s.root), before, 'the store files are as before');
       assert.equal(s.ok(['images', '-a', '-q', '--no-trunc']), imagesBefore);
     };
 
     test('truncated and corrupt tars', () => {
-      failsCleanly(['import', '-', 'bad:truncated'], /Error: .*(truncated|unexpected end)/i, tar.subarray(0, 5000));
+      // Hand-made, so the cuts fall in known places (GNU tar's entry order follows the directory's).
+      const fixed = buildTar([{ name: 'small', body: 'x' }, { name: 'big', body: 'y'.repeat(20_000) }]);
+      failsCleanly(['import', '-', 'bad:truncated'], 'unexpected end of tar stream (truncated archive?) in "big"', fixed.subarray(0, 5000));
       const corrupt = Buffer.from(tar);
       corrupt.write('garbage!', 148);
-      failsCleanly(['import', '-', 'bad:checksum'], /Error: .*checksum/i, corrupt);
-      const gz = gzipSync(tar);
-      failsCleanly(['import', '-', 'bad:gzip'], /Error: /, Buffer.concat([gz.subarray(0, 2000), Buffer.alloc(100, 7)]));
+      failsCleanly(['import', '-', 'bad:checksum'], 'invalid tar header checksum at byte 0 (corrupt or not a tar archive)', corrupt);
+      const gz = gzipSync(fixed);
+      // Garbage over the end of the gzip trailer: its checksum of the data no longer matches.
+      failsCleanly(['import', '-', 'bad:gzip'], 'invalid gzip stream: incorrect data check', Buffer.concat([gz.subarray(0, gz.length - 5), Buffer.alloc(100, 7)]));
     });
 
     test('entries escaping the root', () => {
       const sentinel = join(s.root, '..', `sentinel-${driver}`);
       mkdirSync(sentinel, { recursive: true });
       try {
-        failsCleanly(['import', '-', 'evil:dotdot'], /Error: .*\.\.\/.*evil/, buildTar([{ name: '../../evil', body: 'x' }]));
-        failsCleanly(['import', '-', 'evil:symlink'], /Error: .*(symlink|outside)/i, buildTar([
+        failsCleanly(['import', '-', 'evil:dotdot'], 'invalid tar entry: "../../evil" is outside of the layer root', buildTar([{ name: '../../evil', body: 'x' }]));
+        failsCleanly(['import', '-', 'evil:symlink'], '"link/evil": parent "link" is a symlink; refusing to write through it (it could lead outside the layer root)', buildTar([
           { name: 'link', type: '2', linkname: sentinel },
           { name: 'link/evil', body: 'x' },
         ]));
-        failsCleanly(['import', '-', 'evil:hardlink'], /Error: .*(link|outside)/i, buildTar([{ name: 'passwd', type: '1', linkname: '../../../../etc/passwd' }]));
+        failsCleanly(['import', '-', 'evil:hardlink'], 'invalid hard link "passwd": target "../../../../etc/passwd" is outside of the layer root', buildTar([{ name: 'passwd', type: '1', linkname: '../../../../etc/passwd' }]));
       } finally {
         assert.deepEqual(storeFiles(sentinel), [sentinel], 'nothing was written outside the store');
         rmSync(sentinel, { recursive: true, force: true });
@@ -63,15 +66,17 @@ for (const driver of DRIVERS) {
     });
 
     test('unknown image or container, names in use, bad references', () => {
-      failsCleanly(['create', 'acme/nope:1.0'], /^Error: No such image: acme\/nope:1\.0$/m);
-      failsCleanly(['diff', 'nope'], /^Error: No such container: nope$/m);
-      failsCleanly(['rmi', 'nope'], /No such image: nope/);
-      failsCleanly(['tag', 'base', 'Bad:Name'], /invalid reference format/);
-      failsCleanly(['create', 'UPPER/case'], /invalid reference format|No such image/);
-      s.ok(['create', '--name', 'taken', 'base']);
-      failsCleanly(['create', '--name', 'taken', 'base'], /The container name "\/taken" is already in use/);
+      failsCleanly(['create', 'acme/nope:1.0'], 'No such image: acme/nope:1.0');
+      failsCleanly(['diff', 'nope'], 'No such container: nope');
+      failsCleanly(['rmi', 'nope'], 'No such image: nope');
+      failsCleanly(['tag', 'base', 'Bad:Name'], 'invalid reference format: repository name must be lowercase: "Bad:Name"');
+      // As in Docker, an upper-case first component is a registry host, so this is a valid name of no image here.
+      failsCleanly(['create', 'UPPER/case'], 'No such image: UPPER/case');
+      const taken = s.ok(['create', '--name', 'taken', 'base']).trim();
+      failsCleanly(['create', '--name', 'taken', 'base'],
+        `Conflict. The container name "/taken" is already in use by container "${taken}". You have to remove (or rename) that container to be able to reuse that name.`);
       s.ok(['rm', 'taken']);
-      failsCleanly(['import', '/nonexistent.tar'], /no such file or directory/);
+      failsCleanly(['import', '/nonexistent.tar'], 'open /nonexistent.tar: no such file or directory');
     });
 
     test('a full disk fails an import cleanly and the store goes on working', () => {
@@ -99,7 +104,7 @@ for (const driver of DRIVERS) {
       const other = driver === 'overlay2' ? 'vfs' : 'overlay2';
       const r = s.run(['--storage-driver', other, 'images']);
       assert.equal(r.status, 125);
-      assert.match(r.stderr, new RegExp(`uses storage driver "${driver}"`));
+      assert.equal(r.stderr, `Error: the store at ${s.root} uses storage driver "${driver}"; it cannot be opened with "${other}" (use another --root)\n`);
     });
 
     test('several strata processes importing, creating and committing at once all succeed', async () => {

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { tarOf } from './lib/rootfs.js';
 import { DRIVERS, testStore, type TestStore } from './lib/strata.js';
 import { describeTree, richTree, treeDiff } from './lib/tree.js';
@@ -25,19 +25,41 @@ for (const driver of DRIVERS) {
     let tar: Buffer;
     let work: string;
     before(() => {
-      s = testStore(driver);
-      other = testStore(driver);
       rich = richTree();
       tar = tarOf(rich);
+    });
+    after(() => rmSync(rich, { recursive: true, force: true }));
+    // Each test starts from new stores holding rich:1 and a container `rc` on it, so each runs alone.
+    beforeEach(() => {
+      s = testStore(driver);
+      other = testStore(driver);
       work = mkdtempSync(join(tmpdir(), 'strata-fidelity-'));
       s.ok(['import', '-', 'rich:1'], tar);
       s.ok(['create', '--name', 'rc', 'rich:1']);
     });
-    after(() => {
+    afterEach(() => {
       s.cleanup();
       other.cleanup();
-      for (const d of [rich, work]) rmSync(d, { recursive: true, force: true });
+      rmSync(work, { recursive: true, force: true });
     });
+
+    /** Through rc's mount: delete a directory, and replace one by a new directory (overlay2 makes it opaque). */
+    const changeRc = (): string => {
+      const merged = s.ok(['mount', 'rc']).trim();
+      rmSync(join(merged, 'srv/old'), { recursive: true });
+      rmSync(join(merged, 'etc/deep'), { recursive: true });
+      mkdirSync(join(merged, 'etc/deep'));
+      writeFileSync(join(merged, 'etc/deep/new'), 'new');
+      return merged;
+    };
+
+    /** rc committed as rich:2 and saved as a docker-archive; returns the archive's path. */
+    const commitAndSave = (): string => {
+      s.ok(['commit', 'rc', 'rich:2']);
+      const file = join(work, 'rich2.tar');
+      s.ok(['save', '-o', file, 'rich:2']);
+      return file;
+    };
 
     test('import keeps every entry: the container sees the tree as it was', () => {
       const merged = s.ok(['mount', 'rc']).trim();
@@ -62,16 +84,10 @@ for (const driver of DRIVERS) {
     });
 
     test('whiteouts and opaque directories commit and re-apply', () => {
-      const merged = s.ok(['mount', 'rc']).trim();
-      rmSync(join(merged, 'srv/old'), { recursive: true });
-      rmSync(join(merged, 'etc/deep'), { recursive: true });
-      mkdirSync(join(merged, 'etc/deep'));
-      writeFileSync(join(merged, 'etc/deep/new'), 'new');
+      const merged = changeRc();
       assert.equal(s.ok(['diff', 'rc']), ['C /etc', 'C /etc/deep', 'D /etc/deep/er', 'A /etc/deep/new', 'C /srv', 'D /srv/old', ''].join('\n'));
       const expected = describeTree(merged);
-      s.ok(['commit', 'rc', 'rich:2']);
-      const file = join(work, 'rich2.tar');
-      s.ok(['save', '-o', file, 'rich:2']);
+      const file = commitAndSave();
       const top = JSON.parse(s.ok(['inspect', '-f', '{{json .RootFS.Layers}}', 'rich:2'])).at(-1).slice(7) as string;
       const layerFile = join(work, 'top-layer.tar');
       writeFileSync(layerFile, execFileSync('tar', ['-xOf', file, `${top}/layer.tar`], { maxBuffer: 1 << 28 }));
@@ -88,6 +104,8 @@ for (const driver of DRIVERS) {
     });
 
     test('the OCI layout round-trips and real tools read both formats', () => {
+      changeRc();
+      const dockerArchive = commitAndSave();
       const oci = join(work, 'rich-oci.tar');
       s.ok(['save', '--format', 'oci', '-o', oci, 'rich:2']);
       const entries = tarList(oci);
@@ -105,7 +123,7 @@ for (const driver of DRIVERS) {
       const skopeo = (ref: string): { Layers: string[] } => JSON.parse(execFileSync('skopeo', ['inspect', ref]).toString());
       const layers = JSON.parse(s.ok(['inspect', '-f', '{{json .RootFS.Layers}}', 'rich:2'])) as string[];
       assert.deepEqual(skopeo(`oci-archive:${oci}`).Layers, layers);
-      assert.equal(skopeo(`docker-archive:${join(work, 'rich2.tar')}`).Layers.length, layers.length);
+      assert.equal(skopeo(`docker-archive:${dockerArchive}`).Layers.length, layers.length);
     });
   });
 }

@@ -89,7 +89,7 @@ for (const driver of DRIVERS) {
       try {
         return describeTree(e.containers.mount(id));
       } finally {
-        e.containers.unmount(id);
+        await e.containers.unmount(id);
       }
     };
     /** The store as a user could observe it: image IDs and every file outside the database. */
@@ -113,13 +113,13 @@ for (const driver of DRIVERS) {
       writeFileSync(join(merged, 'etc/deep/new'), 'new');
       writeFileSync(join(merged, 'srv/added'), Buffer.alloc(300_000, 9));
       expected = describeTree(merged);
-      a.containers.unmount(c);
+      await a.containers.unmount(c);
       await a.containers.commit(c, { reference: 'rich:2' });
       await a.images.tag('rich:2', 'rich:latest');
     });
-    after(() => {
+    after(async () => {
       for (const e of engines) {
-        for (const c of e.store.meta.listContainers()) e.containers.unmount(c.id);
+        for (const c of e.store.meta.listContainers()) await e.containers.unmount(c.id);
         e.close();
       }
       for (const d of [...roots, rich, work]) rmSync(d, { recursive: true, force: true });
@@ -345,8 +345,10 @@ for (const driver of DRIVERS) {
 
       test('truncated, corrupt or not an archive', async () => {
         const whole = await tarFrom(good);
-        await failsCleanly(whole.subarray(0, whole.length - 200_000), /invalid archive: .*(unexpected end|truncated|missing)/i);
-        await failsCleanly(Buffer.concat([gzipSync(whole).subarray(0, 5000), Buffer.alloc(64, 1)]), /invalid archive: .*(gzip|unexpected end)/i);
+        // Cut inside the top layer's 300 kB file.
+        await failsCleanly(whole.subarray(0, whole.length - 200_000), new RegExp(`^invalid archive: layer ${manifest[0]!.Layers[1]}: Unexpected end of data$`));
+        // zlib's own words for the damage depend on where the cut falls in the compressed data.
+        await failsCleanly(Buffer.concat([gzipSync(whole).subarray(0, 5000), Buffer.alloc(64, 1)]), /^invalid archive: invalid gzip stream: /);
         await failsCleanly(Buffer.alloc(4096, 'x'), /invalid archive/);
         await failsCleanly(Buffer.alloc(0), /invalid archive: manifest\.json.* is missing/);
       });
@@ -431,14 +433,14 @@ for (const driver of DRIVERS) {
         assert.equal(r.stderr, 'Error: No such image: nosuch:image\n');
         assert.ok(!existsSync(missing), 'no output file for a failed save');
         const bad = s.run(['save', '--format', 'zip', '-o', missing, 'cli:1']);
-        assert.notEqual(bad.status, 0);
-        assert.match(bad.stderr, /invalid --format "zip"/);
+        assert.equal(bad.status, 1);
+        assert.equal(bad.stderr, 'Error: invalid --format "zip": use docker or oci\n');
         const nofile = s.run(['load', '-i', join(work, 'nope.tar')]);
         assert.equal(nofile.status, 1);
-        assert.match(nofile.stderr, /no such file or directory/);
+        assert.equal(nofile.stderr, `Error: open ${join(work, 'nope.tar')}: no such file or directory\n`);
         const corrupt = s.run(['load'], Buffer.alloc(2048, 'z'));
         assert.equal(corrupt.status, 1);
-        assert.match(corrupt.stderr, /^Error: invalid archive: /);
+        assert.equal(corrupt.stderr, 'Error: invalid archive: Invalid tar header. Maybe the tar is corrupted or it needs to be gunzipped?\n');
       } finally {
         s.cleanup();
       }

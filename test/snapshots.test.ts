@@ -250,7 +250,7 @@ describe('overlay2 specifics', () => {
     const spec = snap.mountSpec(c, snap.rootfsPath(c))!;
     assert.deepEqual(spec, {
       type: 'overlay', source: 'overlay', cwd: home,
-      options: [`lowerdir=l/${links[2]}:l/${links[1]}:l/${links[0]}`, `upperdir=${join(home, c, 'diff')}`, `workdir=${join(home, c, 'work')}`],
+      options: [`lowerdir=l/${links[2]}:l/${links[1]}:l/${links[0]}`, `upperdir=${c}/diff`, `workdir=${c}/work`],
     });
 
     const diff = (id: string): string => join(home, id, 'diff');

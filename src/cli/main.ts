@@ -30,11 +30,36 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** The status the shell reports for a process killed by SIGPIPE, as docker's CLI is when its reader goes away. */
+const SIGPIPE_STATUS = 141;
+
+/**
+ * A reader that goes away early (`strata images | head -1`) ends the output, not the command: later
+ * writes are dropped, the work finishes, and the status is the one docker's CLI gets from SIGPIPE.
+ * Returns whether that happened.
+ */
+function endQuietlyOnClosedStdout(): () => boolean {
+  let closed = false;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') {
+      closed = true;
+      if (!process.exitCode) process.exitCode = SIGPIPE_STATUS;
+      return;
+    }
+    process.stderr.write(`Error: write to stdout: ${e.message}\n`);
+    process.exitCode = 1;
+  });
+  return () => closed;
+}
+
 export async function main(argv: string[]): Promise<void> {
+  const stdoutClosed = endQuietlyOnClosedStdout();
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
+    // A stream piped to stdout (save, export) fails with the reader gone: that is not the command's failure.
+    if ((e as NodeJS.ErrnoException).code === 'EPIPE' && stdoutClosed()) return;
     if (e instanceof CommanderError) {
       // Help and version are not failures; bad usage is the CLI's own failure (125, as docker).
       process.exitCode = e.exitCode === 0 ? 0 : 125;

@@ -116,16 +116,28 @@ export class Containers {
     return this.store.snapshots.rootfsPath(c.snapshot);
   }
 
-  /** Bytes of the writable layer, cached while the container is not mounted (nothing can change it then). */
+  /**
+   * Bytes of the writable layer, cached while the container is not mounted (nothing can change it then).
+   * `mount` forgets the size. A driver with a real mount (overlay2) shows when the mount is gone; one
+   * without (vfs, whose rootfs is a plain directory) cannot, so its size is kept again from `unmount` on.
+   */
   async sizeRw(c: ContainerRecord): Promise<number> {
     if (c.sizeRw !== null) return c.sizeRw;
-    const size = await this.store.snapshots.diffSize(c.snapshot, this.parentSnapshot(c));
-    if (!this.isMounted(c)) this.store.meta.setContainerSize(c.id, size);
+    const size = await this.measure(c);
+    if (this.hasMount(c) && !this.isMounted(c)) this.store.meta.setContainerSize(c.id, size);
     return size;
   }
 
+  private measure(c: ContainerRecord): Promise<number> {
+    return this.store.snapshots.diffSize(c.snapshot, this.parentSnapshot(c));
+  }
+
+  private hasMount(c: ContainerRecord): boolean {
+    return this.store.snapshots.mountSpec(c.snapshot, this.rootfs(c)) !== null;
+  }
+
   private isMounted(c: ContainerRecord): boolean {
-    return this.store.snapshots.mountSpec(c.snapshot, this.rootfs(c)) !== null && isMounted(this.rootfs(c));
+    return this.hasMount(c) && isMounted(this.rootfs(c));
   }
 
   async list(opts: ListOptions = {}): Promise<ContainerSummary[]> {
@@ -189,9 +201,11 @@ export class Containers {
     return target;
   }
 
-  unmount(ref: string): void {
+  /** Unmount the rootfs; the writable layer cannot change any more, so its size is kept from here on. */
+  async unmount(ref: string): Promise<void> {
     const c = this.resolve(ref);
     if (this.isMounted(c)) unmount(this.rootfs(c));
+    this.store.meta.setContainerSize(c.id, await this.measure(c));
   }
 
   /** `docker diff`: the writable layer's changes against the image, sorted by path. */

@@ -34,7 +34,16 @@ export interface NewImage {
 
 export interface RemoveOptions { force?: boolean; noPrune?: boolean }
 
+/** What an rmi or prune deleted: the lines to print, and the files to remove once its transaction commits. */
+interface Removal { out: DeleteItem[]; snapshots: string[]; images: string[] }
+
 const unixSeconds = (iso: string): number => Math.floor(Date.parse(iso) / 1000) || 0;
+
+/**
+ * Created of an image whose config has no `created` (OCI makes it optional): Go's zero time in Unix
+ * seconds, which Docker's daemon reports for such images and its CLI shows as an empty CREATED.
+ */
+export const NO_CREATED_TIME = -62135596800;
 
 export class Images {
   constructor(private readonly store: Store, private readonly layers: Layers) {}
@@ -96,8 +105,7 @@ export class Images {
   async create(img: NewImage): Promise<string> {
     const bytes = img.configBytes ?? Buffer.from(JSON.stringify(img.config));
     const id = sha256(bytes);
-    await this.store.content.put(bytes);
-    const { meta } = this.store;
+    const { meta, content } = this.store;
     const now = isoNow();
     const top = img.layers.at(-1)?.chainId ?? null;
     meta.tx(() => {
@@ -107,10 +115,13 @@ export class Images {
       }
       if (!meta.getImage(id)) {
         meta.insertImage({
-          id, parent: img.parent, topLayer: top, size: img.layers.reduce((s, l) => s + l.size, 0), created: img.config.created, addedAt: now,
+          id, parent: img.parent, topLayer: top, size: img.layers.reduce((s, l) => s + l.size, 0), created: img.config.created ?? '', addedAt: now,
         }, img.layers.map((l) => l.chainId));
       }
       if (img.reference) meta.setTag(img.reference, id, now);
+      // Last, and under the write lock: a failed insert leaves no blob, and a concurrent rmi (dropConfigs)
+      // cannot remove the blob between this check and the commit.
+      content.put(bytes);
     });
     return id;
   }
@@ -148,7 +159,7 @@ export class Images {
     const config = this.config(img);
     return {
       Id: img.id, ParentId: img.parent ?? '', RepoTags: tags.map(familiarString), RepoDigests: this.store.meta.repoDigestsOf(img.id).map(familiarString),
-      Created: unixSeconds(img.created), Size: img.size, SharedSize: -1, Labels: config.config.Labels ?? {}, Containers: containers,
+      Created: img.created ? unixSeconds(img.created) : NO_CREATED_TIME, Size: img.size, SharedSize: -1, Labels: config.config.Labels ?? {}, Containers: containers,
     };
   }
 
@@ -164,7 +175,7 @@ export class Images {
       RepoDigests: meta.repoDigestsOf(img.id).map(familiarString),
       Parent: img.parent ?? '',
       Comment: config.comment ?? '',
-      Created: config.created,
+      Created: config.created ?? '',
       DockerVersion: config.docker_version ?? '',
       Author: config.author ?? '',
       Config: config.config,
@@ -206,8 +217,8 @@ export class Images {
   async remove(ref: string, opts: RemoveOptions = {}): Promise<DeleteItem[]> {
     const { meta } = this.store;
     const { image: img, byName } = this.lookup(ref);
-    const out: DeleteItem[] = [];
-    const freed: string[] = [];
+    const done: Removal = { out: [], snapshots: [], images: [] };
+    const { out } = done;
     meta.tx(() => {
       const tags = meta.tagsOf(img.id);
       const users = meta.containersUsingImage(img.id);
@@ -231,38 +242,39 @@ export class Images {
         if (byName) return;
         throw new ConflictError(`conflict: unable to delete ${hexOf(img.id).slice(0, 12)} (must be forced) - image is being used by stopped container ${users[0]!.id.slice(0, 12)}`);
       }
-      this.deleteImage(img, out, freed, opts);
+      this.deleteImage(img, done, opts);
     });
-    await this.store.removeRetired(freed);
+    await this.finishRemoval(done);
     return out;
   }
 
   /** Inside a transaction: remove the image's names and row, its unused layers, and unused untagged parents. */
-  private deleteImage(img: ImageRecord, out: DeleteItem[], freed: string[], opts: RemoveOptions): void {
+  private deleteImage(img: ImageRecord, done: Removal, opts: RemoveOptions): void {
     const { meta } = this.store;
+    const { out } = done;
     for (const t of meta.tagsOf(img.id)) {
       meta.deleteTag(t);
       out.push({ Untagged: familiarString(t) });
     }
     for (const d of meta.repoDigestsOf(img.id)) out.push({ Untagged: familiarString(d) });
     meta.deleteImage(img.id);
+    done.images.push(img.id);
     out.push({ Deleted: img.id });
     for (const layer of this.layers.collect(img.topLayer)) {
       out.push({ Deleted: layer.chainId });
-      freed.push(layer.snapshot);
+      done.snapshots.push(layer.snapshot);
     }
     if (opts.noPrune || !img.parent) return;
     const parent = meta.getImage(img.parent);
     if (parent && meta.tagsOf(parent.id).length === 0 && meta.childImages(parent.id).length === 0 && meta.containersUsingImage(parent.id).length === 0) {
-      this.deleteImage(parent, out, freed, opts);
+      this.deleteImage(parent, done, opts);
     }
   }
 
   /** `docker image prune [-a]`: dangling images, or with `all` every image no container uses. */
   async prune(opts: { all?: boolean } = {}): Promise<PruneReport> {
     const { meta } = this.store;
-    const out: DeleteItem[] = [];
-    const freed: string[] = [];
+    const done: Removal = { out: [], snapshots: [], images: [] };
     meta.tx(() => {
       // Deleting a child can make its parent prunable: repeat until nothing changes.
       for (let progress = true; progress; ) {
@@ -270,13 +282,28 @@ export class Images {
         for (const img of meta.listImages()) {
           const tagged = meta.tagsOf(img.id).length > 0;
           if ((tagged && !opts.all) || meta.childImages(img.id).length > 0 || meta.containersUsingImage(img.id).length > 0) continue;
-          this.deleteImage(img, out, freed, { noPrune: true });
+          this.deleteImage(img, done, { noPrune: true });
           progress = true;
         }
       }
     });
-    const reclaimed = await this.store.removeRetired(freed);
-    return { ImagesDeleted: out, SpaceReclaimed: reclaimed };
+    const reclaimed = await this.finishRemoval(done);
+    return { ImagesDeleted: done.out, SpaceReclaimed: reclaimed };
+  }
+
+  /**
+   * After the transaction that deleted the rows: remove the layers' files and the deleted images' config
+   * blobs (a config may hold secrets in its Env). A blob goes only while no image row names it, checked
+   * under the write lock, so an image loaded again meanwhile keeps its config (create puts it under the
+   * same lock). Returns the bytes the layers' files used.
+   */
+  private async finishRemoval(done: Removal): Promise<number> {
+    const reclaimed = await this.store.removeRetired(done.snapshots);
+    const { meta, content } = this.store;
+    meta.tx(() => {
+      for (const id of done.images) if (!meta.getImage(id)) content.remove(id);
+    });
+    return reclaimed;
   }
 
 }

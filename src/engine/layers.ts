@@ -5,10 +5,25 @@
 import { existsSync, renameSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { applyLayer, layerTar } from '../archive/index.js';
-import { chainIds, sha256 } from '../images/digest.js';
+import { chainIdOf, chainIds } from '../images/digest.js';
 import type { LayerRecord } from '../metadata/index.js';
 import { isoNow } from './clock.js';
+import { InvalidArgumentError } from './errors.js';
 import type { Store } from './store.js';
+
+/**
+ * The most layers an image may have, as in Docker (its layer store refuses a 126th with "max depth
+ * exceeded"). It is what overlay2's mount options allow: every lower layer costs a 29-byte short link,
+ * and all of them must fit in one page with the upper and work dirs.
+ */
+export const MAX_LAYER_DEPTH = 125;
+
+/** Refuse a stack of `depth` layers before any work is done for it. */
+export function checkLayerDepth(depth: number): void {
+  if (depth > MAX_LAYER_DEPTH) {
+    throw new InvalidArgumentError(`max depth exceeded: an image can have at most ${MAX_LAYER_DEPTH} layers, this one would have ${depth}`);
+  }
+}
 
 export class Layers {
   constructor(private readonly store: Store) {}
@@ -21,11 +36,17 @@ export class Layers {
    */
   async add(tar: Readable, parent: LayerRecord | null): Promise<LayerRecord> {
     const { store } = this;
+    try {
+      checkLayerDepth(parent ? store.meta.layerChain(parent.chainId).length + 1 : 1);
+    } catch (e) {
+      tar.destroy(); // a commit's tar is already being written on a worker thread
+      throw e;
+    }
     const snapshot = store.beginSnapshot();
     try {
       const target = await store.snapshots.createLayer(snapshot, parent?.snapshot ?? null);
       const applied = await applyLayer(tar, target.dir, { whiteouts: target.whiteouts, tarSplitPath: store.tarSplitPath(snapshot) });
-      const chainId = parent ? sha256(`${parent.chainId} ${applied.diffID}`) : applied.diffID;
+      const chainId = chainIdOf(parent?.chainId ?? null, applied.diffID);
       const record: LayerRecord = {
         chainId, diffId: applied.diffID, parent: parent?.chainId ?? null, snapshot,
         size: applied.size, tarSize: applied.tarSize, createdAt: isoNow(),

@@ -30,7 +30,7 @@ import {
 import type { ImageRecord, LayerRecord } from '../metadata/index.js';
 import { InvalidArgumentError, StrataError } from './errors.js';
 import type { Images } from './images.js';
-import type { Layers } from './layers.js';
+import { checkLayerDepth, type Layers } from './layers.js';
 import type { Store } from './store.js';
 
 export type ArchiveFormat = 'docker' | 'oci';
@@ -220,14 +220,21 @@ class Loader {
 
   private updatePlan(): void {
     try {
-      this.plan = planArchive((n) => this.lookup(n));
+      this.plan = this.planned();
     } catch (e) {
       if (!(e instanceof NotYetSeen)) throw e;
     }
   }
 
+  /** The images the documents seen so far describe; one too deep is refused before any of its layers is unpacked. */
+  private planned(): PlannedImage[] {
+    const plan = planArchive((n) => this.lookup(n));
+    for (const img of plan) checkLayerDepth(img.layers.length);
+    return plan;
+  }
+
   private finalPlan(): PlannedImage[] {
-    this.plan = planArchive((n) => this.lookup(n));
+    this.plan = this.planned();
     if (this.plan.length === 0) throw new InvalidArchiveError('it holds no images');
     for (const img of this.plan) {
       for (const n of img.names) {

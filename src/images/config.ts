@@ -34,7 +34,8 @@ export interface HistoryEntry {
 export interface ImageConfig {
   architecture: string;
   os: string;
-  created: string;
+  /** Optional in OCI: absent in some minimal images. */
+  created?: string;
   author?: string;
   comment?: string;
   config: ContainerConfig;
@@ -70,6 +71,9 @@ export function parseImageConfig(bytes: Buffer): ImageConfig {
     throw new Error(`invalid image config: ${(e as Error).message}`);
   }
   if (!c || typeof c !== 'object' || !c.rootfs || !Array.isArray(c.rootfs.diff_ids)) throw new Error('invalid image config: missing rootfs.diff_ids');
+  if (c.created !== undefined && (typeof c.created !== 'string' || Number.isNaN(Date.parse(c.created)))) {
+    throw new Error(`invalid image config: created is not a time: ${JSON.stringify(c.created)}`);
+  }
   for (const d of c.rootfs.diff_ids) if (typeof d !== 'string' || !/^sha256:[a-f0-9]{64}$/.test(d)) throw new Error(`invalid image config: bad diff_id ${JSON.stringify(d)}`);
   c.config = normalizeContainerConfig(c.config);
   c.history ??= [];

@@ -4,9 +4,13 @@ import { createHash, randomBytes } from 'node:crypto';
 export const sha256 = (data: string | Buffer): string => 'sha256:' + createHash('sha256').update(data).digest('hex');
 
 /** chainID(L1) = diffID(L1); chainID(Ln) = sha256(chainID(Ln-1) + " " + diffID(Ln)). */
+export const chainIdOf = (parentChainId: string | null, diffId: string): string =>
+  parentChainId === null ? diffId : sha256(`${parentChainId} ${diffId}`);
+
+/** The chainIDs of a stack of layers given base first. */
 export function chainIds(diffIds: string[]): string[] {
   const out: string[] = [];
-  for (const d of diffIds) out.push(out.length === 0 ? d : sha256(`${out[out.length - 1]} ${d}`));
+  for (const d of diffIds) out.push(chainIdOf(out.at(-1) ?? null, d));
   return out;
 }
 

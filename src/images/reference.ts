@@ -57,7 +57,12 @@ export function parseReference(ref: string): Reference {
   }
   let path = parts.join('/');
   if (domain === DEFAULT_DOMAIN && parts.length === 1) path = OFFICIAL_PREFIX + path;
-  return { repository: `${domain}/${path}`, tag, digest };
+  const repository = `${domain}/${path}`;
+  // A repository that reads as an image ID would make every later use of the name ambiguous: Docker
+  // refuses it, in whatever spelling, with or without a tag.
+  const familiar = familiarRepository(repository);
+  if (/^[a-f0-9]{64}$/.test(familiar)) throw new InvalidReferenceError('', `invalid repository name (${familiar}), cannot specify 64-byte hexadecimal strings`);
+  return { repository, tag, digest };
 }
 
 /** A reference with the default tag when it names neither tag nor digest (as `docker tag`/`import` do). */

@@ -194,7 +194,8 @@ export class Metadata {
   }
 
   containersUsingImage(imageId: string): ContainerRecord[] {
-    return (this.db.prepare('SELECT * FROM containers WHERE image_id = ?').all(imageId) as ContainerRow[]).map(container);
+    // Oldest first, so an error naming "the" user names the same one every time.
+    return (this.db.prepare('SELECT * FROM containers WHERE image_id = ? ORDER BY created, id').all(imageId) as ContainerRow[]).map(container);
   }
 
   insertContainer(c: ContainerRecord): void {

@@ -21,7 +21,7 @@ export interface ImageRecord {
   topLayer: string | null;
   /** Sum of the layers' sizes (Docker's virtual size of the image). */
   size: number;
-  /** The config's `created`. */
+  /** The config's `created`; '' when it has none (OCI makes it optional). */
   created: string;
   addedAt: string;
 }

@@ -5,7 +5,7 @@ import type { MountSpec } from './types.js';
 
 export function mountSnapshot(spec: MountSpec, target: string): void {
   const previous = process.cwd();
-  // overlay2's lowerdir entries are short links relative to the driver root, so the option fits one page.
+  // overlay2's paths are relative to its home, so the options fit one page and hold no part of the root's name.
   if (spec.cwd) process.chdir(spec.cwd);
   try {
     native.mount(spec.source, target, spec.type, 0, spec.options.join(','));

@@ -66,13 +66,17 @@ export class Overlay2 implements Snapshotter {
     if (!parent) mkdirSync(join(dir, 'empty'), { mode: 0o755 });
   }
 
+  /**
+   * Every path in the options is relative to the driver's home (the mount runs there): the options then
+   * hold no part of the store's root, whose length would eat into the page they must fit in and whose
+   * `,` or `:` the kernel would read as separators.
+   */
   mountSpec(id: string, _target: string): MountSpec {
-    const dir = this.dir(id);
-    const lowerFile = join(dir, 'lower');
-    const lower = existsSync(lowerFile) ? readFileSync(lowerFile, 'utf8') : join(dir, 'empty');
+    const lowerFile = join(this.dir(id), 'lower');
+    const lower = existsSync(lowerFile) ? readFileSync(lowerFile, 'utf8') : `${id}/empty`;
     return {
       type: 'overlay', source: 'overlay', cwd: this.home,
-      options: [`lowerdir=${lower}`, `upperdir=${join(dir, 'diff')}`, `workdir=${join(dir, 'work')}`],
+      options: [`lowerdir=${lower}`, `upperdir=${id}/diff`, `workdir=${id}/work`],
     };
   }
 

@@ -26,7 +26,8 @@ export function probeDriver(storeRoot: string): DriverName {
     writeFileSync(join(dir, 'lower', 'opaque', 'hidden'), 'x');
     mkdirSync(join(dir, 'upper', 'opaque'));
     native.lsetxattr(join(dir, 'upper', 'opaque'), 'trusted.overlay.opaque', Buffer.from('y'));
-    mountSnapshot({ type: 'overlay', source: 'overlay', options: [`lowerdir=${join(dir, 'lower')}`, `upperdir=${join(dir, 'upper')}`, `workdir=${join(dir, 'work')}`] }, merged);
+    // Relative to the probe's directory, as overlay2 mounts (overlay2.ts): the root's own name may hold `,` or `:`.
+    mountSnapshot({ type: 'overlay', source: 'overlay', cwd: dir, options: ['lowerdir=lower', 'upperdir=upper', 'workdir=work'] }, merged);
     mounted = true;
     const works = readFileSync(join(merged, 'file'), 'utf8') === 'x' && !existsSync(join(merged, 'gone'))
       && existsSync(join(merged, 'opaque')) && !existsSync(join(merged, 'opaque', 'hidden'));

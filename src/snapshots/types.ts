@@ -8,7 +8,7 @@ export interface MountSpec {
   type: string;
   source: string;
   options: string[];
-  /** Directory the lowerdir entries are relative to (overlay2 short links), if any. */
+  /** Directory the options' relative paths are relative to (overlay2's home), if any. */
   cwd?: string;
 }
 

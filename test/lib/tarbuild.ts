@@ -4,7 +4,7 @@ export interface RawEntry {
   name: string | Buffer;
   /** '0' file, '1' hard link, '2' symlink, '5' directory, '6' FIFO; 'x' a pax header and 'L' a GNU long name, whose body is the record. */
   type?: '0' | '1' | '2' | '5' | '6' | 'x' | 'L';
-  body?: string;
+  body?: string | Buffer;
   linkname?: string;
   mode?: number;
 }

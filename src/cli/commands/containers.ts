@@ -120,8 +120,8 @@ export function registerContainerCommands(program: Command, container: Command, 
   for (const cmd of both('unmount')) {
     cmd.alias('umount').description("Unmount a container's root filesystem")
       .argument('<containers...>')
-      .action(async (refs: string[]) => withEngine((e) => {
-        for (const r of refs) { e.containers.unmount(r); process.stdout.write(r + '\n'); }
+      .action(async (refs: string[]) => withEngine(async (e) => {
+        for (const r of refs) { await e.containers.unmount(r); process.stdout.write(r + '\n'); }
       }));
   }
 

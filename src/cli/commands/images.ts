@@ -1,7 +1,7 @@
 /** Image verbs: import, images, tag, rmi, history, image prune. */
 import type { Command } from 'commander';
 import type { HistoryItem, ImageSummary } from '../../engine/index.js';
-import { InvalidArgumentError } from '../../engine/index.js';
+import { InvalidArgumentError, NO_CREATED_TIME } from '../../engine/index.js';
 import type { WithEngine } from '../context.js';
 import { humanSize, timeAgo, truncateId } from '../format/index.js';
 import { openInput } from '../input.js';
@@ -27,6 +27,10 @@ function globMatch(pattern: string, s: string): boolean {
   return re.test(s);
 }
 
+/** CREATED as `docker images` shows it: empty for an image whose config gives no time. */
+export const createdSince = (img: ImageSummary, now: Date): string =>
+  img.Created === NO_CREATED_TIME ? '' : timeAgo(new Date(img.Created * 1000), now);
+
 function imageRows(images: ImageSummary[], opts: { noTrunc?: boolean; digests?: boolean }, reference: string[], now: Date): ImageRow[] {
   const rows: ImageRow[] = [];
   for (const img of images) {
@@ -39,7 +43,7 @@ function imageRows(images: ImageSummary[], opts: { noTrunc?: boolean; digests?: 
       const digest = img.RepoDigests.find((d) => d.startsWith(repo + '@'))?.split('@')[1] ?? '<none>';
       rows.push({
         ID: opts.noTrunc ? img.Id : truncateId(img.Id), Repository: repo, Tag: tag, Digest: digest,
-        CreatedSince: timeAgo(new Date(img.Created * 1000), now), CreatedAt: new Date(img.Created * 1000).toISOString(),
+        CreatedSince: createdSince(img, now), CreatedAt: new Date(img.Created * 1000).toISOString(),
         Size: humanSize(img.Size), Containers: img.Containers < 0 ? 'N/A' : String(img.Containers),
       });
     }

@@ -4,6 +4,7 @@ import { StrataError } from '../../engine/index.js';
 import type { WithEngine } from '../context.js';
 import { humanSize, renderTable, timeAgo, truncateId } from '../format/index.js';
 import { printRows } from '../output.js';
+import { createdSince } from './images.js';
 
 const DF_HEADERS = { Type: 'TYPE', TotalCount: 'TOTAL', Active: 'ACTIVE', Size: 'SIZE', Reclaimable: 'RECLAIMABLE' };
 
@@ -26,7 +27,7 @@ export function registerSystemCommands(program: Command, withEngine: WithEngine)
         out.write(renderTable(['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE', 'SHARED SIZE', 'UNIQUE SIZE', 'CONTAINERS'],
           df.Images.flatMap((i) => (i.RepoTags.length ? i.RepoTags : ['<none>:<none>']).map((t) => {
             const c = t.lastIndexOf(':');
-            return [t.slice(0, c), t.slice(c + 1), truncateId(i.Id), timeAgo(new Date(i.Created * 1000), now), humanSize(i.Size),
+            return [t.slice(0, c), t.slice(c + 1), truncateId(i.Id), createdSince(i, now), humanSize(i.Size),
               humanSize(i.SharedSize), humanSize(i.Size - i.SharedSize), String(i.Containers)];
           }))));
         out.write('\nContainers space usage:\n\n');
