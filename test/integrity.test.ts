@@ -95,14 +95,15 @@ for (const driver of DRIVERS) {
 
     /** `save -o` of a layer changed on disk: it fails naming the layer and the file, and leaves no file. */
     function saveFails(image: string, why: RegExp, format = 'docker'): void {
-      const out = join(work, `${image}.${format}.tar`);
+      const file = `${image.replaceAll('/', '-')}.${format}.tar`;
+      const out = join(work, file);
       const r = spawnSync(STRATA_BIN, ['--root', s.root, '--storage-driver', driver, 'save', '--format', format, '-o', out, image], { timeout: 30_000 });
       assert.equal(r.error, undefined, 'save ends by itself (no hang)');
       assert.equal(r.status, 1, r.stderr.toString());
       const diffId = diffIdOf(image);
       assert.match(r.stderr.toString(), new RegExp(`^Error: .*layer ${diffId}: file etc/passwd changed on disk since the layer was written: ${why.source}`, 'm'));
       assert.ok(!existsSync(out), 'no archive is left behind');
-      assert.deepEqual(readdirSync(work).filter((f) => f.includes(image)), [], 'nor a temporary file');
+      assert.deepEqual(readdirSync(work).filter((f) => f.includes(file)), [], 'nor a temporary file');
       const stdout = spawnSync(STRATA_BIN, ['--root', s.root, '--storage-driver', driver, 'save', '--format', format, image], { timeout: 30_000, maxBuffer: 1 << 30 });
       assert.equal(stdout.status, 1, 'saving to stdout fails too');
       assert.ok(!stdout.stdout.includes(marker), 'no host bytes on stdout');

@@ -17,6 +17,9 @@ import type { Layers } from './layers.js';
 import type { Store } from './store.js';
 import type { ContainerInspect, ContainerSummary, PruneReport } from './types.js';
 
+/** SizeRw of a writable layer that could not be measured, as Docker reports it. */
+const UNMEASURABLE = -1;
+
 export interface CreateOptions extends CreateOverrides {
   image: string;
   name?: string;
@@ -124,12 +127,26 @@ export class Containers {
   async sizeRw(c: ContainerRecord): Promise<number> {
     if (c.sizeRw !== null) return c.sizeRw;
     const size = await this.measure(c);
-    if (this.hasMount(c) && !this.isMounted(c)) this.store.meta.setContainerSize(c.id, size);
+    if (size !== UNMEASURABLE && this.hasMount(c) && !this.isMounted(c)) this.store.meta.setContainerSize(c.id, size);
     return size;
   }
 
-  private measure(c: ContainerRecord): Promise<number> {
-    return this.store.snapshots.diffSize(c.snapshot, this.parentSnapshot(c));
+  /**
+   * The writable layer's size, or UNMEASURABLE when its tree cannot be walked (a container can make a tree
+   * deeper than PATH_MAX): Docker reports -1 for such a layer rather than failing the listing of every container.
+   */
+  /** `ps -s` and `inspect -s`: the writable layer's size, and with the image's (the virtual size). */
+  private async sizes(c: ContainerRecord): Promise<{ SizeRw: number; SizeRootFs: number }> {
+    const rw = await this.sizeRw(c);
+    return { SizeRw: rw, SizeRootFs: this.imageSize(c) + (rw === UNMEASURABLE ? 0 : rw) };
+  }
+
+  private async measure(c: ContainerRecord): Promise<number> {
+    try {
+      return await this.store.snapshots.diffSize(c.snapshot, this.parentSnapshot(c));
+    } catch {
+      return UNMEASURABLE;
+    }
   }
 
   private hasMount(c: ContainerRecord): boolean {
@@ -147,10 +164,7 @@ export class Containers {
       if (!opts.all && opts.last === undefined && c.state !== 'running') continue;
       if (!matches(c, opts.filters ?? [])) continue;
       const s = this.summary(c);
-      if (opts.size) {
-        s.SizeRw = await this.sizeRw(c);
-        s.SizeRootFs = s.SizeRw + this.imageSize(c);
-      }
+      if (opts.size) Object.assign(s, await this.sizes(c));
       out.push(s);
     }
     return out;
@@ -183,10 +197,7 @@ export class Containers {
       GraphDriver: { Name: this.store.snapshots.name, Data: this.store.snapshots.graphDriverData(c.snapshot) },
       Mounts: [], Config: config, NetworkSettings: {},
     };
-    if (opts.size) {
-      result.SizeRw = await this.sizeRw(c);
-      result.SizeRootFs = result.SizeRw + this.imageSize(c);
-    }
+    if (opts.size) Object.assign(result, await this.sizes(c));
     return result;
   }
 
@@ -205,7 +216,8 @@ export class Containers {
   async unmount(ref: string): Promise<void> {
     const c = this.resolve(ref);
     if (this.isMounted(c)) unmount(this.rootfs(c));
-    this.store.meta.setContainerSize(c.id, await this.measure(c));
+    const size = await this.measure(c);
+    this.store.meta.setContainerSize(c.id, size === UNMEASURABLE ? null : size);
   }
 
   /** `docker diff`: the writable layer's changes against the image, sorted by path. */
@@ -286,7 +298,7 @@ export class Containers {
 
   private async removeRecord(c: ContainerRecord): Promise<number> {
     const { meta } = this.store;
-    const size = await this.sizeRw(c).catch(() => 0);
+    const size = Math.max(0, await this.sizeRw(c));
     if (this.isMounted(c)) unmount(this.rootfs(c));
     const freed = meta.tx(() => {
       meta.deleteContainer(c.id);
