@@ -145,6 +145,16 @@ for (const driver of DRIVERS) {
       });
     }
 
+    test('the stashes of replaced entries belong to their layers: system check is content, rmi removes them', () => {
+      const stashes = (): string[] => readdirSync(join(s.root, 'layers')).filter((f) => f.endsWith('.stash'));
+      s.ok(['import', '-', 'stash:1'], buildTar([{ name: 'f', body: 'first' }, { name: 'f', body: 'second' }]));
+      assert.ok(stashes().length > 0, 'the replaced entry is stashed beside the record');
+      assert.equal(s.ok(['system', 'check']), 'No problems found\n');
+      const before = stashes();
+      s.ok(['rmi', 'stash:1']);
+      assert.equal(stashes().length, before.length - 1, "the layer's stash went with it");
+    });
+
     test('a tar that replaces a file by a symlink or a FIFO to the host: save gives back the tar, never the host file', () => {
       const tars = [
         buildTar([{ name: 'secret', body: '9 bytes!!' }, { name: 'secret', type: '2', linkname: hostFile }]),

@@ -222,7 +222,7 @@ class Relocations {
     let best: Relocation | undefined;
     let bestPrefix = '';
     for (let prefix = path; prefix !== ''; prefix = prefix.slice(0, Math.max(0, prefix.lastIndexOf('/')))) {
-      const r = this.byPath.get(prefix)?.find((x) => x.at > i);
+      const r = firstAfter(this.byPath.get(prefix), i);
       if (r && (!best || r.at < best.at)) {
         best = r;
         bestPrefix = prefix;
@@ -230,6 +230,19 @@ class Relocations {
     }
     return best ? String(best.stash) + path.slice(bestPrefix.length) : null;
   }
+}
+
+/** The first relocation of `list` (in order of `at`) made after file segment #i; binary search, as a hostile tar may move one path a million times. */
+function firstAfter(list: Relocation[] | undefined, i: number): Relocation | undefined {
+  if (!list) return undefined;
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]!.at > i) hi = mid;
+    else lo = mid + 1;
+  }
+  return list[lo];
 }
 
 function readRelocations(fd: number, size: number): { table: number; relocations: Relocations } {
