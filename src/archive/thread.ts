@@ -4,10 +4,8 @@
  * two cores, as Docker does with its separate untar process. The worker runs at most CREDITS batches
  * ahead of what the stream's reader has taken.
  */
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import type { Worker } from 'node:worker_threads';
-import { packageRoot } from '../native/index.js';
+import { Worker } from 'node:worker_threads';
 import type { TarJob } from './types.js';
 
 /** Batches (of tarworker's BATCH bytes) the worker may send before this side asks for more. */
@@ -16,13 +14,14 @@ export const CREDITS = 4;
 /** What the worker posts besides the tar's bytes, which come as Uint8Arrays. */
 export type WorkerMessage = { end: true } | { error: { message: string; code?: string } };
 
+/**
+ * The worker's module is this one's sibling: tarworker.ts beside thread.ts in the sources (which Bun runs
+ * as they are, in tests), tarworker.js beside the bundled CLI in dist/cli/ (scripts/build.sh).
+ */
+const WORKER = new URL(import.meta.url.endsWith('.ts') ? './tarworker.ts' : './tarworker.js', import.meta.url);
+
 function startWorker(job: TarJob): Worker {
-  // Loaded here, at run time, not imported: imported while the CLI's startup snapshot is built,
-  // worker_threads keeps state that does not survive into the snapshot, and a worker then fails in
-  // process.cwd().
-  const { Worker } = process.getBuiltinModule('node:worker_threads');
-  // The worker runs the compiled module, not the snapshot; it must not inherit --snapshot-blob.
-  return new Worker(join(packageRoot(), 'dist/src/archive/tarworker.js'), { workerData: job, execArgv: [] });
+  return new Worker(WORKER, { workerData: job });
 }
 
 export function tarOnThread(job: TarJob): Readable {
