@@ -15,10 +15,11 @@ export const CREDITS = 4;
 export type WorkerMessage = { end: true } | { error: { message: string; code?: string } };
 
 /**
- * The worker's module is this one's sibling: tarworker.ts beside thread.ts in the sources (which Bun runs
- * as they are, in tests), tarworker.js beside the bundled CLI in dist/cli/ (scripts/build.sh).
+ * The worker's module: tarworker.ts beside this one in the sources (Bun runs them as they are, in
+ * tests); in the CLI's executable, which scripts/build.sh builds with it as a second entry point,
+ * archive/tarworker.js beside the CLI's own entry in Bun's embedded file system.
  */
-const WORKER = new URL(import.meta.url.endsWith('.ts') ? './tarworker.ts' : './tarworker.js', import.meta.url);
+const WORKER = import.meta.url.endsWith('.ts') ? new URL('./tarworker.ts', import.meta.url) : new URL('./archive/tarworker.js', import.meta.url);
 
 function startWorker(job: TarJob): Worker {
   return new Worker(WORKER, { workerData: job });

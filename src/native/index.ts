@@ -4,7 +4,7 @@
  * Errors thrown carry `code` ("ENOENT", "ENODATA", …) like Node's fs errors.
  */
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export interface Native {
   /** mknod(2); `mode` includes the file type bits (S_IFCHR, S_IFBLK, S_IFIFO). */
@@ -24,12 +24,14 @@ export interface Native {
 }
 
 /**
- * The package's root, where build/ is. This module sits two folders below it, both as a source file
- * (src/native/index.ts, which Bun runs directly) and inside the CLI's bundle (dist/cli/strata.js, see
- * scripts/build.sh), so one relative URL finds it from either.
+ * The package's root, where build/ is. This module sits two folders below it both as a source file
+ * (src/native/index.ts, which Bun runs as it is, in tests) and in the CLI's executable
+ * (dist/cli/strata, see scripts/build.sh). There the modules have no file of their own (their URLs
+ * are in Bun's embedded file system, /$bunfs/), so the executable's path stands for this module's.
  */
 export function packageRoot(): string {
-  return fileURLToPath(new URL('../../', import.meta.url));
+  const self = import.meta.url.startsWith('file:///$bunfs/') ? pathToFileURL(process.execPath) : import.meta.url;
+  return fileURLToPath(new URL('../../', self));
 }
 
 /** A native module by its path under the package root: what require does for a .node file. */
