@@ -1,11 +1,12 @@
 /** Image verbs: import, images, tag, rmi, history, image prune. */
 import type { Command } from 'commander';
 import type { HistoryItem, ImageSummary } from '../../engine/index.js';
-import { InvalidArgumentError } from '../../engine/index.js';
+import { InvalidArgumentError } from '../../engine/errors.js';
 import type { WithEngine } from '../context.js';
 import { humanSize, timeAgo, truncateId } from '../format/index.js';
 import { openInput } from '../input.js';
 import { collect, printRows } from '../output.js';
+import { stdout } from '../stdio.js';
 
 const IMAGE_HEADERS = { Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', ID: 'IMAGE ID', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', Size: 'SIZE', Containers: 'CONTAINERS' };
 const HISTORY_HEADERS = { ID: 'IMAGE', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', CreatedBy: 'CREATED BY', Size: 'SIZE', Comment: 'COMMENT' };
@@ -57,7 +58,7 @@ export function registerImageCommands(program: Command, image: Command, withEngi
     .action(async (file: string, reference: string | undefined, o: { change: string[]; message?: string }) => {
       await withEngine(async (e) => {
         const id = await e.images.import(await openInput(file), { reference, changes: o.change, message: o.message });
-        process.stdout.write(id + '\n');
+        stdout(id + '\n');
       });
     });
   importCmd(program.command('import'));
@@ -84,7 +85,7 @@ export function registerImageCommands(program: Command, image: Command, withEngi
         const rows = imageRows(images, { noTrunc: !o.trunc, digests: o.digests }, refs, new Date());
         if (o.quiet) {
           const seen = new Set<string>();
-          for (const r of rows) if (!seen.has(r.ID)) { seen.add(r.ID); process.stdout.write(r.ID + '\n'); }
+          for (const r of rows) if (!seen.has(r.ID)) { seen.add(r.ID); stdout(r.ID + '\n'); }
           return;
         }
         const def = o.digests
@@ -115,7 +116,7 @@ export function registerImageCommands(program: Command, image: Command, withEngi
         for (const ref of refs) {
           try {
             for (const item of await e.images.remove(ref, { force: o.force, noPrune: !o.prune })) {
-              process.stdout.write('Untagged' in item ? `Untagged: ${item.Untagged}\n` : `Deleted: ${item.Deleted}\n`);
+              stdout('Untagged' in item ? `Untagged: ${item.Untagged}\n` : `Deleted: ${item.Deleted}\n`);
             }
           } catch (err) {
             errors.push((err as Error).message);
@@ -152,7 +153,7 @@ export function registerImageCommands(program: Command, image: Command, withEngi
           };
         });
         if (o.quiet) {
-          for (const r of rows) process.stdout.write(r.ID + '\n');
+          for (const r of rows) stdout(r.ID + '\n');
           return;
         }
         printRows(rows, o.format, 'table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}', HISTORY_HEADERS);
@@ -169,11 +170,11 @@ export function registerImageCommands(program: Command, image: Command, withEngi
       await withEngine(async (e) => {
         const report = await e.images.prune({ all: o.all });
         if (report.ImagesDeleted?.length) {
-          process.stdout.write('Deleted Images:\n');
-          for (const item of report.ImagesDeleted) process.stdout.write('Untagged' in item ? `untagged: ${item.Untagged}\n` : `deleted: ${item.Deleted}\n`);
-          process.stdout.write('\n');
+          stdout('Deleted Images:\n');
+          for (const item of report.ImagesDeleted) stdout('Untagged' in item ? `untagged: ${item.Untagged}\n` : `deleted: ${item.Deleted}\n`);
+          stdout('\n');
         }
-        process.stdout.write(`Total reclaimed space: ${humanSize(report.SpaceReclaimed)}\n`);
+        stdout(`Total reclaimed space: ${humanSize(report.SpaceReclaimed)}\n`);
       });
     });
 }

@@ -1,6 +1,7 @@
 /** `inspect`, `image inspect`, `container inspect`: Docker-shaped JSON, or one --format line per object. */
 import type { Command } from 'commander';
-import { InvalidArgumentError, NotFoundError, type Engine } from '../../engine/index.js';
+import { InvalidArgumentError, NotFoundError } from '../../engine/errors.js';
+import type { Engine } from '../../engine/index.js';
 import type { WithEngine } from '../context.js';
 import { printInspect } from '../output.js';
 

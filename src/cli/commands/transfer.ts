@@ -5,10 +5,11 @@ import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
-import { InvalidArgumentError } from '../../engine/index.js';
+import { InvalidArgumentError } from '../../engine/errors.js';
 import type { ArchiveFormat } from '../../engine/transfer.js';
 import { randomId } from '../../images/digest.js';
 import type { WithEngine } from '../context.js';
+import { stdout } from '../stdio.js';
 
 /**
  * Write to a temporary name beside `file` and rename when complete (as the docker CLI does), so a failed
@@ -58,7 +59,7 @@ export function registerTransferCommands(program: Command, image: Command, withE
           if (img.RepoTags.length === 0) lines.push(`Loaded image ID: ${img.Id}`);
           for (const t of img.RepoTags) lines.push(`Loaded image: ${t}`);
         }
-        process.stdout.write(lines.map((l) => l + '\n').join(''));
+        stdout(lines.map((l) => l + '\n').join(''));
       });
     });
   load(program.command('load'));
