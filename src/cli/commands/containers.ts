@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from '../../engine/errors.js';
 import type { ContainerSummary } from '../../engine/index.js';
 import type { WithEngine } from '../context.js';
-import { humanSize, timeAgo, truncateId } from '../format/index.js';
+import { humanSize, timeAgo, truncateId } from '../format/units.js';
 import { collect, printRows } from '../output.js';
 import { stdout } from '../stdio.js';
 
@@ -105,7 +105,7 @@ export function registerContainerCommands(program: Command, container: Command, 
           return;
         }
         const def = 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}' + (o.size ? '\t{{.Size}}' : '');
-        printRows(rows, o.format, def, PS_HEADERS);
+        await printRows(rows, o.format, def, PS_HEADERS);
       });
     });
   psCmd(program.command('ps'));

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { HistoryItem, ImageSummary } from '../../engine/index.js';
 import { InvalidArgumentError } from '../../engine/errors.js';
 import type { WithEngine } from '../context.js';
-import { humanSize, timeAgo, truncateId } from '../format/index.js';
+import { humanSize, timeAgo, truncateId } from '../format/units.js';
 import { openInput } from '../input.js';
 import { collect, printRows } from '../output.js';
 import { stdout } from '../stdio.js';
@@ -74,7 +74,7 @@ export function registerImageCommands(program: Command, image: Command, withEngi
     .option('--no-trunc', "Don't truncate output")
     .option('-q, --quiet', 'Only show image IDs')
     .action(async (reference: string | undefined, o: { all?: boolean; digests?: boolean; filter: string[]; format?: string; trunc: boolean; quiet?: boolean }) => {
-      await withEngine((e) => {
+      await withEngine(async (e) => {
         let images = e.images.list({ all: o.all });
         const refs = reference ? [reference] : [];
         for (const [k, v] of parseFilters(o.filter)) {
@@ -91,7 +91,7 @@ export function registerImageCommands(program: Command, image: Command, withEngi
         const def = o.digests
           ? 'table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}'
           : 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}';
-        printRows(rows, o.format, def, IMAGE_HEADERS);
+        await printRows(rows, o.format, def, IMAGE_HEADERS);
       });
     });
   lsCmd(program.command('images'));
@@ -136,7 +136,7 @@ export function registerImageCommands(program: Command, image: Command, withEngi
     .option('--no-trunc', "Don't truncate output")
     .option('-q, --quiet', 'Only show image IDs')
     .action(async (ref: string, o: { human: string | boolean; format?: string; trunc: boolean; quiet?: boolean }) => {
-      await withEngine((e) => {
+      await withEngine(async (e) => {
         // Docker spells it -H=false / --human=false; commander hands a short option's value over with its "=".
         const human = !/^=?false$/.test(String(o.human));
         const now = new Date();
@@ -156,7 +156,7 @@ export function registerImageCommands(program: Command, image: Command, withEngi
           for (const r of rows) stdout(r.ID + '\n');
           return;
         }
-        printRows(rows, o.format, 'table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}', HISTORY_HEADERS);
+        await printRows(rows, o.format, 'table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}', HISTORY_HEADERS);
       });
     });
   historyCmd(program.command('history'));

@@ -38,7 +38,7 @@ export function registerInspectCommands(program: Command, image: Command, contai
       for (const n of names) {
         try { found.push(await inspectOne(e, n, kind, !!o.size)); } catch (err) { errors.push((err as Error).message); }
       }
-      printInspect(found, o.format);
+      await printInspect(found, o.format);
       if (errors.length) throw new NotFoundError(errors.join('\n'));
     }));
   };

@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { StrataError } from '../../engine/errors.js';
 import type { WithEngine } from '../context.js';
-import { humanSize, renderTable, timeAgo, truncateId } from '../format/index.js';
+import { renderTable } from '../format/tabwriter.js';
+import { humanSize, timeAgo, truncateId } from '../format/units.js';
 import { printRows } from '../output.js';
 import { stdout } from '../stdio.js';
 
@@ -49,7 +50,7 @@ export function registerSystemCommands(program: Command, withEngine: WithEngine)
         { Type: 'Local Volumes', TotalCount: String(df.Volumes.length), Active: String(df.Volumes.filter((v) => v.UsageData.RefCount > 0).length), Size: humanSize(volumesSize), Reclaimable: withPercent(idleVolumes, volumesSize) },
         { Type: 'Build Cache', TotalCount: '0', Active: '0', Size: '0B', Reclaimable: '0B' },
       ];
-      printRows(rows, o.format, 'table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}', DF_HEADERS);
+      await printRows(rows, o.format, 'table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}', DF_HEADERS);
     }));
 
   system.command('check')
