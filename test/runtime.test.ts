@@ -84,6 +84,28 @@ for (const driver of ['overlay2'] as const) {
       }
     });
 
+    test('several imports at once each read a pipe fed in pieces to its end', async () => {
+      // The pattern under which Bun's process.stdin was seen never to end in a script (content.test.ts).
+      const importer = (tag: string): Promise<{ code: number | null; stderr: string }> => new Promise((resolve) => {
+        const p = spawn(STRATA_BIN, ['--root', s.root, '--storage-driver', driver, 'import', '-', tag]);
+        let stderr = '';
+        p.stderr.on('data', (d: Buffer) => (stderr += d));
+        p.on('close', (code) => resolve({ code, stderr }));
+        void (async () => {
+          for (let i = 0; i < fixture.tar.length; i += 1 << 18) {
+            if (!p.stdin.write(fixture.tar.subarray(i, i + (1 << 18)))) await new Promise((r) => p.stdin.once('drain', r));
+            await new Promise((r) => setImmediate(r));
+          }
+          p.stdin.end();
+        })();
+      });
+      for (let round = 0; round < 3; round++) {
+        const tags = [1, 2, 3].map((i) => `pieces:${round}-${i}`);
+        assert.deepEqual(await Promise.all(tags.map(importer)), tags.map(() => ({ code: 0, stderr: '' })));
+        for (const t of tags) assert.equal(s.ok(['inspect', '-f', '{{.RootFS.Layers}}', t]), s.ok(['inspect', '-f', '{{.RootFS.Layers}}', 'pipes:0']));
+      }
+    });
+
     test('SIGTERM ends a command waiting on its input, and the store stays whole', async () => {
       // Half a layer on a pipe that stays open: the import is under way, waiting for the rest.
       const waiting = spawn(STRATA_BIN, ['--root', s.root, '--storage-driver', driver, 'import', '-', 'never:1']);
