@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # How much of a cold `create` is the runtime's own start. In one run, alternating, with caches dropped
-# before every command as bench/run.sh does: bare Node.js (`node -e 1`), Node.js started from an empty
-# startup snapshot (the least any snapshot-started CLI such as strata does), each CLI's `--version`, and
+# before every command as bench/run.sh does: bare Bun (`bun -e 1`, the Bun strata's executable is built
+# from) and bare Node.js (`node -e 1`), each CLI's `--version`, and
 # each engine's `create` of a container from a small image (the host's busybox, imported untimed).
 # Usage: sudo bash bench/coldstart.sh [ROUNDS]
 set -euo pipefail
@@ -21,13 +21,11 @@ rm -rf "$WORK"
 mkdir -p "$WORK/rootfs/bin"
 cp /bin/busybox "$WORK/rootfs/bin/"
 tar -C "$WORK/rootfs" -cf "$WORK/busybox.tar" .
-echo 'require("v8").startupSnapshot.setDeserializeMainFunction(() => {})' >"$WORK/empty.js"
-(cd "$WORK" && node --snapshot-blob empty.blob --build-snapshot empty.js)
 strata_cli import "$WORK/busybox.tar" cold/busybox >/dev/null
 
 declare -A CMDS=(
   [node]="node -e 1"
-  [node-empty-snapshot]="node --snapshot-blob $WORK/empty.blob"
+  [bun]="$REPO/node_modules/bun/bin/bun.exe -e 1"
   [strata-version]="strata_cli --version"
   [strata-create]="strata_cli create --name cold cold/busybox /bin/sh"
 )

@@ -86,9 +86,10 @@ log "setting up strata (scripts/setup.sh)"
 if [[ " ${ENGINES[*]} " == *" strata "* ]]; then
   bash "$REPO/scripts/setup.sh"
 else
-  # A peers-only run needs just the summarizer, which tsc emits even while other parts fail to build.
+  # A peers-only run needs just the summarizer, which Bun runs from its source even while other parts
+  # fail to build.
   bash "$REPO/scripts/setup.sh" || log "set-up failed; going on, as no strata run needs it"
-  [[ -f $REPO/dist/bench/summarize.js ]] || die "dist/bench/summarize.js was not built"
+  [[ -x $REPO/node_modules/bun/bin/bun.exe ]] || die "node_modules/bun was not installed"
 fi
 MINBASE_TAR=$(ensure_minbase_tar "$WORK")
 for e in "${ENGINES[@]}"; do reset_store "$e"; done
@@ -124,7 +125,7 @@ for wl in "${WORKLOADS[@]}"; do
 done
 
 # --- report ---
-SUMMARY=$(node "$REPO/dist/bench/summarize.js" "$TIMES")
+SUMMARY=$("$REPO/node_modules/bun/bin/bun.exe" "$REPO/bench/summarize.ts" "$TIMES")
 echo "$SUMMARY"
 log "raw times: $TIMES"
 

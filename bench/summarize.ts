@@ -5,7 +5,7 @@
  * The ratio of medians would let one slow round of one engine skew the comparison; ratios taken within
  * a round compare runs made back to back under the same host conditions.
  *
- * Usage: node dist/bench/summarize.js TIMES.tsv
+ * Usage: bun bench/summarize.ts TIMES.tsv
  */
 import { readFileSync } from 'node:fs';
 

@@ -22,7 +22,7 @@ step() {
 # busybox-static: the demo's base image; skopeo, umoci: tests validate our docker-archive and OCI
 # layout output with them; attr, util-linux, tar, gzip, sqlite3: tests inspect what we write; xfsprogs:
 # the vfs test on a loop-mounted XFS proves reflinked layer copies;
-# python3, make, g++: node-gyp builds the native addon and better-sqlite3 from source.
+# python3, make, g++: node-gyp builds the native addon from source.
 APT_PACKAGES=(busybox-static attr util-linux tar gzip skopeo umoci sqlite3 xfsprogs python3 make g++)
 
 missing_packages() {
@@ -51,13 +51,10 @@ if ((${#MISSING[@]})); then
   step "apt-get install ${MISSING[*]}" apt_install "${MISSING[@]}"
 fi
 
+# Node.js and npm install the dependencies (Bun among them) and build the addon (node-gyp); strata
+# itself runs on the Bun that npm installs.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  echo "setup: Node.js >= 20.16 with npm is required and was not found on PATH" >&2
-  exit 1
-fi
-# 20.16: process.getBuiltinModule, which the CLI's snapshot uses to load worker_threads at run time.
-if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 16) ? 0 : 1)'; then
-  echo "setup: Node.js >= 20.16 is required; found $(node --version)" >&2
+  echo "setup: Node.js with npm is required and was not found on PATH" >&2
   exit 1
 fi
 
@@ -74,9 +71,10 @@ install_deps() {
 STAMP=node_modules/.strata-setup-stamp
 DEPS_KEY=$(cat package.json package-lock.json 2>/dev/null | sha256sum | cut -d' ' -f1)
 # A tree installed before this script existed is trusted when npm sees every dependency in place and
-# better-sqlite3's native module was built, so other users of the tree don't see node_modules vanish.
+# Bun's binary was put in place by its package, so other users of the tree don't see node_modules vanish.
+BUN=node_modules/bun/bin/bun.exe
 deps_already_installed() {
-  [[ -f node_modules/better-sqlite3/build/Release/better_sqlite3.node ]] && npm ls --depth=0 >/dev/null 2>&1
+  "$BUN" --version >/dev/null 2>&1 && npm ls --depth=0 >/dev/null 2>&1
 }
 if [[ ! -f $STAMP || $(cat "$STAMP") != "$DEPS_KEY" ]]; then
   if [[ -f $STAMP ]] || ! deps_already_installed; then
@@ -91,8 +89,12 @@ if [[ ! -f $ADDON ]] || [[ -n $(find native binding.gyp -newer "$ADDON" -print -
   step "native addon build (node-gyp rebuild)" npx --no-install node-gyp rebuild
 fi
 
-step "TypeScript build (tsc -p .)" npx --no-install tsc -p .
-# The CLI's startup snapshot (src/cli/snapshot.ts): its code bundled, compiled and initialised once
-# here, so a short command like `create` costs little more than Node's own start. Rebuilt every time:
-# a blob works only with the Node.js binary that made it.
-step "CLI startup snapshot (esbuild, node --build-snapshot)" npm run --silent snapshot
+# The bun package's install script puts the binary for this platform in place; without it there is no runtime.
+if ! "$BUN" --version >/dev/null 2>&1; then
+  echo "setup: $BUN does not run: npm did not run the bun package's install script (see npm install-scripts)" >&2
+  exit 1
+fi
+
+# Type-check only: Bun runs the TypeScript itself (tests) and bundles it (the CLI).
+step "TypeScript check (tsc -p .)" npx --no-install tsc -p .
+step "CLI bundle (scripts/build.sh)" bash scripts/build.sh

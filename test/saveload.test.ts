@@ -423,7 +423,7 @@ for (const driver of DRIVERS) {
         if (has('script')) {
           // On a terminal, save refuses to write binary (docker's words); script(1) gives the command a pty.
           const cmd = `bin/strata --root ${s.root} --storage-driver ${driver} save cli:1; echo "exit=$?"`;
-          const tty = spawnSync('script', ['-qec', cmd, '/dev/null'], { cwd: join(import.meta.dirname, '..', '..') }).stdout.toString();
+          const tty = spawnSync('script', ['-qec', cmd, '/dev/null'], { cwd: join(import.meta.dirname, '..') }).stdout.toString();
           assert.match(tty, /Error: cowardly refusing to save to a terminal\. Use the -o flag or redirect/);
           assert.match(tty, /exit=1/);
         }

@@ -4,10 +4,8 @@
  * two cores, as Docker does with its separate untar process. The worker runs at most CREDITS batches
  * ahead of what the stream's reader has taken.
  */
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import type { Worker } from 'node:worker_threads';
-import { packageRoot } from '../native/index.js';
+import { Worker } from 'node:worker_threads';
 import type { TarJob } from './types.js';
 
 /** Batches (of tarworker's BATCH bytes) the worker may send before this side asks for more. */
@@ -16,13 +14,15 @@ export const CREDITS = 4;
 /** What the worker posts besides the tar's bytes, which come as Uint8Arrays. */
 export type WorkerMessage = { end: true } | { error: { message: string; code?: string } };
 
+/**
+ * The worker's module: tarworker.ts beside this one in the sources (Bun runs them as they are, in
+ * tests); in the CLI's executable, which scripts/build.sh builds with it as a second entry point,
+ * archive/tarworker.js beside the CLI's own entry in Bun's embedded file system.
+ */
+const WORKER = import.meta.url.endsWith('.ts') ? new URL('./tarworker.ts', import.meta.url) : new URL('./archive/tarworker.js', import.meta.url);
+
 function startWorker(job: TarJob): Worker {
-  // Loaded here, at run time, not imported: imported while the CLI's startup snapshot is built,
-  // worker_threads keeps state that does not survive into the snapshot, and a worker then fails in
-  // process.cwd().
-  const { Worker } = process.getBuiltinModule('node:worker_threads');
-  // The worker runs the compiled module, not the snapshot; it must not inherit --snapshot-blob.
-  return new Worker(join(packageRoot(), 'dist/src/archive/tarworker.js'), { workerData: job, execArgv: [] });
+  return new Worker(WORKER, { workerData: job });
 }
 
 export function tarOnThread(job: TarJob): Readable {

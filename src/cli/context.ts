@@ -1,12 +1,14 @@
 /** What every command needs: a way to open the engine with the global options, once per process. */
 import type { Command } from 'commander';
-import { Engine } from '../engine/index.js';
+import type { Engine } from '../engine/index.js';
 
 export type WithEngine = <T>(fn: (engine: Engine) => Promise<T> | T) => Promise<T>;
 
 export function engineOpener(program: Command): WithEngine {
   return async (fn) => {
     const opts = program.opts<{ root?: string; storageDriver?: string }>();
+    // Loaded here, not imported: `strata --version` and `--help` never open a store.
+    const { Engine } = await import('../engine/index.js');
     const engine = await Engine.open({ root: opts.root, driver: opts.storageDriver });
     try {
       return await fn(engine);

@@ -1,7 +1,7 @@
 /** Opening the files commands read (import, load). */
 import { createReadStream, fstatSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { InvalidArgumentError } from '../engine/index.js';
+import { InvalidArgumentError } from '../engine/errors.js';
 
 /** Layers stream through in large chunks: fewer trips through the event loop per megabyte. */
 const CHUNK = 4 << 20;

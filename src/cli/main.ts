@@ -1,19 +1,99 @@
-/** The strata CLI: argument parsing and output only; all work is done by the engine. */
-import { Command, CommanderError } from 'commander';
-import { StrataError } from '../engine/index.js';
-import { registerContainerCommands } from './commands/containers.js';
-import { registerImageCommands } from './commands/images.js';
-import { registerInspectCommands } from './commands/inspect.js';
-import { registerTransferCommands } from './commands/transfer.js';
-import { registerSystemCommands } from './commands/system.js';
-import { engineOpener } from './context.js';
+/**
+ * The strata CLI: argument parsing and output only; all work is done by the engine.
+ *
+ * Every command pays the runtime's start, so a command loads only the module that defines its verb
+ * (./commands/*), found from the command line before commander parses it. Anything this cannot place
+ * (no verb, an unknown one, `help`, a bad global option) loads every module, and commander answers
+ * exactly as with all of them loaded, help and suggestions included.
+ */
+import type { Command } from 'commander';
+import { engineOpener, type WithEngine } from './context.js';
+import { READER_GONE, stderr, stdout } from './stdio.js';
+import { StrataError } from '../engine/errors.js';
 
-export function buildProgram(): Command {
+/** One module of commands: what it registers on the program and on the `image` and `container` groups. */
+type Register = (program: Command, groups: { image: Command; container: Command }, withEngine: WithEngine) => void;
+export type ModuleName = 'images' | 'containers' | 'inspect' | 'transfer' | 'system';
+
+/** The command modules, in the order their commands were always registered (and `--help` lists them). */
+const MODULES: Record<ModuleName, () => Promise<Register>> = {
+  images: async () => {
+    const { registerImageCommands } = await import('./commands/images.js');
+    return (p, g, w) => registerImageCommands(p, g.image, w);
+  },
+  containers: async () => {
+    const { registerContainerCommands } = await import('./commands/containers.js');
+    return (p, g, w) => registerContainerCommands(p, g.container, w);
+  },
+  inspect: async () => {
+    const { registerInspectCommands } = await import('./commands/inspect.js');
+    return (p, g, w) => registerInspectCommands(p, g.image, g.container, w);
+  },
+  transfer: async () => {
+    const { registerTransferCommands } = await import('./commands/transfer.js');
+    return (p, g, w) => registerTransferCommands(p, g.image, w);
+  },
+  system: async () => {
+    const { registerSystemCommands } = await import('./commands/system.js');
+    return (p, _, w) => registerSystemCommands(p, w);
+  },
+};
+
+/** Which module defines each verb and alias, at the top level and under `image` and `container`. */
+export const VERBS: Readonly<Record<'top' | 'image' | 'container', Readonly<Record<string, ModuleName>>>> = {
+  top: {
+    import: 'images', images: 'images', tag: 'images', rmi: 'images', history: 'images',
+    create: 'containers', ps: 'containers', mount: 'containers', unmount: 'containers', umount: 'containers',
+    diff: 'containers', commit: 'containers', rm: 'containers', remove: 'containers', export: 'containers',
+    inspect: 'inspect', save: 'transfer', load: 'transfer', system: 'system',
+  },
+  image: {
+    import: 'images', ls: 'images', list: 'images', tag: 'images', rm: 'images', remove: 'images', history: 'images',
+    prune: 'images', inspect: 'inspect', save: 'transfer', load: 'transfer',
+  },
+  container: {
+    create: 'containers', ls: 'containers', list: 'containers', ps: 'containers', mount: 'containers',
+    unmount: 'containers', umount: 'containers', diff: 'containers', commit: 'containers', rm: 'containers',
+    remove: 'containers', export: 'containers', prune: 'containers', inspect: 'inspect',
+  },
+};
+
+/** A table's own entry only: a verb spelt `constructor` is not a command. */
+const lookup = (table: Readonly<Record<string, ModuleName>>, key: string): ModuleName | undefined =>
+  Object.hasOwn(table, key) ? table[key] : undefined;
+
+const GLOBAL_WITH_VALUE = ['--root', '--storage-driver'];
+
+const VERSION = '0.1.0';
+
+/**
+ * What argv needs loaded: the command module of its verb; every one when that cannot be told; or
+ * nothing but the version, which commander prints as soon as it reads the flag among the global
+ * options, whatever follows (so strata prints it without loading commander at all).
+ */
+export function modulesFor(argv: readonly string[]): ModuleName[] | 'version' {
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (GLOBAL_WITH_VALUE.includes(a) && i + 1 < argv.length) i++;
+    else if (GLOBAL_WITH_VALUE.some((o) => a.startsWith(o + '='))) continue;
+    else if (a === '-v' || a === '--version') return 'version';
+    else break;
+  }
+  const verb = argv[i] ?? '';
+  const name = verb === 'image' || verb === 'container' ? lookup(VERBS[verb], argv[i + 1] ?? '') : lookup(VERBS.top, verb);
+  return name ? [name] : (Object.keys(MODULES) as ModuleName[]);
+}
+
+export async function buildProgram(modules: readonly ModuleName[] = Object.keys(MODULES) as ModuleName[]): Promise<Command> {
+  const { Command } = await import('commander');
   const program = new Command('strata')
     .description('A container image and storage engine')
     .option('--root <dir>', 'Root of the store (default: $STRATA_ROOT, else /var/lib/strata as root)')
     .option('--storage-driver <name>', 'Storage driver: overlay2 or vfs (default: $STRATA_STORAGE_DRIVER, else probed once per store)')
-    .version('0.1.0', '-v, --version')
+    .version(VERSION, '-v, --version')
+    // Commander's own messages (version, help, usage errors) go the same way as the rest.
+    .configureOutput({ writeOut: stdout, writeErr: stderr })
     .showHelpAfterError()
     // As docker: global options before the verb, and `create IMAGE CMD…` passes CMD's flags through.
     .enablePositionalOptions()
@@ -21,53 +101,35 @@ export function buildProgram(): Command {
   const withEngine = engineOpener(program);
   const image = program.command('image').description('Manage images');
   const container = program.command('container').description('Manage containers').enablePositionalOptions();
-  registerImageCommands(program, image, withEngine);
-  registerContainerCommands(program, container, withEngine);
-  registerInspectCommands(program, image, container, withEngine);
-  registerTransferCommands(program, image, withEngine);
-  registerSystemCommands(program, withEngine);
+  const registers = await Promise.all((Object.keys(MODULES) as ModuleName[]).filter((m) => modules.includes(m)).map((m) => MODULES[m]()));
+  for (const register of registers) register(program, { image, container }, withEngine);
   for (const sub of [image, container]) sub.exitOverride();
   return program;
 }
 
-/** The status the shell reports for a process killed by SIGPIPE, as docker's CLI is when its reader goes away. */
-const SIGPIPE_STATUS = 141;
-
-/**
- * A reader that goes away early (`strata images | head -1`) ends the output, not the command: later
- * writes are dropped, the work finishes, and the status is the one docker's CLI gets from SIGPIPE.
- * Returns whether that happened.
- */
-function endQuietlyOnClosedStdout(): () => boolean {
-  let closed = false;
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') {
-      closed = true;
-      if (!process.exitCode) process.exitCode = SIGPIPE_STATUS;
-      return;
-    }
-    process.stderr.write(`Error: write to stdout: ${e.message}\n`);
-    process.exitCode = 1;
-  });
-  return () => closed;
-}
-
 export async function main(argv: string[]): Promise<void> {
-  const stdoutClosed = endQuietlyOnClosedStdout();
-  const program = buildProgram();
+  const modules = modulesFor(argv);
+  if (modules === 'version') {
+    stdout(`${VERSION}\n`);
+    return;
+  }
+  const [program, { CommanderError }] = await Promise.all([buildProgram(modules), import('commander')]);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
-    // A stream piped to stdout (save, export) fails with the reader gone: that is not the command's failure.
-    if ((e as NodeJS.ErrnoException).code === 'EPIPE' && stdoutClosed()) return;
     if (e instanceof CommanderError) {
       // Help and version are not failures; bad usage is the CLI's own failure (125, as docker).
       process.exitCode = e.exitCode === 0 ? 0 : 125;
       return;
     }
+    // An archive streamed to stdout (save, export) whose reader went away: as ./stdio.ts does for text.
+    if ((e as NodeJS.ErrnoException).code === 'EPIPE') {
+      process.exitCode = READER_GONE;
+      return;
+    }
     const status = e instanceof StrataError ? e.status : 1;
-    process.stderr.write(`Error: ${(e as Error).message}\n`);
-    if (process.env.STRATA_DEBUG && !(e instanceof StrataError)) process.stderr.write(`${(e as Error).stack}\n`);
+    stderr(`Error: ${(e as Error).message}\n`);
+    if (process.env.STRATA_DEBUG && !(e instanceof StrataError)) stderr(`${(e as Error).stack}\n`);
     process.exitCode = status;
   }
 }

@@ -1,22 +1,30 @@
 /**
  * Printing rows the way docker does: a default `table …` format per command, replaced by --format,
- * through the one template implementation in ./format.
+ * through the one template implementation in ./format. The template engine is loaded only for a
+ * --format: the default formats are rendered without it (./format/columns.ts).
  */
-import { formatTable, marshalJson, renderTemplate, type Headers } from './format/index.js';
+import { fieldsTable } from './format/columns.js';
+import { marshalJson } from './format/gojson.js';
+import type { Headers } from './format/table.js';
+import { stdout } from './stdio.js';
 
 export type { Headers };
 
-export function printRows(rows: object[], format: string | undefined, defaultFormat: string, headers: Headers): void {
-  process.stdout.write(formatTable(format ?? defaultFormat, rows, headers));
+export async function printRows(rows: object[], format: string | undefined, defaultFormat: string, headers: Headers): Promise<void> {
+  const plain = format === undefined ? fieldsTable(defaultFormat, rows, headers) : undefined;
+  if (plain !== undefined) return stdout(plain);
+  const { formatTable } = await import('./format/table.js');
+  stdout(formatTable(format ?? defaultFormat, rows, headers));
 }
 
 /** `inspect -f`: one rendered line per object (unknown fields are errors, as in docker); else docker's JSON array. */
-export function printInspect(objects: unknown[], format: string | undefined): void {
+export async function printInspect(objects: unknown[], format: string | undefined): Promise<void> {
   if (format) {
-    for (const o of objects) process.stdout.write(renderTemplate(format, o, { missingKey: 'error' }) + '\n');
+    const { renderTemplate } = await import('./format/template/index.js');
+    for (const o of objects) stdout(renderTemplate(format, o, { missingKey: 'error' }) + '\n');
     return;
   }
-  process.stdout.write(marshalJson(objects, { indent: '    ' }) + '\n');
+  stdout(marshalJson(objects, { indent: '    ' }) + '\n');
 }
 
 /** Collect a repeatable option (`-c A -c B`). */

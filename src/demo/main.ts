@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const STRATA = resolve(fileURLToPath(import.meta.url), '../../../../bin/strata');
+const STRATA = resolve(fileURLToPath(import.meta.url), '../../../bin/strata');
 const CONTAINERS = [1, 2, 3, 4, 5].map((i) => `my_container_${i}`);
 const IMAGES = ['acme/my-changed-image:1.0', 'acme/my-final-image:1.0', 'acme/my-base-image:1.0', 'busybox:latest'];
 

@@ -2,11 +2,51 @@
  * The one SQLite database of a store (strata.db): WAL so readers never block the writer, a busy timeout
  * so concurrent `strata` processes queue instead of failing, foreign keys so a layer in use cannot be
  * deleted, and numbered migrations recorded in user_version.
+ *
+ * SQLite is Bun's own (bun:sqlite). DB is the part of better-sqlite3's API strata uses, so the queries in
+ * ./index.ts read as they always did; this module is the only one that knows which SQLite it is on.
  */
-import Database from 'better-sqlite3';
-import { sqliteBinding } from '../native/index.js';
+import { Database, type SQLQueryBindings } from 'bun:sqlite';
 
-type DB = Database.Database;
+type Params = SQLQueryBindings[];
+
+/** A prepared statement; `get` answers undefined (not bun:sqlite's null) when there is no row. */
+export interface Statement {
+  get(...params: Params): unknown;
+  all(...params: Params): unknown[];
+  run(...params: Params): void;
+}
+
+export interface DB {
+  prepare(sql: string): Statement;
+  /** fn wrapped in a transaction; `.immediate()` runs it with BEGIN IMMEDIATE (nested calls use savepoints). */
+  transaction<T>(fn: () => T): { immediate(): T };
+  exec(sql: string): void;
+  close(): void;
+}
+
+/** A PRAGMA's single value, as better-sqlite3's `pragma(…, { simple: true })`. */
+function pragmaValue(db: Database, name: string): unknown {
+  const row = db.query(`PRAGMA ${name}`).get() as Record<string, unknown> | null;
+  return row && Object.values(row)[0];
+}
+
+function adapt(db: Database): DB {
+  return {
+    prepare(sql) {
+      // query() caches the compiled statement per SQL text: the same statement run again is not parsed again.
+      const q = db.query(sql);
+      return {
+        get: (...params) => q.get(...params) ?? undefined,
+        all: (...params) => q.all(...params),
+        run: (...params) => void q.run(...params),
+      };
+    },
+    transaction: (fn) => ({ immediate: () => db.transaction(fn).immediate() }),
+    exec: (sql) => db.exec(sql),
+    close: () => db.close(),
+  };
+}
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -80,25 +120,27 @@ const MIGRATIONS: string[] = [
 ];
 
 export function openDatabase(path: string): DB {
-  // @types/better-sqlite3 types nativeBinding as a path; the package also takes the loaded module.
-  const db = new Database(path, { timeout: 30_000, nativeBinding: sqliteBinding() as unknown as string });
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
+  // strict: named parameters bind from plain keys ({ c } for @c), as in better-sqlite3.
+  const db = new Database(path, { create: true, readwrite: true, strict: true });
+  // First, so that switching to WAL below already waits for another process's lock instead of failing.
+  db.exec('PRAGMA busy_timeout = 30000');
+  db.exec('PRAGMA journal_mode = WAL');
+  db.exec('PRAGMA synchronous = NORMAL');
+  db.exec('PRAGMA foreign_keys = ON');
   migrate(db);
-  return db;
+  return adapt(db);
 }
 
-function migrate(db: DB): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
+function migrate(db: Database): void {
+  const current = pragmaValue(db, 'user_version') as number;
   if (current > MIGRATIONS.length) {
     throw new Error(`store schema version ${current} is newer than this strata understands (${MIGRATIONS.length})`);
   }
   if (current === MIGRATIONS.length) return;
   // IMMEDIATE takes the write lock first, so two processes opening a new store migrate once.
   db.transaction(() => {
-    const now = db.pragma('user_version', { simple: true }) as number;
+    const now = pragmaValue(db, 'user_version') as number;
     for (let v = now; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]!);
-    db.pragma(`user_version = ${MIGRATIONS.length}`);
+    db.exec(`PRAGMA user_version = ${MIGRATIONS.length}`);
   }).immediate();
 }

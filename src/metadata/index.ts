@@ -2,8 +2,7 @@
  * Typed access to strata.db. Every multi-row change runs in one transaction (`tx`), and a layer,
  * image or container becomes visible only when its row is written, after its files are complete.
  */
-import type Database from 'better-sqlite3';
-import { openDatabase } from './db.js';
+import { openDatabase, type DB } from './db.js';
 import type { ContainerRecord, ContainerState, ImageRecord, LayerRecord } from './records.js';
 
 export type { ContainerRecord, ContainerState, ImageRecord, LayerRecord } from './records.js';
@@ -29,7 +28,7 @@ const container = (r: ContainerRow): ContainerRecord => ({
 });
 
 export class Metadata {
-  readonly db: Database.Database;
+  readonly db: DB;
 
   constructor(path: string) {
     this.db = openDatabase(path);

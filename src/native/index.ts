@@ -1,12 +1,10 @@
 /**
- * Typed access to the N-API addon (native/strata_native.c): the syscalls Node.js lacks; and the loading
- * of native modules, which the CLI's startup snapshot (src/cli/snapshot.ts) cannot hold: they are loaded
- * on first use, never at import.
- * Errors thrown carry `code` ("ENOENT", "ENODATA", …) like Node's fs errors. A file's path is a string or,
- * for a name that is not UTF-8, its bytes (archive/names.ts's fsPath gives either).
+ * Typed access to the N-API addon (native/strata_native.c): the syscalls the runtime lacks. It is loaded
+ * on first use, never at import, so commands that need no syscall of it never pay for loading it.
+ * Errors thrown carry `code` ("ENOENT", "ENODATA", …) like Node's fs errors.
  */
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** A path for the addon: a string, or a Buffer for names that are not UTF-8 (see archive/names.ts). */
 export type NativePath = string | Buffer;
@@ -45,14 +43,14 @@ export interface Native {
 }
 
 /**
- * The package's root, where build/ and node_modules/ are. A module run from dist/src/ finds it from its
- * own URL; code in the startup snapshot has no file of its own, so there it is found from the blob node
- * was started with (bin/strata passes its absolute path, <root>/dist/strata.blob).
+ * The package's root, where build/ is. This module sits two folders below it both as a source file
+ * (src/native/index.ts, which Bun runs as it is, in tests) and in the CLI's executable
+ * (dist/cli/strata, see scripts/build.sh). There the modules have no file of their own (their URLs
+ * are in Bun's embedded file system, /$bunfs/), so the executable's path stands for this module's.
  */
 export function packageRoot(): string {
-  const flag = process.execArgv.indexOf('--snapshot-blob');
-  if (flag >= 0) return resolve(process.execArgv[flag + 1]!, '../..');
-  return fileURLToPath(new URL('../../../', import.meta.url));
+  const self = import.meta.url.startsWith('file:///$bunfs/') ? pathToFileURL(process.execPath) : import.meta.url;
+  return fileURLToPath(new URL('../../', self));
 }
 
 /** A native module by its path under the package root: what require does for a .node file. */
@@ -68,16 +66,6 @@ let addon: Native | undefined;
 export const native: Native = new Proxy({} as Native, {
   get: (_, name: keyof Native) => (addon ??= loadAddon<Native>('build/Release/strata_native.node'))[name],
 });
-
-let sqlite: object | undefined;
-
-/**
- * better-sqlite3's native module, for its `nativeBinding` option: without it the package finds the
- * module itself, through the `bindings` package and a module system the snapshot does not have.
- */
-export function sqliteBinding(): object {
-  return (sqlite ??= loadAddon<object>('node_modules/better-sqlite3/build/Release/better_sqlite3.node'));
-}
 
 /** umount2 flag: detach now, clean up when no longer busy. */
 export const MNT_DETACH = 2;

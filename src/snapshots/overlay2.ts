@@ -129,7 +129,9 @@ export class Overlay2 implements Snapshotter {
     const merged = join(dir, 'merged');
     if (isMounted(merged)) unmount(merged);
     const linkFile = join(dir, 'link');
-    if (existsSync(linkFile)) rmSync(join(this.home, LINK_DIR, readFileSync(linkFile, 'utf8')), { force: true });
+    // Empty when a crash came between creating the file and writing the name (then no link was made).
+    const link = existsSync(linkFile) ? readFileSync(linkFile, 'utf8') : '';
+    if (link) rmSync(join(this.home, LINK_DIR, link), { force: true });
     removeTree(dir);
   }
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const REPO_ROOT = resolve(fileURLToPath(import.meta.url), '../../../..');
+export const REPO_ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 export const STRATA_BIN = join(REPO_ROOT, 'bin', 'strata');
 
 export interface Result { status: number | null; stdout: string; stderr: string }

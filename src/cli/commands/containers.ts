@@ -1,11 +1,11 @@
 /** Container verbs: create, ps, mount, unmount, diff, commit, rm, export, container prune. */
-import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { encodeName, InvalidArgumentError, type ContainerSummary } from '../../engine/index.js';
 import type { WithEngine } from '../context.js';
-import { humanSize, timeAgo, truncateId } from '../format/index.js';
+import { humanSize, timeAgo, truncateId } from '../format/units.js';
 import { writeOutputFile } from '../outfile.js';
 import { collect, printRows } from '../output.js';
+import { stdout } from '../stdio.js';
 
 const PS_HEADERS = {
   ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', CreatedAt: 'CREATED AT', RunningFor: 'CREATED', Ports: 'PORTS',
@@ -75,7 +75,7 @@ export function registerContainerCommands(program: Command, container: Command, 
       .argument('[command...]')
       .passThroughOptions()
       .action(async (image: string, command: string[], f: CreateFlags) => {
-        await withEngine(async (e) => process.stdout.write((await e.containers.create(createOptions(image, command, f))) + '\n'));
+        await withEngine(async (e) => stdout((await e.containers.create(createOptions(image, command, f))) + '\n'));
       });
   }
 
@@ -102,11 +102,11 @@ export function registerContainerCommands(program: Command, container: Command, 
         const list = await e.containers.list({ all: o.all, last, size: wantsSize && !o.quiet, filters });
         const rows = list.map((c) => psRow(c, o.trunc, new Date()));
         if (o.quiet) {
-          for (const r of rows) process.stdout.write(r.ID + '\n');
+          for (const r of rows) stdout(r.ID + '\n');
           return;
         }
         const def = 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}' + (o.size ? '\t{{.Size}}' : '');
-        printRows(rows, o.format, def, PS_HEADERS);
+        await printRows(rows, o.format, def, PS_HEADERS);
       });
     });
   psCmd(program.command('ps'));
@@ -115,13 +115,13 @@ export function registerContainerCommands(program: Command, container: Command, 
   for (const cmd of both('mount')) {
     cmd.description("Mount a container's root filesystem and print its path")
       .argument('<container>')
-      .action(async (ref: string) => withEngine((e) => { process.stdout.write(e.containers.mount(ref) + '\n'); }));
+      .action(async (ref: string) => withEngine((e) => { stdout(e.containers.mount(ref) + '\n'); }));
   }
   for (const cmd of both('unmount')) {
     cmd.alias('umount').description("Unmount a container's root filesystem")
       .argument('<containers...>')
       .action(async (refs: string[]) => withEngine(async (e) => {
-        for (const r of refs) { await e.containers.unmount(r); process.stdout.write(r + '\n'); }
+        for (const r of refs) { await e.containers.unmount(r); stdout(r + '\n'); }
       }));
   }
 
@@ -131,7 +131,7 @@ export function registerContainerCommands(program: Command, container: Command, 
       .action(async (ref: string) => withEngine(async (e) => {
         // A path is printed as its bytes, as Docker prints a Go string: a name that is not UTF-8 stays itself.
         const lines = (await e.containers.diff(ref)).map((c) => Buffer.concat([Buffer.from(`${c.kind} `), encodeName(c.path), NEWLINE]));
-        process.stdout.write(Buffer.concat(lines));
+        stdout(Buffer.concat(lines));
       }));
   }
 
@@ -145,7 +145,7 @@ export function registerContainerCommands(program: Command, container: Command, 
       .option('-p, --pause [bool]', 'Pause container during commit (no effect: no process runs yet)', 'true')
       .action(async (ref: string, reference: string | undefined, o: { author?: string; change: string[]; message?: string }) => withEngine(async (e) => {
         const id = await e.containers.commit(ref, { reference, author: o.author, changes: o.change, message: o.message });
-        process.stdout.write(id + '\n');
+        stdout(id + '\n');
       }));
   }
 
@@ -159,7 +159,7 @@ export function registerContainerCommands(program: Command, container: Command, 
         for (const r of refs) {
           try {
             await e.containers.remove(r, { force: o.force });
-            process.stdout.write(r + '\n');
+            stdout(r + '\n');
           } catch (err) {
             errors.push((err as Error).message);
           }
@@ -174,8 +174,10 @@ export function registerContainerCommands(program: Command, container: Command, 
       .option('-o, --output <file>', 'Write to a file, instead of STDOUT')
       .action(async (ref: string, o: { output?: string }) => withEngine(async (e) => {
         if (!o.output && process.stdout.isTTY) throw new InvalidArgumentError('cowardly refusing to save to a terminal. Use the -o flag or redirect');
-        if (o.output) await writeOutputFile(o.output, () => e.containers.export(ref));
-        else await pipeline(e.containers.export(ref), process.stdout);
+        if (o.output) return writeOutputFile(o.output, () => e.containers.export(ref));
+        // Loaded here: streams cost every other verb of this module their load (./stdio.ts).
+        const { pipeline } = await import('node:stream/promises');
+        await pipeline(e.containers.export(ref), process.stdout);
       }));
   }
 
@@ -184,7 +186,7 @@ export function registerContainerCommands(program: Command, container: Command, 
     .option('-f, --force', 'Do not prompt for confirmation')
     .action(async () => withEngine(async (e) => {
       const report = await e.containers.prune();
-      if (report.ContainersDeleted?.length) process.stdout.write(`Deleted Containers:\n${report.ContainersDeleted.join('\n')}\n\n`);
-      process.stdout.write(`Total reclaimed space: ${humanSize(report.SpaceReclaimed)}\n`);
+      if (report.ContainersDeleted?.length) stdout(`Deleted Containers:\n${report.ContainersDeleted.join('\n')}\n\n`);
+      stdout(`Total reclaimed space: ${humanSize(report.SpaceReclaimed)}\n`);
     }));
 }

@@ -1,11 +1,13 @@
 /** Image verbs: import, images, tag, rmi, history, image prune. */
 import type { Command } from 'commander';
 import type { HistoryItem, ImageSummary } from '../../engine/index.js';
-import { InvalidArgumentError, NO_CREATED_TIME } from '../../engine/index.js';
+import { InvalidArgumentError } from '../../engine/errors.js';
+import { NO_CREATED_TIME } from '../../engine/index.js';
 import type { WithEngine } from '../context.js';
-import { humanSize, timeAgo, truncateId } from '../format/index.js';
+import { humanSize, timeAgo, truncateId } from '../format/units.js';
 import { openInput } from '../input.js';
 import { collect, printRows } from '../output.js';
+import { stdout } from '../stdio.js';
 
 const IMAGE_HEADERS = { Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', ID: 'IMAGE ID', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', Size: 'SIZE', Containers: 'CONTAINERS' };
 const HISTORY_HEADERS = { ID: 'IMAGE', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', CreatedBy: 'CREATED BY', Size: 'SIZE', Comment: 'COMMENT' };
@@ -61,7 +63,7 @@ export function registerImageCommands(program: Command, image: Command, withEngi
     .action(async (file: string, reference: string | undefined, o: { change: string[]; message?: string }) => {
       await withEngine(async (e) => {
         const id = await e.images.import(await openInput(file), { reference, changes: o.change, message: o.message });
-        process.stdout.write(id + '\n');
+        stdout(id + '\n');
       });
     });
   importCmd(program.command('import'));
@@ -77,7 +79,7 @@ export function registerImageCommands(program: Command, image: Command, withEngi
     .option('--no-trunc', "Don't truncate output")
     .option('-q, --quiet', 'Only show image IDs')
     .action(async (reference: string | undefined, o: { all?: boolean; digests?: boolean; filter: string[]; format?: string; trunc: boolean; quiet?: boolean }) => {
-      await withEngine((e) => {
+      await withEngine(async (e) => {
         let images = e.images.list({ all: o.all });
         const refs = reference ? [reference] : [];
         for (const [k, v] of parseFilters(o.filter)) {
@@ -88,13 +90,13 @@ export function registerImageCommands(program: Command, image: Command, withEngi
         const rows = imageRows(images, { noTrunc: !o.trunc, digests: o.digests }, refs, new Date());
         if (o.quiet) {
           const seen = new Set<string>();
-          for (const r of rows) if (!seen.has(r.ID)) { seen.add(r.ID); process.stdout.write(r.ID + '\n'); }
+          for (const r of rows) if (!seen.has(r.ID)) { seen.add(r.ID); stdout(r.ID + '\n'); }
           return;
         }
         const def = o.digests
           ? 'table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}'
           : 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}';
-        printRows(rows, o.format, def, IMAGE_HEADERS);
+        await printRows(rows, o.format, def, IMAGE_HEADERS);
       });
     });
   lsCmd(program.command('images'));
@@ -119,7 +121,7 @@ export function registerImageCommands(program: Command, image: Command, withEngi
         for (const ref of refs) {
           try {
             for (const item of await e.images.remove(ref, { force: o.force, noPrune: !o.prune })) {
-              process.stdout.write('Untagged' in item ? `Untagged: ${item.Untagged}\n` : `Deleted: ${item.Deleted}\n`);
+              stdout('Untagged' in item ? `Untagged: ${item.Untagged}\n` : `Deleted: ${item.Deleted}\n`);
             }
           } catch (err) {
             errors.push((err as Error).message);
@@ -139,7 +141,7 @@ export function registerImageCommands(program: Command, image: Command, withEngi
     .option('--no-trunc', "Don't truncate output")
     .option('-q, --quiet', 'Only show image IDs')
     .action(async (ref: string, o: { human: string | boolean; format?: string; trunc: boolean; quiet?: boolean }) => {
-      await withEngine((e) => {
+      await withEngine(async (e) => {
         // Docker spells it -H=false / --human=false; commander hands a short option's value over with its "=".
         const human = !/^=?false$/.test(String(o.human));
         const now = new Date();
@@ -156,10 +158,10 @@ export function registerImageCommands(program: Command, image: Command, withEngi
           };
         });
         if (o.quiet) {
-          for (const r of rows) process.stdout.write(r.ID + '\n');
+          for (const r of rows) stdout(r.ID + '\n');
           return;
         }
-        printRows(rows, o.format, 'table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}', HISTORY_HEADERS);
+        await printRows(rows, o.format, 'table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}', HISTORY_HEADERS);
       });
     });
   historyCmd(program.command('history'));
@@ -173,11 +175,11 @@ export function registerImageCommands(program: Command, image: Command, withEngi
       await withEngine(async (e) => {
         const report = await e.images.prune({ all: o.all });
         if (report.ImagesDeleted?.length) {
-          process.stdout.write('Deleted Images:\n');
-          for (const item of report.ImagesDeleted) process.stdout.write('Untagged' in item ? `untagged: ${item.Untagged}\n` : `deleted: ${item.Deleted}\n`);
-          process.stdout.write('\n');
+          stdout('Deleted Images:\n');
+          for (const item of report.ImagesDeleted) stdout('Untagged' in item ? `untagged: ${item.Untagged}\n` : `deleted: ${item.Deleted}\n`);
+          stdout('\n');
         }
-        process.stdout.write(`Total reclaimed space: ${humanSize(report.SpaceReclaimed)}\n`);
+        stdout(`Total reclaimed space: ${humanSize(report.SpaceReclaimed)}\n`);
       });
     });
 }

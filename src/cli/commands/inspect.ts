@@ -1,6 +1,7 @@
 /** `inspect`, `image inspect`, `container inspect`: Docker-shaped JSON, or one --format line per object. */
 import type { Command } from 'commander';
-import { InvalidArgumentError, NotFoundError, type Engine } from '../../engine/index.js';
+import { InvalidArgumentError, NotFoundError } from '../../engine/errors.js';
+import type { Engine } from '../../engine/index.js';
 import type { WithEngine } from '../context.js';
 import { printInspect } from '../output.js';
 
@@ -37,7 +38,7 @@ export function registerInspectCommands(program: Command, image: Command, contai
       for (const n of names) {
         try { found.push(await inspectOne(e, n, kind, !!o.size)); } catch (err) { errors.push((err as Error).message); }
       }
-      printInspect(found, o.format);
+      await printInspect(found, o.format);
       if (errors.length) throw new NotFoundError(errors.join('\n'));
     }));
   };

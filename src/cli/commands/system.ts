@@ -1,10 +1,12 @@
 /** `system df` (from the database alone) and `system check`. */
 import type { Command } from 'commander';
-import { StrataError } from '../../engine/index.js';
+import { StrataError } from '../../engine/errors.js';
 import type { WithEngine } from '../context.js';
-import { humanSize, renderTable, timeAgo, truncateId } from '../format/index.js';
+import { renderTable } from '../format/tabwriter.js';
+import { humanSize, timeAgo, truncateId } from '../format/units.js';
 import { printRows } from '../output.js';
 import { createdSince } from './images.js';
+import { stdout } from '../stdio.js';
 
 const DF_HEADERS = { Type: 'TYPE', TotalCount: 'TOTAL', Active: 'ACTIVE', Size: 'SIZE', Reclaimable: 'RECLAIMABLE' };
 
@@ -22,21 +24,20 @@ export function registerSystemCommands(program: Command, withEngine: WithEngine)
       const df = await e.system.df();
       const now = new Date();
       if (o.verbose) {
-        const out = process.stdout;
-        out.write('Images space usage:\n\n');
-        out.write(renderTable(['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE', 'SHARED SIZE', 'UNIQUE SIZE', 'CONTAINERS'],
+        stdout('Images space usage:\n\n');
+        stdout(renderTable(['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE', 'SHARED SIZE', 'UNIQUE SIZE', 'CONTAINERS'],
           df.Images.flatMap((i) => (i.RepoTags.length ? i.RepoTags : ['<none>:<none>']).map((t) => {
             const c = t.lastIndexOf(':');
             return [t.slice(0, c), t.slice(c + 1), truncateId(i.Id), createdSince(i, now), humanSize(i.Size),
               humanSize(i.SharedSize), humanSize(i.Size - i.SharedSize), String(i.Containers)];
           }))));
-        out.write('\nContainers space usage:\n\n');
-        out.write(renderTable(['CONTAINER ID', 'IMAGE', 'COMMAND', 'LOCAL VOLUMES', 'SIZE', 'CREATED', 'STATUS', 'NAMES'],
+        stdout('\nContainers space usage:\n\n');
+        stdout(renderTable(['CONTAINER ID', 'IMAGE', 'COMMAND', 'LOCAL VOLUMES', 'SIZE', 'CREATED', 'STATUS', 'NAMES'],
           df.Containers.map((c) => [truncateId(c.Id), c.Image, JSON.stringify(c.Command.length > 20 ? c.Command.slice(0, 19) + '…' : c.Command),
             String(c.Mounts.filter((m) => m.Type === 'volume').length), humanSize(c.SizeRw), timeAgo(new Date(c.Created * 1000), now), c.Status, c.Names[0]!.slice(1)])));
-        out.write('\nLocal Volumes space usage:\n\n');
-        out.write(renderTable(['VOLUME NAME', 'LINKS', 'SIZE'], df.Volumes.map((v) => [v.Name, String(v.UsageData.RefCount), humanSize(v.UsageData.Size)])));
-        out.write('\nBuild cache usage: 0B\n');
+        stdout('\nLocal Volumes space usage:\n\n');
+        stdout(renderTable(['VOLUME NAME', 'LINKS', 'SIZE'], df.Volumes.map((v) => [v.Name, String(v.UsageData.RefCount), humanSize(v.UsageData.Size)])));
+        stdout('\nBuild cache usage: 0B\n');
         return;
       }
       const usedByContainers = df.Images.filter((i) => i.Containers > 0);
@@ -50,7 +51,7 @@ export function registerSystemCommands(program: Command, withEngine: WithEngine)
         { Type: 'Local Volumes', TotalCount: String(df.Volumes.length), Active: String(df.Volumes.filter((v) => v.UsageData.RefCount > 0).length), Size: humanSize(volumesSize), Reclaimable: withPercent(idleVolumes, volumesSize) },
         { Type: 'Build Cache', TotalCount: '0', Active: '0', Size: '0B', Reclaimable: '0B' },
       ];
-      printRows(rows, o.format, 'table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}', DF_HEADERS);
+      await printRows(rows, o.format, 'table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}', DF_HEADERS);
     }));
 
   system.command('check')
@@ -58,11 +59,11 @@ export function registerSystemCommands(program: Command, withEngine: WithEngine)
     .option('-r, --repair', 'Remove unreferenced snapshots and records')
     .action(async (o: { repair?: boolean }) => withEngine(async (e) => {
       const report = await e.system.check({ repair: o.repair });
-      for (const r of report.repaired) process.stdout.write(`repaired: ${r}\n`);
+      for (const r of report.repaired) stdout(`repaired: ${r}\n`);
       if (report.problems.length) {
-        for (const p of report.problems) process.stdout.write(`problem: ${p}\n`);
+        for (const p of report.problems) stdout(`problem: ${p}\n`);
         throw new StrataError(`store check found ${report.problems.length} problem(s)`);
       }
-      process.stdout.write('No problems found\n');
+      stdout('No problems found\n');
     }));
 }

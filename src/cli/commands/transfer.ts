@@ -2,11 +2,12 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
-import { InvalidArgumentError } from '../../engine/index.js';
+import { InvalidArgumentError } from '../../engine/errors.js';
 import type { ArchiveFormat } from '../../engine/transfer.js';
 import type { WithEngine } from '../context.js';
 import { openInput } from '../input.js';
 import { writeOutputFile } from '../outfile.js';
+import { stdout } from '../stdio.js';
 
 export function registerTransferCommands(program: Command, image: Command, withEngine: WithEngine): void {
   const save = (cmd: Command): Command => cmd
@@ -42,7 +43,7 @@ export function registerTransferCommands(program: Command, image: Command, withE
           if (img.RepoTags.length === 0) lines.push(`Loaded image ID: ${img.Id}`);
           for (const t of img.RepoTags) lines.push(`Loaded image: ${t}`);
         }
-        process.stdout.write(lines.map((l) => l + '\n').join(''));
+        stdout(lines.map((l) => l + '\n').join(''));
       });
     });
   load(program.command('load'));
