@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { decodeName, encodeName, fsPath, readNames } from '../src/archive/names.js';
+import { decodeName, encodeName, fsPath, joinNames, readNames } from '../src/archive/names.js';
 import { encodeHeader, parseHeader, parsePax, applyPax, TYPE, BLOCK } from '../src/archive/tarformat.js';
 
 const bytes = (...b: number[]): Buffer => Buffer.from(b);
@@ -40,11 +40,19 @@ describe('file names as bytes', () => {
     try {
       const a = decodeName(bytes(0x61, 0xff));
       const b = decodeName(bytes(0x61, 0xfe));
-      writeFileSync(fsPath(join(dir, a)), '1');
-      writeFileSync(fsPath(join(dir, b)), '2');
+      writeFileSync(fsPath(joinNames(dir, a)), '1');
+      writeFileSync(fsPath(joinNames(dir, b)), '2');
       assert.deepEqual(readNames(dir).sort(), [a, b].sort());
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('joinNames keeps escaped bytes (Bun\'s node:path join turns them into U+FFFD) and joins as join does', () => {
+    const a = decodeName(bytes(0x61, 0xff));
+    assert.deepEqual(encodeName(joinNames('/x', a, 'b')), Buffer.concat([Buffer.from('/x/'), bytes(0x61, 0xff), Buffer.from('/b')]));
+    for (const parts of [['/r', 'etc/passwd'], ['/r/', 'etc'], ['/r', '/etc/x'], ['/r', ''], ['', 'a'], ['/'], ['/', 'a']]) {
+      assert.equal(joinNames(...parts), join(...parts), JSON.stringify(parts));
     }
   });
 

@@ -15,11 +15,10 @@ import {
   closeSync, constants, fchmodSync, fchownSync, futimesSync, linkSync, lchownSync, lstatSync, lutimesSync, mkdirSync,
   openSync, symlinkSync, writeSync, chmodSync,
 } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { native } from '../native/index.js';
-import { decodeName, fsPath, readNames } from './names.js';
+import { decodeName, fsPath, joinNames, readNames } from './names.js';
 import { BreakoutError, cleanEntryPath, SafeParents } from './paths.js';
 import { applyPax, BLOCK, checksumOk, isZeroBlock, padding, parseHeader, parsePax, TYPE, type TarHeader } from './tarformat.js';
 import { removeTree } from './remove.js';
@@ -279,7 +278,7 @@ class LayerApplier extends Writable {
 
   /** An opaque directory in a full tree: everything below `dir` that this tar did not write goes, at any depth. */
   private removeOlder(dir: string): void {
-    this.removeUnwritten(join(this.root, dir), dir);
+    this.removeUnwritten(joinNames(this.root, dir), dir);
   }
 
   /**
@@ -291,7 +290,7 @@ class LayerApplier extends Writable {
     for (let next = todo.pop(); next; next = todo.pop()) {
       const [dirAbs, dirRel] = next;
       for (const name of readNames(dirAbs)) {
-        const childAbs = join(dirAbs, name);
+        const childAbs = joinNames(dirAbs, name);
         const childRel = dirRel ? `${dirRel}/${name}` : name;
         if (!this.written.has(childRel)) {
           removeTree(childAbs);
@@ -315,13 +314,13 @@ class LayerApplier extends Writable {
     if (this.whiteouts === 'overlay' || this.written.has(rel)) {
       const stashed = this.split.relocate(this.abs(rel), rel);
       if (stashed !== null && this.whiteouts === 'apply' && lstatSync(stashed).isDirectory()) this.removeUnwritten(stashed, rel);
-    } else removeTree(join(this.root, rel));
+    } else removeTree(joinNames(this.root, rel));
     this.parents.forget(rel);
   }
 
   /** The path of `rel` under the root, for an fs call (bytes when the name is not UTF-8). */
   private abs(rel: string): string | Buffer {
-    return fsPath(join(this.root, rel));
+    return fsPath(joinNames(this.root, rel));
   }
 
   /** Run `make`; if the path is taken by something else, remove it and try once more. */
@@ -369,7 +368,7 @@ class LayerApplier extends Writable {
         } catch {
           throw new BreakoutError(`invalid hard link ${JSON.stringify(h.name)}: target ${JSON.stringify(h.linkname)} is outside of the layer root`);
         }
-        const targetParent = dirname(target) === '.' ? '' : dirname(target);
+        const targetParent = target.slice(0, Math.max(0, target.lastIndexOf('/')));
         try {
           this.parents.ensure(targetParent, h.name, false);
           this.replacing(path, () => linkSync(this.abs(target), abs));

@@ -3,10 +3,9 @@
  * sorted by path. Both drivers give the same answer: every ancestor directory of a change is C.
  */
 import { existsSync, lstatSync, readlinkSync, type Stats } from 'node:fs';
-import { join } from 'node:path';
 import { native } from '../native/index.js';
 import { CAPABILITY_XATTR, isOpaque, isWhiteout, sameTime } from './fsmeta.js';
-import { compareNames, fsPath, readNames } from './names.js';
+import { compareNames, fsPath, joinNames, readNames } from './names.js';
 import type { Change, ChangeKind } from './types.js';
 
 const lstatOrNull = (p: string): Stats | null => {
@@ -37,7 +36,7 @@ class LowerView {
   /** The entry at `path` in the union of the lowers, or null if it is absent or whited out. */
   stat(path: string): Stats | null {
     for (const lower of this.lowers) {
-      const st = lstatOrNull(join(lower, path));
+      const st = lstatOrNull(joinNames(lower, path));
       if (st) return isWhiteout(st) ? null : st;
       if (this.hiddenBelow(lower, path)) return null;
     }
@@ -49,12 +48,12 @@ class LowerView {
     const seen = new Set<string>();
     const hidden = new Set<string>();
     for (const lower of this.lowers) {
-      const dir = join(lower, path);
+      const dir = joinNames(lower, path);
       const st = lstatOrNull(dir);
       if (st?.isDirectory()) {
         for (const name of readNames(dir)) {
           if (seen.has(name) || hidden.has(name)) continue;
-          if (isWhiteout(lstatSync(fsPath(join(dir, name))))) hidden.add(name);
+          if (isWhiteout(lstatSync(fsPath(joinNames(dir, name))))) hidden.add(name);
           else seen.add(name);
         }
         if (isOpaque(dir)) break;
@@ -66,8 +65,8 @@ class LowerView {
   /** True if some ancestor of `path` in `lower` is opaque or not a directory, hiding older layers. */
   private hiddenBelow(lower: string, path: string): boolean {
     for (let p = path.slice(0, path.lastIndexOf('/')); p !== ''; p = p.slice(0, p.lastIndexOf('/'))) {
-      const st = lstatOrNull(join(lower, p));
-      if (st) return !st.isDirectory() || isOpaque(join(lower, p));
+      const st = lstatOrNull(joinNames(lower, p));
+      if (st) return !st.isDirectory() || isOpaque(joinNames(lower, p));
     }
     return false;
   }
@@ -90,7 +89,7 @@ export async function overlayChanges(upperDir: string, lowerDirs: string[]): Pro
   const direct = new Map<string, ChangeKind>();
   const todo: [path: string, kind: UpperDir][] = [];
   const visit = (path: string, kind: UpperDir): void => {
-    const names = readNames(join(upperDir, path));
+    const names = readNames(joinNames(upperDir, path));
     if (kind === 'opaque') {
       // Below an opaque directory, whatever the lowers had and the upper lacks is gone from view.
       const kept = new Set(names);
@@ -98,7 +97,7 @@ export async function overlayChanges(upperDir: string, lowerDirs: string[]): Pro
     }
     for (const name of names) {
       const p = `${path}/${name}`;
-      const abs = join(upperDir, p);
+      const abs = joinNames(upperDir, p);
       const st = lstatSync(fsPath(abs));
       if (isWhiteout(st)) {
         if (kind !== 'added' && lower.stat(p)) direct.set(p, 'D');
@@ -144,15 +143,15 @@ export async function treeChanges(dir: string, parentDir: string | null): Promis
   const direct = new Map<string, ChangeKind>();
   const todo: [path: string, parentAdded: boolean][] = [['', false]];
   const visit = (path: string, parentAdded: boolean): void => {
-    const names = readNames(join(dir, path));
-    const oldNames = new Set(parentAdded || parentDir === null ? [] : readNames(join(parentDir, path)));
+    const names = readNames(joinNames(dir, path));
+    const oldNames = new Set(parentAdded || parentDir === null ? [] : readNames(joinNames(parentDir, path)));
     for (const name of names) {
       const p = `${path}/${name}`;
-      const st = lstatSync(fsPath(join(dir, p)));
+      const st = lstatSync(fsPath(joinNames(dir, p)));
       const had = oldNames.delete(name);
-      const old = had ? lstatSync(fsPath(join(parentDir!, p))) : null;
+      const old = had ? lstatSync(fsPath(joinNames(parentDir!, p))) : null;
       if (!old) direct.set(p, 'A');
-      else if (differs(old, st, join(parentDir!, p), join(dir, p))) direct.set(p, 'C');
+      else if (differs(old, st, joinNames(parentDir!, p), joinNames(dir, p))) direct.set(p, 'C');
       if (st.isDirectory()) todo.push([p, !old || !old.isDirectory()]);
     }
     for (const gone of oldNames) direct.set(`${path}/${gone}`, 'D');

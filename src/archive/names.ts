@@ -12,8 +12,19 @@ import { isUtf8 } from 'node:buffer';
 import { readdirSync } from 'node:fs';
 
 const ESCAPE_BASE = 0xdc00;
-/** A low surrogate in U+DC80..U+DCFF that is not the second half of a pair: an escaped byte. */
-const ESCAPED_BYTE = /(?<![\uD800-\uDBFF])[\uDC80-\uDCFF]/;
+/** Whether the code unit at s[i] is an escaped byte: a low surrogate in U+DC80..U+DCFF that is not the second half of a pair. */
+function escapedByteAt(s: string, i: number): boolean {
+  const c = s.charCodeAt(i);
+  if (c < 0xdc80 || c > 0xdcff) return false;
+  const prev = i > 0 ? s.charCodeAt(i - 1) : 0;
+  return prev < 0xd800 || prev > 0xdbff;
+}
+
+/** Whether `name` holds an escaped byte. */
+function hasEscapedByte(name: string): boolean {
+  for (let i = 0; i < name.length; i++) if (escapedByteAt(name, i)) return true;
+  return false;
+}
 
 /** The name the bytes spell, with the bytes that are not UTF-8 escaped. */
 export function decodeName(bytes: Uint8Array): string {
@@ -35,23 +46,40 @@ export function decodeName(bytes: Uint8Array): string {
 
 /** The bytes of a name made by `decodeName` (or any string without escaped bytes: its UTF-8). */
 export function encodeName(name: string): Buffer {
-  if (!ESCAPED_BYTE.test(name)) return Buffer.from(name, 'utf8');
+  if (!hasEscapedByte(name)) return Buffer.from(name, 'utf8');
   const parts: Buffer[] = [];
   let start = 0;
   for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    if (c < 0xdc80 || c > 0xdcff) continue;
-    const prev = i > 0 ? name.charCodeAt(i - 1) : 0;
-    if (prev >= 0xd800 && prev <= 0xdbff) continue; // second half of a pair
-    parts.push(Buffer.from(name.slice(start, i), 'utf8'), Buffer.of(c - ESCAPE_BASE));
+    if (!escapedByteAt(name, i)) continue;
+    parts.push(Buffer.from(name.slice(start, i), 'utf8'), Buffer.of(name.charCodeAt(i) - ESCAPE_BASE));
     start = i + 1;
   }
   parts.push(Buffer.from(name.slice(start), 'utf8'));
   return Buffer.concat(parts);
 }
 
+/**
+ * Paths joined with `/`, for names as this module keeps them. node:path's join is not used on them: Bun's
+ * turns an escaped byte into U+FFFD. The parts are already clean (from a directory listing or
+ * archive/paths.ts's cleanEntryPath), so joining is concatenation; a part's leading `/` is dropped.
+ */
+export function joinNames(...parts: string[]): string {
+  let out = '';
+  for (const part of parts) {
+    let start = 0;
+    while (start < part.length && part.charCodeAt(start) === 0x2f) start++;
+    if (start === part.length) {
+      if (out === '') out = part; // the root itself
+      continue;
+    }
+    const rest = start ? part.slice(start) : part;
+    out = out === '' ? part : out.endsWith('/') ? out + rest : `${out}/${rest}`;
+  }
+  return out;
+}
+
 /** A path for a `node:fs` call: the string itself when it is plain text, else its bytes. */
-export const fsPath = (path: string): string | Buffer => (ESCAPED_BYTE.test(path) ? encodeName(path) : path);
+export const fsPath = (path: string): string | Buffer => (hasEscapedByte(path) ? encodeName(path) : path);
 
 /**
  * Names (or paths) in the order of their bytes, as Go and tar tools sort them. JS's own `<` compares

@@ -1,7 +1,6 @@
 /** Entry names made safe: cleaned as Go's filepath.Clean does, and refused when they leave the root. */
 import { lstatSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { fsPath } from './names.js';
+import { fsPath, joinNames } from './names.js';
 
 export class BreakoutError extends Error {}
 
@@ -41,7 +40,7 @@ export class SafeParents {
     for (const p of parts) {
       cur = cur ? `${cur}/${p}` : p;
       if (this.known.has(cur)) continue;
-      const abs = join(this.root, cur);
+      const abs = joinNames(this.root, cur);
       let st;
       try {
         st = lstatSync(fsPath(abs));

@@ -30,6 +30,18 @@ function ignoringGone(op: () => void): void {
   }
 }
 
+/** Unlink `path` unless it is a directory (Linux's unlink refuses one with EISDIR); true when it is gone. */
+function unlinkUnlessDirectory(path: Buffer): boolean {
+  try {
+    unlinkSync(path);
+    return true;
+  } catch (e) {
+    if (code(e) === 'ENOENT') return true;
+    if (code(e) === 'EISDIR') return false;
+    throw e;
+  }
+}
+
 /** Remove `path` (a name as names.ts keeps it) and everything below it; nothing there is not an error (as `rm -rf`). */
 export function removeTree(path: string): void {
   const top = encodeName(path);
@@ -61,19 +73,17 @@ export function removeTree(path: string): void {
     const dir = dirs[dirs.length - 1]!;
     let entries;
     try {
-      entries = readdirSync(dir, { encoding: 'buffer', withFileTypes: true });
+      // Names only: Bun's readdirSync gives no entry types with buffer names, and unlink tells a directory anyway.
+      entries = readdirSync(dir, { encoding: 'buffer' });
     } catch (e) {
       if (code(e) !== 'ENOENT') throw e;
       dirs.pop();
       continue;
     }
     const before = dirs.length;
-    for (const entry of entries) {
-      let p = child(dir, entry.name);
-      if (!entry.isDirectory()) {
-        ignoringGone(() => unlinkSync(p));
-        continue;
-      }
+    for (const name of entries) {
+      let p = child(dir, name);
+      if (unlinkUnlessDirectory(p)) continue;
       if (p.length > DEEPEST) {
         const to = movedUp();
         renameSync(p, to);

@@ -25,10 +25,9 @@
 import { removeTree } from './remove.js';
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { native } from '../native/index.js';
-import { decodeName, encodeName, fsPath } from './names.js';
+import { decodeName, encodeName, fsPath, joinNames } from './names.js';
 
 const MAGIC = Buffer.from('strata tar-split 2\n');
 const RAW = 1;
@@ -112,7 +111,7 @@ export class TarSplitWriter {
   relocate(abs: string | Buffer, path: string): string | null {
     if (!lstatSync(abs, { throwIfNoEntry: false })) return null;
     const stash = this.relocations.length;
-    const to = join(stashDir(this.path), String(stash));
+    const to = joinNames(stashDir(this.path), String(stash));
     if (stash === 0) mkdirSync(stashDir(this.path), { recursive: true, mode: 0o700 });
     renameSync(abs, to);
     this.relocations.push({ at: this.files, path, stash });

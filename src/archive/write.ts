@@ -4,12 +4,11 @@
  * relative ("etc/", "etc/passwd"), directories before their contents, names in byte order.
  */
 import { closeSync, lstatSync, openSync, readlinkSync, readSync, type Stats } from 'node:fs';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { native } from '../native/index.js';
 import { OPAQUE_MARKER, WHITEOUT_PREFIX } from './apply.js';
 import { isOpaque, isWhiteout, major, minor, portableXattrs } from './fsmeta.js';
-import { compareNames, decodeName, fsPath, readNames } from './names.js';
+import { compareNames, decodeName, fsPath, joinNames, readNames } from './names.js';
 import { BLOCK, encodeHeader, padding, TYPE, type TarHeader } from './tarformat.js';
 import type { Change } from './types.js';
 
@@ -95,13 +94,13 @@ function* walk(root: string): Generator<Entry> {
   /** Relative paths still to visit, the next one last. */
   const todo: string[] = [];
   const pushChildren = (rel: string): void => {
-    const names = readNames(rel ? join(root, rel) : root).sort(compareNames);
+    const names = readNames(rel ? joinNames(root, rel) : root).sort(compareNames);
     for (let i = names.length - 1; i >= 0; i--) todo.push(rel ? `${rel}/${names[i]}` : names[i]!);
   };
   pushChildren('');
   while (todo.length > 0) {
     const rel = todo.pop()!;
-    const abs = join(root, rel);
+    const abs = joinNames(root, rel);
     const st = lstatSync(fsPath(abs));
     yield { rel, abs, st };
     if (st.isDirectory()) pushChildren(rel);
@@ -195,7 +194,7 @@ function* changedEntries(rootDir: string, changes: Change[]): Generator<Entry & 
     const rel = c.path.replace(/^\/+/, '');
     const deleted = c.kind === 'D';
     const slash = rel.lastIndexOf('/');
-    const abs = deleted ? (slash < 0 ? rootDir : join(rootDir, rel.slice(0, slash))) : join(rootDir, rel);
+    const abs = deleted ? (slash < 0 ? rootDir : joinNames(rootDir, rel.slice(0, slash))) : joinNames(rootDir, rel);
     yield { rel, abs, st: lstatSync(fsPath(abs)), deleted };
   }
 }

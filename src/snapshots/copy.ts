@@ -7,9 +7,8 @@ import {
   chmodSync, closeSync, copyFileSync, lchownSync, linkSync, lstatSync, mkdirSync, openSync,
   readlinkSync, symlinkSync, type BigIntStats,
 } from 'node:fs';
-import { join } from 'node:path';
 import { major, minor } from '../archive/index.js';
-import { fsPath, readNames } from '../archive/names.js';
+import { fsPath, joinNames, readNames } from '../archive/names.js';
 import { native } from '../native/index.js';
 
 /**
@@ -43,8 +42,8 @@ export class TreeCopier {
         open.pop();
         continue;
       }
-      const s = join(dir.src, name);
-      const d = join(dir.dst, name);
+      const s = joinNames(dir.src, name);
+      const d = joinNames(dir.dst, name);
       // BigInt stats carry times to the nanosecond; Number ones have already rounded them.
       const st = lstatSync(fsPath(s), { bigint: true });
       if (st.isDirectory()) {

@@ -1,7 +1,6 @@
 /** Bytes as `docker ps -s` counts them: apparent sizes of non-directories, each hard-linked inode once. */
 import { lstatSync } from 'node:fs';
-import { join } from 'node:path';
-import { fsPath, readNames } from '../archive/names.js';
+import { fsPath, joinNames, readNames } from '../archive/names.js';
 
 export function filesSize(paths: Iterable<string>): number {
   const seen = new Set<string>();
@@ -32,7 +31,7 @@ function* walk(root: string): Generator<string> {
       throw e;
     }
     for (const name of names) {
-      const p = join(dir, name);
+      const p = joinNames(dir, name);
       yield p;
       if (lstatSync(fsPath(p)).isDirectory()) dirs.push(p);
     }

@@ -10,6 +10,7 @@ import type { Change } from '../archive/types.js';
 import { TreeCopier } from './copy.js';
 import type { LayerTarget, MountSpec, Snapshotter } from './types.js';
 import { filesSize, treeSize } from './usage.js';
+import { joinNames } from '../archive/names.js';
 
 export class Vfs implements Snapshotter {
   readonly name = 'vfs' as const;
@@ -70,7 +71,7 @@ export class Vfs implements Snapshotter {
   /** As Docker's naive DiffSize: the sizes of the added and changed non-directories, hard links once. */
   async diffSize(id: string, parent: string | null): Promise<number> {
     const dir = this.dir(id);
-    const paths = (await this.changes(id, parent)).filter((c) => c.kind !== 'D').map((c) => join(dir, c.path));
+    const paths = (await this.changes(id, parent)).filter((c) => c.kind !== 'D').map((c) => joinNames(dir, c.path));
     return filesSize(paths);
   }
 
