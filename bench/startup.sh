@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What a short command costs, start included: each runtime bare (`-e 1`) and each strata CLI's
-# `--version`, `create`, `images`, `ps -a` and `inspect`, warm (caches not dropped), whole processes,
+# `--version`, `create`, `images`, `ps -a` and `inspect` (and Docker's, when a daemon answers), warm (caches not dropped), whole processes,
 # in one run that alternates the commands (A B C … A B C …) so the load of a shared host falls on all
 # alike. Prints, in milliseconds, the median wall time and the median CPU time (user + system: what a
 # host shared with other work inflates far less), and the wall time of every run.
@@ -40,6 +40,19 @@ for spec in "$@"; do
   CMDS[$label-ps]="$store ps -a"
   CMDS[$label-inspect]="$store inspect start/busybox"
 done
+
+# Docker's CLI on the same work, when a daemon answers on the default socket (its own store, untouched
+# otherwise but for one image and the containers these commands make).
+if docker info >/dev/null 2>&1; then
+  docker import "$WORK/busybox.tar" start/busybox >/dev/null
+  docker create --name "start-first-$$" start/busybox /bin/sh >/dev/null
+  CMDS[docker-version]="docker --version"
+  CMDS[docker-create]="docker create start/busybox /bin/sh"
+  CMDS[docker-images]="docker images"
+  CMDS[docker-ps]="docker ps -a"
+  CMDS[docker-inspect]="docker inspect start/busybox"
+  trap 'docker ps -aq --filter ancestor=start/busybox | xargs -r docker rm >/dev/null; docker rmi start/busybox >/dev/null' EXIT
+fi
 
 declare -A WALL CPU
 TIMEFORMAT='%R %U %S'
