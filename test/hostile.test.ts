@@ -4,7 +4,7 @@
  * result), nothing written outside the store, nothing left half-made inside it, and `system check` clean.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { snapshotDirs, storeFiles } from './lib/disk.js';
 import { busyboxRootfs, tarOf } from './lib/rootfs.js';
-import { DRIVERS, testStore, type TestStore } from './lib/strata.js';
+import { DRIVERS, STRATA_BIN, testStore, type TestStore } from './lib/strata.js';
+import { dockerArchive } from './lib/archive.js';
 import { buildTar, paxRecord, type RawEntry } from './lib/tarbuild.js';
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -233,6 +234,23 @@ for (const driver of DRIVERS) {
       } finally {
         other.cleanup();
       }
+    });
+
+    test('load: killed while it spools a layer whose place is not known yet, its spool is swept', async () => {
+      const layer = buildTar([{ name: 'big', body: Buffer.alloc(4 << 20, 1) }]);
+      const archive = dockerArchive([{ config: { architecture: 'amd64', os: 'linux' }, layers: [layer], repoTags: ['spooled:1'] }], { manifestLast: true });
+      const p = spawn(STRATA_BIN, ['--root', s.root, '--storage-driver', driver, 'load'], { stdio: ['pipe', 'ignore', 'ignore'] });
+      const done = new Promise((resolve) => p.on('close', resolve));
+      p.stdin?.on('error', () => {});
+      // Everything but the manifest: the layer is spooled under tmp/ and the load waits for the rest.
+      p.stdin?.write(archive.subarray(0, archive.indexOf('manifest.json') - 1));
+      const tmp = join(s.root, 'tmp');
+      for (let tries = 0; tries < 400 && readdirSync(tmp).length === 0; tries++) await sleep(25);
+      assert.notDeepEqual(readdirSync(tmp), [], 'the load spooled its layer');
+      p.kill('SIGKILL');
+      await done;
+      consistentAfterCrash(s, 'load killed while spooling');
+      assert.equal(s.run(['inspect', 'spooled:1']).status, 1);
     });
 
     test('save -o: killed anywhere, the output is whole or absent, and no temporary file stays', async () => {

@@ -24,13 +24,15 @@ export function digestHex(digest: string): string {
 
 export class ContentStore {
   private readonly blobs: string;
-  private readonly tmp: string;
 
-  constructor(root: string) {
+  /**
+   * `scratch` names a temporary file for an ingest; a store names it after the operation lock of the
+   * process (Store.scratchPath), so the next sweep removes it if this process dies.
+   */
+  constructor(root: string, private readonly scratch: (kind: string) => string = (kind) => join(root, 'tmp', `${kind}-${randomId()}`)) {
     this.blobs = join(root, 'blobs', 'sha256');
-    this.tmp = join(root, 'tmp');
     mkdirSync(this.blobs, { recursive: true });
-    mkdirSync(this.tmp, { recursive: true });
+    mkdirSync(join(root, 'tmp'), { recursive: true });
   }
 
   path(digest: string): string {
@@ -45,7 +47,7 @@ export class ContentStore {
   put(bytes: Buffer): Descriptor {
     const digest = 'sha256:' + createHash('sha256').update(bytes).digest('hex');
     if (this.has(digest)) return { digest, size: bytes.length };
-    const tmp = join(this.tmp, `blob-${randomId()}`);
+    const tmp = this.scratch('blob');
     try {
       const fd = openSync(tmp, 'wx', 0o644);
       try {
@@ -64,7 +66,7 @@ export class ContentStore {
   /** Stream a blob in, hashing as it goes; verifies `expected` and leaves nothing behind on mismatch or error. */
   async ingest(input: Readable, expected: Partial<Descriptor> = {}): Promise<Descriptor> {
     if (expected.digest !== undefined) digestHex(expected.digest);
-    const tmp = join(this.tmp, `blob-${randomId()}`);
+    const tmp = this.scratch('blob');
     const hash = createHash('sha256');
     let size = 0;
     const tee = new Transform({

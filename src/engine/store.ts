@@ -4,10 +4,10 @@
  * under the operation lock of the process doing it, so the next process can tell a dead process's
  * leftovers from a live one's work).
  */
-import { chmodSync, mkdirSync, realpathSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { removeTarSplit } from '../archive/index.js';
+import { removeTarSplit, removeTree } from '../archive/index.js';
 import { ContentStore } from '../content/index.js';
 import { randomId } from '../images/digest.js';
 import { Metadata } from '../metadata/index.js';
@@ -37,7 +37,7 @@ export class Store {
 
   private constructor(readonly root: string, meta: Metadata, snapshots: Snapshotter, private readonly lock: HeldLock) {
     this.meta = meta;
-    this.content = new ContentStore(root);
+    this.content = new ContentStore(root, (kind) => this.scratchPath(kind));
     this.snapshots = snapshots;
   }
 
@@ -129,6 +129,14 @@ export class Store {
    * is gone), then the dead lock files. Cheap when there is nothing: a directory listing, one flock per
    * live process and one small query.
    */
+  /**
+   * A temporary path under tmp/ (an ingest, a load's spool) named after this process's lock, so that if the
+   * process dies, the sweep that finds its lock abandoned removes it too.
+   */
+  scratchPath(kind: string): string {
+    return join(this.root, 'tmp', `${scratchPrefix(this.lock.name)}${kind}-${randomId().slice(0, 16)}`);
+  }
+
   async sweep(): Promise<string[]> {
     const dir = join(this.root, 'locks');
     const swept: string[] = [];
@@ -141,11 +149,19 @@ export class Store {
       if (lock === 'live') continue;
       try {
         for (const s of snapshots) if (await this.abandon(s, name)) swept.push(s);
+        this.removeScratch(name);
       } finally {
         if (lock !== 'gone') lock.release();
       }
     }
     return swept;
+  }
+
+  /** Remove what a dead process with lock `name` left under tmp/. */
+  private removeScratch(name: string): void {
+    const tmp = join(this.root, 'tmp');
+    const prefix = scratchPrefix(name);
+    for (const f of readdirSync(tmp)) if (f.startsWith(prefix)) removeTree(join(tmp, f));
   }
 
   /**
@@ -194,6 +210,9 @@ function restrict(path: string, mode: number): void {
   const st = statSync(path, { throwIfNoEntry: false });
   if (st && (st.mode & 0o777) !== mode) chmodSync(path, mode);
 }
+
+/** The start of the names of the temporary files of the process holding lock `name` ("<hex>.lock"). */
+const scratchPrefix = (name: string): string => `${name.replace(/\.lock$/, '')}.`;
 
 function chooseDriver(meta: Metadata, root: string, requested: DriverName | undefined): DriverName {
   const recorded = meta.getSetting('driver') as DriverName | undefined;

@@ -21,7 +21,7 @@ import { pipeline } from 'node:stream/promises';
 import { extract, type Extract } from 'tar-stream';
 import { decompressed } from '../archive/index.js';
 import { parseImageConfig } from '../images/config.js';
-import { chainIds, randomId } from '../images/digest.js';
+import { chainIds } from '../images/digest.js';
 import { familiarString, parseReference, referenceString, splitStored } from '../images/reference.js';
 import {
   archiveName, blobDigestOf, dockerArchiveEntries, InvalidArchiveError, linkTarget, NotYetSeen, ociArchiveEntries, planArchive,
@@ -130,7 +130,7 @@ class Loader {
   private spooled = 0;
 
   constructor(private readonly store: Store, private readonly images: Images, private readonly layers: Layers) {
-    this.spool = join(store.root, 'tmp', `load-${randomId()}`);
+    this.spool = store.scratchPath('load');
   }
 
   async run(input: Readable): Promise<LoadResult> {

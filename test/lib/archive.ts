@@ -12,8 +12,8 @@ export interface ArchiveImage {
   repoTags: string[];
 }
 
-/** A docker-archive (as `docker save` writes it) of the images. */
-export function dockerArchive(images: ArchiveImage[]): Buffer {
+/** A docker-archive of the images; manifest.json first, as strata writes it, or last, as Docker does. */
+export function dockerArchive(images: ArchiveImage[], opts: { manifestLast?: boolean } = {}): Buffer {
   const entries: RawEntry[] = [];
   const manifest = images.map((img, i) => {
     const config = Buffer.from(JSON.stringify({ ...img.config, rootfs: { type: 'layers', diff_ids: img.layers.map((l) => sha256(l)) } }));
@@ -26,7 +26,9 @@ export function dockerArchive(images: ArchiveImage[]): Buffer {
     });
     return { Config: configName, RepoTags: img.repoTags, Layers: layerNames };
   });
-  entries.unshift({ name: 'manifest.json', body: JSON.stringify(manifest) });
+  const manifestEntry = { name: 'manifest.json', body: JSON.stringify(manifest) };
+  if (opts.manifestLast) entries.push(manifestEntry);
+  else entries.unshift(manifestEntry);
   return buildTar(entries);
 }
 
