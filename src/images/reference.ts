@@ -26,6 +26,9 @@ export class InvalidReferenceError extends Error {
 
 /** Parse a reference; `name` must not be a bare image ID (callers try IDs first). */
 export function parseReference(ref: string): Reference {
+  // A name given as 64 hex digits reads as an image ID wherever it is used later: Docker refuses it (only
+  // that spelling: with a tag or a domain it is a name like any other).
+  if (/^[a-f0-9]{64}$/.test(ref)) throw new InvalidReferenceError('', `invalid repository name (${ref}), cannot specify 64-byte hexadecimal strings`);
   let rest = ref;
   let digest: string | undefined;
   const at = rest.indexOf('@');
@@ -58,10 +61,6 @@ export function parseReference(ref: string): Reference {
   let path = parts.join('/');
   if (domain === DEFAULT_DOMAIN && parts.length === 1) path = OFFICIAL_PREFIX + path;
   const repository = `${domain}/${path}`;
-  // A repository that reads as an image ID would make every later use of the name ambiguous: Docker
-  // refuses it, in whatever spelling, with or without a tag.
-  const familiar = familiarRepository(repository);
-  if (/^[a-f0-9]{64}$/.test(familiar)) throw new InvalidReferenceError('', `invalid repository name (${familiar}), cannot specify 64-byte hexadecimal strings`);
   return { repository, tag, digest };
 }
 
