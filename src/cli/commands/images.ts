@@ -29,7 +29,7 @@ function globMatch(pattern: string, s: string): boolean {
   return re.test(s);
 }
 
-/** CREATED as `docker images` shows it: empty for an image whose config gives no time. */
+/** CREATED as `docker images --format` and `system df -v` show it: empty for an image whose config gives no time. */
 export const createdSince = (img: ImageSummary, now: Date): string =>
   img.Created === NO_CREATED_TIME ? '' : timeAgo(new Date(img.Created * 1000), now);
 
@@ -96,7 +96,9 @@ export function registerImageCommands(program: Command, image: Command, withEngi
         const def = o.digests
           ? 'table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}'
           : 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}';
-        await printRows(rows, o.format, def, IMAGE_HEADERS);
+        // Docker 20.10's default table shows N/A for an image with no creation time; a --format template gets "".
+        const shown = o.format ? rows : rows.map((r) => (r.CreatedSince === '' ? { ...r, CreatedSince: 'N/A' } : r));
+        await printRows(shown, o.format, def, IMAGE_HEADERS);
       });
     });
   lsCmd(program.command('images'));
