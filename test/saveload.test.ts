@@ -243,7 +243,8 @@ for (const driver of DRIVERS) {
         let spooled = false;
         async function* pieces(): AsyncGenerator<Buffer> {
           for (let off = 0; off < archive.length; off += 64 << 10) {
-            spooled ||= readdirSync(tmp).some((f) => f.startsWith('load-'));
+            // A load's spool is named after its process's lock (Store.scratchPath): <lock>.load-<random>.
+            spooled ||= readdirSync(tmp).some((f) => /^[a-f0-9]{16}\.load-/.test(f));
             yield archive.subarray(off, off + (64 << 10));
             await new Promise((r) => setImmediate(r));
           }
