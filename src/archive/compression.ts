@@ -1,6 +1,5 @@
 /** Layer streams may come gzip-compressed: sniff the magic bytes and decompress, or say what is unsupported. */
 import { PassThrough, type Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 
 const MAGIC: [string, number[]][] = [
   ['gzip', [0x1f, 0x8b]],
@@ -36,6 +35,8 @@ export async function decompressed(input: Readable): Promise<Readable> {
     stream.destroy();
     throw new Error(`unsupported compression: ${kind} (strata reads plain and gzip tars)`);
   }
+  // zlib loads here, not at start: it costs a few milliseconds that only import and load need.
+  const { createGunzip } = await import('node:zlib');
   const gunzip = createGunzip({ chunkSize: 1 << 20 });
   stream.on('error', (e) => gunzip.destroy(e));
   // Registered before the consumer's handlers, so every reader sees which stream was bad.

@@ -5,7 +5,7 @@
  * ahead of what the stream's reader has taken.
  */
 import { Readable } from 'node:stream';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { TarJob } from './types.js';
 
 /** Batches (of tarworker's BATCH bytes) the worker may send before this side asks for more. */
@@ -21,12 +21,10 @@ export type WorkerMessage = { end: true } | { error: { message: string; code?: s
  */
 const WORKER = import.meta.url.endsWith('.ts') ? new URL('./tarworker.ts', import.meta.url) : new URL('./archive/tarworker.js', import.meta.url);
 
-function startWorker(job: TarJob): Worker {
-  return new Worker(WORKER, { workerData: job });
-}
-
 export function tarOnThread(job: TarJob): Readable {
-  const worker = startWorker(job);
+  // worker_threads is loaded here, not at start: it costs milliseconds every other command would pay.
+  const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
+  const worker: Worker = new Worker(WORKER, { workerData: job });
   let owed = 0;
   let ended = false;
   const out = new Readable({

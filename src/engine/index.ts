@@ -7,21 +7,26 @@ import { Images } from './images.js';
 import { Layers } from './layers.js';
 import { Store, type StoreOptions } from './store.js';
 import { System } from './system.js';
-import { Transfer } from './transfer.js';
+import type { Transfer } from './transfer.js';
 
 export class Engine {
   readonly layers: Layers;
   readonly images: Images;
   readonly containers: Containers;
   readonly system: System;
-  readonly transfer: Transfer;
+  private transferPart?: Transfer;
 
   private constructor(readonly store: Store) {
     this.layers = new Layers(store);
     this.images = new Images(store, this.layers);
     this.containers = new Containers(store, this.images, this.layers);
     this.system = new System(store, this.images, this.containers);
-    this.transfer = new Transfer(store, this.images, this.layers);
+  }
+
+  /** `save` and `load`. Their archive code (tar-stream) is loaded by the verbs that use it, not at every start. */
+  async transfer(): Promise<Transfer> {
+    const { Transfer } = await import('./transfer.js');
+    return (this.transferPart ??= new Transfer(this.store, this.images, this.layers));
   }
 
   static async open(opts: StoreOptions = {}): Promise<Engine> {

@@ -3,8 +3,7 @@
  * on first use, never at import, so commands that need no syscall of it never pay for loading it.
  * Errors thrown carry `code` ("ENOENT", "ENODATA", …) like Node's fs errors.
  */
-import { resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { dirname, resolve } from 'node:path';
 
 /** A path for the addon: a string, or a Buffer for names that are not UTF-8 (see archive/names.ts). */
 export type NativePath = string | Buffer;
@@ -49,8 +48,8 @@ export interface Native {
  * are in Bun's embedded file system, /$bunfs/), so the executable's path stands for this module's.
  */
 export function packageRoot(): string {
-  const self = import.meta.url.startsWith('file:///$bunfs/') ? pathToFileURL(process.execPath) : import.meta.url;
-  return fileURLToPath(new URL('../../', self));
+  const here = import.meta.dirname.startsWith('/$bunfs/') ? dirname(process.execPath) : import.meta.dirname;
+  return resolve(here, '../..');
 }
 
 /** A native module by its path under the package root: what require does for a .node file. */

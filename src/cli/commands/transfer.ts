@@ -19,7 +19,8 @@ export function registerTransferCommands(program: Command, image: Command, withE
       if (o.format !== 'docker' && o.format !== 'oci') throw new InvalidArgumentError(`invalid --format ${JSON.stringify(o.format)}: use docker or oci`);
       if (!o.output && process.stdout.isTTY) throw new InvalidArgumentError('cowardly refusing to save to a terminal. Use the -o flag or redirect');
       await withEngine(async (e) => {
-        const archive = (): Readable => e.transfer.save(refs, o.format as ArchiveFormat);
+        const transfer = await e.transfer();
+        const archive = (): Readable => transfer.save(refs, o.format as ArchiveFormat);
         if (o.output) await writeOutputFile(o.output, archive);
         else await pipeline(archive(), process.stdout);
       });
@@ -35,7 +36,7 @@ export function registerTransferCommands(program: Command, image: Command, withE
       if (!o.input && process.stdin.isTTY) throw new InvalidArgumentError('requested load from stdin, but stdin is empty');
       const input = await openInput(o.input ?? '-');
       await withEngine(async (e) => {
-        const result = await e.transfer.load(input);
+        const result = await (await e.transfer()).load(input);
         // As docker: -q hides progress only; the result lines are always printed.
         const lines: string[] = [];
         for (const r of result.renamed) lines.push(`The image ${r.name} already exists, renaming the old one with ID ${r.previousId} to empty string`);
