@@ -1,6 +1,7 @@
 // Sizes, durations and IDs as docker prints them (docker/go-units and docker's stringid).
 
-import { formatFloat } from './gofmt.js';
+import { formatFloat, goTimeString } from './gofmt.js';
+import { displayWidth } from './tabwriter.js';
 
 const DECIMAL_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'] as const;
 
@@ -19,12 +20,14 @@ export function humanSizeWithPrecision(size: number, precision: number): string 
   return num + DECIMAL_UNITS[i];
 }
 
-/**
- * Sizes as `docker images`, `ps -s` and `history` print them: 38B, 1.98MB, 123MB, 1.5GB.
- * (`docker system df` uses go-units HumanSize, which is humanSizeWithPrecision(size, 4).)
- */
+/** Sizes as `docker images`, `ps -s` and `history` print them: 38B, 1.98MB, 123MB, 1.5GB. */
 export function humanSize(size: number): string {
   return humanSizeWithPrecision(size, 3);
+}
+
+/** go-units HumanSize, to 4 digits, as `system df`, the prune totals and an image's VirtualSize print sizes: 114.8kB, 198.9MB. */
+export function goHumanSize(size: number): string {
+  return humanSizeWithPrecision(size, 4);
 }
 
 const SECOND = 1000;
@@ -75,3 +78,26 @@ export function truncateId(id: string): string {
   const hex = colon >= 0 ? id.slice(colon + 1) : id;
   return hex.length > 12 ? hex.slice(0, 12) : hex;
 }
+
+/**
+ * docker's formatter.Ellipsis: cut `s` to `max` terminal columns, the last one an ellipsis (…). ASCII counts
+ * one column a byte (control characters too); otherwise wide characters count two and zero-width ones none,
+ * and a string whose first character alone is wider than `max - 1` stays whole, as in docker.
+ */
+export function ellipsis(s: string, max: number): string {
+  if (max <= 0) return '';
+  const chars = [...s];
+  if (max === 1) return chars[0] ?? '';
+  if (/^[\x00-\x7f]*$/.test(s)) return s.length <= max ? s : s.slice(0, max - 1) + '…';
+  let width = 0;
+  const ends = chars.map((ch) => (width += displayWidth(ch)));
+  if (width <= max) return s;
+  const i = ends.findIndex((end, k) => end <= max - 1 && (ends[k + 1] ?? Infinity) > max - 1);
+  return i < 0 ? s : chars.slice(0, i + 1).join('') + '…';
+}
+
+/** A time in Unix seconds as Go's time.Time.String() prints it (in UTC): 2026-11-30 04:58:22 +0000 UTC. */
+export const goTime = (unixSeconds: number): string => goTimeString(new Date(unixSeconds * 1000));
+
+/** A time in Unix seconds as RFC 3339 (in UTC), as docker's history prints it: 2026-11-30T04:58:22Z. */
+export const rfc3339 = (unixSeconds: number): string => goTime(unixSeconds).replace(/^(\S+) (\S+) .*$/, '$1T$2Z');
