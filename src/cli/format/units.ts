@@ -33,17 +33,11 @@ export function goHumanSize(size: number): string {
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-const WEEK = 7 * DAY;
-const MONTH = 30 * DAY;
-const YEAR = 365 * DAY;
 
-/** Round half up to whole units, as go-units does (int(d/unit + 0.5)). */
-function roundTo(ms: number, unit: number): number {
-  return Math.trunc(ms / unit + 0.5);
-}
-
-/** go-units HumanDuration, for a duration in milliseconds: "About a minute", "3 weeks"... */
+/**
+ * go-units HumanDuration, for a duration in milliseconds: "About a minute", "3 weeks"... Hours are
+ * rounded half up; days, weeks (7 days), months (30 days) and years (365 days) are whole ones, cut down.
+ */
 export function humanDuration(ms: number): string {
   const seconds = Math.trunc(ms / SECOND);
   if (seconds < 1) return 'Less than a second';
@@ -52,13 +46,13 @@ export function humanDuration(ms: number): string {
   const minutes = Math.trunc(ms / MINUTE);
   if (minutes === 1) return 'About a minute';
   if (minutes < 60) return `${minutes} minutes`;
-  const hours = roundTo(ms, HOUR);
+  const hours = Math.trunc(ms / HOUR + 0.5);
   if (hours === 1) return 'About an hour';
   if (hours < 48) return `${hours} hours`;
-  if (ms < 2 * WEEK) return `${roundTo(ms, DAY)} days`;
-  if (ms < 2 * MONTH) return `${roundTo(ms, WEEK)} weeks`;
-  if (ms < 2 * YEAR) return `${roundTo(ms, MONTH)} months`;
-  return `${roundTo(ms, YEAR)} years`;
+  if (hours < 24 * 7 * 2) return `${Math.trunc(hours / 24)} days`;
+  if (hours < 24 * 30 * 2) return `${Math.trunc(hours / (24 * 7))} weeks`;
+  if (hours < 24 * 365 * 2) return `${Math.trunc(hours / (24 * 30))} months`;
+  return `${Math.trunc(Math.trunc(ms / HOUR) / (24 * 365))} years`;
 }
 
 function toMs(t: Date | number | string): number {
