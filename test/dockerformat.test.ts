@@ -214,4 +214,19 @@ describe("Docker's listing and inspect fields", () => {
     // Docker's inspect: a config without a comment shows the last history entry's.
     assert.equal(s.ok(['inspect', '-f', '{{.Comment}}', 'hist:1']), 'from history\n');
   });
+
+  test("a field a row does not have is an error naming docker's type for that row; ps checks its format even with no containers", () => {
+    kImage();
+    const fails = (args: string[]): string => {
+      const r = s.run(args);
+      assert.equal(r.status, 1, args.join(' '));
+      return r.stderr.replace(/^Error: /, '');
+    };
+    // Docker 20.10's messages, word for word (after strata's "Error: ").
+    const at = 'template: :1:2: executing "" at <.Nope>: can\'t evaluate field Nope in type';
+    assert.equal(fails(['images', '--format', '{{.Nope}}']), `template parsing error: ${at} *formatter.imageContext\n`);
+    assert.equal(fails(['history', '--format', '{{.Nope}}', 'k:1']), `template parsing error: ${at} *image.historyContext\n`);
+    assert.equal(fails(['system', 'df', '--format', '{{.Nope}}']), `template parsing error: ${at} *formatter.diskUsageImagesContext\n`);
+    assert.equal(fails(['ps', '-a', '--format', '{{.Nope}}']), `failed to execute template: ${at} *formatter.ContainerContext\n`);
+  });
 });

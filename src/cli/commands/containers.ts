@@ -39,7 +39,7 @@ export function psRow(c: ContainerSummary, trunc: boolean, now: Date) {
   // Without -s (or a format that shows it) docker has no sizes: 0B, with no virtual size.
   const size = c.SizeRw === undefined ? humanSize(0)
     : (c.SizeRootFs ?? 0) > 0 ? `${humanSize(c.SizeRw)} (virtual ${humanSize(c.SizeRootFs ?? 0)})` : humanSize(c.SizeRw);
-  return listingRow({
+  return listingRow('*formatter.ContainerContext', {
     ID: trunc ? truncateId(c.Id) : c.Id,
     Image: imageColumn(c, trunc),
     Command: quote(trunc ? ellipsis(c.Command, 20) : c.Command),
@@ -65,14 +65,19 @@ export function psRow(c: ContainerSummary, trunc: boolean, now: Date) {
  * row and seeing whether it read .Size (`{{json .}}` does; the literal format `json` does not).
  */
 async function formatShowsSize(format: string): Promise<boolean> {
-  const { renderTemplate } = await import('../format/template/index.js');
+  const { renderTemplate, TemplateError } = await import('../format/template/index.js');
   let used = false;
   const probe = psRow({
     Id: '', Names: [], Image: '', ImageID: '', Command: '', Created: 0, Ports: [], State: '', Status: '', Labels: {},
     HostConfig: { NetworkMode: '' }, NetworkSettings: { Networks: {} }, Mounts: [],
   }, true, new Date(0));
   Object.defineProperty(probe, 'Size', { get: () => { used = true; return ''; }, enumerable: true });
-  renderTemplate(format, probe, { objects: 'struct' });
+  try {
+    renderTemplate(format, probe, { objects: 'struct' });
+  } catch (e) {
+    if (e instanceof TemplateError) throw new TemplateError(`failed to execute template: ${e.message}`);
+    throw e;
+  }
   return used;
 }
 

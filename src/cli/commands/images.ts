@@ -30,7 +30,7 @@ const NOT_COMPUTED = 'N/A';
  * the others (go-units HumanSize) to 4.
  */
 export function imageRow(img: ImageSummary, repo: string, tag: string, digest: string, trunc: boolean, now: Date, usage?: { SharedSize: number; Containers: number }): ImageRow {
-  return listingRow({
+  return listingRow('*formatter.imageContext', {
     ID: trunc ? truncateId(img.Id) : img.Id, Repository: repo, Tag: tag, Digest: digest,
     CreatedSince: createdSince(img, now), CreatedAt: goTime(img.Created),
     Size: humanSize(img.Size), VirtualSize: goHumanSize(img.Size),
@@ -171,7 +171,7 @@ export function registerImageCommands(program: Command, image: Command, withEngi
         const rows = e.images.history(ref).map((h: HistoryItem) => {
           // docker turns only tabs into spaces; a newline stays.
           const createdBy = h.CreatedBy.replaceAll('\t', ' ');
-          return listingRow({
+          return listingRow('*image.historyContext', {
             ID: h.Id === '<missing>' || !o.trunc ? h.Id : truncateId(h.Id),
             CreatedSince: human ? timeAgo(new Date(h.Created * 1000), now) : rfc3339(h.Created),
             CreatedAt: rfc3339(h.Created),

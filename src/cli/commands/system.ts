@@ -58,11 +58,11 @@ export function registerSystemCommands(program: Command, withEngine: WithEngine)
       const volumesSize = df.Volumes.reduce((t, v) => t + v.UsageData.Size, 0);
       const idleVolumes = df.Volumes.filter((v) => v.UsageData.RefCount === 0).reduce((t, v) => t + v.UsageData.Size, 0);
       const rows = [
-        { Type: 'Images', TotalCount: String(df.Images.length), Active: String(usedByContainers.length), Size: goHumanSize(df.LayersSize), Reclaimable: withPercent(df.LayersReclaimable, df.LayersSize) },
-        { Type: 'Containers', TotalCount: String(df.Containers.length), Active: String(df.Containers.filter((c) => c.State === 'running').length), Size: goHumanSize(containersSize), Reclaimable: withPercent(idleContainers, containersSize) },
-        { Type: 'Local Volumes', TotalCount: String(df.Volumes.length), Active: String(df.Volumes.filter((v) => v.UsageData.RefCount > 0).length), Size: goHumanSize(volumesSize), Reclaimable: withPercent(idleVolumes, volumesSize) },
-        { Type: 'Build Cache', TotalCount: '0', Active: '0', Size: '0B', Reclaimable: '0B' },
-      ].map(listingRow);
+        { goType: '*formatter.diskUsageImagesContext', Type: 'Images', TotalCount: String(df.Images.length), Active: String(usedByContainers.length), Size: goHumanSize(df.LayersSize), Reclaimable: withPercent(df.LayersReclaimable, df.LayersSize) },
+        { goType: '*formatter.diskUsageContainersContext', Type: 'Containers', TotalCount: String(df.Containers.length), Active: String(df.Containers.filter((c) => c.State === 'running').length), Size: goHumanSize(containersSize), Reclaimable: withPercent(idleContainers, containersSize) },
+        { goType: '*formatter.diskUsageVolumesContext', Type: 'Local Volumes', TotalCount: String(df.Volumes.length), Active: String(df.Volumes.filter((v) => v.UsageData.RefCount > 0).length), Size: goHumanSize(volumesSize), Reclaimable: withPercent(idleVolumes, volumesSize) },
+        { goType: '*formatter.diskUsageBuilderContext', Type: 'Build Cache', TotalCount: '0', Active: '0', Size: '0B', Reclaimable: '0B' },
+      ].map(({ goType, ...row }) => listingRow(goType, row));
       await printRows(rows, o.format, 'table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}', DF_HEADERS);
     }));
 

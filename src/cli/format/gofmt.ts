@@ -210,9 +210,14 @@ export function sortedEntries(v: Map<unknown, unknown> | Record<string, unknown>
   return entries.sort((x, y) => compareKeys(x[0], y[0]));
 }
 
+/** The key under which a value names the Go type it stands for (docker's `*formatter.ContainerContext`). */
+export const GO_TYPE: unique symbol = Symbol('GoType');
+
 /** The Go type a value stands for, as error messages name it. */
 export function goTypeName(v: unknown): string {
   if (v === undefined || v === null) return '<nil>';
+  const named = (v as { [GO_TYPE]?: unknown })[GO_TYPE];
+  if (typeof named === 'string') return named;
   switch (typeof v) {
     case 'string':
       return 'string';
