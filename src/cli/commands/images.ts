@@ -55,7 +55,7 @@ function globMatch(pattern: string, s: string): boolean {
 }
 
 /** CREATED as `docker images --format` and `system df -v` show it: empty for an image whose config gives no time. */
-export const createdSince = (img: ImageSummary, now: Date): string =>
+const createdSince = (img: ImageSummary, now: Date): string =>
   img.Created === NO_CREATED_TIME ? '' : timeAgo(new Date(img.Created * 1000), now);
 
 function imageRows(images: ImageSummary[], opts: { noTrunc?: boolean; digests?: boolean }, reference: string[], now: Date): ImageRow[] {
