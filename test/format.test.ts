@@ -16,6 +16,8 @@ import {
   truncateId,
   TemplateError,
 } from '../src/cli/format/index.js';
+import { listingRow } from '../src/cli/format/row.js';
+import { ellipsis, goHumanSize, goTime, rfc3339 } from '../src/cli/format/units.js';
 
 // Inspect-shaped data, as the engine hands it to the CLI (plain objects are Go maps).
 const image = {
@@ -377,7 +379,13 @@ describe('sizes, durations and IDs as docker prints them', () => {
       [1.5 * h, '2 hours'],
       [47.4 * h, '47 hours'],
       [47.5 * h, '2 days'],
-      [13.5 * d, '14 days'],
+      // Days, weeks, months and years are cut down, as Docker 20.10 shows images 3.5 and 13.5 days, 20.9 days,
+      // 700 and 1004 days old: 3 days, 13 days, 2 weeks, 23 months, 2 years (checked side by side).
+      [3.5 * d, '3 days'],
+      [13.5 * d, '13 days'],
+      [20.9 * d, '2 weeks'],
+      [700 * d, '23 months'],
+      [1004 * d, '2 years'],
       [14 * d, '2 weeks'],
       [59 * d, '8 weeks'],
       [60 * d, '2 months'],
@@ -389,6 +397,32 @@ describe('sizes, durations and IDs as docker prints them', () => {
   it('timeAgo as the CREATED column', () => {
     assert.equal(timeAgo(new Date('2024-01-01T00:00:00Z'), new Date('2024-01-01T00:01:30Z')), 'About a minute ago');
     assert.equal(timeAgo('2024-01-01T00:00:00Z', Date.parse('2024-01-15T00:00:00Z')), '2 weeks ago');
+  });
+  it("ellipsis: docker's formatter.Ellipsis, by terminal columns", () => {
+    assert.equal(ellipsis("sh -c 'echo hello world'", 20), "sh -c 'echo hello w…");
+    assert.equal(ellipsis("sh -c 'echo a b'", 20), "sh -c 'echo a b'");
+    assert.equal(ellipsis('12345678901234567890', 20), '12345678901234567890');
+    // Wide characters take two columns: 9 of them and the ellipsis fill 19 of 20.
+    assert.equal(ellipsis('コンテナコンテナコンテナ', 20), 'コンテナコンテナコ…');
+    assert.equal(ellipsis('abc', 1), 'a');
+    assert.equal(ellipsis('abc', 0), '');
+  });
+  it("times as Go prints a whole second: String() and RFC 3339, Go's zero time included", () => {
+    assert.equal(goTime(Date.parse('2026-11-30T04:58:22Z') / 1000), '2026-11-30 04:58:22 +0000 UTC');
+    assert.equal(goTime(-62135596800), '0001-01-01 00:00:00 +0000 UTC');
+    assert.equal(rfc3339(Date.parse('2026-11-30T04:58:22Z') / 1000), '2026-11-30T04:58:22Z');
+  });
+  it('goHumanSize: go-units HumanSize, 4 digits', () => {
+    assert.equal(goHumanSize(114_800), '114.8kB');
+    assert.equal(goHumanSize(198_900_000), '198.9MB');
+    assert.equal(goHumanSize(1_982_348), '1.982MB');
+    assert.equal(goHumanSize(0), '0B');
+  });
+  it("a listing row's {{json .}}: sorted keys, HTML escaped, methods left out, as docker's marshalMap", () => {
+    const row = listingRow('*formatter.test', { Z: 'a<b', A: null, M: '&', Label: (k: unknown) => `label ${String(k)}` });
+    assert.equal(formatTable('{{json .}}', [row]), '{"A":null,"M":"\\u0026","Z":"a\\u003cb"}\n');
+    assert.equal(formatTable('{{json .Z}} {{.Label "x"}}', [row]), '"a<b" label x\n');
+    assert.equal(formatTable('table {{.Z}}', [row], { Z: 'ZED' }), 'ZED\na<b\n');
   });
   it('truncateId', () => {
     assert.equal(truncateId(image.Id), '6fd955f66c23');

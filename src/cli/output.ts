@@ -24,7 +24,8 @@ export async function printInspect(objects: unknown[], format: string | undefine
     for (const o of objects) stdout(renderTemplate(format, o, { missingKey: 'error' }) + '\n');
     return;
   }
-  stdout(marshalJson(objects, { indent: '    ' }) + '\n');
+  // Docker's daemon writes its JSON without escaping <, > and & (SetEscapeHTML(false)); its CLI indents it as it is.
+  stdout(marshalJson(objects, { indent: '    ', escapeHTML: false }) + '\n');
 }
 
 /** Collect a repeatable option (`-c A -c B`). */

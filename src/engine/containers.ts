@@ -12,6 +12,8 @@ import type { ContainerRecord } from '../metadata/index.js';
 import { isMounted, mountSnapshot, unmount } from '../snapshots/index.js';
 import { isoNow } from './clock.js';
 import { ConflictError, InvalidArgumentError, NotFoundError } from './errors.js';
+import { withSortedMaps } from './gomaps.js';
+import { hostConfig, NETWORK_MODE, networks, networkSettings } from './hostconfig.js';
 import { EMPTY_LAYER_DIFF_ID, type Images } from './images.js';
 import type { Layers } from './layers.js';
 import type { Store } from './store.js';
@@ -172,30 +174,44 @@ export class Containers {
 
   private summary(c: ContainerRecord): ContainerSummary {
     const config = this.config(c);
-    const { path, args } = commandOf(config);
     return {
-      Id: c.id, Names: [`/${c.name}`], Image: c.imageRef, ImageID: c.imageId,
-      Command: [path, ...args].join(' '), Created: Math.floor(Date.parse(c.created) / 1000),
-      State: c.state, Status: c.state === 'created' ? 'Created' : c.state, Labels: config.Labels ?? {}, Mounts: [],
+      Id: c.id, Names: [`/${c.name}`], Image: this.imageName(c), ImageID: c.imageId,
+      Command: commandLine(config), Created: Math.floor(Date.parse(c.created) / 1000), Ports: [],
+      State: c.state, Status: c.state === 'created' ? 'Created' : c.state, Labels: config.Labels ?? {},
+      HostConfig: { NetworkMode: NETWORK_MODE }, NetworkSettings: { Networks: networks() }, Mounts: [],
     };
+  }
+
+  /**
+   * The name the container was created from, as Docker's daemon lists it: kept while it still names the
+   * container's image, else (retagged or untagged since) the image's ID.
+   */
+  private imageName(c: ContainerRecord): string {
+    if (c.imageRef === c.imageId) return c.imageRef;
+    try {
+      if (this.images.resolve(c.imageRef).id === c.imageId) return c.imageRef;
+    } catch (e) {
+      if (!(e instanceof NotFoundError || e instanceof InvalidArgumentError)) throw e;
+    }
+    return c.imageId;
   }
 
   async inspect(ref: string, opts: { size?: boolean } = {}): Promise<ContainerInspect> {
     const c = this.resolve(ref);
     const config = this.config(c);
     const { path, args } = commandOf(config);
-    const dir = this.store.containerDir(c.id);
     const result: ContainerInspect = {
       Id: c.id, Created: c.created, Path: path, Args: args,
       State: {
         Status: c.state, Running: c.state === 'running', Paused: false, Restarting: false, OOMKilled: false, Dead: false,
         Pid: 0, ExitCode: 0, Error: '', StartedAt: '0001-01-01T00:00:00Z', FinishedAt: '0001-01-01T00:00:00Z',
       },
-      Image: c.imageId, ResolvConfPath: `${dir}/resolv.conf`, HostnamePath: `${dir}/hostname`, HostsPath: `${dir}/hosts`,
+      // Docker names these files when the container starts; a container that never ran has none.
+      Image: c.imageId, ResolvConfPath: '', HostnamePath: '', HostsPath: '',
       LogPath: '', Name: `/${c.name}`, RestartCount: 0, Driver: this.store.snapshots.name, Platform: 'linux',
-      MountLabel: '', ProcessLabel: '', AppArmorProfile: '', ExecIDs: null, HostConfig: {},
+      MountLabel: '', ProcessLabel: '', AppArmorProfile: '', ExecIDs: null, HostConfig: hostConfig(),
       GraphDriver: { Name: this.store.snapshots.name, Data: this.store.snapshots.graphDriverData(c.snapshot) },
-      Mounts: [], Config: config, NetworkSettings: {},
+      Mounts: [], Config: withSortedMaps(config), NetworkSettings: networkSettings(),
     };
     if (opts.size) Object.assign(result, await this.sizes(c));
     return result;
@@ -321,6 +337,12 @@ export class Containers {
     }
     return { ContainersDeleted: deleted, SpaceReclaimed: reclaimed };
   }
+}
+
+/** `ps`'s COMMAND before quoting: path and arguments, those with a space in single quotes, as Docker's daemon joins them. */
+function commandLine(config: ContainerConfig): string {
+  const { path, args } = commandOf(config);
+  return [path, ...args.map((a) => (a.includes(' ') ? `'${a}'` : a))].join(' ');
 }
 
 function matches(c: ContainerRecord, filters: [string, string][]): boolean {

@@ -7,6 +7,7 @@ import { chainIds, hexOf, sha256 } from '../images/digest.js';
 import { familiarString, InvalidReferenceError, parseTaggedReference, referenceString } from '../images/reference.js';
 import type { ImageRecord, LayerRecord } from '../metadata/index.js';
 import { isoNow } from './clock.js';
+import { withSortedMaps } from './gomaps.js';
 import { ConflictError, InvalidArgumentError, NotFoundError } from './errors.js';
 import type { Layers } from './layers.js';
 import type { Store } from './store.js';
@@ -44,6 +45,16 @@ const unixSeconds = (iso: string): number => Math.floor(Date.parse(iso) / 1000) 
  * seconds, which Docker's daemon reports for such images and its CLI shows as an empty CREATED.
  */
 export const NO_CREATED_TIME = -62135596800;
+
+/**
+ * Docker's order for `images`: newest first by the config's creation time (whole seconds, as its API gives
+ * them); images made in the same second are, in Docker, in whatever order its map of images gave them. strata
+ * orders those the same way every time: by the time they were added, newest first (the database's order).
+ */
+/** An image's names as Docker lists them: in the order of their full spelling (docker.io/library/…), familiar. */
+const repoTags = (stored: string[]): string[] => [...stored].sort().map(familiarString);
+
+const newestFirst = (a: ImageSummary, b: ImageSummary): number => b.Created - a.Created;
 
 export class Images {
   constructor(private readonly store: Store, private readonly layers: Layers) {}
@@ -152,13 +163,14 @@ export class Images {
     const containers = meta.listContainers();
     return images
       .filter((i) => opts.all || (tags.get(i.id)?.length ?? 0) > 0 || !parents.has(i.id))
-      .map((i) => this.summary(i, tags.get(i.id) ?? [], containers.filter((c) => c.imageId === i.id).length));
+      .map((i) => this.summary(i, tags.get(i.id) ?? [], containers.filter((c) => c.imageId === i.id).length))
+      .sort(newestFirst);
   }
 
   private summary(img: ImageRecord, tags: string[], containers: number): ImageSummary {
     const config = this.config(img);
     return {
-      Id: img.id, ParentId: img.parent ?? '', RepoTags: tags.map(familiarString), RepoDigests: this.store.meta.repoDigestsOf(img.id).map(familiarString),
+      Id: img.id, ParentId: img.parent ?? '', RepoTags: repoTags(tags), RepoDigests: this.store.meta.repoDigestsOf(img.id).map(familiarString),
       Created: img.created ? unixSeconds(img.created) : NO_CREATED_TIME, Size: img.size, SharedSize: -1, Labels: config.config.Labels ?? {}, Containers: containers,
     };
   }
@@ -171,14 +183,15 @@ export class Images {
     const tags = meta.tagsOf(img.id);
     return {
       Id: img.id,
-      RepoTags: tags.map(familiarString),
+      RepoTags: repoTags(tags),
       RepoDigests: meta.repoDigestsOf(img.id).map(familiarString),
       Parent: img.parent ?? '',
-      Comment: config.comment ?? '',
+      // As Docker's inspect: a config without a comment shows its last history entry's.
+      Comment: config.comment || (config.history.at(-1)?.comment ?? ''),
       Created: config.created ?? '',
       DockerVersion: config.docker_version ?? '',
       Author: config.author ?? '',
-      Config: config.config,
+      Config: withSortedMaps(config.config),
       Architecture: config.architecture,
       Os: config.os,
       Size: img.size,

@@ -41,5 +41,7 @@ export class Engine {
 export { StrataError, NotFoundError, ConflictError, InvalidArgumentError } from './errors.js';
 export { NO_CREATED_TIME } from './images.js';
 export type * from './types.js';
+/** Names as Docker's CLI shortens them for display ("docker.io/library/busybox" is "busybox"). */
+export { familiarRepository, parseReference } from '../images/reference.js';
 /** File paths in the engine's data keep bytes that are not UTF-8 as archive/names.ts does; this gives their bytes back. */
 export { encodeName } from '../archive/names.js';

@@ -4,6 +4,7 @@
  */
 import type { ContainerConfig } from '../images/config.js';
 import type { GraphDriverData } from '../snapshots/types.js';
+import type { EndpointSettings, HostConfig, NetworkSettings } from './hostconfig.js';
 
 export interface GraphDriver { Name: string; Data: GraphDriverData | null }
 
@@ -54,15 +55,20 @@ export interface PruneReport { ImagesDeleted?: DeleteItem[]; ContainersDeleted?:
 export interface ContainerSummary {
   Id: string;
   Names: string[];
+  /** The name the container was created from while it still names the container's image; else the image ID. */
   Image: string;
   ImageID: string;
+  /** Path and arguments, an argument with a space in single quotes, as Docker's daemon joins them. */
   Command: string;
   Created: number;
+  Ports: never[];
   State: string;
   Status: string;
   SizeRw?: number;
   SizeRootFs?: number;
   Labels: Record<string, string>;
+  HostConfig: { NetworkMode: string };
+  NetworkSettings: { Networks: Record<string, EndpointSettings> };
   Mounts: MountPoint[];
 }
 
@@ -110,13 +116,13 @@ export interface ContainerInspect {
   ProcessLabel: string;
   AppArmorProfile: string;
   ExecIDs: string[] | null;
-  HostConfig: Record<string, unknown>;
+  HostConfig: HostConfig;
   GraphDriver: GraphDriver;
   SizeRw?: number;
   SizeRootFs?: number;
   Mounts: MountPoint[];
   Config: ContainerConfig;
-  NetworkSettings: Record<string, unknown>;
+  NetworkSettings: NetworkSettings;
 }
 
 export interface DiskUsage {

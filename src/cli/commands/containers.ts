@@ -1,36 +1,84 @@
 /** Container verbs: create, ps, mount, unmount, diff, commit, rm, export, container prune. */
 import type { Command } from 'commander';
-import { encodeName, InvalidArgumentError, type ContainerSummary } from '../../engine/index.js';
+import { encodeName, familiarRepository, InvalidArgumentError, parseReference, type ContainerSummary } from '../../engine/index.js';
 import type { WithEngine } from '../context.js';
-import { humanSize, timeAgo, truncateId } from '../format/units.js';
+import { quote } from '../format/gofmt.js';
+import { listingRow } from '../format/row.js';
+import { ellipsis, goHumanSize, goTime, humanSize, timeAgo, truncateId } from '../format/units.js';
 import { writeOutputFile } from '../outfile.js';
 import { collect, printRows } from '../output.js';
 import { stdout } from '../stdio.js';
 
-const PS_HEADERS = {
+export const PS_HEADERS = {
   ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', CreatedAt: 'CREATED AT', RunningFor: 'CREATED', Ports: 'PORTS',
   State: 'STATE', Status: 'STATUS', Size: 'SIZE', Names: 'NAMES', Labels: 'LABELS', Mounts: 'MOUNTS',
+  LocalVolumes: 'LOCAL VOLUMES', Networks: 'NETWORKS', Platform: 'PLATFORM',
+  /** docker's header for {{.Label "com.example.some-label"}}: the key's last dot-separated part, - and _ as spaces. */
+  Label: (name: unknown): string => String(name).split('.').at(-1)!.replace(/[-_]/g, ' '),
 };
 
 const NEWLINE = Buffer.from('\n');
 
-const ellipsis = (s: string, n: number): string => (s.length > n ? s.slice(0, n - 1) + '…' : s);
+/**
+ * The IMAGE column as docker's CLI shows it: the image's short ID when the container names it by ID, else
+ * the name without its registry's default parts, and without a digest; untruncated, what the engine gave.
+ */
+function imageColumn(c: ContainerSummary, trunc: boolean): string {
+  if (!trunc) return c.Image;
+  if (truncateId(c.ImageID) === truncateId(c.Image)) return truncateId(c.ImageID);
+  try {
+    const ref = parseReference(c.Image);
+    return familiarRepository(ref.repository) + (ref.tag ? `:${ref.tag}` : '');
+  } catch {
+    return c.Image;
+  }
+}
 
-function psRow(c: ContainerSummary, trunc: boolean, now: Date) {
-  return {
+/** A `ps` row: docker's container context, field for field (`{{json .}}` writes them all). */
+export function psRow(c: ContainerSummary, trunc: boolean, now: Date) {
+  // Without -s (or a format that shows it) docker has no sizes: 0B, with no virtual size.
+  const size = c.SizeRw === undefined ? humanSize(0)
+    : (c.SizeRootFs ?? 0) > 0 ? `${humanSize(c.SizeRw)} (virtual ${humanSize(c.SizeRootFs ?? 0)})` : humanSize(c.SizeRw);
+  return listingRow('*formatter.ContainerContext', {
     ID: trunc ? truncateId(c.Id) : c.Id,
-    Image: trunc && c.Image.startsWith('sha256:') ? truncateId(c.Image) : c.Image,
-    Command: JSON.stringify(trunc ? ellipsis(c.Command, 20) : c.Command),
-    CreatedAt: new Date(c.Created * 1000).toISOString(),
+    Image: imageColumn(c, trunc),
+    Command: quote(trunc ? ellipsis(c.Command, 20) : c.Command),
+    CreatedAt: goTime(c.Created),
     RunningFor: timeAgo(new Date(c.Created * 1000), now),
     Ports: '',
     State: c.State,
     Status: c.Status,
-    Size: c.SizeRw === undefined ? '' : `${humanSize(c.SizeRw)} (virtual ${humanSize(c.SizeRootFs ?? 0)})`,
+    Size: size,
     Names: c.Names.map((n) => n.replace(/^\//, '')).join(','),
-    Labels: Object.entries(c.Labels).map(([k, v]) => `${k}=${v}`).join(','),
-    Mounts: c.Mounts.map((m) => m.Name ?? m.Source).join(','),
-  };
+    Labels: Object.keys(c.Labels).sort().map((k) => `${k}=${c.Labels[k]}`).join(','),
+    Mounts: c.Mounts.map((m) => (trunc ? ellipsis(m.Name || m.Source, 15) : m.Name || m.Source)).join(','),
+    LocalVolumes: String(c.Mounts.filter((m) => m.Type === 'volume').length),
+    Networks: Object.keys(c.NetworkSettings.Networks).join(','),
+    // docker 20.10 lists no platform for a container.
+    Platform: null,
+    Label: (name: unknown): string => c.Labels[String(name)] ?? '',
+  });
+}
+
+/**
+ * Whether a ps --format shows sizes, found as docker finds it: by running the template once over an empty
+ * row and seeing whether it read .Size (`{{json .}}` does; the literal format `json` does not).
+ */
+async function formatShowsSize(format: string): Promise<boolean> {
+  const { renderTemplate, TemplateError } = await import('../format/template/index.js');
+  let used = false;
+  const probe = psRow({
+    Id: '', Names: [], Image: '', ImageID: '', Command: '', Created: 0, Ports: [], State: '', Status: '', Labels: {},
+    HostConfig: { NetworkMode: '' }, NetworkSettings: { Networks: {} }, Mounts: [],
+  }, true, new Date(0));
+  Object.defineProperty(probe, 'Size', { get: () => { used = true; return ''; }, enumerable: true });
+  try {
+    renderTemplate(format, probe, { objects: 'struct' });
+  } catch (e) {
+    if (e instanceof TemplateError) throw new TemplateError(`failed to execute template: ${e.message}`);
+    throw e;
+  }
+  return used;
 }
 
 export interface CreateFlags {
@@ -96,7 +144,7 @@ export function registerContainerCommands(program: Command, container: Command, 
           if (i <= 0) throw new InvalidArgumentError('bad format of filter (expected name=value)');
           return [f.slice(0, i), f.slice(i + 1)];
         });
-        const wantsSize = !!o.size || (o.format?.includes('.Size') ?? false);
+        const wantsSize = !!o.size || (o.format !== undefined && await formatShowsSize(o.format));
         const last = o.latest ? 1 : o.last === undefined ? undefined : Number(o.last);
         if (last !== undefined && !(Number.isInteger(last) && last >= 0)) throw new InvalidArgumentError(`invalid argument ${JSON.stringify(o.last)} for "-n, --last"`);
         const list = await e.containers.list({ all: o.all, last, size: wantsSize && !o.quiet, filters });
@@ -187,6 +235,6 @@ export function registerContainerCommands(program: Command, container: Command, 
     .action(async () => withEngine(async (e) => {
       const report = await e.containers.prune();
       if (report.ContainersDeleted?.length) stdout(`Deleted Containers:\n${report.ContainersDeleted.join('\n')}\n\n`);
-      stdout(`Total reclaimed space: ${humanSize(report.SpaceReclaimed)}\n`);
+      stdout(`Total reclaimed space: ${goHumanSize(report.SpaceReclaimed)}\n`);
     }));
 }

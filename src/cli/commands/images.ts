@@ -4,16 +4,41 @@ import type { HistoryItem, ImageSummary } from '../../engine/index.js';
 import { InvalidArgumentError } from '../../engine/errors.js';
 import { NO_CREATED_TIME } from '../../engine/index.js';
 import type { WithEngine } from '../context.js';
-import { humanSize, timeAgo, truncateId } from '../format/units.js';
+import { listingRow } from '../format/row.js';
+import { ellipsis, goHumanSize, goTime, humanSize, rfc3339, timeAgo, truncateId } from '../format/units.js';
 import { openInput } from '../input.js';
 import { collect, printRows } from '../output.js';
 import { stdout } from '../stdio.js';
 
-const IMAGE_HEADERS = { Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', ID: 'IMAGE ID', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', Size: 'SIZE', Containers: 'CONTAINERS' };
+export const IMAGE_HEADERS = {
+  Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', ID: 'IMAGE ID', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT',
+  Size: 'SIZE', VirtualSize: 'SIZE', SharedSize: 'SHARED SIZE', UniqueSize: 'UNIQUE SIZE', Containers: 'CONTAINERS',
+};
 const HISTORY_HEADERS = { ID: 'IMAGE', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', CreatedBy: 'CREATED BY', Size: 'SIZE', Comment: 'COMMENT' };
 
-/** One row per repository:tag of an image (untagged: <none>), as `docker images` lists them. */
-interface ImageRow { ID: string; Repository: string; Tag: string; Digest: string; CreatedSince: string; CreatedAt: string; Size: string; Containers: string }
+/** docker's image context: one per repository:tag of an image (untagged: <none>), as `docker images` lists them. */
+interface ImageRow {
+  ID: string; Repository: string; Tag: string; Digest: string; CreatedSince: string; CreatedAt: string; Size: string;
+  VirtualSize: string; SharedSize: string; UniqueSize: string; Containers: string;
+}
+
+/** What docker writes for a count or size its daemon did not compute (-1): `images` computes neither sharing nor containers. */
+const NOT_COMPUTED = 'N/A';
+
+/**
+ * An image's row; `usage` has what `system df` computes. Sizes as docker's: SIZE to 3 digits,
+ * the others (go-units HumanSize) to 4.
+ */
+export function imageRow(img: ImageSummary, repo: string, tag: string, digest: string, trunc: boolean, now: Date, usage?: { SharedSize: number; Containers: number }): ImageRow {
+  return listingRow('*formatter.imageContext', {
+    ID: trunc ? truncateId(img.Id) : img.Id, Repository: repo, Tag: tag, Digest: digest,
+    CreatedSince: createdSince(img, now), CreatedAt: goTime(img.Created),
+    Size: humanSize(img.Size), VirtualSize: goHumanSize(img.Size),
+    SharedSize: usage ? goHumanSize(usage.SharedSize) : NOT_COMPUTED,
+    UniqueSize: usage ? goHumanSize(img.Size - usage.SharedSize) : NOT_COMPUTED,
+    Containers: usage ? String(usage.Containers) : NOT_COMPUTED,
+  });
+}
 
 function parseFilters(values: string[]): [string, string][] {
   return values.map((f) => {
@@ -30,7 +55,7 @@ function globMatch(pattern: string, s: string): boolean {
 }
 
 /** CREATED as `docker images --format` and `system df -v` show it: empty for an image whose config gives no time. */
-export const createdSince = (img: ImageSummary, now: Date): string =>
+const createdSince = (img: ImageSummary, now: Date): string =>
   img.Created === NO_CREATED_TIME ? '' : timeAgo(new Date(img.Created * 1000), now);
 
 function imageRows(images: ImageSummary[], opts: { noTrunc?: boolean; digests?: boolean }, reference: string[], now: Date): ImageRow[] {
@@ -43,11 +68,7 @@ function imageRows(images: ImageSummary[], opts: { noTrunc?: boolean; digests?: 
       const tag = name.slice(colon + 1);
       if (reference.length && !reference.some((p) => globMatch(p, repo) || globMatch(p, name))) continue;
       const digest = img.RepoDigests.find((d) => d.startsWith(repo + '@'))?.split('@')[1] ?? '<none>';
-      rows.push({
-        ID: opts.noTrunc ? img.Id : truncateId(img.Id), Repository: repo, Tag: tag, Digest: digest,
-        CreatedSince: createdSince(img, now), CreatedAt: new Date(img.Created * 1000).toISOString(),
-        Size: humanSize(img.Size), Containers: img.Containers < 0 ? 'N/A' : String(img.Containers),
-      });
+      rows.push(imageRow(img, repo, tag, digest, !opts.noTrunc, now));
     }
   }
   return rows;
@@ -148,22 +169,24 @@ export function registerImageCommands(program: Command, image: Command, withEngi
         const human = !/^=?false$/.test(String(o.human));
         const now = new Date();
         const rows = e.images.history(ref).map((h: HistoryItem) => {
-          const created = new Date(h.Created * 1000);
-          const createdBy = h.CreatedBy.replace(/\s+/g, ' ');
-          return {
+          // docker turns only tabs into spaces; a newline stays.
+          const createdBy = h.CreatedBy.replaceAll('\t', ' ');
+          return listingRow('*image.historyContext', {
             ID: h.Id === '<missing>' || !o.trunc ? h.Id : truncateId(h.Id),
-            CreatedSince: human ? timeAgo(created, now) : created.toISOString(),
-            CreatedAt: created.toISOString(),
-            CreatedBy: o.trunc && createdBy.length > 45 ? createdBy.slice(0, 44) + '…' : createdBy,
+            CreatedSince: human ? timeAgo(new Date(h.Created * 1000), now) : rfc3339(h.Created),
+            CreatedAt: rfc3339(h.Created),
+            CreatedBy: o.trunc ? ellipsis(createdBy, 45) : createdBy,
             Size: human ? humanSize(h.Size) : String(h.Size),
             Comment: h.Comment,
-          };
+          });
         });
         if (o.quiet) {
           for (const r of rows) stdout(r.ID + '\n');
           return;
         }
-        await printRows(rows, o.format, 'table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}', HISTORY_HEADERS);
+        const table = human ? 'table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}'
+          : 'table {{.ID}}\t{{.CreatedAt}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}';
+        await printRows(rows, o.format, table, HISTORY_HEADERS);
       });
     });
   historyCmd(program.command('history'));
@@ -181,7 +204,7 @@ export function registerImageCommands(program: Command, image: Command, withEngi
           for (const item of report.ImagesDeleted) stdout('Untagged' in item ? `untagged: ${item.Untagged}\n` : `deleted: ${item.Deleted}\n`);
           stdout('\n');
         }
-        stdout(`Total reclaimed space: ${humanSize(report.SpaceReclaimed)}\n`);
+        stdout(`Total reclaimed space: ${goHumanSize(report.SpaceReclaimed)}\n`);
       });
     });
 }

@@ -1,17 +1,33 @@
 /** `system df` (from the database alone) and `system check`. */
 import type { Command } from 'commander';
 import { StrataError } from '../../engine/errors.js';
+import type { DiskUsage } from '../../engine/index.js';
 import type { WithEngine } from '../context.js';
 import { renderTable } from '../format/tabwriter.js';
-import { humanSize, timeAgo, truncateId } from '../format/units.js';
+import { listingRow } from '../format/row.js';
+import { goHumanSize, humanSize } from '../format/units.js';
 import { printRows } from '../output.js';
-import { createdSince } from './images.js';
+import { PS_HEADERS, psRow } from './containers.js';
+import { IMAGE_HEADERS, imageRow } from './images.js';
 import { stdout } from '../stdio.js';
 
 const DF_HEADERS = { Type: 'TYPE', TotalCount: 'TOTAL', Active: 'ACTIVE', Size: 'SIZE', Reclaimable: 'RECLAIMABLE' };
 
 const withPercent = (part: number, total: number): string =>
-  total > 0 ? `${humanSize(part)} (${Math.floor((part * 100) / total)}%)` : humanSize(part);
+  total > 0 ? `${goHumanSize(part)} (${Math.floor((part * 100) / total)}%)` : goHumanSize(part);
+
+/** `system df -v`'s images: one row per image, named by its first name (or <none>), as docker's. */
+function imageRows(df: DiskUsage, now: Date) {
+  return df.Images.map((i) => {
+    const name = i.RepoTags[0];
+    const colon = name?.lastIndexOf(':') ?? -1;
+    const [repo, tag] = name === undefined ? ['<none>', '<none>'] : [name.slice(0, colon), name.slice(colon + 1)];
+    return imageRow(i, repo, tag, '<none>', true, now, i);
+  });
+}
+
+/** `system df -v`'s containers: ps rows whose size is the writable layer's alone, as docker's. */
+const containerRows = (df: DiskUsage, now: Date) => df.Containers.map((c) => psRow({ ...c, SizeRootFs: 0 }, true, now));
 
 export function registerSystemCommands(program: Command, withEngine: WithEngine): void {
   const system = program.command('system').description('Manage strata');
@@ -25,19 +41,15 @@ export function registerSystemCommands(program: Command, withEngine: WithEngine)
       const now = new Date();
       if (o.verbose) {
         stdout('Images space usage:\n\n');
-        stdout(renderTable(['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE', 'SHARED SIZE', 'UNIQUE SIZE', 'CONTAINERS'],
-          df.Images.flatMap((i) => (i.RepoTags.length ? i.RepoTags : ['<none>:<none>']).map((t) => {
-            const c = t.lastIndexOf(':');
-            return [t.slice(0, c), t.slice(c + 1), truncateId(i.Id), createdSince(i, now), humanSize(i.Size),
-              humanSize(i.SharedSize), humanSize(i.Size - i.SharedSize), String(i.Containers)];
-          }))));
+        await printRows(imageRows(df, now), undefined,
+          'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}\t{{.SharedSize}}\t{{.UniqueSize}}\t{{.Containers}}', IMAGE_HEADERS);
         stdout('\nContainers space usage:\n\n');
-        stdout(renderTable(['CONTAINER ID', 'IMAGE', 'COMMAND', 'LOCAL VOLUMES', 'SIZE', 'CREATED', 'STATUS', 'NAMES'],
-          df.Containers.map((c) => [truncateId(c.Id), c.Image, JSON.stringify(c.Command.length > 20 ? c.Command.slice(0, 19) + '…' : c.Command),
-            String(c.Mounts.filter((m) => m.Type === 'volume').length), humanSize(c.SizeRw), timeAgo(new Date(c.Created * 1000), now), c.Status, c.Names[0]!.slice(1)])));
+        await printRows(containerRows(df, now), undefined,
+          'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.LocalVolumes}}\t{{.Size}}\t{{.RunningFor}}\t{{.Status}}\t{{.Names}}', PS_HEADERS);
         stdout('\nLocal Volumes space usage:\n\n');
         stdout(renderTable(['VOLUME NAME', 'LINKS', 'SIZE'], df.Volumes.map((v) => [v.Name, String(v.UsageData.RefCount), humanSize(v.UsageData.Size)])));
-        stdout('\nBuild cache usage: 0B\n');
+        stdout('\nBuild cache usage: 0B\n\n');
+        stdout(renderTable(['CACHE ID', 'CACHE TYPE', 'SIZE', 'CREATED', 'LAST USED', 'USAGE', 'SHARED'], []));
         return;
       }
       const usedByContainers = df.Images.filter((i) => i.Containers > 0);
@@ -46,11 +58,11 @@ export function registerSystemCommands(program: Command, withEngine: WithEngine)
       const volumesSize = df.Volumes.reduce((t, v) => t + v.UsageData.Size, 0);
       const idleVolumes = df.Volumes.filter((v) => v.UsageData.RefCount === 0).reduce((t, v) => t + v.UsageData.Size, 0);
       const rows = [
-        { Type: 'Images', TotalCount: String(df.Images.length), Active: String(usedByContainers.length), Size: humanSize(df.LayersSize), Reclaimable: withPercent(df.LayersReclaimable, df.LayersSize) },
-        { Type: 'Containers', TotalCount: String(df.Containers.length), Active: String(df.Containers.filter((c) => c.State === 'running').length), Size: humanSize(containersSize), Reclaimable: withPercent(idleContainers, containersSize) },
-        { Type: 'Local Volumes', TotalCount: String(df.Volumes.length), Active: String(df.Volumes.filter((v) => v.UsageData.RefCount > 0).length), Size: humanSize(volumesSize), Reclaimable: withPercent(idleVolumes, volumesSize) },
-        { Type: 'Build Cache', TotalCount: '0', Active: '0', Size: '0B', Reclaimable: '0B' },
-      ];
+        { goType: '*formatter.diskUsageImagesContext', Type: 'Images', TotalCount: String(df.Images.length), Active: String(usedByContainers.length), Size: goHumanSize(df.LayersSize), Reclaimable: withPercent(df.LayersReclaimable, df.LayersSize) },
+        { goType: '*formatter.diskUsageContainersContext', Type: 'Containers', TotalCount: String(df.Containers.length), Active: String(df.Containers.filter((c) => c.State === 'running').length), Size: goHumanSize(containersSize), Reclaimable: withPercent(idleContainers, containersSize) },
+        { goType: '*formatter.diskUsageVolumesContext', Type: 'Local Volumes', TotalCount: String(df.Volumes.length), Active: String(df.Volumes.filter((v) => v.UsageData.RefCount > 0).length), Size: goHumanSize(volumesSize), Reclaimable: withPercent(idleVolumes, volumesSize) },
+        { goType: '*formatter.diskUsageBuilderContext', Type: 'Build Cache', TotalCount: '0', Active: '0', Size: '0B', Reclaimable: '0B' },
+      ].map(({ goType, ...row }) => listingRow(goType, row));
       await printRows(rows, o.format, 'table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}', DF_HEADERS);
     }));
 

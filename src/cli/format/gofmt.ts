@@ -210,9 +210,14 @@ export function sortedEntries(v: Map<unknown, unknown> | Record<string, unknown>
   return entries.sort((x, y) => compareKeys(x[0], y[0]));
 }
 
+/** The key under which a value names the Go type it stands for (docker's `*formatter.ContainerContext`). */
+export const GO_TYPE: unique symbol = Symbol('GoType');
+
 /** The Go type a value stands for, as error messages name it. */
 export function goTypeName(v: unknown): string {
   if (v === undefined || v === null) return '<nil>';
+  const named = (v as { [GO_TYPE]?: unknown })[GO_TYPE];
+  if (typeof named === 'string') return named;
   switch (typeof v) {
     case 'string':
       return 'string';
@@ -241,7 +246,7 @@ export function goTimeString(d: Date): string {
   const ms = d.getUTCMilliseconds();
   const frac = ms === 0 ? '' : '.' + String(ms).padStart(3, '0').replace(/0+$/, '');
   return (
-    `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ` +
+    `${String(d.getUTCFullYear()).padStart(4, '0')}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ` +
     `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}${frac} +0000 UTC`
   );
 }

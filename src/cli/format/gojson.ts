@@ -8,9 +8,16 @@
 //   NaN and infinities are an error, as in Go;
 // - Dates are RFC 3339 with the fraction's trailing zeros trimmed, as time.Time marshals;
 // - Uint8Array (Go []byte) is base64; undefined properties are left out, as JSON.stringify does;
-// - a toJSON() method is honoured, as JSON.stringify honours it.
+// - a toJSON() method is honoured, as JSON.stringify honours it;
+// - a [MARSHAL_JSON]() method is Go's json.Marshaler: the JSON text it returns is written as it is,
+//   with <, > and & escaped when escapeHTML is on (what Go's encoder does to a Marshaler's output).
 
 import { compareStrings, formatFloat, goTimeString } from './gofmt.js';
+
+/** The key of a json.Marshaler's MarshalJSON method: it returns the value's JSON text, compact. */
+export const MARSHAL_JSON: unique symbol = Symbol('MarshalJSON');
+
+export interface Marshaler { [MARSHAL_JSON](): string }
 
 export interface MarshalOptions {
   /** Escape <, > and & (Go's default). */
@@ -90,6 +97,11 @@ export function marshalJson(value: unknown, options: MarshalOptions = {}): strin
     const obj = v as object;
     if (obj instanceof Date) return escapeString(rfc3339(obj), escapeHTML);
     if (obj instanceof Uint8Array) return `"${Buffer.from(obj).toString('base64')}"`;
+    const marshaler = (obj as Partial<Marshaler>)[MARSHAL_JSON];
+    if (typeof marshaler === 'function') {
+      const text = marshaler.call(obj);
+      return escapeHTML ? text.replace(/[<>&]/g, (c) => '\\u00' + c.charCodeAt(0).toString(16)) : text;
+    }
     const toJSON = (obj as { toJSON?: unknown }).toJSON;
     if (typeof toJSON === 'function') return encode(toJSON.call(obj), depth);
     if (seen.has(obj)) throw new Error(`json: unsupported value: encountered a cycle via ${obj.constructor?.name ?? 'object'}`);

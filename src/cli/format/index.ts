@@ -5,6 +5,6 @@ export { compileTemplate, renderTemplate, CompiledTemplate, TemplateError } from
 export type { RenderOptions, MissingKey, ObjectFields } from './template/index.js';
 export { formatTable, type Headers } from './table.js';
 export { renderTable, tabwrite, displayWidth } from './tabwriter.js';
-export { humanSize, humanSizeWithPrecision, humanDuration, timeAgo, truncateId } from './units.js';
+export { humanSize, goHumanSize, humanSizeWithPrecision, humanDuration, timeAgo, truncateId } from './units.js';
 export { marshalJson, type MarshalOptions } from './gojson.js';
 export { formatValue, formatFloat, sprintf, quote } from './gofmt.js';

@@ -1,6 +1,7 @@
 // Sizes, durations and IDs as docker prints them (docker/go-units and docker's stringid).
 
-import { formatFloat } from './gofmt.js';
+import { formatFloat, goTimeString } from './gofmt.js';
+import { displayWidth } from './tabwriter.js';
 
 const DECIMAL_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'] as const;
 
@@ -19,28 +20,24 @@ export function humanSizeWithPrecision(size: number, precision: number): string 
   return num + DECIMAL_UNITS[i];
 }
 
-/**
- * Sizes as `docker images`, `ps -s` and `history` print them: 38B, 1.98MB, 123MB, 1.5GB.
- * (`docker system df` uses go-units HumanSize, which is humanSizeWithPrecision(size, 4).)
- */
+/** Sizes as `docker images`, `ps -s` and `history` print them: 38B, 1.98MB, 123MB, 1.5GB. */
 export function humanSize(size: number): string {
   return humanSizeWithPrecision(size, 3);
+}
+
+/** go-units HumanSize, to 4 digits, as `system df`, the prune totals and an image's VirtualSize print sizes: 114.8kB, 198.9MB. */
+export function goHumanSize(size: number): string {
+  return humanSizeWithPrecision(size, 4);
 }
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-const WEEK = 7 * DAY;
-const MONTH = 30 * DAY;
-const YEAR = 365 * DAY;
 
-/** Round half up to whole units, as go-units does (int(d/unit + 0.5)). */
-function roundTo(ms: number, unit: number): number {
-  return Math.trunc(ms / unit + 0.5);
-}
-
-/** go-units HumanDuration, for a duration in milliseconds: "About a minute", "3 weeks"... */
+/**
+ * go-units HumanDuration, for a duration in milliseconds: "About a minute", "3 weeks"... Hours are
+ * rounded half up; days, weeks (7 days), months (30 days) and years (365 days) are whole ones, cut down.
+ */
 export function humanDuration(ms: number): string {
   const seconds = Math.trunc(ms / SECOND);
   if (seconds < 1) return 'Less than a second';
@@ -49,13 +46,13 @@ export function humanDuration(ms: number): string {
   const minutes = Math.trunc(ms / MINUTE);
   if (minutes === 1) return 'About a minute';
   if (minutes < 60) return `${minutes} minutes`;
-  const hours = roundTo(ms, HOUR);
+  const hours = Math.trunc(ms / HOUR + 0.5);
   if (hours === 1) return 'About an hour';
   if (hours < 48) return `${hours} hours`;
-  if (ms < 2 * WEEK) return `${roundTo(ms, DAY)} days`;
-  if (ms < 2 * MONTH) return `${roundTo(ms, WEEK)} weeks`;
-  if (ms < 2 * YEAR) return `${roundTo(ms, MONTH)} months`;
-  return `${roundTo(ms, YEAR)} years`;
+  if (hours < 24 * 7 * 2) return `${Math.trunc(hours / 24)} days`;
+  if (hours < 24 * 30 * 2) return `${Math.trunc(hours / (24 * 7))} weeks`;
+  if (hours < 24 * 365 * 2) return `${Math.trunc(hours / (24 * 30))} months`;
+  return `${Math.trunc(Math.trunc(ms / HOUR) / (24 * 365))} years`;
 }
 
 function toMs(t: Date | number | string): number {
@@ -75,3 +72,26 @@ export function truncateId(id: string): string {
   const hex = colon >= 0 ? id.slice(colon + 1) : id;
   return hex.length > 12 ? hex.slice(0, 12) : hex;
 }
+
+/**
+ * docker's formatter.Ellipsis: cut `s` to `max` terminal columns, the last one an ellipsis (…). ASCII counts
+ * one column a byte (control characters too); otherwise wide characters count two and zero-width ones none,
+ * and a string whose first character alone is wider than `max - 1` stays whole, as in docker.
+ */
+export function ellipsis(s: string, max: number): string {
+  if (max <= 0) return '';
+  const chars = [...s];
+  if (max === 1) return chars[0] ?? '';
+  if (/^[\x00-\x7f]*$/.test(s)) return s.length <= max ? s : s.slice(0, max - 1) + '…';
+  let width = 0;
+  const ends = chars.map((ch) => (width += displayWidth(ch)));
+  if (width <= max) return s;
+  const i = ends.findIndex((end, k) => end <= max - 1 && (ends[k + 1] ?? Infinity) > max - 1);
+  return i < 0 ? s : chars.slice(0, i + 1).join('') + '…';
+}
+
+/** A time in Unix seconds as Go's time.Time.String() prints it (in UTC): 2026-11-30 04:58:22 +0000 UTC. */
+export const goTime = (unixSeconds: number): string => goTimeString(new Date(unixSeconds * 1000));
+
+/** A time in Unix seconds as RFC 3339 (in UTC), as docker's history prints it: 2026-11-30T04:58:22Z. */
+export const rfc3339 = (unixSeconds: number): string => goTime(unixSeconds).replace(/^(\S+) (\S+) .*$/, '$1T$2Z');

@@ -11,7 +11,7 @@
 //   with objects: 'struct', plain objects are read the same way (`... in type object`);
 // - null is a nil interface: `.X` on it is the error `nil pointer evaluating interface {}.X`.
 
-import { formatValue, goTypeName, isPlainObject, isStruct, quote, sortedEntries } from '../gofmt.js';
+import { formatValue, GO_TYPE, goTypeName, isPlainObject, isStruct, quote, sortedEntries } from '../gofmt.js';
 import { BUILTINS, isTrue, type FuncMap, type ParamKind, type TemplateFunc } from './funcs.js';
 import {
   nodeString,
@@ -336,7 +336,7 @@ class Executor {
         return member.value;
       }
     }
-    this.errorf(`can't evaluate field ${name} in type ${plain ? 'object' : goTypeName(receiver)}`);
+    this.errorf(`can't evaluate field ${name} in type ${plain && !(GO_TYPE in receiver) ? 'object' : goTypeName(receiver)}`);
   }
 
   private callMethod(
