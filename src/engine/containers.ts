@@ -7,12 +7,12 @@ import { commandOf, containerConfig, type CreateOverrides } from '../containers/
 import { randomName, VALID_NAME } from '../containers/names.js';
 import { applyChanges } from '../images/changes.js';
 import { normalizeContainerConfig, type ContainerConfig, type ImageConfig } from '../images/config.js';
-import { hexOf, randomId } from '../images/digest.js';
+import { EMPTY_LAYER_DIFF_ID, hexOf, randomId } from '../images/digest.js';
 import type { ContainerRecord } from '../metadata/index.js';
 import { isMounted, mountSnapshot, unmount } from '../snapshots/index.js';
 import { isoNow } from './clock.js';
 import { ConflictError, InvalidArgumentError, NotFoundError } from './errors.js';
-import { EMPTY_LAYER_DIFF_ID, type Images } from './images.js';
+import type { Images } from './images.js';
 import type { Layers } from './layers.js';
 import type { Store } from './store.js';
 import type { ContainerInspect, ContainerSummary, PruneReport } from './types.js';

@@ -12,9 +12,6 @@ import type { Layers } from './layers.js';
 import type { Store } from './store.js';
 import type { DeleteItem, HistoryItem, ImageInspect, ImageSummary, PruneReport } from './types.js';
 
-/** sha256 of an empty tar (two zero blocks): a commit with no changes adds no layer, as in Docker. */
-export const EMPTY_LAYER_DIFF_ID = 'sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef';
-
 export interface ImportOptions {
   /** REPO[:TAG] to tag the new image with. */
   reference?: string;
