@@ -36,5 +36,6 @@ export class Engine {
 export { StrataError, NotFoundError, ConflictError, InvalidArgumentError } from './errors.js';
 export { NO_CREATED_TIME } from './images.js';
 export type * from './types.js';
+export type { FilterPair } from './filters.js';
 /** File paths in the engine's data keep bytes that are not UTF-8 as archive/names.ts does; this gives their bytes back. */
 export { encodeName } from '../archive/names.js';

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { encodeName, InvalidArgumentError, type ContainerSummary } from '../../engine/index.js';
 import type { WithEngine } from '../context.js';
+import { filterPairs } from '../filters.js';
 import { humanSize, timeAgo, truncateId } from '../format/units.js';
 import { writeOutputFile } from '../outfile.js';
 import { collect, printRows } from '../output.js';
@@ -82,7 +83,7 @@ export function registerContainerCommands(program: Command, container: Command, 
   const psCmd = (cmd: Command): Command => cmd
     .description('List containers')
     .option('-a, --all', 'Show all containers (default shows just running)')
-    .option('-f, --filter <filter>', 'Filter output based on conditions provided (name, id, status, ancestor)', collect, [])
+    .option('-f, --filter <filter>', 'Filter output based on conditions provided (name, id, status, ancestor, label, before, since)', collect, [])
     .option('--format <string>', 'Format output using a custom template')
     .option('--no-trunc', "Don't truncate output")
     .option('-q, --quiet', 'Only display container IDs')
@@ -91,11 +92,7 @@ export function registerContainerCommands(program: Command, container: Command, 
     .option('-l, --latest', 'Show the latest created container (includes all states)')
     .action(async (o: { all?: boolean; filter: string[]; format?: string; trunc: boolean; quiet?: boolean; size?: boolean; last?: string; latest?: boolean }) => {
       await withEngine(async (e) => {
-        const filters = o.filter.map((f): [string, string] => {
-          const i = f.indexOf('=');
-          if (i <= 0) throw new InvalidArgumentError('bad format of filter (expected name=value)');
-          return [f.slice(0, i), f.slice(i + 1)];
-        });
+        const filters = filterPairs(o.filter);
         const wantsSize = !!o.size || (o.format?.includes('.Size') ?? false);
         const last = o.latest ? 1 : o.last === undefined ? undefined : Number(o.last);
         if (last !== undefined && !(Number.isInteger(last) && last >= 0)) throw new InvalidArgumentError(`invalid argument ${JSON.stringify(o.last)} for "-n, --last"`);
@@ -183,9 +180,10 @@ export function registerContainerCommands(program: Command, container: Command, 
 
   container.command('prune')
     .description('Remove all stopped containers')
+    .option('--filter <filter>', "Provide filter values (e.g. 'until=<timestamp>')", collect, [])
     .option('-f, --force', 'Do not prompt for confirmation')
-    .action(async () => withEngine(async (e) => {
-      const report = await e.containers.prune();
+    .action(async (o: { filter: string[] }) => withEngine(async (e) => {
+      const report = await e.containers.prune({ filters: filterPairs(o.filter, '--filter') });
       if (report.ContainersDeleted?.length) stdout(`Deleted Containers:\n${report.ContainersDeleted.join('\n')}\n\n`);
       stdout(`Total reclaimed space: ${humanSize(report.SpaceReclaimed)}\n`);
     }));
