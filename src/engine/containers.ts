@@ -15,6 +15,7 @@ import { ConflictError, InvalidArgumentError, NotFoundError } from './errors.js'
 import { Filters, invalidFilter, type FilterPair } from './filters.js';
 import type { Images } from './images.js';
 import type { Layers } from './layers.js';
+import { writeOutputFile } from './outfile.js';
 import type { Store } from './store.js';
 import { timeNs, untilNs } from './times.js';
 import type { ContainerInspect, ContainerSummary, PruneReport } from './types.js';
@@ -344,6 +345,11 @@ export class Containers {
     // A reader that gives up (a full disk under `export -o`) must not leave the mount behind.
     out.on('close', () => { if (!tar.readableEnded) tar.destroy(); done(); });
     return tar.pipe(out);
+  }
+
+  /** `export -o FILE`: the tar written whole to `file`, or no file at all (./outfile.ts). */
+  exportToFile(ref: string, file: string): Promise<void> {
+    return writeOutputFile(file, () => this.export(ref));
   }
 
   /** `docker rm`: the record, the writable layer's directories, and layers only it still held. */

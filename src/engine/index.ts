@@ -37,5 +37,6 @@ export { StrataError, NotFoundError, ConflictError, InvalidArgumentError } from 
 export { NO_CREATED_TIME } from './images.js';
 export type * from './types.js';
 export type { FilterPair } from './filters.js';
+export type { ArchiveFormat, LoadResult } from './transfer.js';
 /** File paths in the engine's data keep bytes that are not UTF-8 as archive/names.ts does; this gives their bytes back. */
 export { encodeName } from '../archive/names.js';

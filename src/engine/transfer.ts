@@ -31,6 +31,7 @@ import type { ImageRecord, LayerRecord } from '../metadata/index.js';
 import { InvalidArgumentError, StrataError } from './errors.js';
 import type { Images } from './images.js';
 import { checkLayerDepth, type Layers } from './layers.js';
+import { writeOutputFile } from './outfile.js';
 import type { Store } from './store.js';
 
 export type ArchiveFormat = 'docker' | 'oci';
@@ -74,6 +75,11 @@ export class Transfer {
     });
     const entries = format === 'oci' ? ociArchiveEntries(images) : dockerArchiveEntries(images);
     return writeArchive(entries, (l) => this.layers.tar(records.get(l.chainId)!));
+  }
+
+  /** `save -o FILE`: the archive written whole to `file`, or no file at all (./outfile.ts). */
+  saveToFile(refs: string[], format: ArchiveFormat, file: string): Promise<void> {
+    return writeOutputFile(file, () => this.save(refs, format));
   }
 
   /** The images a name selects, each with the name to record for it (none when named by ID). */

@@ -4,7 +4,6 @@ import { encodeName, InvalidArgumentError, type ContainerSummary } from '../../e
 import type { WithEngine } from '../context.js';
 import { filterPairs } from '../filters.js';
 import { humanSize, timeAgo, truncateId } from '../format/units.js';
-import { writeOutputFile } from '../outfile.js';
 import { collect, printRows } from '../output.js';
 import { stdout } from '../stdio.js';
 
@@ -171,7 +170,7 @@ export function registerContainerCommands(program: Command, container: Command, 
       .option('-o, --output <file>', 'Write to a file, instead of STDOUT')
       .action(async (ref: string, o: { output?: string }) => withEngine(async (e) => {
         if (!o.output && process.stdout.isTTY) throw new InvalidArgumentError('cowardly refusing to save to a terminal. Use the -o flag or redirect');
-        if (o.output) return writeOutputFile(o.output, () => e.containers.export(ref));
+        if (o.output) return e.containers.exportToFile(ref, o.output);
         // Loaded here: streams cost every other verb of this module their load (./stdio.ts).
         const { pipeline } = await import('node:stream/promises');
         await pipeline(e.containers.export(ref), process.stdout);
