@@ -108,8 +108,9 @@ describe('filters', () => {
       }
       assert.deepEqual(ps('-a', '--filter', 'ancestor=engine-child:1'), ['engine-c2']);
       assert.deepEqual(ps('-a', '--filter', 'ancestor=engine-child:1', '--filter', 'ancestor=engine-b:1.0'), ['engine-c3', 'engine-c2']);
-      // An image that does not exist matches no container, and is no error.
+      // An image that does not exist, or a name that cannot be one, matches no container, and is no error.
       assert.deepEqual(ps('-a', '--filter', 'ancestor=nosuch:9'), []);
+      assert.deepEqual(ps('-a', '--filter', 'ancestor=UPPER'), []);
     });
 
     test('status= looks at every container (without -a too); a state Docker does not know is an error, with or without -a', () => {

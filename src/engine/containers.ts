@@ -11,7 +11,7 @@ import { EMPTY_LAYER_DIFF_ID, randomId } from '../images/digest.js';
 import type { ContainerRecord } from '../metadata/index.js';
 import { isMounted, mountSnapshot, unmount } from '../snapshots/index.js';
 import { isoNow } from './clock.js';
-import { ConflictError, InvalidArgumentError, NotFoundError } from './errors.js';
+import { ConflictError, InvalidArgumentError, NotFoundError, StrataError } from './errors.js';
 import { Filters, invalidFilter, type FilterPair } from './filters.js';
 import type { Images } from './images.js';
 import type { Layers } from './layers.js';
@@ -194,9 +194,9 @@ export class Containers {
     const bad = f.values('status').find((v) => !STATES.includes(v));
     if (bad !== undefined) throw invalidFilter('status', bad);
     const ancestors = f.has('ancestor') ? this.descendants(f.values('ancestor')) : undefined;
-    const createdOf = (key: 'before' | 'since'): string | undefined => {
+    const createdOf = (key: 'before' | 'since'): bigint | undefined => {
       const ref = f.values(key).at(-1);
-      return ref === undefined ? undefined : this.resolve(ref).created;
+      return ref === undefined ? undefined : timeNs(this.resolve(ref).created);
     };
     const before = createdOf('before');
     const since = createdOf('since');
@@ -205,12 +205,12 @@ export class Containers {
       if (f.has('name') && !f.matches('name', c.name) && !f.matches('name', `/${c.name}`)) return false;
       if (f.has('status') && !f.values('status').includes(c.state)) return false;
       if (ancestors && !ancestors.has(c.imageId)) return false;
-      if ((before !== undefined && timeNs(c.created) >= timeNs(before)) || (since !== undefined && timeNs(c.created) <= timeNs(since))) return false;
+      if ((before !== undefined && timeNs(c.created) >= before) || (since !== undefined && timeNs(c.created) <= since)) return false;
       return f.labels('label', this.config(c).Labels ?? {});
     };
   }
 
-  /** The images named (those that exist) and every image whose parent chain reaches one of them. */
+  /** The images named (those that exist: Docker passes over a name it cannot find or read) and every image whose parent chain reaches one of them. */
   private descendants(refs: readonly string[]): Set<string> {
     const { meta } = this.store;
     const found = new Set<string>();
@@ -219,7 +219,7 @@ export class Containers {
       try {
         todo.push(this.images.resolve(ref).id);
       } catch (e) {
-        if (!(e instanceof NotFoundError)) throw e;
+        if (!(e instanceof StrataError)) throw e;
       }
     }
     for (let id = todo.pop(); id !== undefined; id = todo.pop()) {

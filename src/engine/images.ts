@@ -205,7 +205,8 @@ export class Images {
       const digests = meta.repoDigestsOf(img.id).filter(named);
       if (names.length === 0 && digests.length === 0) {
         // Untagged: listed as dangling, unless it is an intermediate image (without `all`) or a filter wants names.
-        if (!(opts.all || !parents.has(img.id)) || (f.has('dangling') && !danglingOnly) || patterns.length > 0) continue;
+        const intermediate = !opts.all && parents.has(img.id);
+        if (intermediate || (f.has('dangling') && !danglingOnly) || patterns.length > 0) continue;
       } else if (danglingOnly && names.length > 0) {
         continue;
       }
