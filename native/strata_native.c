@@ -7,6 +7,8 @@
  * Paths are strings or Buffers (file names are bytes: a Buffer carries names that are not UTF-8).
  * Every function throws a JS Error carrying `code` (e.g. "ENOENT") and `syscall` on failure,
  * shaped like Node's own fs errors so callers handle both alike.
+ * Worker threads load it too (the commit worker), so no call keeps state in static storage: buffers are
+ * the call's own; the crc64 table is filled once per process and only read after.
  */
 #define _GNU_SOURCE
 #include <sys/file.h>
@@ -14,6 +16,7 @@
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <node_api.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,7 +31,6 @@
 #include <unistd.h>
 
 #define PATH_BUF 4096
-#define XATTR_BUF 65536
 
 static const char *errno_name(int err) {
   switch (err) {
@@ -164,15 +166,41 @@ static napi_value js_lsetxattr(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+/*
+ * Reads an xattr (name != NULL) or the list of names (name == NULL) into a buffer of its own, sized by
+ * asking first: no state outlives the call, as worker threads call in at the same time. Returns the
+ * length and sets *out (free it), or -1 with errno set.
+ */
+static ssize_t read_xattr(const char *path, const char *name, char **out) {
+  for (int attempt = 0; attempt < 8; attempt++) {
+    ssize_t size = name ? lgetxattr(path, name, NULL, 0) : llistxattr(path, NULL, 0);
+    if (size < 0) return -1;
+    char *buf = malloc(size > 0 ? (size_t)size : 1);
+    if (buf == NULL) {
+      errno = ENOMEM;
+      return -1;
+    }
+    ssize_t n = name ? lgetxattr(path, name, buf, (size_t)size) : llistxattr(path, buf, (size_t)size);
+    if (n >= 0) {
+      *out = buf;
+      return n;
+    }
+    free(buf);
+    if (errno != ERANGE) return -1; /* ERANGE: it grew between the two calls; ask again */
+  }
+  errno = ERANGE;
+  return -1;
+}
+
 /* lgetxattr(path, name) -> Buffer | null (null when the attribute is absent or unsupported) */
 static napi_value js_lgetxattr(napi_env env, napi_callback_info info) {
   napi_value argv[2], result;
   char path[PATH_BUF], name[256];
-  static char buf[XATTR_BUF];
+  char *buf;
   if (!get_args(env, info, 2, argv) || !get_path(env, argv[0], path, sizeof path) ||
       !get_string(env, argv[1], name, sizeof name))
     return NULL;
-  ssize_t n = lgetxattr(path, name, buf, sizeof buf);
+  ssize_t n = read_xattr(path, name, &buf);
   if (n < 0) {
     if (errno == ENODATA || errno == ENOTSUP) {
       napi_get_null(env, &result);
@@ -182,6 +210,7 @@ static napi_value js_lgetxattr(napi_env env, napi_callback_info info) {
   }
   void *copy;
   napi_create_buffer_copy(env, (size_t)n, buf, &copy, &result);
+  free(buf);
   return result;
 }
 
@@ -189,30 +218,30 @@ static napi_value js_lgetxattr(napi_env env, napi_callback_info info) {
 static napi_value js_llistxattr(napi_env env, napi_callback_info info) {
   napi_value argv[1], result;
   char path[PATH_BUF];
-  static char buf[XATTR_BUF];
+  char *buf;
   if (!get_args(env, info, 1, argv) || !get_path(env, argv[0], path, sizeof path)) return NULL;
   napi_create_array(env, &result);
-  ssize_t n = llistxattr(path, buf, sizeof buf);
+  ssize_t n = read_xattr(path, NULL, &buf);
   if (n < 0) {
     if (errno == ENOTSUP) return result;
     return throw_errno(env, errno, "llistxattr", path);
   }
   uint32_t i = 0;
   for (ssize_t off = 0; off < n;) {
-    size_t l = strlen(buf + off);
+    size_t l = strnlen(buf + off, (size_t)(n - off));
     napi_value s;
     napi_create_string_utf8(env, buf + off, l, &s);
     napi_set_element(env, result, i++, s);
     off += (ssize_t)l + 1;
   }
+  free(buf);
   return result;
 }
 
 /* mount(source, target, fstype, flags, data) */
 static napi_value js_mount(napi_env env, napi_callback_info info) {
   napi_value argv[5];
-  char source[PATH_BUF], target[PATH_BUF], fstype[64];
-  static char data[PATH_BUF * 4];
+  char source[PATH_BUF], target[PATH_BUF], fstype[64], data[PATH_BUF * 4];
   uint32_t flags;
   if (!get_args(env, info, 5, argv) || !get_string(env, argv[0], source, sizeof source) ||
       !get_string(env, argv[1], target, sizeof target) || !get_string(env, argv[2], fstype, sizeof fstype) ||
@@ -276,7 +305,9 @@ static napi_value js_willneed(napi_env env, napi_callback_info info) {
 /* CRC-64 with the ISO polynomial, reflected, as Go's hash/crc64 (crc64.ISO) computes it: the checksum
  * Docker's tar-split keeps for each file. Slicing by 8: eight table lookups per 8 bytes. */
 static uint64_t crc64_table[8][256];
+static pthread_once_t crc64_once = PTHREAD_ONCE_INIT;
 
+/* Fills the table once per process (every thread that loads the addon calls init), then only read. */
 static void crc64_init(void) {
   const uint64_t poly = 0xD800000000000000ULL;
   for (int i = 0; i < 256; i++) {
@@ -434,7 +465,7 @@ static napi_value js_link_fd(napi_env env, napi_callback_info info) {
 }
 
 static napi_value init(napi_env env, napi_value exports) {
-  crc64_init();
+  pthread_once(&crc64_once, crc64_init);
   napi_property_descriptor props[] = {
     {"mknod", NULL, js_mknod, NULL, NULL, NULL, napi_enumerable, NULL},
     {"lsetxattr", NULL, js_lsetxattr, NULL, NULL, NULL, napi_enumerable, NULL},

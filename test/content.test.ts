@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
+import { digestOf, HashingStream } from '../src/content/hashing.js';
 import { ContentStore, DigestMismatchError } from '../src/content/index.js';
 
 const sha = (b: Buffer): string => 'sha256:' + createHash('sha256').update(b).digest('hex');
@@ -159,3 +160,22 @@ describe('content store', () => {
     assert.deepEqual(leftovers(), []);
   });
 });
+
+describe('the hashing stream (content store, load)', () => {
+  test('passes the bytes through unchanged and gives their sha256 and count', async () => {
+    const bytes = randomBytes(123_457);
+    const hashing = new HashingStream();
+    assert.deepEqual(await drain(chunked(bytes).pipe(hashing)), bytes);
+    assert.equal(hashing.digest(), sha(bytes));
+    assert.equal(hashing.size, bytes.length);
+    assert.equal(await digestOf(chunked(bytes)), sha(bytes));
+  });
+
+  test('stops a source at the first byte past its limit, and fails at the end when the check says so', async () => {
+    await assert.rejects(drain(chunked(randomBytes(5000)).pipe(new HashingStream({ maxBytes: 4999 }))),
+      (e: Error) => e instanceof DigestMismatchError && /expected 4999 bytes, got more/.test(e.message));
+    const bytes = randomBytes(100);
+    await assert.rejects(drain(chunked(bytes).pipe(new HashingStream({ atEnd: (d, n) => new Error(`${d} ${n}`) }))), new RegExp(`${sha(bytes)} 100`));
+  });
+});
+

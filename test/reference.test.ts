@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { familiarString, parseReference, parseTaggedReference, referenceString } from '../src/images/reference.js';
 import { applyChanges } from '../src/images/changes.js';
 import { emptyContainerConfig } from '../src/images/config.js';
-import { chainIds } from '../src/images/digest.js';
+import { chainIdOf, chainIds, EMPTY_LAYER_DIFF_ID } from '../src/images/digest.js';
 
 test('references normalize as docker normalizes them', () => {
   const cases: [input: string, stored: string, familiar: string][] = [
@@ -51,4 +51,13 @@ test('chainIDs follow the OCI definition', () => {
   assert.equal(c1, a);
   // sha256("sha256:111…1 sha256:222…2"), computed independently with coreutils.
   assert.equal(c2, 'sha256:' + execSync(`printf %s '${a} ${b}' | sha256sum`).toString().split(' ')[0]);
+  // One definition: a layer's chainID from its parent's (what Layers.add records) is the stack's.
+  assert.equal(chainIdOf(c1!, b), c2);
+  assert.equal(chainIdOf(null, a), c1);
+});
+
+test("the empty layer's diffID is the one Docker gives an empty changeset (an empty tar: two zero blocks)", () => {
+  assert.equal(EMPTY_LAYER_DIFF_ID, 'sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef');
+  // GNU tar's empty archive is more than two zero blocks (it pads to a record), so build the 1024 bytes with head.
+  assert.equal(EMPTY_LAYER_DIFF_ID, 'sha256:' + execSync('head -c 1024 /dev/zero | sha256sum').toString().split(' ')[0]);
 });

@@ -2,18 +2,18 @@
  * The content-addressable blob store: `blobs/sha256/<hex>`. Ingest writes to tmp/ while hashing, fsyncs
  * and renames into place, so a blob is either whole and verified or absent. Reads verify size and digest.
  */
-import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, createWriteStream, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { pipeline, Transform, type Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { pipeline as pipelineAsync } from 'node:stream/promises';
-import { randomId } from '../images/digest.js';
+import { randomId, sha256 } from '../images/digest.js';
+import { DigestMismatchError, HashingStream } from './hashing.js';
+
+export { DigestMismatchError } from './hashing.js';
 
 const DIGEST = /^sha256:([a-f0-9]{64})$/;
 
 export interface Descriptor { digest: string; size: number }
-
-export class DigestMismatchError extends Error {}
 
 /** The hex of a well-formed digest; anything else (a hostile "../x") is refused before it nears a path. */
 export function digestHex(digest: string): string {
@@ -45,7 +45,7 @@ export class ContentStore {
 
   /** Store small bytes (configs, manifests). Idempotent. */
   put(bytes: Buffer): Descriptor {
-    const digest = 'sha256:' + createHash('sha256').update(bytes).digest('hex');
+    const digest = sha256(bytes);
     if (this.has(digest)) return { digest, size: bytes.length };
     const tmp = this.scratch('blob');
     try {
@@ -67,25 +67,14 @@ export class ContentStore {
   async ingest(input: Readable, expected: Partial<Descriptor> = {}): Promise<Descriptor> {
     if (expected.digest !== undefined) digestHex(expected.digest);
     const tmp = this.scratch('blob');
-    const hash = createHash('sha256');
-    let size = 0;
-    const tee = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        size += chunk.length;
-        // A source that sends more than it announced is cut off here, before it can fill the disk.
-        if (expected.size !== undefined && size > expected.size) {
-          done(new DigestMismatchError(`size mismatch: expected ${expected.size} bytes, got more`));
-          return;
-        }
-        hash.update(chunk);
-        done(null, chunk);
-      },
-    });
+    // A source that sends more than it announced is cut off as it does, before it can fill the disk.
+    const tee = new HashingStream({ maxBytes: expected.size });
     try {
       // Opened here, not by the stream: an async open could create the file after a failure removed it.
       const out = createWriteStream('', { fd: openSync(tmp, 'wx', 0o644) });
       await pipelineAsync(input, tee, out);
-      const digest = 'sha256:' + hash.digest('hex');
+      const digest = tee.digest();
+      const size = tee.size;
       if (expected.digest !== undefined && expected.digest !== digest) throw new DigestMismatchError(`digest mismatch: expected ${expected.digest}, got ${digest}`);
       if (expected.size !== undefined && expected.size !== size) throw new DigestMismatchError(`size mismatch for ${digest}: expected ${expected.size}, got ${size}`);
       const fd = openSync(tmp, 'r');
@@ -117,7 +106,7 @@ export class ContentStore {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`blob ${digest} not found`);
       throw e;
     }
-    const actual = 'sha256:' + createHash('sha256').update(bytes).digest('hex');
+    const actual = sha256(bytes);
     if (actual !== digest) throw new DigestMismatchError(`blob ${digest} is corrupt (its content hashes to ${actual})`);
     return bytes;
   }
@@ -126,18 +115,10 @@ export class ContentStore {
   reader(digest: string): Readable {
     const path = this.path(digest);
     const size = this.size(digest);
-    let seen = 0;
-    const hash = createHash('sha256');
-    const check = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        hash.update(chunk);
-        seen += chunk.length;
-        done(null, chunk);
-      },
-      flush(done) {
-        if (seen !== size) return done(new DigestMismatchError(`blob ${digest} changed while read (${seen} of ${size} bytes)`));
-        const actual = 'sha256:' + hash.digest('hex');
-        done(actual === digest ? null : new DigestMismatchError(`blob ${digest} is corrupt (its content hashes to ${actual})`));
+    const check = new HashingStream({
+      atEnd: (actual, seen) => {
+        if (seen !== size) return new DigestMismatchError(`blob ${digest} changed while read (${seen} of ${size} bytes)`);
+        return actual === digest ? undefined : new DigestMismatchError(`blob ${digest} is corrupt (its content hashes to ${actual})`);
       },
     });
     // pipeline() destroys the file stream when the consumer gives up early, and forwards read errors.

@@ -7,17 +7,26 @@ import { commandOf, containerConfig, type CreateOverrides } from '../containers/
 import { randomName, VALID_NAME } from '../containers/names.js';
 import { applyChanges } from '../images/changes.js';
 import { normalizeContainerConfig, type ContainerConfig, type ImageConfig } from '../images/config.js';
-import { hexOf, randomId } from '../images/digest.js';
+import { EMPTY_LAYER_DIFF_ID, randomId } from '../images/digest.js';
 import type { ContainerRecord } from '../metadata/index.js';
 import { isMounted, mountSnapshot, unmount } from '../snapshots/index.js';
 import { isoNow } from './clock.js';
-import { ConflictError, InvalidArgumentError, NotFoundError } from './errors.js';
+import { ConflictError, InvalidArgumentError, NotFoundError, StrataError } from './errors.js';
+import { Filters, invalidFilter, type FilterPair } from './filters.js';
 import { withSortedMaps } from './gomaps.js';
 import { hostConfig, NETWORK_MODE, networks, networkSettings } from './hostconfig.js';
-import { EMPTY_LAYER_DIFF_ID, type Images } from './images.js';
+import type { Images } from './images.js';
 import type { Layers } from './layers.js';
+import { writeOutputFile } from './outfile.js';
 import type { Store } from './store.js';
+import { timeNs, untilNs } from './times.js';
 import type { ContainerInspect, ContainerSummary, PruneReport } from './types.js';
+
+/** The filters `ps` takes, as Docker's; and those Docker takes that need what strata has not yet (a runtime, networks, volumes). */
+const PS_FILTERS = ['ancestor', 'before', 'id', 'label', 'name', 'since', 'status'];
+const PS_FILTERS_NOT_YET = ['expose', 'exited', 'health', 'isolation', 'is-task', 'network', 'publish', 'volume'];
+/** Docker's container states, the values `status=` takes. */
+const STATES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
 
 /** SizeRw of a writable layer that could not be measured, as Docker reports it. */
 const UNMEASURABLE = -1;
@@ -37,8 +46,8 @@ export interface CommitOptions {
 export interface ListOptions {
   all?: boolean;
   size?: boolean;
-  /** Docker's --filter key=value pairs: name, id, status, ancestor. */
-  filters?: [string, string][];
+  /** Docker's --filter key=value pairs: name, id, status, ancestor, label, before, since. */
+  filters?: readonly FilterPair[];
   /** Only the `last` most recently created (of every state, as `ps -n`). */
   last?: number;
 }
@@ -160,16 +169,67 @@ export class Containers {
   }
 
   async list(opts: ListOptions = {}): Promise<ContainerSummary[]> {
+    const match = this.matcher(opts.filters ?? []);
+    // As Docker, a status filter looks at every container, not only the running ones.
+    const all = opts.all || opts.filters?.some(([k]) => k === 'status');
     const out: ContainerSummary[] = [];
     for (const c of this.store.meta.listContainers()) {
       if (opts.last !== undefined && out.length >= opts.last) break;
-      if (!opts.all && opts.last === undefined && c.state !== 'running') continue;
-      if (!matches(c, opts.filters ?? [])) continue;
+      if (!all && opts.last === undefined && c.state !== 'running') continue;
+      if (!match(c)) continue;
       const s = this.summary(c);
       if (opts.size) Object.assign(s, await this.sizes(c));
       out.push(s);
     }
     return out;
+  }
+
+  /**
+   * Docker's `ps` filters, checked before any container is looked at: an unknown key or status is
+   * `Invalid filter '…'`. `ancestor=` names an image by any of its names or its ID, and matches the
+   * containers of that image and of every image built on it; an image that does not exist matches nothing.
+   */
+  private matcher(pairs: readonly FilterPair[]): (c: ContainerRecord) => boolean {
+    const f = new Filters(pairs, [...PS_FILTERS, ...PS_FILTERS_NOT_YET]);
+    const unsupported = PS_FILTERS_NOT_YET.find((k) => f.has(k));
+    if (unsupported) throw new InvalidArgumentError(`filter '${unsupported}' is not supported yet: strata has no runtime, networks or volumes`);
+    const bad = f.values('status').find((v) => !STATES.includes(v));
+    if (bad !== undefined) throw invalidFilter('status', bad);
+    const ancestors = f.has('ancestor') ? this.descendants(f.values('ancestor')) : undefined;
+    const createdOf = (key: 'before' | 'since'): bigint | undefined => {
+      const ref = f.values(key).at(-1);
+      return ref === undefined ? undefined : timeNs(this.resolve(ref).created);
+    };
+    const before = createdOf('before');
+    const since = createdOf('since');
+    return (c) => {
+      if (f.has('id') && !f.values('id').some((v) => c.id.startsWith(v))) return false;
+      if (f.has('name') && !f.matches('name', c.name) && !f.matches('name', `/${c.name}`)) return false;
+      if (f.has('status') && !f.values('status').includes(c.state)) return false;
+      if (ancestors && !ancestors.has(c.imageId)) return false;
+      if ((before !== undefined && timeNs(c.created) >= before) || (since !== undefined && timeNs(c.created) <= since)) return false;
+      return f.labels('label', this.config(c).Labels ?? {});
+    };
+  }
+
+  /** The images named (those that exist: Docker passes over a name it cannot find or read) and every image whose parent chain reaches one of them. */
+  private descendants(refs: readonly string[]): Set<string> {
+    const { meta } = this.store;
+    const found = new Set<string>();
+    const todo: string[] = [];
+    for (const ref of refs) {
+      try {
+        todo.push(this.images.resolve(ref).id);
+      } catch (e) {
+        if (!(e instanceof StrataError)) throw e;
+      }
+    }
+    for (let id = todo.pop(); id !== undefined; id = todo.pop()) {
+      if (found.has(id)) continue;
+      found.add(id);
+      todo.push(...meta.childImages(id));
+    }
+    return found;
   }
 
   private summary(c: ContainerRecord): ContainerSummary {
@@ -303,6 +363,11 @@ export class Containers {
     return tar.pipe(out);
   }
 
+  /** `export -o FILE`: the tar written whole to `file`, or no file at all (./outfile.ts). */
+  exportToFile(ref: string, file: string): Promise<void> {
+    return writeOutputFile(file, () => this.export(ref));
+  }
+
   /** `docker rm`: the record, the writable layer's directories, and layers only it still held. */
   async remove(ref: string, opts: { force?: boolean } = {}): Promise<string> {
     const c = this.resolve(ref);
@@ -326,12 +391,19 @@ export class Containers {
     return size + await this.store.removeRetired(freed.map((l) => l.snapshot));
   }
 
-  /** `docker container prune`: every container that is not running. */
-  async prune(): Promise<PruneReport> {
+  /**
+   * `docker container prune`: every container that is not running, narrowed by Docker's filters:
+   * `until=` (created no later than) and `label=`/`label!=`.
+   */
+  async prune(opts: { filters?: readonly FilterPair[] } = {}): Promise<PruneReport> {
+    const f = new Filters(opts.filters ?? [], ['label', 'label!', 'until']);
+    const until = untilNs(f, new Date());
     const deleted: string[] = [];
     let reclaimed = 0;
     for (const c of this.store.meta.listContainers()) {
       if (c.state === 'running') continue;
+      if (until !== undefined && timeNs(c.created) > until) continue;
+      if (!f.pruneLabels(this.config(c).Labels ?? {})) continue;
       reclaimed += await this.removeRecord(c);
       deleted.push(c.id);
     }
@@ -345,20 +417,3 @@ function commandLine(config: ContainerConfig): string {
   return [path, ...args.map((a) => (a.includes(' ') ? `'${a}'` : a))].join(' ');
 }
 
-function matches(c: ContainerRecord, filters: [string, string][]): boolean {
-  const byKey = new Map<string, string[]>();
-  for (const [k, v] of filters) byKey.set(k, [...(byKey.get(k) ?? []), v]);
-  for (const [k, values] of byKey) {
-    const ok = values.some((v) => {
-      switch (k) {
-        case 'name': return new RegExp(v).test(c.name);
-        case 'id': return c.id.startsWith(v);
-        case 'status': return c.state === v;
-        case 'ancestor': return c.imageRef === v || c.imageId === v || hexOf(c.imageId).startsWith(v);
-        default: throw new InvalidArgumentError(`invalid filter '${k}'`);
-      }
-    });
-    if (!ok) return false;
-  }
-  return true;
-}

@@ -9,12 +9,11 @@ import type { ImageRecord, LayerRecord } from '../metadata/index.js';
 import { isoNow } from './clock.js';
 import { withSortedMaps } from './gomaps.js';
 import { ConflictError, InvalidArgumentError, NotFoundError } from './errors.js';
+import { familiarMatch, Filters, goList, invalidFilter, type FilterPair } from './filters.js';
 import type { Layers } from './layers.js';
 import type { Store } from './store.js';
+import { timeNs, untilNs } from './times.js';
 import type { DeleteItem, HistoryItem, ImageInspect, ImageSummary, PruneReport } from './types.js';
-
-/** sha256 of an empty tar (two zero blocks): a commit with no changes adds no layer, as in Docker. */
-export const EMPTY_LAYER_DIFF_ID = 'sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef';
 
 export interface ImportOptions {
   /** REPO[:TAG] to tag the new image with. */
@@ -34,6 +33,18 @@ export interface NewImage {
 }
 
 export interface RemoveOptions { force?: boolean; noPrune?: boolean }
+
+export interface ImageListOptions {
+  all?: boolean;
+  /** Docker's `--filter key=value` pairs: dangling, label, before, since, reference. */
+  filters?: readonly FilterPair[];
+}
+
+export interface ImagePruneOptions {
+  all?: boolean;
+  /** Docker's `--filter key=value` pairs: until, label, label!, dangling. */
+  filters?: readonly FilterPair[];
+}
 
 /** What an rmi or prune deleted: the lines to print, and the files to remove once its transaction commits. */
 interface Removal { out: DeleteItem[]; snapshots: string[]; images: string[] }
@@ -89,6 +100,20 @@ export class Images {
     }
     if (parseError) throw new InvalidArgumentError(parseError.message);
     throw new NotFoundError(`No such image: ${ref}`);
+  }
+
+  /** As resolve, an image that is not there named as Docker's daemon names it (`No such image: busybox:latest`). */
+  private resolveNamed(ref: string): ImageRecord {
+    try {
+      return this.resolve(ref);
+    } catch (e) {
+      if (!(e instanceof NotFoundError)) throw e;
+      let name = ref;
+      try {
+        name = familiarString(referenceString(parseTaggedReference(ref)));
+      } catch { /* not a name: as given */ }
+      throw new NotFoundError(`No such image: ${name}`);
+    }
   }
 
   config(img: ImageRecord): ImageConfig {
@@ -155,22 +180,55 @@ export class Images {
     this.store.meta.tx(() => this.store.meta.setTag(name, img.id, isoNow()));
   }
 
-  list(opts: { all?: boolean } = {}): ImageSummary[] {
+  /**
+   * `docker images`: tagged images, and untagged ones no other image stands on (every image with `all`),
+   * through Docker's filters: `dangling=true|false`, `label=k[=v]`, `before=`/`since=IMAGE` (by creation
+   * time), `reference=PATTERN` (a glob on the name, with or without its tag; only matching names are listed).
+   */
+  list(opts: ImageListOptions = {}): ImageSummary[] {
     const { meta } = this.store;
+    const f = new Filters(opts.filters ?? [], ['dangling', 'label', 'before', 'since', 'reference']);
+    let danglingOnly = false;
+    if (f.has('dangling')) {
+      if (f.values('dangling').includes('true')) danglingOnly = true;
+      else if (!f.values('dangling').includes('false')) throw invalidFilter('dangling', goList(f.values('dangling')));
+    }
+    // As Docker, the last image given counts when a key is given twice.
+    const createdOf = (key: 'before' | 'since'): bigint | undefined => {
+      const ref = f.values(key).at(-1);
+      return ref === undefined ? undefined : timeNs(this.resolveNamed(ref).created);
+    };
+    const before = createdOf('before');
+    const since = createdOf('since');
+    const patterns = f.values('reference');
+    const named = (name: string): boolean => patterns.length === 0 || patterns.some((p) => familiarMatch(p, name));
     const tags = meta.allTags();
     const images = meta.listImages();
     const parents = new Set(images.map((i) => i.parent).filter((p): p is string => !!p));
     const containers = meta.listContainers();
-    return images
-      .filter((i) => opts.all || (tags.get(i.id)?.length ?? 0) > 0 || !parents.has(i.id))
-      .map((i) => this.summary(i, tags.get(i.id) ?? [], containers.filter((c) => c.imageId === i.id).length))
-      .sort(newestFirst);
+    const out: ImageSummary[] = [];
+    for (const img of images) {
+      const created = timeNs(img.created);
+      if ((before !== undefined && created >= before) || (since !== undefined && created <= since)) continue;
+      const config = this.config(img);
+      if (!f.labels('label', config.config.Labels ?? {})) continue;
+      const names = (tags.get(img.id) ?? []).filter(named);
+      const digests = meta.repoDigestsOf(img.id).filter(named);
+      if (names.length === 0 && digests.length === 0) {
+        // Untagged: listed as dangling, unless it is an intermediate image (without `all`) or a filter wants names.
+        const intermediate = !opts.all && parents.has(img.id);
+        if (intermediate || (f.has('dangling') && !danglingOnly) || patterns.length > 0) continue;
+      } else if (danglingOnly && names.length > 0) {
+        continue;
+      }
+      out.push(this.summary(img, config, names, digests, containers.filter((c) => c.imageId === img.id).length));
+    }
+    return out.sort(newestFirst);
   }
 
-  private summary(img: ImageRecord, tags: string[], containers: number): ImageSummary {
-    const config = this.config(img);
+  private summary(img: ImageRecord, config: ImageConfig, tags: string[], digests: string[], containers: number): ImageSummary {
     return {
-      Id: img.id, ParentId: img.parent ?? '', RepoTags: repoTags(tags), RepoDigests: this.store.meta.repoDigestsOf(img.id).map(familiarString),
+      Id: img.id, ParentId: img.parent ?? '', RepoTags: repoTags(tags), RepoDigests: digests.map(familiarString),
       Created: img.created ? unixSeconds(img.created) : NO_CREATED_TIME, Size: img.size, SharedSize: -1, Labels: config.config.Labels ?? {}, Containers: containers,
     };
   }
@@ -284,9 +342,17 @@ export class Images {
     }
   }
 
-  /** `docker image prune [-a]`: dangling images, or with `all` every image no container uses. */
-  async prune(opts: { all?: boolean } = {}): Promise<PruneReport> {
+  /**
+   * `docker image prune [-a]`: dangling images, or with `all` every image no container uses; Docker's
+   * filters narrow them: `until=` (created no later than), `label=`/`label!=`, and `dangling=false` (as `-a`).
+   */
+  async prune(opts: ImagePruneOptions = {}): Promise<PruneReport> {
     const { meta } = this.store;
+    const f = new Filters(opts.filters ?? [], ['dangling', 'label', 'label!', 'until']);
+    const until = untilNs(f, new Date());
+    // Docker's CLI sends dangling=true, or false for -a, beside the user's filters: a `false` among them wins.
+    const dangling = [...f.values('dangling'), opts.all ? 'false' : 'true'];
+    const all = dangling.includes('false') || dangling.includes('0');
     const done: Removal = { out: [], snapshots: [], images: [] };
     meta.tx(() => {
       // Deleting a child can make its parent prunable: repeat until nothing changes.
@@ -294,7 +360,9 @@ export class Images {
         progress = false;
         for (const img of meta.listImages()) {
           const tagged = meta.tagsOf(img.id).length > 0;
-          if ((tagged && !opts.all) || meta.childImages(img.id).length > 0 || meta.containersUsingImage(img.id).length > 0) continue;
+          if ((tagged && !all) || meta.childImages(img.id).length > 0 || meta.containersUsingImage(img.id).length > 0) continue;
+          if (until !== undefined && timeNs(img.created) > until) continue;
+          if (!f.pruneLabels(this.config(img).config.Labels ?? {})) continue;
           this.deleteImage(img, done, { noPrune: true });
           progress = true;
         }

@@ -43,5 +43,7 @@ export { NO_CREATED_TIME } from './images.js';
 export type * from './types.js';
 /** Names as Docker's CLI shortens them for display ("docker.io/library/busybox" is "busybox"). */
 export { familiarRepository, parseReference } from '../images/reference.js';
+export type { FilterPair } from './filters.js';
+export type { ArchiveFormat, LoadResult } from './transfer.js';
 /** File paths in the engine's data keep bytes that are not UTF-8 as archive/names.ts does; this gives their bytes back. */
 export { encodeName } from '../archive/names.js';

@@ -5,7 +5,7 @@
 import { existsSync, renameSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { applyLayer, layerTar } from '../archive/index.js';
-import { chainIdOf, chainIds } from '../images/digest.js';
+import { chainIdOf } from '../images/digest.js';
 import type { LayerRecord } from '../metadata/index.js';
 import { isoNow } from './clock.js';
 import { InvalidArgumentError } from './errors.js';
@@ -88,15 +88,6 @@ export class Layers {
   /** The exact bytes of the layer's tar, as it was imported or committed; the stream fails if they no longer hash to its diffID. */
   tar(layer: LayerRecord): Readable {
     return layerTar(this.store.snapshots.layerDir(layer.snapshot), this.store.tarSplitPath(layer.snapshot), layer.diffId);
-  }
-
-  /** Layers of an image, base first, checked against the diffIDs its config names. */
-  chainFor(diffIds: string[]): LayerRecord[] {
-    return chainIds(diffIds).map((c) => {
-      const l = this.store.meta.getLayer(c);
-      if (!l) throw new Error(`layer ${c} is missing from the store`);
-      return l;
-    });
   }
 
   /**

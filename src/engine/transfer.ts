@@ -13,13 +13,13 @@
  * checked. Layers unpacked by a load that fails stay pending (see Store.beginSnapshot) and are abandoned,
  * so a bad archive leaves the store as it was.
  */
-import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { extract, type Extract } from 'tar-stream';
 import { decompressed } from '../archive/index.js';
+import { digestOf, HashingStream } from '../content/hashing.js';
 import { parseImageConfig } from '../images/config.js';
 import { chainIds } from '../images/digest.js';
 import { familiarString, parseReference, referenceString, splitStored } from '../images/reference.js';
@@ -31,6 +31,7 @@ import type { ImageRecord, LayerRecord } from '../metadata/index.js';
 import { InvalidArgumentError, StrataError } from './errors.js';
 import type { Images } from './images.js';
 import { checkLayerDepth, type Layers } from './layers.js';
+import { writeOutputFile } from './outfile.js';
 import type { Store } from './store.js';
 
 export type ArchiveFormat = 'docker' | 'oci';
@@ -74,6 +75,11 @@ export class Transfer {
     });
     const entries = format === 'oci' ? ociArchiveEntries(images) : dockerArchiveEntries(images);
     return writeArchive(entries, (l) => this.layers.tar(records.get(l.chainId)!));
+  }
+
+  /** `save -o FILE`: the archive written whole to `file`, or no file at all (./outfile.ts). */
+  saveToFile(refs: string[], format: ArchiveFormat, file: string): Promise<void> {
+    return writeOutputFile(file, () => this.save(refs, format));
   }
 
   /** The images a name selects, each with the name to record for it (none when named by ID). */
@@ -287,8 +293,7 @@ class Loader {
 
   /** Keep an entry in memory or in the spool directory, checking a blob against its name as it goes. */
   private async hold(name: string, e: Entry, size: number): Promise<void> {
-    const hash = createHash('sha256');
-    const hashing = new Transform({ transform(chunk: Buffer, _enc, done) { hash.update(chunk); done(null, chunk); } });
+    const hashing = new HashingStream();
     if (size <= SMALL && this.memory + size <= MEMORY_BUDGET) {
       const chunks: Buffer[] = [];
       for await (const chunk of nodeReadable(e).pipe(hashing)) chunks.push(chunk as Buffer);
@@ -300,7 +305,7 @@ class Loader {
       this.held.set(name, { kind: 'file', path, size });
       await pipeline(nodeReadable(e), hashing, createWriteStream(path));
     }
-    checkBlob(name, 'sha256:' + hash.digest('hex'));
+    checkBlob(name, hashing.digest());
   }
 
   /** A readable copy of an entry's bytes, from the store (already checked) or from where it is held. */
@@ -341,8 +346,7 @@ class Loader {
 
   private async unpack(raw: Readable, name: string, p: Position, fromArchive: boolean): Promise<void> {
     const blob = fromArchive ? blobDigestOf(name) : undefined;
-    const hash = createHash('sha256');
-    const hashing = new Transform({ transform(chunk: Buffer, _enc, done) { hash.update(chunk); done(null, chunk); } });
+    const hashing = new HashingStream();
     raw.on('error', (err) => hashing.destroy(err));
     let layer: LayerRecord;
     try {
@@ -352,7 +356,7 @@ class Loader {
       throw new InvalidArchiveError(`layer ${name}: ${(e as Error).message}`);
     }
     this.added.push(layer);
-    if (blob) checkBlob(name, 'sha256:' + hash.digest('hex'));
+    if (blob) checkBlob(name, hashing.digest());
     if (layer.diffId !== p.diffId) {
       throw new InvalidArchiveError(`layer ${name} does not match the image config: its content hashes to ${layer.diffId}, the config says ${p.diffId}`);
     }
@@ -363,17 +367,15 @@ class Loader {
   /** An entry whose layer the store has already: read it through to check it is what the config says. */
   private async verify(raw: Readable, name: string, diffId: string): Promise<void> {
     const blob = blobDigestOf(name);
-    const rawHash = createHash('sha256');
-    const tarHash = createHash('sha256');
-    const hashing = new Transform({ transform(chunk: Buffer, _enc, done) { rawHash.update(chunk); done(null, chunk); } });
+    const hashing = new HashingStream();
     raw.on('error', (err) => hashing.destroy(err));
+    let actual: string;
     try {
-      for await (const chunk of await decompressed(raw.pipe(hashing))) tarHash.update(chunk as Buffer);
+      actual = await digestOf(await decompressed(raw.pipe(hashing)));
     } catch (e) {
       throw new InvalidArchiveError(`layer ${name}: ${(e as Error).message}`);
     }
-    if (blob) checkBlob(name, 'sha256:' + rawHash.digest('hex'));
-    const actual = 'sha256:' + tarHash.digest('hex');
+    if (blob) checkBlob(name, hashing.digest());
     if (actual !== diffId) throw new InvalidArchiveError(`layer ${name} does not match the image config: its content hashes to ${actual}, the config says ${diffId}`);
   }
 

@@ -32,19 +32,34 @@ function pragmaValue(db: Database, name: string): unknown {
 }
 
 function adapt(db: Database): DB {
+  // Each statement is compiled once per handle and kept for the handle's life: a query run again (a
+  // lookup per layer of a chain, per tag of an image) is neither parsed nor planned again.
+  const statements = new Map<string, { statement: Statement; compiled: ReturnType<Database['prepare']> }>();
   return {
     prepare(sql) {
-      // query() caches the compiled statement per SQL text: the same statement run again is not parsed again.
-      const q = db.query(sql);
-      return {
-        get: (...params) => q.get(...params) ?? undefined,
-        all: (...params) => q.all(...params),
-        run: (...params) => void q.run(...params),
-      };
+      let cached = statements.get(sql);
+      if (!cached) {
+        const q = db.prepare(sql);
+        cached = {
+          compiled: q,
+          statement: {
+            get: (...params) => q.get(...params) ?? undefined,
+            all: (...params) => q.all(...params),
+            run: (...params) => void q.run(...params),
+          },
+        };
+        statements.set(sql, cached);
+      }
+      return cached.statement;
     },
+    // bun:sqlite compiles BEGIN IMMEDIATE, COMMIT and ROLLBACK once per handle too.
     transaction: (fn) => ({ immediate: () => db.transaction(fn).immediate() }),
     exec: (sql) => db.exec(sql),
-    close: () => db.close(),
+    close: () => {
+      for (const { compiled } of statements.values()) compiled.finalize();
+      statements.clear();
+      db.close();
+    },
   };
 }
 

@@ -2,10 +2,10 @@
 import type { Command } from 'commander';
 import { encodeName, familiarRepository, InvalidArgumentError, parseReference, type ContainerSummary } from '../../engine/index.js';
 import type { WithEngine } from '../context.js';
+import { filterPairs } from '../filters.js';
 import { quote } from '../format/gofmt.js';
 import { listingRow } from '../format/row.js';
 import { ellipsis, goHumanSize, goTime, humanSize, timeAgo, truncateId } from '../format/units.js';
-import { writeOutputFile } from '../outfile.js';
 import { collect, printRows } from '../output.js';
 import { stdout } from '../stdio.js';
 
@@ -130,7 +130,7 @@ export function registerContainerCommands(program: Command, container: Command, 
   const psCmd = (cmd: Command): Command => cmd
     .description('List containers')
     .option('-a, --all', 'Show all containers (default shows just running)')
-    .option('-f, --filter <filter>', 'Filter output based on conditions provided (name, id, status, ancestor)', collect, [])
+    .option('-f, --filter <filter>', 'Filter output based on conditions provided (name, id, status, ancestor, label, before, since)', collect, [])
     .option('--format <string>', 'Format output using a custom template')
     .option('--no-trunc', "Don't truncate output")
     .option('-q, --quiet', 'Only display container IDs')
@@ -139,11 +139,7 @@ export function registerContainerCommands(program: Command, container: Command, 
     .option('-l, --latest', 'Show the latest created container (includes all states)')
     .action(async (o: { all?: boolean; filter: string[]; format?: string; trunc: boolean; quiet?: boolean; size?: boolean; last?: string; latest?: boolean }) => {
       await withEngine(async (e) => {
-        const filters = o.filter.map((f): [string, string] => {
-          const i = f.indexOf('=');
-          if (i <= 0) throw new InvalidArgumentError('bad format of filter (expected name=value)');
-          return [f.slice(0, i), f.slice(i + 1)];
-        });
+        const filters = filterPairs(o.filter);
         const wantsSize = !!o.size || (o.format !== undefined && await formatShowsSize(o.format));
         const last = o.latest ? 1 : o.last === undefined ? undefined : Number(o.last);
         if (last !== undefined && !(Number.isInteger(last) && last >= 0)) throw new InvalidArgumentError(`invalid argument ${JSON.stringify(o.last)} for "-n, --last"`);
@@ -222,7 +218,7 @@ export function registerContainerCommands(program: Command, container: Command, 
       .option('-o, --output <file>', 'Write to a file, instead of STDOUT')
       .action(async (ref: string, o: { output?: string }) => withEngine(async (e) => {
         if (!o.output && process.stdout.isTTY) throw new InvalidArgumentError('cowardly refusing to save to a terminal. Use the -o flag or redirect');
-        if (o.output) return writeOutputFile(o.output, () => e.containers.export(ref));
+        if (o.output) return e.containers.exportToFile(ref, o.output);
         // Loaded here: streams cost every other verb of this module their load (./stdio.ts).
         const { pipeline } = await import('node:stream/promises');
         await pipeline(e.containers.export(ref), process.stdout);
@@ -231,9 +227,10 @@ export function registerContainerCommands(program: Command, container: Command, 
 
   container.command('prune')
     .description('Remove all stopped containers')
+    .option('--filter <filter>', "Provide filter values (e.g. 'until=<timestamp>')", collect, [])
     .option('-f, --force', 'Do not prompt for confirmation')
-    .action(async () => withEngine(async (e) => {
-      const report = await e.containers.prune();
+    .action(async (o: { filter: string[] }) => withEngine(async (e) => {
+      const report = await e.containers.prune({ filters: filterPairs(o.filter, '--filter') });
       if (report.ContainersDeleted?.length) stdout(`Deleted Containers:\n${report.ContainersDeleted.join('\n')}\n\n`);
       stdout(`Total reclaimed space: ${goHumanSize(report.SpaceReclaimed)}\n`);
     }));

@@ -4,6 +4,7 @@ import type { HistoryItem, ImageSummary } from '../../engine/index.js';
 import { InvalidArgumentError } from '../../engine/errors.js';
 import { NO_CREATED_TIME } from '../../engine/index.js';
 import type { WithEngine } from '../context.js';
+import { filterPairs } from '../filters.js';
 import { listingRow } from '../format/row.js';
 import { ellipsis, goHumanSize, goTime, humanSize, rfc3339, timeAgo, truncateId } from '../format/units.js';
 import { openInput } from '../input.js';
@@ -40,25 +41,11 @@ export function imageRow(img: ImageSummary, repo: string, tag: string, digest: s
   });
 }
 
-function parseFilters(values: string[]): [string, string][] {
-  return values.map((f) => {
-    const eq = f.indexOf('=');
-    if (eq <= 0) throw new InvalidArgumentError(`bad format of filter (expected name=value)`);
-    return [f.slice(0, eq), f.slice(eq + 1)];
-  });
-}
-
-/** Docker's reference filter: a shell-style pattern on the familiar name, with or without the tag. */
-function globMatch(pattern: string, s: string): boolean {
-  const re = new RegExp('^' + pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]') + '$');
-  return re.test(s);
-}
-
 /** CREATED as `docker images --format` and `system df -v` show it: empty for an image whose config gives no time. */
 const createdSince = (img: ImageSummary, now: Date): string =>
   img.Created === NO_CREATED_TIME ? '' : timeAgo(new Date(img.Created * 1000), now);
 
-function imageRows(images: ImageSummary[], opts: { noTrunc?: boolean; digests?: boolean }, reference: string[], now: Date): ImageRow[] {
+function imageRows(images: ImageSummary[], opts: { noTrunc?: boolean; digests?: boolean }, now: Date): ImageRow[] {
   const rows: ImageRow[] = [];
   for (const img of images) {
     const names = img.RepoTags.length ? img.RepoTags : ['<none>:<none>'];
@@ -66,7 +53,6 @@ function imageRows(images: ImageSummary[], opts: { noTrunc?: boolean; digests?: 
       const colon = name.lastIndexOf(':');
       const repo = name.slice(0, colon);
       const tag = name.slice(colon + 1);
-      if (reference.length && !reference.some((p) => globMatch(p, repo) || globMatch(p, name))) continue;
       const digest = img.RepoDigests.find((d) => d.startsWith(repo + '@'))?.split('@')[1] ?? '<none>';
       rows.push(imageRow(img, repo, tag, digest, !opts.noTrunc, now));
     }
@@ -95,20 +81,16 @@ export function registerImageCommands(program: Command, image: Command, withEngi
     .argument('[reference]', 'REPOSITORY[:TAG]')
     .option('-a, --all', 'Show all images (default hides intermediate images)')
     .option('--digests', 'Show digests')
-    .option('-f, --filter <filter>', 'Filter output based on conditions provided (dangling=true|false, reference=PATTERN)', collect, [])
+    .option('-f, --filter <filter>', 'Filter output based on conditions provided (dangling=true|false, label=KEY[=VALUE], before=IMAGE, since=IMAGE, reference=PATTERN)', collect, [])
     .option('--format <string>', 'Format output using a custom template')
     .option('--no-trunc', "Don't truncate output")
     .option('-q, --quiet', 'Only show image IDs')
     .action(async (reference: string | undefined, o: { all?: boolean; digests?: boolean; filter: string[]; format?: string; trunc: boolean; quiet?: boolean }) => {
       await withEngine(async (e) => {
-        let images = e.images.list({ all: o.all });
-        const refs = reference ? [reference] : [];
-        for (const [k, v] of parseFilters(o.filter)) {
-          if (k === 'dangling') images = images.filter((i) => (i.RepoTags.length === 0) === (v === 'true' || v === '1'));
-          else if (k === 'reference') refs.push(v);
-          else throw new InvalidArgumentError(`invalid filter '${k}'`);
-        }
-        const rows = imageRows(images, { noTrunc: !o.trunc, digests: o.digests }, refs, new Date());
+        // As Docker's CLI: the REPOSITORY[:TAG] argument is one more reference filter.
+        const filters = [...filterPairs(o.filter), ...(reference ? [['reference', reference] as const] : [])];
+        const images = e.images.list({ all: o.all, filters });
+        const rows = imageRows(images, { noTrunc: !o.trunc, digests: o.digests }, new Date());
         if (o.quiet) {
           const seen = new Set<string>();
           for (const r of rows) if (!seen.has(r.ID)) { seen.add(r.ID); stdout(r.ID + '\n'); }
@@ -195,10 +177,12 @@ export function registerImageCommands(program: Command, image: Command, withEngi
   image.command('prune')
     .description('Remove unused images')
     .option('-a, --all', 'Remove all unused images, not just dangling ones')
+    .option('--filter <filter>', "Provide filter values (e.g. 'until=<timestamp>')", collect, [])
     .option('-f, --force', 'Do not prompt for confirmation')
-    .action(async (o: { all?: boolean }) => {
+    .action(async (o: { all?: boolean; filter: string[] }) => {
+      const filters = filterPairs(o.filter, '--filter');
       await withEngine(async (e) => {
-        const report = await e.images.prune({ all: o.all });
+        const report = await e.images.prune({ all: o.all, filters });
         if (report.ImagesDeleted?.length) {
           stdout('Deleted Images:\n');
           for (const item of report.ImagesDeleted) stdout('Untagged' in item ? `untagged: ${item.Untagged}\n` : `deleted: ${item.Deleted}\n`);

@@ -1,12 +1,10 @@
-/** `save` and `load`, with docker's flags and output. */
-import type { Readable } from 'node:stream';
+/** `save` and `load`, with docker's flags and output; the work is the engine's (engine.transfer). */
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../../engine/errors.js';
-import type { ArchiveFormat } from '../../engine/transfer.js';
+import type { ArchiveFormat } from '../../engine/index.js';
 import type { WithEngine } from '../context.js';
 import { openInput } from '../input.js';
-import { writeOutputFile } from '../outfile.js';
 import { stdout } from '../stdio.js';
 
 export function registerTransferCommands(program: Command, image: Command, withEngine: WithEngine): void {
@@ -18,11 +16,11 @@ export function registerTransferCommands(program: Command, image: Command, withE
     .action(async (refs: string[], o: { output?: string; format: string }) => {
       if (o.format !== 'docker' && o.format !== 'oci') throw new InvalidArgumentError(`invalid --format ${JSON.stringify(o.format)}: use docker or oci`);
       if (!o.output && process.stdout.isTTY) throw new InvalidArgumentError('cowardly refusing to save to a terminal. Use the -o flag or redirect');
+      const format = o.format as ArchiveFormat;
       await withEngine(async (e) => {
         const transfer = await e.transfer();
-        const archive = (): Readable => transfer.save(refs, o.format as ArchiveFormat);
-        if (o.output) await writeOutputFile(o.output, archive);
-        else await pipeline(archive(), process.stdout);
+        if (o.output) await transfer.saveToFile(refs, format, o.output);
+        else await pipeline(transfer.save(refs, format), process.stdout);
       });
     });
   save(program.command('save'));

@@ -1,5 +1,6 @@
 /**
- * The files `save -o` and `export -o` write. The archive goes into an unnamed file (O_TMPFILE) in the
+ * The files `save -o` and `export -o` write (Transfer.saveToFile, Containers.exportToFile): file work
+ * through the addon, so it sits below the front ends. The archive goes into an unnamed file (O_TMPFILE) in the
  * target's directory and gets its name only when complete, so a failure or a kill at any point leaves
  * neither a partial file under the name asked for nor a temporary file beside it (an archive can be
  * hundreds of MB). Where the filesystem has no O_TMPFILE, a hidden temporary name is used instead and
@@ -10,9 +11,9 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
-import { InvalidArgumentError } from '../engine/index.js';
 import { randomId } from '../images/digest.js';
 import { native } from '../native/index.js';
+import { InvalidArgumentError } from './errors.js';
 
 /** What open(O_TMPFILE) fails with where the filesystem (ENOTSUP) or the kernel (EISDIR) lacks it. */
 const NO_TMPFILE = new Set(['ENOTSUP', 'EOPNOTSUPP', 'EISDIR']);

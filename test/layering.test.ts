@@ -1,0 +1,31 @@
+/**
+ * Front ends sit on the engine and never touch the parts below it (shared/DESIGN.md, "Front ends"): every
+ * module of the CLI imports only the engine's API (engine/index.ts, and its errors), its own modules,
+ * Node's and commander. A front end that reached past the engine (to the addon, the ID helpers or an
+ * engine module's internals) would have to be changed with them; this test names the import that does.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { test } from 'node:test';
+import { REPO_ROOT } from './lib/strata.js';
+
+const SRC = join(REPO_ROOT, 'src');
+const ENGINE_API = ['engine/index.ts', 'engine/errors.ts'];
+
+const sources = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+
+test('the CLI imports nothing below the engine: only engine/index.ts and engine/errors.ts', () => {
+  const reaching: string[] = [];
+  for (const file of sources(join(SRC, 'cli'))) {
+    const text = readFileSync(file, 'utf8');
+    for (const [, spec] of text.matchAll(/(?:from|import\()\s*'([^']+)'/g)) {
+      if (!spec!.startsWith('.')) continue; // node:*, commander
+      const target = relative(SRC, resolve(dirname(file), spec!.replace(/\.js$/, '.ts')));
+      if (target.startsWith('cli/') || ENGINE_API.includes(target)) continue;
+      reaching.push(`${relative(SRC, file)} imports ${target}`);
+    }
+  }
+  assert.deepEqual(reaching, []);
+});

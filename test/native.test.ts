@@ -1,0 +1,61 @@
+/**
+ * The native addon is loaded by worker threads too (the commit worker, archive/tarworker.ts), so it keeps
+ * no state between calls: threads reading extended attributes at the same moment each get their own
+ * file's bytes, whole.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { Worker } from 'node:worker_threads';
+import { native } from '../src/native/index.js';
+
+const THREADS = 4;
+const ROUNDS = 5_000;
+
+/** Each thread's file carries values of its own letter and length, so a value read for another thread shows. */
+const valueOf = (thread: number, attr: number): Buffer => Buffer.alloc(20 + thread * 97 + attr * 13, 65 + thread);
+
+test('threads reading xattrs at once through the addon each get their own file\'s values and names', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-native-'));
+  try {
+    const files: string[] = [];
+    for (let t = 0; t <= THREADS; t++) {
+      const file = join(dir, `f${t}`);
+      writeFileSync(file, '');
+      for (let a = 0; a < 3; a++) native.lsetxattr(file, `user.t${t}a${a}`, valueOf(t, a));
+      files.push(file);
+    }
+    // Each thread (and this one, as thread THREADS) counts the reads that were not its own file's.
+    const body = `
+      const { workerData, parentPort } = require('node:worker_threads');
+      const { native } = require(workerData.module);
+      const { thread, file, rounds } = workerData;
+      const valueOf = ${valueOf.toString()};
+      let wrong = 0;
+      for (let i = 0; i < rounds; i++) {
+        const a = i % 3;
+        if (!native.lgetxattr(file, 'user.t' + thread + 'a' + a).equals(valueOf(thread, a))) wrong++;
+        const names = native.llistxattr(file).filter((n) => n.startsWith('user.')).sort().join(',');
+        if (names !== ['a0', 'a1', 'a2'].map((x) => 'user.t' + thread + x).join(',')) wrong++;
+      }
+      parentPort.postMessage(wrong);
+    `;
+    const module = join(import.meta.dir, '../src/native/index.ts');
+    const workers = Array.from({ length: THREADS }, (_, t) => new Promise<number>((resolve, reject) => {
+      const w = new Worker(body, { eval: true, workerData: { module, thread: t, file: files[t], rounds: ROUNDS } });
+      w.once('message', resolve);
+      w.once('error', reject);
+    }));
+    let wrong = 0;
+    for (let i = 0; i < ROUNDS; i++) {
+      if (!native.lgetxattr(files[THREADS]!, `user.t${THREADS}a${i % 3}`)!.equals(valueOf(THREADS, i % 3))) wrong++;
+      if (i % 1000 === 0) await new Promise((r) => setImmediate(r));
+    }
+    assert.deepEqual(await Promise.all(workers), Array(THREADS).fill(0), 'every worker read only its own file');
+    assert.equal(wrong, 0, 'the main thread read only its own file');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
