@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { encodeName, InvalidArgumentError, type ContainerSummary } from '../../engine/index.js';
 import type { WithEngine } from '../context.js';
 import { humanSize, timeAgo, truncateId } from '../format/units.js';
+import { confirm } from '../confirm.js';
 import { writeOutputFile } from '../outfile.js';
 import { collect, printRows } from '../output.js';
 import { stdout } from '../stdio.js';
@@ -184,9 +185,12 @@ export function registerContainerCommands(program: Command, container: Command, 
   container.command('prune')
     .description('Remove all stopped containers')
     .option('-f, --force', 'Do not prompt for confirmation')
-    .action(async () => withEngine(async (e) => {
-      const report = await e.containers.prune();
-      if (report.ContainersDeleted?.length) stdout(`Deleted Containers:\n${report.ContainersDeleted.join('\n')}\n\n`);
-      stdout(`Total reclaimed space: ${humanSize(report.SpaceReclaimed)}\n`);
-    }));
+    .action(async (o: { force?: boolean }) => {
+      if (!o.force && !confirm('WARNING! This will remove all stopped containers.')) return;
+      await withEngine(async (e) => {
+        const report = await e.containers.prune();
+        if (report.ContainersDeleted?.length) stdout(`Deleted Containers:\n${report.ContainersDeleted.join('\n')}\n\n`);
+        stdout(`Total reclaimed space: ${humanSize(report.SpaceReclaimed)}\n`);
+      });
+    });
 }

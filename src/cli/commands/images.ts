@@ -5,12 +5,17 @@ import { InvalidArgumentError } from '../../engine/errors.js';
 import { NO_CREATED_TIME } from '../../engine/index.js';
 import type { WithEngine } from '../context.js';
 import { humanSize, timeAgo, truncateId } from '../format/units.js';
+import { confirm } from '../confirm.js';
 import { openInput } from '../input.js';
 import { collect, printRows } from '../output.js';
 import { stdout } from '../stdio.js';
 
 const IMAGE_HEADERS = { Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', ID: 'IMAGE ID', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', Size: 'SIZE', Containers: 'CONTAINERS' };
 const HISTORY_HEADERS = { ID: 'IMAGE', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', CreatedBy: 'CREATED BY', Size: 'SIZE', Comment: 'COMMENT' };
+
+/** Docker's warnings before `image prune` asks to continue. */
+const PRUNE_DANGLING_WARNING = 'WARNING! This will remove all dangling images.';
+const PRUNE_ALL_WARNING = 'WARNING! This will remove all images without at least one container associated to them.';
 
 /** One row per repository:tag of an image (untagged: <none>), as `docker images` lists them. */
 interface ImageRow { ID: string; Repository: string; Tag: string; Digest: string; CreatedSince: string; CreatedAt: string; Size: string; Containers: string }
@@ -173,7 +178,8 @@ export function registerImageCommands(program: Command, image: Command, withEngi
     .description('Remove unused images')
     .option('-a, --all', 'Remove all unused images, not just dangling ones')
     .option('-f, --force', 'Do not prompt for confirmation')
-    .action(async (o: { all?: boolean }) => {
+    .action(async (o: { all?: boolean; force?: boolean }) => {
+      if (!o.force && !confirm(o.all ? PRUNE_ALL_WARNING : PRUNE_DANGLING_WARNING)) return;
       await withEngine(async (e) => {
         const report = await e.images.prune({ all: o.all });
         if (report.ImagesDeleted?.length) {
