@@ -96,5 +96,48 @@ for (const driver of DRIVERS) {
       assert.match(s.ok(['image', 'prune', '-a'], 'y'), new RegExp(`^WARNING! .*\\n${question.replace(/[?[\]]/g, '\\$&')}Deleted Images:\\nuntagged: docker/prune:1\\n`));
       assert.equal(s.ok(['container', 'prune', '-f']), 'Total reclaimed space: 0B\n', '-f asks nothing');
     });
+
+    test('rm -f and rmi -f of what does not exist: the message on stderr, status 0; without -f every failure is an Error line, status 1', () => {
+      s.ok(['import', '-', 'docker/rm:1'], everyTypeTar());
+      s.ok(['tag', 'docker/rm:1', 'docker/rm:2']);
+      s.ok(['create', '--name', 'docker-rm1', 'docker/rm:1', 'sh']);
+      s.ok(['create', '--name', 'docker-rm2', 'docker/rm:1', 'sh']);
+      const res = (args: string[]) => { const r = s.run(args); return [r.status, r.stdout, r.stderr]; };
+      assert.deepEqual(res(['rm', 'nosuch']), [1, '', 'Error: No such container: nosuch\n']);
+      assert.deepEqual(res(['rm', '-f', 'nosuch']), [0, '', 'Error: No such container: nosuch\n']);
+      assert.deepEqual(res(['rm', 'nosuch', 'docker-rm1', 'nosuch2']), [1, 'docker-rm1\n', 'Error: No such container: nosuch\nError: No such container: nosuch2\n']);
+      assert.deepEqual(res(['rm', '-f', 'nosuch', 'docker-rm2', 'NoSuch']), [0, 'docker-rm2\n', 'Error: No such container: nosuch\nError: No such container: NoSuch\n']);
+      // Docker's daemon names a missing image by its familiar name with the tag it assumed.
+      assert.deepEqual(res(['rmi', 'nosuch']), [1, '', 'Error: No such image: nosuch:latest\n']);
+      assert.deepEqual(res(['rmi', '-f', 'nosuch', 'docker/rm:2', 'nosuch:2']), [0, 'Untagged: docker/rm:2\n', 'Error: No such image: nosuch:latest\nError: No such image: nosuch:2\n']);
+      // A name that cannot be an image's is an error even with -f, as in Docker.
+      assert.deepEqual(res(['rmi', '-f', 'NoSuch']), [1, '', 'Error: invalid reference format: repository name (library/NoSuch) must be lowercase\n']);
+      assert.deepEqual(res(['inspect', 'UPPER', 'nosuch']), [1, '[]\n', 'Error: No such object: UPPER\nError: No such object: nosuch\n']);
+    });
+
+    test("names and --change refused with Docker's words", () => {
+      const tar = everyTypeTar();
+      const fails = (args: string[], message: string) => {
+        const r = s.run(args, tar);
+        assert.deepEqual([r.status, r.stdout, r.stderr], [1, '', `Error: ${message}\n`], args.join(' '));
+      };
+      fails(['import', '-', 'UPPER'], 'invalid reference format: repository name (library/UPPER) must be lowercase');
+      // A first component is a registry only with a dot, a port or as localhost (Docker 20.10's daemon).
+      fails(['import', '-', 'Up/x:1'], 'invalid reference format: repository name (Up/x) must be lowercase');
+      fails(['import', '-', 'x:bad:tag'], 'invalid reference format');
+      fails(['import', '-c', 'bogus x', '-', 'docker/x:1'], 'bogus is not a valid change command');
+      s.ok(['import', '-', 'docker/names:1'], tar);
+      s.ok(['create', '--name', 'docker-names', 'docker/names:1', 'sh']);
+      fails(['commit', 'docker-names', 'UPPER'], 'invalid reference format: repository name (library/UPPER) must be lowercase');
+      fails(['commit', '-c', 'FROM x', 'docker-names'], 'from is not a valid change command');
+      fails(['tag', 'docker/names:1', 'a/B:1'], 'Error parsing reference: "a/B:1" is not a valid repository/tag: invalid reference format: repository name (a/B) must be lowercase');
+      fails(['tag', 'UPPER', 'x'], 'Error parsing reference: "UPPER" is not a valid repository/tag: invalid reference format: repository name (library/UPPER) must be lowercase');
+      fails(['create', 'UPPER'], 'invalid reference format: repository name (library/UPPER) must be lowercase');
+      fails(['history', 'nosuch'], 'No such image: nosuch:latest');
+      // A tag may have capitals, and Example.com is a registry.
+      s.ok(['tag', 'docker/names:1', 'docker/names:UPPER']);
+      s.ok(['tag', 'docker/names:1', 'Example.com/x:1']);
+      s.ok(['rm', 'docker-names']);
+    });
   });
 }

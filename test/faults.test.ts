@@ -68,10 +68,11 @@ for (const driver of DRIVERS) {
     test('unknown image or container, names in use, bad references', () => {
       failsCleanly(['create', 'acme/nope:1.0'], 'No such image: acme/nope:1.0');
       failsCleanly(['diff', 'nope'], 'No such container: nope');
-      failsCleanly(['rmi', 'nope'], 'No such image: nope');
-      failsCleanly(['tag', 'base', 'Bad:Name'], 'invalid reference format: repository name must be lowercase: "Bad:Name"');
-      // As in Docker, an upper-case first component is a registry host, so this is a valid name of no image here.
-      failsCleanly(['create', 'UPPER/case'], 'No such image: UPPER/case');
+      failsCleanly(['rmi', 'nope'], 'No such image: nope:latest');
+      failsCleanly(['tag', 'base', 'Bad:Name'], 'Error parsing reference: "Bad:Name" is not a valid repository/tag: invalid reference format: repository name (library/Bad) must be lowercase');
+      // Docker 20.10's daemon reads a first component as a registry host only with a dot, a port or as
+      // localhost: this is docker.io/UPPER/case, refused for its capitals.
+      failsCleanly(['create', 'UPPER/case'], 'invalid reference format: repository name (UPPER/case) must be lowercase');
       const taken = s.ok(['create', '--name', 'taken', 'base']).trim();
       failsCleanly(['create', '--name', 'taken', 'base'],
         `Conflict. The container name "/taken" is already in use by container "${taken}". You have to remove (or rename) that container to be able to reuse that name.`);

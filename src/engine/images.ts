@@ -4,7 +4,7 @@ import { decompressed } from '../archive/index.js';
 import { applyChanges } from '../images/changes.js';
 import { emptyContainerConfig, hostArchitecture, parseImageConfig, type HistoryEntry, type ImageConfig } from '../images/config.js';
 import { chainIds, hexOf, sha256 } from '../images/digest.js';
-import { familiarString, InvalidReferenceError, parseTaggedReference, referenceString } from '../images/reference.js';
+import { familiarString, InvalidReferenceError, parseReference, parseTaggedReference, referenceString } from '../images/reference.js';
 import type { ImageRecord, LayerRecord } from '../metadata/index.js';
 import { isoNow } from './clock.js';
 import { ConflictError, InvalidArgumentError, NotFoundError } from './errors.js';
@@ -62,8 +62,12 @@ export class Images {
       throw new NotFoundError(`No such image: ${ref}`);
     }
     let parseError: Error | undefined;
+    // As Docker's daemon names what it did not find: the familiar name with its tag ("nosuch:latest").
+    let missing = ref;
     try {
-      const id = meta.tagTarget(referenceString(parseTaggedReference(ref)));
+      const name = referenceString(parseTaggedReference(ref));
+      missing = familiarString(name);
+      const id = meta.tagTarget(name);
       const image = id ? meta.getImage(id) : undefined;
       if (image) return { image, byName: true };
     } catch (e) {
@@ -77,7 +81,7 @@ export class Images {
       if (ids.length === 1) return { image: meta.getImage(ids[0]!)!, byName: false };
     }
     if (parseError) throw new InvalidArgumentError(parseError.message);
-    throw new NotFoundError(`No such image: ${ref}`);
+    throw new NotFoundError(`No such image: ${missing}`);
   }
 
   config(img: ImageRecord): ImageConfig {
@@ -139,6 +143,15 @@ export class Images {
   }
 
   async tag(source: string, target: string): Promise<void> {
+    // As docker tag: both names are read as references first (an image ID is no reference to read).
+    for (const ref of /^(sha256:)?[a-f0-9]{64}$/.test(source) ? [target] : [source, target]) {
+      try {
+        parseReference(ref);
+      } catch (e) {
+        if (e instanceof InvalidReferenceError) throw new InvalidArgumentError(`Error parsing reference: ${JSON.stringify(ref)} is not a valid repository/tag: ${e.message}`);
+        throw e;
+      }
+    }
     const img = this.resolve(source);
     const name = this.normalizeTag(target);
     this.store.meta.tx(() => this.store.meta.setTag(name, img.id, isoNow()));

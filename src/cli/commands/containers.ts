@@ -4,6 +4,7 @@ import { encodeName, InvalidArgumentError, type ContainerSummary } from '../../e
 import type { WithEngine } from '../context.js';
 import { humanSize, timeAgo, truncateId } from '../format/units.js';
 import { confirm } from '../confirm.js';
+import { forEachName } from '../each.js';
 import { writeOutputFile } from '../outfile.js';
 import { collect, printRows } from '../output.js';
 import { stdout } from '../stdio.js';
@@ -155,18 +156,10 @@ export function registerContainerCommands(program: Command, container: Command, 
       .argument('<containers...>')
       .option('-f, --force', 'Force the removal of a running container')
       .option('-v, --volumes', 'Remove anonymous volumes associated with the container')
-      .action(async (refs: string[], o: { force?: boolean }) => withEngine(async (e) => {
-        const errors: string[] = [];
-        for (const r of refs) {
-          try {
-            await e.containers.remove(r, { force: o.force });
-            stdout(r + '\n');
-          } catch (err) {
-            errors.push((err as Error).message);
-          }
-        }
-        if (errors.length) throw new InvalidArgumentError(errors.join('\n'));
-      }));
+      .action(async (refs: string[], o: { force?: boolean }) => withEngine((e) => forEachName(refs, o.force, async (r) => {
+        await e.containers.remove(r, { force: o.force });
+        stdout(r + '\n');
+      })));
   }
 
   for (const cmd of both('export')) {

@@ -6,6 +6,7 @@ import { NO_CREATED_TIME } from '../../engine/index.js';
 import type { WithEngine } from '../context.js';
 import { humanSize, timeAgo, truncateId } from '../format/units.js';
 import { confirm } from '../confirm.js';
+import { forEachName } from '../each.js';
 import { openInput } from '../input.js';
 import { collect, printRows } from '../output.js';
 import { stdout } from '../stdio.js';
@@ -123,19 +124,11 @@ export function registerImageCommands(program: Command, image: Command, withEngi
     .option('-f, --force', 'Force removal of the image')
     .option('--no-prune', 'Do not delete untagged parents')
     .action(async (refs: string[], o: { force?: boolean; prune: boolean }) => {
-      await withEngine(async (e) => {
-        const errors: string[] = [];
-        for (const ref of refs) {
-          try {
-            for (const item of await e.images.remove(ref, { force: o.force, noPrune: !o.prune })) {
-              stdout('Untagged' in item ? `Untagged: ${item.Untagged}\n` : `Deleted: ${item.Deleted}\n`);
-            }
-          } catch (err) {
-            errors.push((err as Error).message);
-          }
+      await withEngine((e) => forEachName(refs, o.force, async (ref) => {
+        for (const item of await e.images.remove(ref, { force: o.force, noPrune: !o.prune })) {
+          stdout('Untagged' in item ? `Untagged: ${item.Untagged}\n` : `Deleted: ${item.Deleted}\n`);
         }
-        if (errors.length) throw new InvalidArgumentError(errors.join('\n'));
-      });
+      }));
     });
   rmiCmd(program.command('rmi'));
   rmiCmd(image.command('rm').alias('remove'));
