@@ -35,7 +35,7 @@ for (const driver of DRIVERS) {
       other = testStore(driver);
       work = mkdtempSync(join(tmpdir(), 'strata-fidelity-'));
       s.ok(['import', '-', 'rich:1'], tar);
-      s.ok(['create', '--name', 'rc', 'rich:1']);
+      s.ok(['create', '--name', 'rc', 'rich:1', 'sh']);
     });
     afterEach(() => {
       s.cleanup();
@@ -94,11 +94,11 @@ for (const driver of DRIVERS) {
       const entries = tarList(layerFile);
       assert.ok(entries.includes('srv/.wh.old'), entries.join(' '));
       assert.ok(entries.includes(driver === 'overlay2' ? 'etc/deep/.wh..wh..opq' : 'etc/deep/.wh.er'), entries.join(' '));
-      s.ok(['create', '--name', 'rc2', 'rich:2']);
+      s.ok(['create', '--name', 'rc2', 'rich:2', 'sh']);
       assert.deepEqual(treeDiff(expected, describeTree(s.ok(['mount', 'rc2']).trim())), []);
 
       other.ok(['load', '-i', file]);
-      other.ok(['create', '--name', 'loaded', 'rich:2']);
+      other.ok(['create', '--name', 'loaded', 'rich:2', 'sh']);
       assert.deepEqual(treeDiff(expected, describeTree(other.ok(['mount', 'loaded']).trim())), []);
       assert.equal(other.ok(['inspect', '-f', '{{.Id}}', 'rich:2']), s.ok(['inspect', '-f', '{{.Id}}', 'rich:2']), 'the same image ID');
     });
@@ -113,9 +113,9 @@ for (const driver of DRIVERS) {
       const fresh = testStore(driver);
       try {
         assert.equal(fresh.ok(['load', '-i', oci]), 'Loaded image: rich:2\n');
-        fresh.ok(['create', '--name', 'cc', 'rich:2']);
+        fresh.ok(['create', '--name', 'cc', 'rich:2', 'sh']);
         const merged = fresh.ok(['mount', 'cc']).trim();
-        s.ok(['create', '--name', 'ref', 'rich:2']);
+        s.ok(['create', '--name', 'ref', 'rich:2', 'sh']);
         assert.deepEqual(treeDiff(describeTree(s.ok(['mount', 'ref']).trim()), describeTree(merged)), []);
       } finally {
         fresh.cleanup();

@@ -85,7 +85,7 @@ for (const driver of DRIVERS) {
     const transfer = (e: Engine): Transfer => new Transfer(e.store, e.images, e.layers);
     const save = (e: Engine, refs: string[], format: ArchiveFormat = 'docker'): Promise<Buffer> => bytesOf(transfer(e).save(refs, format));
     const treeOf = async (e: Engine, image: string): Promise<Map<string, string>> => {
-      const id = await e.containers.create({ image });
+      const id = await e.containers.create({ image, cmd: ['sh'] });
       try {
         return describeTree(e.containers.mount(id));
       } finally {
@@ -105,7 +105,7 @@ for (const driver of DRIVERS) {
       work = mkdtempSync(join(tmpdir(), 'strata-saveload-work-'));
       await a.images.import(Readable.from([baseTar]), { reference: 'rich:1' });
       // A second layer with a whiteout and an opaque directory, committed from a container.
-      const c = await a.containers.create({ image: 'rich:1', name: 'changer' });
+      const c = await a.containers.create({ image: 'rich:1', name: 'changer', cmd: ['sh'] });
       const merged = a.containers.mount(c);
       rmSync(join(merged, 'srv/old'), { recursive: true });
       rmSync(join(merged, 'etc/deep'), { recursive: true });

@@ -61,13 +61,15 @@ export class Containers {
   async create(opts: CreateOptions): Promise<string> {
     const { store } = this;
     const img = this.images.resolve(opts.image);
+    const id = randomId();
+    const config = containerConfig(this.images.config(img).config, opts.image, id, opts);
+    // Docker's daemon refuses a container that could never run, before it looks at the name.
+    if (!config.Cmd?.length && !config.Entrypoint?.length) throw new InvalidArgumentError('No command specified');
     const name = opts.name?.replace(/^\//, '') ?? undefined;
     if (name !== undefined && !VALID_NAME.test(name)) {
       throw new InvalidArgumentError(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
     }
     if (name) this.assertNameFree(name);
-    const id = randomId();
-    const config = containerConfig(this.images.config(img).config, opts.image, id, opts);
     const top = img.topLayer ? store.meta.getLayer(img.topLayer) : undefined;
     const snapshot = store.beginSnapshot();
     try {
