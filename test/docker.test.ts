@@ -4,13 +4,13 @@
  * checked side by side by hand and by bench/fidelity.sh.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { linkSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BUSYBOX, busyboxRootfs, tarOf } from './lib/rootfs.js';
-import { DRIVERS, testStore, type TestStore } from './lib/strata.js';
+import { DRIVERS, STRATA_BIN, testStore, type TestStore } from './lib/strata.js';
 
 /** A tree with an entry of every type: Docker 20.10 reports its image as 117 bytes (100 + 10 + 7). */
 function everyTypeTar(): Buffer {
@@ -138,6 +138,54 @@ for (const driver of DRIVERS) {
       s.ok(['tag', 'docker/names:1', 'docker/names:UPPER']);
       s.ok(['tag', 'docker/names:1', 'Example.com/x:1']);
       s.ok(['rm', 'docker-names']);
+    });
+
+    test('create of an image with no Cmd and no Entrypoint, given no command, fails with No command specified and makes nothing', () => {
+      s.ok(['import', '-', 'docker/nocmd:1'], everyTypeTar());
+      const r = s.run(['create', '--name', 'docker-nocmd', 'docker/nocmd:1']);
+      assert.deepEqual([r.status, r.stdout, r.stderr], [1, '', 'Error: No command specified\n']);
+      // The daemon looks at the command before the name, as Docker's does.
+      assert.equal(s.run(['create', '--name', 'x', 'docker/nocmd:1']).stderr, 'Error: No command specified\n');
+      assert.equal(s.ok(['ps', '-a', '-q']), '');
+      s.ok(['import', '-c', 'ENTRYPOINT ["/bin/sh"]', '-', 'docker/entry:1'], everyTypeTar());
+      s.ok(['create', '--name', 'docker-entry', 'docker/entry:1']);
+      assert.equal(s.run(['create', '--entrypoint', '', 'docker/entry:1']).stderr, 'Error: No command specified\n');
+      s.ok(['rm', 'docker-entry']);
+    });
+
+    test("a wrong number of arguments is told in Docker's words, with its usage line, status 1", () => {
+      const wrong = (verb: string, more: string[], what: string, usage: string, next: 'See' | 'Run') => {
+        const args = [...verb.split(' '), ...more];
+        const r = s.run(args);
+        const full = `strata ${verb}`;
+        assert.deepEqual([r.status, r.stdout, r.stderr], [1, '', `strata: '${full}' ${what}\n\nUsage:  ${full} ${usage}\n\n${next} '${full} --help' for more information\n`], args.join(' '));
+      };
+      wrong('rm', [], 'requires at least 1 argument', '[OPTIONS] CONTAINER [CONTAINER...]', 'See');
+      wrong('rm', ['-f'], 'requires at least 1 argument', '[OPTIONS] CONTAINER [CONTAINER...]', 'See');
+      wrong('container rm', [], 'requires at least 1 argument', '[OPTIONS] CONTAINER [CONTAINER...]', 'See');
+      wrong('rmi', [], 'requires at least 1 argument', '[OPTIONS] IMAGE [IMAGE...]', 'See');
+      wrong('image rm', [], 'requires at least 1 argument', '[OPTIONS] IMAGE [IMAGE...]', 'See');
+      wrong('tag', ['x'], 'requires 2 arguments', 'SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]', 'Run');
+      wrong('tag', ['x', 'y', 'z'], 'requires 2 arguments', 'SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]', 'Run');
+      wrong('diff', [], 'requires 1 argument', 'CONTAINER', 'Run');
+      wrong('commit', [], 'requires at least 1 and at most 2 arguments', '[OPTIONS] CONTAINER [REPOSITORY[:TAG]]', 'Run');
+      wrong('create', [], 'requires at least 1 argument', '[OPTIONS] IMAGE [COMMAND] [ARG...]', 'See');
+      wrong('import', [], 'requires at least 1 argument', '[OPTIONS] file|- [REPOSITORY[:TAG]]', 'See');
+      wrong('ps', ['x'], 'accepts no arguments', '[OPTIONS]', 'Run');
+      wrong('image prune', ['x'], 'accepts no arguments', '[OPTIONS]', 'Run');
+      wrong('images', ['x', 'y'], 'requires at most 1 argument', '[OPTIONS] [REPOSITORY[:TAG]]', 'Run');
+      // Other usage errors stay the CLI's own failure, 125, as Docker's.
+      assert.equal(s.run(['rm', '--bogus', 'x']).status, 125);
+    });
+
+    test('export and save into a reader that goes away end quietly, as docker does (status 141, nothing on stderr)', () => {
+      s.ok(['import', '-', 'docker/pipe:1'], everyTypeTar());
+      s.ok(['create', '--name', 'docker-pipe', 'docker/pipe:1', 'sh']);
+      for (const verb of ['export docker-pipe', 'save docker/pipe:1']) {
+        const b = spawnSync('bash', ['-c', `${STRATA_BIN} --root ${s.root} --storage-driver ${driver} ${verb} | head -c 10 >/dev/null; echo \${PIPESTATUS[0]}`], { encoding: 'utf8' });
+        assert.deepEqual([b.stdout, b.stderr], ['141\n', ''], verb);
+      }
+      s.ok(['rm', 'docker-pipe']);
     });
   });
 }
