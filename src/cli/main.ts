@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { engineOpener, type WithEngine } from './context.js';
 import { READER_GONE, stderr, stdout } from './stdio.js';
 import { StrataError } from '../engine/errors.js';
+import { STRATA_VERSION } from '../engine/version.js';
 import { ArgumentCountError, useDockerUsage, withDockerArity } from './usage.js';
 
 /** One module of commands: what it registers on the program and on the `image` and `container` groups. */
@@ -65,7 +66,6 @@ const lookup = (table: Readonly<Record<string, ModuleName>>, key: string): Modul
 
 const GLOBAL_WITH_VALUE = ['--root', '--storage-driver'];
 
-const VERSION = '0.1.0';
 
 /**
  * What argv needs loaded: the command module of its verb; every one when that cannot be told; or
@@ -92,7 +92,7 @@ export async function buildProgram(modules: readonly ModuleName[] = Object.keys(
     .description('A container image and storage engine')
     .option('--root <dir>', 'Root of the store (default: $STRATA_ROOT, else /var/lib/strata as root)')
     .option('--storage-driver <name>', 'Storage driver: overlay2 or vfs (default: $STRATA_STORAGE_DRIVER, else probed once per store)')
-    .version(VERSION, '-v, --version')
+    .version(STRATA_VERSION, '-v, --version')
     // Commander's own messages (version, help, usage errors) go the same way as the rest.
     .configureOutput({ writeOut: stdout, writeErr: stderr })
     .showHelpAfterError()
@@ -112,7 +112,7 @@ export async function buildProgram(modules: readonly ModuleName[] = Object.keys(
 export async function main(argv: string[]): Promise<void> {
   const modules = modulesFor(argv);
   if (modules === 'version') {
-    stdout(`${VERSION}\n`);
+    stdout(`${STRATA_VERSION}\n`);
     return;
   }
   const [program, { CommanderError }] = await Promise.all([buildProgram(modules), import('commander')]);

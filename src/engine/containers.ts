@@ -1,5 +1,6 @@
 /** Containers: create, list, inspect, mount, diff, commit, export, remove, prune. */
 import { rmSync } from 'node:fs';
+import { STRATA_VERSION } from './version.js';
 import { PassThrough, type Readable } from 'node:stream';
 import { directoryTar } from '../archive/index.js';
 import type { Change } from '../archive/types.js';
@@ -246,7 +247,7 @@ export class Containers {
       architecture: parentConfig?.architecture ?? 'amd64', os: parentConfig?.os ?? 'linux', created,
       ...(opts.author ? { author: opts.author } : {}),
       ...(opts.message ? { comment: opts.message } : {}),
-      config, container: c.id,
+      config, container: c.id, docker_version: STRATA_VERSION,
       history: [...(parentConfig?.history ?? []), {
         created, created_by: (containerConfig.Cmd ?? []).join(' '),
         ...(opts.author ? { author: opts.author } : {}), ...(opts.message ? { comment: opts.message } : {}),

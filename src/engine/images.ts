@@ -1,5 +1,6 @@
 /** Images: import, list, inspect, history, tag, remove, prune. */
 import type { Readable } from 'node:stream';
+import { STRATA_VERSION } from './version.js';
 import { decompressed } from '../archive/index.js';
 import { applyChanges } from '../images/changes.js';
 import { emptyContainerConfig, hostArchitecture, parseImageConfig, type HistoryEntry, type ImageConfig } from '../images/config.js';
@@ -30,6 +31,8 @@ export interface NewImage {
   parent: string | null;
   /** Stored (normalized) name to tag the image with: see normalizeTag. */
   reference?: string;
+  /** Name it without setting its LastTagTime, as Docker's load does. */
+  loaded?: boolean;
 }
 
 export interface RemoveOptions { force?: boolean; noPrune?: boolean }
@@ -96,7 +99,7 @@ export class Images {
     const containerConfig = applyChanges(emptyContainerConfig(), opts.changes ?? []);
     const layer = await this.layers.add(await decompressed(source), null);
     const config: ImageConfig = {
-      architecture: hostArchitecture(), os: 'linux', created, comment, config: containerConfig,
+      architecture: hostArchitecture(), os: 'linux', created, comment, config: containerConfig, docker_version: STRATA_VERSION,
       history: [{ created, comment }], rootfs: { type: 'layers', diff_ids: [layer.diffId] },
     };
     return this.create({ config, layers: [layer], parent: null, reference });
@@ -122,7 +125,10 @@ export class Images {
           id, parent: img.parent, topLayer: top, size: img.layers.reduce((s, l) => s + l.size, 0), created: img.config.created ?? '', addedAt: now,
         }, img.layers.map((l) => l.chainId));
       }
-      if (img.reference) meta.setTag(img.reference, id, now);
+      if (img.reference) {
+        meta.setTag(img.reference, id, now);
+        if (!img.loaded) meta.touchTagTime(id, now);
+      }
       // Last, and under the write lock: a failed insert leaves no blob, and a concurrent rmi (dropConfigs)
       // cannot remove the blob between this check and the commit.
       content.put(bytes);
@@ -154,7 +160,11 @@ export class Images {
     }
     const img = this.resolve(source);
     const name = this.normalizeTag(target);
-    this.store.meta.tx(() => this.store.meta.setTag(name, img.id, isoNow()));
+    const now = isoNow();
+    this.store.meta.tx(() => {
+      this.store.meta.setTag(name, img.id, now);
+      this.store.meta.touchTagTime(img.id, now);
+    });
   }
 
   list(opts: { all?: boolean } = {}): ImageSummary[] {
