@@ -9,6 +9,8 @@ import { linkSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { dockerArchive } from './lib/archive.js';
+import { BASE_LAYER, CHILD_CONFIG, DOCKER_SAVED, PARENT_CONFIG, TOP_LAYER } from './lib/dockersave.js';
 import { BUSYBOX, busyboxRootfs, tarOf } from './lib/rootfs.js';
 import { DRIVERS, STRATA_BIN, testStore, type TestStore } from './lib/strata.js';
 
@@ -187,5 +189,107 @@ for (const driver of DRIVERS) {
       }
       s.ok(['rm', 'docker-pipe']);
     });
+
+    test("save writes Docker 20.10's legacy layout: v1 IDs, VERSION, json, layer.tar, links for a tar written already, ustar headers with full modes", () => {
+      const archive = dockerArchive([
+        { config: PARENT_CONFIG, layers: [BASE_LAYER], repoTags: ['docker-fix:parent'] },
+        { config: CHILD_CONFIG, layers: [BASE_LAYER, TOP_LAYER], repoTags: ['docker-fix:child'] },
+      ]);
+      s.ok(['load'], archive);
+      const saved = s.okBytes(['save', 'docker-fix:parent', 'docker-fix:child']);
+      const headers = rawHeaders(saved);
+      const byName = new Map(headers.map((h) => [h.name, h]));
+      const manifest = JSON.parse(byName.get('manifest.json')!.body.toString());
+      assert.deepEqual(manifest.map((m: { Layers: string[] }) => m.Layers), [
+        DOCKER_SAVED.parentLayers.map((d) => `${d}/layer.tar`), DOCKER_SAVED.childLayers.map((d) => `${d}/layer.tar`)]);
+      assert.equal(byName.get('repositories')!.body.toString(), DOCKER_SAVED.repositories);
+      const [childBase, childTop] = DOCKER_SAVED.childLayers;
+      assert.equal(byName.get(`${childTop}/json`)!.body.toString(), DOCKER_SAVED.childTopJson);
+      assert.equal(byName.get(`${childBase}/json`)!.body.toString(), DOCKER_SAVED.childBaseJson);
+      for (const dir of [...DOCKER_SAVED.parentLayers, ...DOCKER_SAVED.childLayers]) {
+        assert.deepEqual([byName.get(`${dir}/`)?.type, byName.get(`${dir}/`)?.mode], ['5', '0040755'], `${dir}/ is a directory named with its slash`);
+        assert.equal(byName.get(`${dir}/VERSION`)!.body.toString(), '1.0');
+      }
+      assert.deepEqual([byName.get(`${childBase}/layer.tar`)!.type, byName.get(`${childBase}/layer.tar`)!.linkname, byName.get(`${childBase}/layer.tar`)!.mode],
+        ['2', DOCKER_SAVED.link, '0120777']);
+      assert.ok(byName.get(`${DOCKER_SAVED.parentLayers[0]}/layer.tar`)!.body.equals(BASE_LAYER), 'the layer bytes are the loaded ones');
+      for (const h of headers) {
+        assert.equal(h.magic, 'ustar\x0000', h.name);
+        assert.deepEqual([h.uname, h.gname, h.uid], ['root', 'root', '0000000'], h.name);
+        if (h.type === '0') assert.equal(h.mode, '0100644', h.name);
+      }
+      // manifest.json and repositories carry the Unix epoch, as Docker's.
+      assert.deepEqual([byName.get('manifest.json')!.mtime, byName.get('repositories')!.mtime], [0, 0]);
+      // Saved by ID: no repositories file, as Docker.
+      const id = s.ok(['inspect', '-f', '{{.Id}}', 'docker-fix:parent']).trim();
+      assert.ok(!rawHeaders(s.okBytes(['save', id])).some((h) => h.name === 'repositories'));
+      // and strata loads what it wrote, Parent included (Docker writes it when both images are saved).
+      const other = testStore(driver);
+      try {
+        other.ok(['load'], saved);
+        assert.equal(other.ok(['inspect', '-f', '{{.Id}}', 'docker-fix:child']), s.ok(['inspect', '-f', '{{.Id}}', 'docker-fix:child']));
+      } finally {
+        other.cleanup();
+      }
+    });
+
+    test('save names a saved parent in manifest.json (Parent, as Docker 20.10) and load keeps it', () => {
+      s.ok(['import', '-c', 'CMD ["sh"]', '-', 'docker-par:base'], everyTypeTar());
+      s.ok(['create', '--name', 'docker-par', 'docker-par:base']);
+      writeFileSync(join(s.ok(['mount', 'docker-par']).trim(), 'added'), 'x');
+      s.ok(['unmount', 'docker-par']);
+      s.ok(['commit', 'docker-par', 'docker-par:child']);
+      s.ok(['rm', 'docker-par']);
+      const id = (store: TestStore, ref: string) => store.ok(['inspect', '-f', '{{.Id}}', ref]).trim();
+      const both = s.okBytes(['save', 'docker-par:child', 'docker-par:base']);
+      const manifest = JSON.parse(rawHeaders(both).find((h) => h.name === 'manifest.json')!.body.toString());
+      assert.deepEqual(manifest.map((m: { Parent?: string }) => m.Parent), [id(s, 'docker-par:base'), undefined]);
+      const alone = JSON.parse(rawHeaders(s.okBytes(['save', 'docker-par:child'])).find((h) => h.name === 'manifest.json')!.body.toString());
+      assert.equal(alone[0].Parent, undefined, 'no Parent when the parent is not saved');
+      const other = testStore(driver);
+      try {
+        other.ok(['load'], both);
+        assert.equal(other.ok(['inspect', '-f', '{{.Parent}}', 'docker-par:child']).trim(), id(s, 'docker-par:base'));
+      } finally {
+        other.cleanup();
+      }
+    });
+
+    test('LastTagTime: zero after load, set by tag, import and commit with a name, kept when the tag goes; DockerVersion is strata\'s', () => {
+      const lastTag = (ref: string) => s.ok(['inspect', '-f', '{{.Metadata.LastTagTime}}', ref]).trim();
+      s.ok(['load'], dockerArchive([{ config: PARENT_CONFIG, layers: [BASE_LAYER], repoTags: ['docker-lt:loaded'] }]));
+      assert.equal(lastTag('docker-lt:loaded'), '0001-01-01T00:00:00Z');
+      s.ok(['tag', 'docker-lt:loaded', 'docker-lt:tagged']);
+      const tagged = lastTag('docker-lt:loaded');
+      assert.ok(Date.now() - Date.parse(tagged) < 60_000, tagged);
+      s.ok(['rmi', 'docker-lt:tagged']);
+      assert.equal(lastTag('docker-lt:loaded'), tagged, 'kept when the tag goes, as Docker keeps it');
+      s.ok(['import', '-', 'docker-lt:imported'], everyTypeTar());
+      assert.ok(Date.now() - Date.parse(lastTag('docker-lt:imported')) < 60_000);
+      assert.equal(lastTag(s.ok(['import', '-'], everyTypeTar()).trim()), '0001-01-01T00:00:00Z', 'no name, no tag time');
+      assert.equal(s.ok(['inspect', '-f', '{{.DockerVersion}}', 'docker-lt:imported']), `${s.ok(['--version']).trim()}\n`);
+      s.ok(['create', '--name', 'docker-lt', 'docker-lt:imported', 'sh']);
+      s.ok(['commit', 'docker-lt', 'docker-lt:committed']);
+      assert.equal(s.ok(['inspect', '-f', '{{.DockerVersion}}', 'docker-lt:committed']), `${s.ok(['--version']).trim()}\n`);
+      assert.ok(Date.now() - Date.parse(lastTag('docker-lt:committed')) < 60_000);
+      s.ok(['rm', 'docker-lt']);
+    });
   });
+}
+
+/** A tar's headers as they are written: the fields Docker's writer fills, as text. */
+function rawHeaders(tar: Buffer) {
+  const field = (b: Buffer, off: number, len: number) => b.toString('latin1', off, off + len).replace(/\0.*$/s, '');
+  const out: { name: string; mode: string; uid: string; type: string; linkname: string; magic: string; uname: string; gname: string; mtime: number; body: Buffer }[] = [];
+  for (let off = 0; off + 512 <= tar.length && tar[off] !== 0;) {
+    const h = tar.subarray(off, off + 512);
+    const size = parseInt(field(h, 124, 12), 8);
+    out.push({
+      name: field(h, 0, 100), mode: field(h, 100, 8), uid: field(h, 108, 8), type: field(h, 156, 1), linkname: field(h, 157, 100),
+      magic: h.toString('latin1', 257, 265), uname: field(h, 265, 32), gname: field(h, 297, 32), mtime: parseInt(field(h, 136, 12), 8),
+      body: tar.subarray(off + 512, off + 512 + size),
+    });
+    off += 512 + Math.ceil(size / 512) * 512;
+  }
+  return out;
 }
