@@ -136,9 +136,12 @@ function listing(tar: Buffer): string {
   return run(['tar', '-tvf', file]).stdout;
 }
 
+/** Images Docker made here: a load of strata's archive takes their names, so they go by ID. */
+const dockerImages: string[] = [];
+
 function cleanup(): void {
   docker(['rm', '-f', `${P}-c`, `${P}-r`]);
-  docker(['rmi', '-f', `${P}/busybox:1`, `${P}/busybox:2`, `${P}/loaded:1`]);
+  docker(['rmi', '-f', `${P}/busybox:1`, `${P}/busybox:2`, `${P}/loaded:1`, ...dockerImages.filter(Boolean)]);
   spawnSync('sh', ['-c', `grep -o " ${root}[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l`]);
   rmSync(work, { recursive: true, force: true });
 }
@@ -150,7 +153,7 @@ function main(): number {
   }
   const tar = busyboxTar();
   const img = `${P}/busybox:1`;
-  both('import', ['import', '-', img], tar);
+  dockerImages.push(both('import', ['import', '-', img], tar).docker.stdout.trim());
   both('images', ['images', `${P}/busybox`]);
   both('history', ['history', img]);
   both('history -H=false', ['history', '-H=false', '--format', '{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}', img]);
@@ -181,7 +184,7 @@ function main(): number {
   // strata's tars name owners by number only (README): root/root and 0/0 are the same owner here.
   for (const o of [exported.docker, exported.strata]) o.stdout = listing(Buffer.from(o.stdout, 'latin1')).replace(/ root\/root /g, ' 0/0 ');
   const img2 = `${P}/busybox:2`;
-  both('commit', ['commit', '-m', 'add app', '-c', 'ENV A=<x>&y', `${P}-r`, img2]);
+  dockerImages.push(both('commit', ['commit', '-m', 'add app', '-c', 'ENV A=<x>&y', `${P}-r`, img2]).docker.stdout.trim());
   both('images (committed)', ['images', `${P}/busybox`]);
   both('history (committed)', ['history', img2]);
   both('inspect committed values', ['inspect', '-f', '{{.Size}} {{json .Config.Env}} {{json .Config.Cmd}} {{.Comment}} {{len .RootFS.Layers}} {{.Parent}}', img2]);
