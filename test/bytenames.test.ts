@@ -30,8 +30,8 @@ for (const driver of DRIVERS) {
     before(() => {
       s = testStore(driver);
       s.ok(['import', '-', 'empty'], Buffer.alloc(2 * BLOCK));
-      s.ok(['create', '--name', 'bytes', 'empty']);
-      s.ok(['create', '--name', 'plain', 'empty']);
+      s.ok(['create', '--name', 'bytes', 'empty', 'sh']);
+      s.ok(['create', '--name', 'plain', 'empty', 'sh']);
       const rootfs = s.ok(['mount', 'bytes']).trim();
       writeFileSync(under(rootfs, A_FF), 'ff');
       writeFileSync(under(rootfs, A_FE), 'fe');
@@ -70,7 +70,7 @@ for (const driver of DRIVERS) {
       const [manifest] = JSON.parse(saved.find((e) => e.name === 'manifest.json')!.body.toString()) as { Layers: string[] }[];
       const layer = saved.find((e) => e.name === manifest!.Layers.at(-1))!.body;
       assert.deepEqual(tarNames(layer).map(encodeName), ALL_NAMES);
-      s.ok(['create', '--name', 'from-bytes', 'bytes-img']);
+      s.ok(['create', '--name', 'from-bytes', 'bytes-img', 'sh']);
       assert.deepEqual(s.okBytes(['diff', 'from-bytes']), Buffer.alloc(0));
       const names = tarNames(s.okBytes(['export', 'from-bytes'])).map(encodeName);
       assert.deepEqual(names, ALL_NAMES);
@@ -81,7 +81,7 @@ for (const driver of DRIVERS) {
       assert.equal(s.ok(['ps', '-a', '-s', '--filter', 'name=plain', '--format', '{{.Size}}']), '5B (virtual 5B)\n');
       assert.deepEqual(tarNames(s.okBytes(['export', 'plain'])), ['p']);
       s.ok(['commit', 'plain', 'plain-img']);
-      s.ok(['create', '--name', 'from-plain', 'plain-img']);
+      s.ok(['create', '--name', 'from-plain', 'plain-img', 'sh']);
       assert.deepEqual(tarNames(s.okBytes(['export', 'from-plain'])), ['p']);
     });
 

@@ -94,7 +94,7 @@ for (const driver of DRIVERS) {
         assert.equal(s.ok(['inspect', '-f', '{{json .GraphDriver}}', 'cow']).trim(), '{"Name":"vfs","Data":null}');
       }
       // Nothing the container did changes the image: a second container sees the original files.
-      s.ok(['create', '--name', 'other', 'acme/busybox:1.0']);
+      s.ok(['create', '--name', 'other', 'acme/busybox:1.0', 'sh']);
       const other = s.ok(['mount', 'other']).trim();
       assert.equal(readFileSync(join(other, 'etc/passwd'), 'utf8'), 'root:x:0:0:root:/root:/bin/sh\n');
       assert.ok(existsSync(join(other, 'var/log/app.log')));
@@ -109,7 +109,7 @@ for (const driver of DRIVERS) {
         assert.equal(r.status, 0, r.stderr.toString());
         return r.stdout.toString();
       };
-      run(['create', '--name', 'relative', 'acme/busybox:1.0']);
+      run(['create', '--name', 'relative', 'acme/busybox:1.0', 'sh']);
       const merged = run(['mount', 'relative']).trim();
       assert.equal(merged, s.ok(['mount', 'relative']).trim(), 'one absolute path, however the store was named');
       assert.equal(readFileSync(join(merged, 'etc/hostname'), 'utf8'), 'strata\n');
@@ -162,7 +162,7 @@ for (const driver of DRIVERS) {
 
     test('a container written through its mount shows its new size in ps -s, mounted and after unmount', () => {
       importBase();
-      s.ok(['create', '--name', 'sized', 'acme/busybox:1.0']);
+      s.ok(['create', '--name', 'sized', 'acme/busybox:1.0', 'sh']);
       const size = (): string => s.ok(['ps', '-a', '-s', '--filter', 'name=sized', '--format', '{{.Size}}']).replace(/ \(virtual .*\)\n$/, '');
       const merged = s.ok(['mount', 'sized']).trim();
       assert.equal(size(), '0B');
@@ -274,7 +274,7 @@ describe('strata CLI and its surroundings', () => {
       const first = spawnSync(STRATA_BIN, ['--root', root, 'import', '-', 'acme/busybox:1.0'], { input: fixture.tar });
       assert.equal(first.status, 0, first.stderr.toString());
       assert.equal(s.ok(['inspect', '-f', '{{.GraphDriver.Name}}', 'acme/busybox:1.0']), 'overlay2\n');
-      s.ok(['create', '--name', 'punct', 'acme/busybox:1.0']);
+      s.ok(['create', '--name', 'punct', 'acme/busybox:1.0', 'sh']);
       const merged = s.ok(['mount', 'punct']).trim();
       const mountType = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' '))
         .find((f) => f[4] === merged)?.at(-3);
@@ -283,7 +283,7 @@ describe('strata CLI and its surroundings', () => {
       writeFileSync(join(merged, 'tmp/new.txt'), 'hello\n');
       assert.equal(s.ok(['diff', 'punct']), 'C /tmp\nA /tmp/new.txt\n');
       s.ok(['commit', 'punct', 'acme/punct:1.0']);
-      s.ok(['create', '--name', 'again', 'acme/punct:1.0']);
+      s.ok(['create', '--name', 'again', 'acme/punct:1.0', 'sh']);
       assert.equal(readFileSync(join(s.ok(['mount', 'again']).trim(), 'tmp/new.txt'), 'utf8'), 'hello\n');
     } finally {
       s.cleanup();

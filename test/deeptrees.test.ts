@@ -65,7 +65,7 @@ for (const driver of DRIVERS) {
 
     test('import, create, diff, ps -s, commit, export, rm and rmi of a tree 1,990 directories deep', () => {
       s.ok(['import', '-', 'deep'], deepTar());
-      s.ok(['create', '--name', 'deep-c', 'deep']);
+      s.ok(['create', '--name', 'deep-c', 'deep', 'sh']);
       const rootfs = s.ok(['mount', 'deep-c']).trim();
       writeFileSync(join(rootfs, DEEP_DIR, 'g'), 'new');
       s.ok(['unmount', 'deep-c']);
@@ -82,7 +82,7 @@ for (const driver of DRIVERS) {
       assert.equal(exported.length, DEPTH + 2);
 
       s.ok(['commit', 'deep-c', 'deep2']);
-      s.ok(['create', '--name', 'deep-c2', 'deep2']);
+      s.ok(['create', '--name', 'deep-c2', 'deep2', 'sh']);
       const fromCommit = tarNames(s.okBytes(['export', 'deep-c2']));
       assert.deepEqual(fromCommit, exported);
 
@@ -92,7 +92,7 @@ for (const driver of DRIVERS) {
       s.ok(['unmount', 'deep-c2']);
       assert.equal(s.ok(['diff', 'deep-c2']), 'D /x\n');
       s.ok(['commit', 'deep-c2', 'gone']);
-      s.ok(['create', '--name', 'gone-c', 'gone']);
+      s.ok(['create', '--name', 'gone-c', 'gone', 'sh']);
       assert.deepEqual(tarNames(s.okBytes(['export', 'gone-c'])), []);
 
       s.ok(['rm', 'deep-c', 'deep-c2', 'gone-c']);
@@ -103,7 +103,7 @@ for (const driver of DRIVERS) {
 
     test('a container made deeper than PATH_MAX is removed by rm, and an orphan as deep by system check --repair', () => {
       s.ok(['import', '-', 'empty'], Buffer.alloc(2 * BLOCK));
-      s.ok(['create', '--name', 'dig', 'empty']);
+      s.ok(['create', '--name', 'dig', 'empty', 'sh']);
       const rootfs = s.ok(['mount', 'dig']).trim();
       digDown(rootfs, 2100); // "d/" × 2100: 4,200 bytes below the root
       s.ok(['unmount', 'dig']);

@@ -68,12 +68,13 @@ for (const driver of DRIVERS) {
     test('unknown image or container, names in use, bad references', () => {
       failsCleanly(['create', 'acme/nope:1.0'], 'No such image: acme/nope:1.0');
       failsCleanly(['diff', 'nope'], 'No such container: nope');
-      failsCleanly(['rmi', 'nope'], 'No such image: nope');
-      failsCleanly(['tag', 'base', 'Bad:Name'], 'invalid reference format: repository name must be lowercase: "Bad:Name"');
-      // As in Docker, an upper-case first component is a registry host, so this is a valid name of no image here.
-      failsCleanly(['create', 'UPPER/case'], 'No such image: UPPER/case');
-      const taken = s.ok(['create', '--name', 'taken', 'base']).trim();
-      failsCleanly(['create', '--name', 'taken', 'base'],
+      failsCleanly(['rmi', 'nope'], 'No such image: nope:latest');
+      failsCleanly(['tag', 'base', 'Bad:Name'], 'Error parsing reference: "Bad:Name" is not a valid repository/tag: invalid reference format: repository name (library/Bad) must be lowercase');
+      // Docker 20.10's daemon reads a first component as a registry host only with a dot, a port or as
+      // localhost: this is docker.io/UPPER/case, refused for its capitals.
+      failsCleanly(['create', 'UPPER/case'], 'invalid reference format: repository name (UPPER/case) must be lowercase');
+      const taken = s.ok(['create', '--name', 'taken', 'base', 'sh']).trim();
+      failsCleanly(['create', '--name', 'taken', 'base', 'sh'],
         `Conflict. The container name "/taken" is already in use by container "${taken}". You have to remove (or rename) that container to be able to reuse that name.`);
       s.ok(['rm', 'taken']);
       failsCleanly(['import', '/nonexistent.tar'], 'open /nonexistent.tar: no such file or directory');
@@ -91,7 +92,7 @@ for (const driver of DRIVERS) {
         assert.equal(r.status, 1);
         assert.match(r.stderr, /^Error: .*no space left on device/m);
         assert.deepEqual(storeFiles(small.root), before, 'the half-written layer is gone');
-        small.ok(['create', '--name', 'after', 'base']);
+        small.ok(['create', '--name', 'after', 'base', 'sh']);
         assert.equal(small.ok(['system', 'check']).trim(), 'No problems found');
       } finally {
         small.cleanup();
@@ -118,7 +119,7 @@ for (const driver of DRIVERS) {
         p.stdin?.end(i % 2 ? tar : tar2);
         runs.push(exited(p));
       }
-      for (let i = 0; i < 4; i++) runs.push(exited(s.spawn(['create', '--name', `par${i}`, 'base'])));
+      for (let i = 0; i < 4; i++) runs.push(exited(s.spawn(['create', '--name', `par${i}`, 'base', 'sh'])));
       for (const r of await Promise.all(runs)) assert.equal(r.code, 0, r.stderr);
       const commits = [0, 1, 2, 3].map((i) => exited(s.spawn(['commit', `par${i}`, `parc:${i}`])));
       for (const r of await Promise.all(commits)) assert.equal(r.code, 0, r.stderr);
@@ -128,7 +129,7 @@ for (const driver of DRIVERS) {
     });
 
     test('a commit killed with SIGKILL is repaired by the next command', async () => {
-      s.ok(['create', '--name', 'big', 'base']);
+      s.ok(['create', '--name', 'big', 'base', 'sh']);
       const merged = s.ok(['mount', 'big']).trim();
       mkdirSync(join(merged, 'data'));
       for (let i = 0; i < 3000; i++) writeFileSync(join(merged, 'data', `f${i}`), Buffer.alloc(16384, i % 251));

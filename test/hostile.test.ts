@@ -173,7 +173,7 @@ for (const driver of DRIVERS) {
     });
 
     test('commit', () => {
-      s.ok(['create', '--name', 'full', 'base']);
+      s.ok(['create', '--name', 'full', 'base', 'sh']);
       const merged = s.ok(['mount', 'full']).trim();
       writeFileSync(join(merged, 'big'), Buffer.alloc(8 << 20, 7));
       s.ok(['unmount', 'full']);
@@ -272,7 +272,7 @@ for (const driver of DRIVERS) {
     });
 
     test('commit: killed anywhere, the store is as before or holds the whole image', async () => {
-      s.ok(['create', '--name', 'victim', 'big:1']);
+      s.ok(['create', '--name', 'victim', 'big:1', 'sh']);
       const merged = s.ok(['mount', 'victim']).trim();
       mkdirSync(join(merged, 'new'));
       for (let i = 0; i < 1500; i++) writeFileSync(join(merged, 'new', `f${i}`), Buffer.alloc(16 << 10, i % 13));

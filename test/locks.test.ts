@@ -149,7 +149,7 @@ for (const driver of DRIVERS) {
       for (let i = 0; i < 3; i++) {
         const withoutDirs = snapshotDirs(s.root, driver);
         const recs = records();
-        s.ok(['create', '--name', `rmkill${i}`, 'rmbase:1']);
+        s.ok(['create', '--name', `rmkill${i}`, 'rmbase:1', 'sh']);
         const withDirs = snapshotDirs(s.root, driver);
         const own = withDirs.find((d) => !withoutDirs.includes(d))!;
         const merged = s.ok(['mount', `rmkill${i}`]).trim();

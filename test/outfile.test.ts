@@ -33,7 +33,7 @@ describe('output files of save -o and export -o', () => {
     work = mkdtempSync(join(tmpdir(), 'strata-out-'));
     // 160 MB of layer: more than the small filesystem below holds, and long enough to save to be killed midway.
     s.ok(['import', '-', 'big:1'], buildTar(['a', 'b', 'c', 'd'].map((name) => ({ name, body: name.repeat(40 << 20) }))));
-    s.ok(['create', '--name', 'bigc', 'big:1']);
+    s.ok(['create', '--name', 'bigc', 'big:1', 'sh']);
     small = join(work, 'small');
     mkdirSync(small);
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', small]);

@@ -41,7 +41,7 @@ test('--change instructions apply as Dockerfile instructions', () => {
   assert.deepEqual(c.Volumes, { '/chest': {} });
   assert.equal(c.WorkingDir, '/app');
   assert.equal(c.User, 'nobody');
-  assert.throws(() => applyChanges(emptyContainerConfig(), ['RUN make']), /RUN is not a valid change command/);
+  assert.throws(() => applyChanges(emptyContainerConfig(), ['RUN make']), /: run is not a valid change command$/);
 });
 
 test('chainIDs follow the OCI definition', () => {

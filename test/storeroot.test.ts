@@ -29,7 +29,7 @@ test('a store root reached through a symlink: every command works and no mount i
   };
   try {
     strata(['import', '-', 'sym:1'], tarOf(rootfs));
-    strata(['create', '--name', 'symc', 'sym:1']);
+    strata(['create', '--name', 'symc', 'sym:1', 'sh']);
     const merged = strata(['mount', 'symc']).trim();
     assert.equal(strata(['mount', 'symc']).trim(), merged, 'a second mount finds the first');
     assert.equal(readFileSync(join(merged, 'etc/hostname'), 'utf8'), 'strata\n');

@@ -18,7 +18,8 @@ import {
 import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { native } from '../native/index.js';
-import { decodeName, fsPath, joinNames, readNames } from './names.js';
+import { LayerSize } from './layersize.js';
+import { decodeName, encodeName, fsPath, joinNames, readNames } from './names.js';
 import { BreakoutError, cleanEntryPath, SafeParents } from './paths.js';
 import { applyPax, BLOCK, checksumOk, isZeroBlock, padding, parseHeader, parsePax, TYPE, type TarHeader } from './tarformat.js';
 import { removeTree } from './remove.js';
@@ -47,7 +48,7 @@ class LayerApplier extends Writable {
   private readonly hash = createHash('sha256');
   private readonly parents: SafeParents;
   private tarSize = 0;
-  private contentSize = 0;
+  private readonly size = new LayerSize();
   private state: State = 'header';
   private pending: Buffer[] = [];
   private pendingLength = 0;
@@ -121,7 +122,7 @@ class LayerApplier extends Writable {
   }
 
   result(): ApplyResult {
-    return { diffID: 'sha256:' + this.hash.digest('hex'), tarSize: this.tarSize, size: this.contentSize };
+    return { diffID: 'sha256:' + this.hash.digest('hex'), tarSize: this.tarSize, size: this.size.total };
   }
 
   /** Take `n` bytes from pending + chunk, or null if not enough yet (they are stashed). */
@@ -248,6 +249,7 @@ class LayerApplier extends Writable {
       if (base.startsWith(WHITEOUT_PREFIX)) this.whiteout(parent, base, h);
       else {
         this.create(path, h, isFile);
+        this.count(path, h, isFile);
         // After create: what it replaced counts as this tar's only if an earlier entry wrote it.
         if (this.whiteouts === 'apply') this.markWritten(path);
       }
@@ -316,6 +318,15 @@ class LayerApplier extends Writable {
       if (stashed !== null && this.whiteouts === 'apply' && lstatSync(stashed).isDirectory()) this.removeUnwritten(stashed, rel);
     } else removeTree(joinNames(this.root, rel));
     this.parents.forget(rel);
+    this.size.removed(rel);
+  }
+
+  /** What the entry just made at `path` adds to the layer's size. */
+  private count(path: string, h: TarHeader, isFile: boolean): void {
+    if (isFile) this.size.file(path, h.size);
+    else if (h.type === TYPE.symlink) this.size.file(path, encodeName(h.linkname).length);
+    else if (h.type === TYPE.hardlink) this.size.link(path, cleanEntryPath(h.linkname));
+    else this.size.other(path, h.type === TYPE.dir);
   }
 
   /** The path of `rel` under the root, for an fs call (bytes when the name is not UTF-8). */
@@ -396,7 +407,6 @@ class LayerApplier extends Writable {
         }
         this.fd = this.replacing(path, () => openSync(abs, CREATE_FILE, 0o600));
         this.crc = 0n;
-        this.contentSize += h.size;
     }
   }
 

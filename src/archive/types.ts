@@ -27,7 +27,7 @@ export interface ApplyResult {
   diffID: string;
   /** Bytes of the uncompressed tar. */
   tarSize: number;
-  /** Sum of the sizes of the entries' contents, as Docker reports a layer's size. */
+  /** The layer's size as Docker's overlay2 reports it (./layersize.ts): symlinks count their target's length, each inode once. */
   size: number;
 }
 

@@ -10,6 +10,8 @@ import type { Command } from 'commander';
 import { engineOpener, type WithEngine } from './context.js';
 import { READER_GONE, stderr, stdout } from './stdio.js';
 import { StrataError } from '../engine/errors.js';
+import { STRATA_VERSION } from '../engine/version.js';
+import { ArgumentCountError, useDockerUsage, withDockerArity } from './usage.js';
 
 /** One module of commands: what it registers on the program and on the `image` and `container` groups. */
 type Register = (program: Command, groups: { image: Command; container: Command }, withEngine: WithEngine) => void;
@@ -64,7 +66,6 @@ const lookup = (table: Readonly<Record<string, ModuleName>>, key: string): Modul
 
 const GLOBAL_WITH_VALUE = ['--root', '--storage-driver'];
 
-const VERSION = '0.1.0';
 
 /**
  * What argv needs loaded: the command module of its verb; every one when that cannot be told; or
@@ -87,11 +88,11 @@ export function modulesFor(argv: readonly string[]): ModuleName[] | 'version' {
 
 export async function buildProgram(modules: readonly ModuleName[] = Object.keys(MODULES) as ModuleName[]): Promise<Command> {
   const { Command } = await import('commander');
-  const program = new Command('strata')
+  const program = new (withDockerArity(Command))('strata')
     .description('A container image and storage engine')
     .option('--root <dir>', 'Root of the store (default: $STRATA_ROOT, else /var/lib/strata as root)')
     .option('--storage-driver <name>', 'Storage driver: overlay2 or vfs (default: $STRATA_STORAGE_DRIVER, else probed once per store)')
-    .version(VERSION, '-v, --version')
+    .version(STRATA_VERSION, '-v, --version')
     // Commander's own messages (version, help, usage errors) go the same way as the rest.
     .configureOutput({ writeOut: stdout, writeErr: stderr })
     .showHelpAfterError()
@@ -104,13 +105,14 @@ export async function buildProgram(modules: readonly ModuleName[] = Object.keys(
   const registers = await Promise.all((Object.keys(MODULES) as ModuleName[]).filter((m) => modules.includes(m)).map((m) => MODULES[m]()));
   for (const register of registers) register(program, { image, container }, withEngine);
   for (const sub of [image, container]) sub.exitOverride();
+  useDockerUsage(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
   const modules = modulesFor(argv);
   if (modules === 'version') {
-    stdout(`${VERSION}\n`);
+    stdout(`${STRATA_VERSION}\n`);
     return;
   }
   const [program, { CommanderError }] = await Promise.all([buildProgram(modules), import('commander')]);
@@ -128,7 +130,8 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     const status = e instanceof StrataError ? e.status : 1;
-    stderr(`Error: ${(e as Error).message}\n`);
+    // A wrong argument count is told in Docker's words, which carry their own `strata:` (./usage.ts).
+    stderr(e instanceof ArgumentCountError ? `${e.message}\n` : `Error: ${(e as Error).message}\n`);
     if (process.env.STRATA_DEBUG && !(e instanceof StrataError)) stderr(`${(e as Error).stack}\n`);
     process.exitCode = status;
   }

@@ -55,7 +55,7 @@ function main(): void {
     strata(['import', '-m', 'busybox-static from the host', busyboxTar(work), 'busybox:latest']);
 
     section('cow-test: COPY . /app, as a container changed through mount and committed');
-    strata(['create', '--name', 'cow-build', 'busybox:latest']);
+    strata(['create', '--name', 'cow-build', 'busybox:latest', 'sh']);
     const build = strata(['mount', 'cow-build']);
     mkdirSync(join(build, 'app'));
     writeFileSync(join(build, 'app/hello.sh'), '#!/bin/sh\necho "Hello world"\n');

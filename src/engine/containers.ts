@@ -1,5 +1,6 @@
 /** Containers: create, list, inspect, mount, diff, commit, export, remove, prune. */
 import { rmSync } from 'node:fs';
+import { STRATA_VERSION } from './version.js';
 import { PassThrough, type Readable } from 'node:stream';
 import { directoryTar } from '../archive/index.js';
 import type { Change } from '../archive/types.js';
@@ -72,13 +73,15 @@ export class Containers {
   async create(opts: CreateOptions): Promise<string> {
     const { store } = this;
     const img = this.images.resolve(opts.image);
+    const id = randomId();
+    const config = containerConfig(this.images.config(img).config, opts.image, id, opts);
+    // Docker's daemon refuses a container that could never run, before it looks at the name.
+    if (!config.Cmd?.length && !config.Entrypoint?.length) throw new InvalidArgumentError('No command specified');
     const name = opts.name?.replace(/^\//, '') ?? undefined;
     if (name !== undefined && !VALID_NAME.test(name)) {
       throw new InvalidArgumentError(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
     }
     if (name) this.assertNameFree(name);
-    const id = randomId();
-    const config = containerConfig(this.images.config(img).config, opts.image, id, opts);
     const top = img.topLayer ? store.meta.getLayer(img.topLayer) : undefined;
     const snapshot = store.beginSnapshot();
     try {
@@ -320,7 +323,7 @@ export class Containers {
       architecture: parentConfig?.architecture ?? 'amd64', os: parentConfig?.os ?? 'linux', created,
       ...(opts.author ? { author: opts.author } : {}),
       ...(opts.message ? { comment: opts.message } : {}),
-      config, container: c.id,
+      config, container: c.id, docker_version: STRATA_VERSION,
       history: [...(parentConfig?.history ?? []), {
         created, created_by: (containerConfig.Cmd ?? []).join(' '),
         ...(opts.author ? { author: opts.author } : {}), ...(opts.message ? { comment: opts.message } : {}),

@@ -1,10 +1,11 @@
 /** Images: import, list, inspect, history, tag, remove, prune. */
 import type { Readable } from 'node:stream';
+import { STRATA_VERSION } from './version.js';
 import { decompressed } from '../archive/index.js';
 import { applyChanges } from '../images/changes.js';
 import { emptyContainerConfig, hostArchitecture, parseImageConfig, type HistoryEntry, type ImageConfig } from '../images/config.js';
 import { chainIds, hexOf, sha256 } from '../images/digest.js';
-import { familiarString, InvalidReferenceError, parseTaggedReference, referenceString } from '../images/reference.js';
+import { familiarString, InvalidReferenceError, parseReference, parseTaggedReference, referenceString } from '../images/reference.js';
 import type { ImageRecord, LayerRecord } from '../metadata/index.js';
 import { isoNow } from './clock.js';
 import { withSortedMaps } from './gomaps.js';
@@ -30,6 +31,8 @@ export interface NewImage {
   parent: string | null;
   /** Stored (normalized) name to tag the image with: see normalizeTag. */
   reference?: string;
+  /** Name it without setting its LastTagTime, as Docker's load does. */
+  loaded?: boolean;
 }
 
 export interface RemoveOptions { force?: boolean; noPrune?: boolean }
@@ -84,8 +87,12 @@ export class Images {
       throw new NotFoundError(`No such image: ${ref}`);
     }
     let parseError: Error | undefined;
+    // As Docker's daemon names what it did not find: the familiar name with its tag ("nosuch:latest").
+    let missing = ref;
     try {
-      const id = meta.tagTarget(referenceString(parseTaggedReference(ref)));
+      const name = referenceString(parseTaggedReference(ref));
+      missing = familiarString(name);
+      const id = meta.tagTarget(name);
       const image = id ? meta.getImage(id) : undefined;
       if (image) return { image, byName: true };
     } catch (e) {
@@ -99,7 +106,7 @@ export class Images {
       if (ids.length === 1) return { image: meta.getImage(ids[0]!)!, byName: false };
     }
     if (parseError) throw new InvalidArgumentError(parseError.message);
-    throw new NotFoundError(`No such image: ${ref}`);
+    throw new NotFoundError(`No such image: ${missing}`);
   }
 
   /** As resolve, an image that is not there named as Docker's daemon names it (`No such image: busybox:latest`). */
@@ -128,7 +135,7 @@ export class Images {
     const containerConfig = applyChanges(emptyContainerConfig(), opts.changes ?? []);
     const layer = await this.layers.add(await decompressed(source), null);
     const config: ImageConfig = {
-      architecture: hostArchitecture(), os: 'linux', created, comment, config: containerConfig,
+      architecture: hostArchitecture(), os: 'linux', created, comment, config: containerConfig, docker_version: STRATA_VERSION,
       history: [{ created, comment }], rootfs: { type: 'layers', diff_ids: [layer.diffId] },
     };
     return this.create({ config, layers: [layer], parent: null, reference });
@@ -154,7 +161,10 @@ export class Images {
           id, parent: img.parent, topLayer: top, size: img.layers.reduce((s, l) => s + l.size, 0), created: img.config.created ?? '', addedAt: now,
         }, img.layers.map((l) => l.chainId));
       }
-      if (img.reference) meta.setTag(img.reference, id, now);
+      if (img.reference) {
+        meta.setTag(img.reference, id, now);
+        if (!img.loaded) meta.touchTagTime(id, now);
+      }
       // Last, and under the write lock: a failed insert leaves no blob, and a concurrent rmi (dropConfigs)
       // cannot remove the blob between this check and the commit.
       content.put(bytes);
@@ -175,9 +185,22 @@ export class Images {
   }
 
   async tag(source: string, target: string): Promise<void> {
+    // As docker tag: both names are read as references first (an image ID is no reference to read).
+    for (const ref of /^(sha256:)?[a-f0-9]{64}$/.test(source) ? [target] : [source, target]) {
+      try {
+        parseReference(ref);
+      } catch (e) {
+        if (e instanceof InvalidReferenceError) throw new InvalidArgumentError(`Error parsing reference: ${JSON.stringify(ref)} is not a valid repository/tag: ${e.message}`);
+        throw e;
+      }
+    }
     const img = this.resolve(source);
     const name = this.normalizeTag(target);
-    this.store.meta.tx(() => this.store.meta.setTag(name, img.id, isoNow()));
+    const now = isoNow();
+    this.store.meta.tx(() => {
+      this.store.meta.setTag(name, img.id, now);
+      this.store.meta.touchTagTime(img.id, now);
+    });
   }
 
   /**

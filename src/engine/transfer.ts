@@ -20,7 +20,7 @@ import { pipeline } from 'node:stream/promises';
 import { extract, type Extract } from 'tar-stream';
 import { decompressed } from '../archive/index.js';
 import { digestOf, HashingStream } from '../content/hashing.js';
-import { parseImageConfig } from '../images/config.js';
+import { parseImageConfig, type ImageConfig } from '../images/config.js';
 import { chainIds } from '../images/digest.js';
 import { familiarString, parseReference, referenceString, splitStored } from '../images/reference.js';
 import {
@@ -69,7 +69,7 @@ export class Transfer {
       const chain = meta.layerChain(img.topLayer).reverse();
       for (const l of chain) records.set(l.chainId, l);
       return {
-        id: img.id, config: content.get(img.id), created: new Date(Date.parse(img.created) || 0), names,
+        id: img.id, config: content.get(img.id), created: new Date(Date.parse(img.created) || 0), names, parent: img.parent ?? undefined,
         layers: chain.map((l) => ({ chainId: l.chainId, diffId: l.diffId, tarSize: l.tarSize })),
       };
     });
@@ -401,7 +401,7 @@ class Loader {
       }
     }
     const result: LoadResult = { images: [], renamed: [] };
-    for (const img of plan) {
+    for (const img of parentsFirst(plan)) {
       const config = parseImageConfig(img.config);
       const layers = positions(img).map((p) => this.ready.get(p.chainId)!);
       const names = img.names.map((n) => this.images.normalizeTag(n));
@@ -409,12 +409,24 @@ class Loader {
         const before = this.store.meta.tagTarget(name);
         if (before && before !== img.id) result.renamed.push({ name: familiarString(name), previousId: before });
       }
+      const parent = img.parent && this.isParent(img.parent, config) ? img.parent : null;
       for (const reference of names.length ? names : [undefined]) {
-        await this.images.create({ config, configBytes: img.config, layers, parent: null, reference });
+        await this.images.create({ config, configBytes: img.config, layers, parent, reference, loaded: true });
       }
-      result.images.push({ Id: img.id, RepoTags: names.map(familiarString) });
     }
+    for (const img of plan) result.images.push({ Id: img.id, RepoTags: img.names.map((n) => familiarString(this.images.normalizeTag(n))) });
     return result;
+  }
+
+  /** Whether `id` is an image the store has that `child` can stand on, as Docker's load checks a parent. */
+  private isParent(id: string, child: ImageConfig): boolean {
+    if (!this.store.meta.getImage(id)) return false;
+    const parent = parseImageConfig(this.store.content.get(id));
+    const [pd, cd] = [parent.rootfs.diff_ids, child.rootfs.diff_ids];
+    if (pd.length > cd.length || pd.some((d, i) => d !== cd[i])) return false;
+    const [ph, ch] = [parent.history, child.history];
+    if (ph.length === 0 && ch.length === 0) return true;
+    return ch.length - ph.length === 1 && ph.every((h, i) => JSON.stringify(h) === JSON.stringify(ch[i]));
   }
 
   /** Layers this load unpacked that no image took (a failed load, or an entry the final plan did not use). */
@@ -422,6 +434,19 @@ class Loader {
     // abandon leaves alone what is no longer this process's pending work (an image took it).
     for (const l of [...this.added].reverse()) await this.store.abandon(l.snapshot);
   }
+}
+
+/** The plan with every image after its parent, when the archive holds both. */
+function parentsFirst(plan: PlannedImage[]): PlannedImage[] {
+  const byId = new Map(plan.map((p) => [p.id, p]));
+  const out = new Set<PlannedImage>();
+  const visit = (img: PlannedImage, depth: number): void => {
+    const parent = img.parent ? byId.get(img.parent) : undefined;
+    if (parent && depth < plan.length) visit(parent, depth + 1);
+    out.add(img);
+  };
+  for (const img of plan) visit(img, 0);
+  return [...out];
 }
 
 /** The layers of a planned image, base first, with their chainIDs. */

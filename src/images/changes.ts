@@ -86,7 +86,8 @@ export function applyChange(config: ContainerConfig, line: string): ContainerCon
     case 'WORKDIR': c.WorkingDir = arg.trim(); break;
     case 'STOPSIGNAL': c.StopSignal = arg.trim(); break;
     case 'ONBUILD': c.OnBuild = [...(c.OnBuild ?? []), arg.trim()]; break;
-    default: throw new Error(`${instr} is not a valid change command`);
+    // Docker names the instruction in lower case: `bogus is not a valid change command`.
+    default: throw new Error(`${instr.toLowerCase()} is not a valid change command`);
   }
   return c;
 }

@@ -18,9 +18,10 @@ export interface Reference {
   digest?: string;
 }
 
+/** Docker's words: `invalid reference format`, without the reference (callers that add it say where). */
 export class InvalidReferenceError extends Error {
-  constructor(ref: string, why = 'invalid reference format') {
-    super(ref === '' ? why : `${why}: ${JSON.stringify(ref)}`);
+  constructor(why = 'invalid reference format') {
+    super(why);
   }
 }
 
@@ -28,38 +29,37 @@ export class InvalidReferenceError extends Error {
 export function parseReference(ref: string): Reference {
   // A name given as 64 hex digits reads as an image ID wherever it is used later: Docker refuses it (only
   // that spelling: with a tag or a domain it is a name like any other).
-  if (/^[a-f0-9]{64}$/.test(ref)) throw new InvalidReferenceError('', `invalid repository name (${ref}), cannot specify 64-byte hexadecimal strings`);
+  if (/^[a-f0-9]{64}$/.test(ref)) throw new InvalidReferenceError(`invalid repository name (${ref}), cannot specify 64-byte hexadecimal strings`);
   let rest = ref;
   let digest: string | undefined;
   const at = rest.indexOf('@');
   if (at >= 0) {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
-    if (!DIGEST.test(digest)) throw new InvalidReferenceError(ref);
+    if (!DIGEST.test(digest)) throw new InvalidReferenceError();
   }
   let tag: string | undefined;
   const colon = rest.lastIndexOf(':');
   if (colon > rest.lastIndexOf('/')) {
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
-    if (!TAG.test(tag)) throw new InvalidReferenceError(ref);
+    if (!TAG.test(tag)) throw new InvalidReferenceError();
   }
-  if (rest.length === 0 || rest.length > 255) throw new InvalidReferenceError(ref);
+  if (rest.length === 0 || rest.length > 255) throw new InvalidReferenceError();
   const parts = rest.split('/');
   let domain = DEFAULT_DOMAIN;
   const first = parts[0]!;
-  if (parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase())) {
-    if (!DOMAIN.test(first)) throw new InvalidReferenceError(ref);
+  // A first component is a registry only with a dot, a port or as localhost: Docker 20.10's daemon reads
+  // `Up/x` as docker.io/Up/x, and refuses it for its capitals.
+  if (parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost')) {
+    if (!DOMAIN.test(first)) throw new InvalidReferenceError();
     domain = first;
     parts.shift();
   }
-  for (const p of parts) {
-    if (!COMPONENT.test(p)) {
-      throw new InvalidReferenceError(ref, p !== p.toLowerCase() ? 'invalid reference format: repository name must be lowercase' : 'invalid reference format');
-    }
-  }
   let path = parts.join('/');
   if (domain === DEFAULT_DOMAIN && parts.length === 1) path = OFFICIAL_PREFIX + path;
+  if (path !== path.toLowerCase()) throw new InvalidReferenceError(`invalid reference format: repository name (${path}) must be lowercase`);
+  if (!parts.every((p) => COMPONENT.test(p))) throw new InvalidReferenceError();
   const repository = `${domain}/${path}`;
   return { repository, tag, digest };
 }

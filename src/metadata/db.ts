@@ -132,6 +132,10 @@ const MIGRATIONS: string[] = [
    DROP TABLE pending;
    ALTER TABLE pending_by_lock RENAME TO pending;
    CREATE INDEX pending_lock ON pending(lock);`,
+  // Docker's LastTagTime belongs to the image: tag, import and commit set it, load does not, and it stays
+  // when the tag goes. Stores from before take their newest tag's time.
+  `ALTER TABLE images ADD COLUMN last_tag_time TEXT;
+   UPDATE images SET last_tag_time = (SELECT max(added_at) FROM tags WHERE tags.image_id = images.id);`,
 ];
 
 export function openDatabase(path: string): DB {

@@ -136,9 +136,13 @@ export class Metadata {
     return (this.db.prepare('SELECT name FROM tags WHERE image_id = ? ORDER BY added_at, name').all(imageId) as { name: string }[]).map((r) => r.name);
   }
 
-  /** When the image was last given a name (Docker's Metadata.LastTagTime), if ever. */
+  /** When the image was last given a name by tag, import or commit (Docker's Metadata.LastTagTime), if ever. */
   lastTagTime(imageId: string): string | undefined {
-    return (this.db.prepare('SELECT max(added_at) AS t FROM tags WHERE image_id = ?').get(imageId) as { t: string | null }).t ?? undefined;
+    return (this.db.prepare('SELECT last_tag_time AS t FROM images WHERE id = ?').get(imageId) as { t: string | null } | undefined)?.t ?? undefined;
+  }
+
+  touchTagTime(imageId: string, now: string): void {
+    this.db.prepare('UPDATE images SET last_tag_time = ? WHERE id = ?').run(now, imageId);
   }
 
   allTags(): Map<string, string[]> {

@@ -6,6 +6,8 @@ import { filterPairs } from '../filters.js';
 import { quote } from '../format/gofmt.js';
 import { listingRow } from '../format/row.js';
 import { ellipsis, goHumanSize, goTime, humanSize, timeAgo, truncateId } from '../format/units.js';
+import { confirm } from '../confirm.js';
+import { forEachName } from '../each.js';
 import { collect, printRows } from '../output.js';
 import { stdout } from '../stdio.js';
 
@@ -198,18 +200,10 @@ export function registerContainerCommands(program: Command, container: Command, 
       .argument('<containers...>')
       .option('-f, --force', 'Force the removal of a running container')
       .option('-v, --volumes', 'Remove anonymous volumes associated with the container')
-      .action(async (refs: string[], o: { force?: boolean }) => withEngine(async (e) => {
-        const errors: string[] = [];
-        for (const r of refs) {
-          try {
-            await e.containers.remove(r, { force: o.force });
-            stdout(r + '\n');
-          } catch (err) {
-            errors.push((err as Error).message);
-          }
-        }
-        if (errors.length) throw new InvalidArgumentError(errors.join('\n'));
-      }));
+      .action(async (refs: string[], o: { force?: boolean }) => withEngine((e) => forEachName(refs, o.force, async (r) => {
+        await e.containers.remove(r, { force: o.force });
+        stdout(r + '\n');
+      })));
   }
 
   for (const cmd of both('export')) {
@@ -229,9 +223,13 @@ export function registerContainerCommands(program: Command, container: Command, 
     .description('Remove all stopped containers')
     .option('--filter <filter>', "Provide filter values (e.g. 'until=<timestamp>')", collect, [])
     .option('-f, --force', 'Do not prompt for confirmation')
-    .action(async (o: { filter: string[] }) => withEngine(async (e) => {
-      const report = await e.containers.prune({ filters: filterPairs(o.filter, '--filter') });
-      if (report.ContainersDeleted?.length) stdout(`Deleted Containers:\n${report.ContainersDeleted.join('\n')}\n\n`);
-      stdout(`Total reclaimed space: ${goHumanSize(report.SpaceReclaimed)}\n`);
-    }));
+    .action(async (o: { filter: string[]; force?: boolean }) => {
+      const filters = filterPairs(o.filter, '--filter');
+      if (!o.force && !confirm('WARNING! This will remove all stopped containers.')) return;
+      await withEngine(async (e) => {
+        const report = await e.containers.prune({ filters });
+        if (report.ContainersDeleted?.length) stdout(`Deleted Containers:\n${report.ContainersDeleted.join('\n')}\n\n`);
+        stdout(`Total reclaimed space: ${goHumanSize(report.SpaceReclaimed)}\n`);
+      });
+    });
 }

@@ -1,12 +1,13 @@
 /** Image verbs: import, images, tag, rmi, history, image prune. */
 import type { Command } from 'commander';
 import type { HistoryItem, ImageSummary } from '../../engine/index.js';
-import { InvalidArgumentError } from '../../engine/errors.js';
 import { NO_CREATED_TIME } from '../../engine/index.js';
 import type { WithEngine } from '../context.js';
 import { filterPairs } from '../filters.js';
 import { listingRow } from '../format/row.js';
 import { ellipsis, goHumanSize, goTime, humanSize, rfc3339, timeAgo, truncateId } from '../format/units.js';
+import { confirm } from '../confirm.js';
+import { forEachName } from '../each.js';
 import { openInput } from '../input.js';
 import { collect, printRows } from '../output.js';
 import { stdout } from '../stdio.js';
@@ -16,6 +17,10 @@ export const IMAGE_HEADERS = {
   Size: 'SIZE', VirtualSize: 'SIZE', SharedSize: 'SHARED SIZE', UniqueSize: 'UNIQUE SIZE', Containers: 'CONTAINERS',
 };
 const HISTORY_HEADERS = { ID: 'IMAGE', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', CreatedBy: 'CREATED BY', Size: 'SIZE', Comment: 'COMMENT' };
+
+/** Docker's warnings before `image prune` asks to continue. */
+const PRUNE_DANGLING_WARNING = 'WARNING! This will remove all dangling images.';
+const PRUNE_ALL_WARNING = 'WARNING! This will remove all images without at least one container associated to them.';
 
 /** docker's image context: one per repository:tag of an image (untagged: <none>), as `docker images` lists them. */
 interface ImageRow {
@@ -121,19 +126,11 @@ export function registerImageCommands(program: Command, image: Command, withEngi
     .option('-f, --force', 'Force removal of the image')
     .option('--no-prune', 'Do not delete untagged parents')
     .action(async (refs: string[], o: { force?: boolean; prune: boolean }) => {
-      await withEngine(async (e) => {
-        const errors: string[] = [];
-        for (const ref of refs) {
-          try {
-            for (const item of await e.images.remove(ref, { force: o.force, noPrune: !o.prune })) {
-              stdout('Untagged' in item ? `Untagged: ${item.Untagged}\n` : `Deleted: ${item.Deleted}\n`);
-            }
-          } catch (err) {
-            errors.push((err as Error).message);
-          }
+      await withEngine((e) => forEachName(refs, o.force, async (ref) => {
+        for (const item of await e.images.remove(ref, { force: o.force, noPrune: !o.prune })) {
+          stdout('Untagged' in item ? `Untagged: ${item.Untagged}\n` : `Deleted: ${item.Deleted}\n`);
         }
-        if (errors.length) throw new InvalidArgumentError(errors.join('\n'));
-      });
+      }));
     });
   rmiCmd(program.command('rmi'));
   rmiCmd(image.command('rm').alias('remove'));
@@ -179,7 +176,8 @@ export function registerImageCommands(program: Command, image: Command, withEngi
     .option('-a, --all', 'Remove all unused images, not just dangling ones')
     .option('--filter <filter>', "Provide filter values (e.g. 'until=<timestamp>')", collect, [])
     .option('-f, --force', 'Do not prompt for confirmation')
-    .action(async (o: { all?: boolean; filter: string[] }) => {
+    .action(async (o: { all?: boolean; filter: string[]; force?: boolean }) => {
+      if (!o.force && !confirm(o.all ? PRUNE_ALL_WARNING : PRUNE_DANGLING_WARNING)) return;
       const filters = filterPairs(o.filter, '--filter');
       await withEngine(async (e) => {
         const report = await e.images.prune({ all: o.all, filters });

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError, NotFoundError } from '../../engine/errors.js';
 import type { Engine } from '../../engine/index.js';
 import type { WithEngine } from '../context.js';
+import { failures } from '../each.js';
 import { printInspect } from '../output.js';
 
 type Kind = 'image' | 'container';
@@ -18,7 +19,8 @@ async function inspectOne(e: Engine, ref: string, kind: Kind | undefined, size: 
   try {
     return e.images.inspect(ref);
   } catch (err) {
-    if (err instanceof NotFoundError && kind === undefined) throw new NotFoundError(`No such object: ${ref}`);
+    // As Docker: a name that is no image's, even one that cannot be an image's name, is no object's.
+    if ((err instanceof NotFoundError || err instanceof InvalidArgumentError) && kind === undefined) throw new NotFoundError(`No such object: ${ref}`);
     throw err;
   }
 }
@@ -39,7 +41,7 @@ export function registerInspectCommands(program: Command, image: Command, contai
         try { found.push(await inspectOne(e, n, kind, !!o.size)); } catch (err) { errors.push((err as Error).message); }
       }
       await printInspect(found, o.format);
-      if (errors.length) throw new NotFoundError(errors.join('\n'));
+      if (errors.length) throw failures(errors);
     }));
   };
   inspect(program.command('inspect'));

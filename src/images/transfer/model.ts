@@ -11,6 +11,8 @@ export interface SaveImage {
   layers: SaveLayer[];
   /** Stored (fully qualified) names to record, e.g. "docker.io/library/busybox:latest"; empty when saved by ID. */
   names: string[];
+  /** The parent image's ID, if it has one (commit and build images do). */
+  parent?: string;
 }
 
 export interface SaveLayer {
@@ -24,6 +26,8 @@ export interface SaveLayer {
 export type ArchiveEntry =
   | { kind: 'dir'; name: string; mtime: Date }
   | { kind: 'bytes'; name: string; mtime: Date; data: Buffer }
+  /** A symlink to another entry (docker-archive's second copy of a layer tar), relative to its directory. */
+  | { kind: 'symlink'; name: string; mtime: Date; target: string }
   | { kind: 'layer'; name: string; mtime: Date; layer: SaveLayer };
 
 export type LayerOpener = (layer: SaveLayer) => Readable;
@@ -37,6 +41,8 @@ export interface PlannedImage {
   layers: PlannedLayer[];
   /** Names as the archive records them ("busybox:latest", "docker.io/library/busybox:latest"); may be empty. */
   names: string[];
+  /** The parent image's ID, as a docker-archive's manifest.json gives it. */
+  parent?: string;
 }
 
 export interface PlannedLayer {

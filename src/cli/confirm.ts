@@ -1,0 +1,40 @@
+/**
+ * Docker's confirmation prompt (prune without -f): the warning and the question on stdout, one line read
+ * from stdin, whatever stdin is (a terminal, a pipe, a file, nothing). Only `y` or `Y`, with any
+ * surrounding spaces, says yes; anything else, or the end of the input, says no.
+ */
+import { readSync } from 'node:fs';
+import { stdout } from './stdio.js';
+
+/** For the sleep between retries when stdin is non-blocking and has nothing yet. */
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** One line of stdin without its newline, or what came before the end of the input. Reads byte by byte, so nothing after the line is taken. */
+function readLine(): string {
+  const bytes: number[] = [];
+  const one = Buffer.alloc(1);
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(0, one, 0, 1, null);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') {
+        Atomics.wait(pause, 0, 0, 10);
+        continue;
+      }
+      if (code === 'EOF' || code === 'EBADF') break;
+      throw e;
+    }
+    if (n === 0 || one[0] === 0x0a) break;
+    bytes.push(one[0]!);
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/** Print `warning` and Docker's question; whether the user said yes. */
+export function confirm(warning: string): boolean {
+  stdout(`${warning}\nAre you sure you want to continue? [y/N] `);
+  const answer = readLine().trim();
+  return answer === 'y' || answer === 'Y';
+}

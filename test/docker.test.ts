@@ -1,0 +1,295 @@
+/**
+ * What a Docker user or a script written against Docker's output notices, each stated as Docker 20.10's
+ * engine (with the docker CLI installed beside it on the benchmark host) answered on the same input,
+ * checked side by side by hand and by bench/fidelity.sh.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { linkSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { dockerArchive } from './lib/archive.js';
+import { BASE_LAYER, CHILD_CONFIG, DOCKER_SAVED, PARENT_CONFIG, TOP_LAYER } from './lib/dockersave.js';
+import { BUSYBOX, busyboxRootfs, tarOf } from './lib/rootfs.js';
+import { DRIVERS, STRATA_BIN, testStore, type TestStore } from './lib/strata.js';
+
+/** A tree with an entry of every type: Docker 20.10 reports its image as 117 bytes (100 + 10 + 7). */
+function everyTypeTar(): Buffer {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-types-'));
+  try {
+    mkdirSync(join(dir, 'd'));
+    writeFileSync(join(dir, 'd/f'), 'x'.repeat(100));
+    writeFileSync(join(dir, 'd/e'), '');
+    linkSync(join(dir, 'd/f'), join(dir, 'd/h'));
+    symlinkSync('abcdefghij', join(dir, 'd/s'));
+    execFileSync('mkfifo', [join(dir, 'd/p')]);
+    execFileSync('mknod', [join(dir, 'd/c'), 'c', '1', '3']);
+    writeFileSync(join(dir, '.wh.gone'), '');
+    mkdirSync(join(dir, 'o'));
+    writeFileSync(join(dir, 'o/.wh..wh..opq'), '');
+    writeFileSync(join(dir, 'o/k'), 'z'.repeat(7));
+    return tarOf(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+for (const driver of DRIVERS) {
+  describe(`Docker's numbers on ${driver}`, () => {
+    let s: TestStore;
+    before(() => { s = testStore(driver); });
+    after(() => s.cleanup());
+
+    test("an image's size counts a symlink as its target's length, a hard link once, directories, devices and whiteouts not at all", () => {
+      s.ok(['import', '-', 'docker/types:1'], everyTypeTar());
+      assert.equal(s.ok(['inspect', '-f', '{{.Size}}', 'docker/types:1']).trim(), '117');
+      assert.equal(s.ok(['history', '-H=false', '--format', '{{.Size}}', 'docker/types:1']).trim(), '117');
+
+      // busybox with its applet links: Docker's size is the binary plus 7 bytes ("busybox") per link.
+      const rootfs = busyboxRootfs();
+      try {
+        s.ok(['import', '-', 'docker/busybox:1'], tarOf(rootfs));
+      } finally {
+        rmSync(rootfs, { recursive: true, force: true });
+      }
+      const expected = statSync(BUSYBOX).size + 6 * 'busybox'.length + 'root:x:0:0:root:/root:/bin/sh\n'.length + 'strata\n'.length + 'old log line\n'.length;
+      assert.equal(s.ok(['inspect', '-f', '{{.Size}}', 'docker/busybox:1']).trim(), String(expected));
+    });
+
+    test('a path a tar writes twice counts what it left (Docker refuses such a tar; its measure is the tree)', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'strata-dup-'));
+      try {
+        writeFileSync(join(dir, 'f'), 'x'.repeat(100));
+        symlinkSync('abc', join(dir, 's'));
+        const first = tarOf(dir);
+        // The same paths again: f shorter, s now a 30-byte file; GNU tar appends with -r.
+        rmSync(join(dir, 's'));
+        writeFileSync(join(dir, 'f'), 'y'.repeat(20));
+        writeFileSync(join(dir, 's'), 'z'.repeat(30));
+        const file = join(dir, 'both.tar');
+        writeFileSync(file, first);
+        execFileSync('tar', ['-C', dir, '-rf', file, './f', './s']);
+        s.ok(['import', file, 'docker/dup:1']);
+        assert.equal(s.ok(['inspect', '-f', '{{.Size}}', 'docker/dup:1']).trim(), '50');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    test('prune asks as Docker does unless -f: the warning and [y/N] on stdout, one line of stdin, only y or Y goes on', () => {
+      s.ok(['import', '-', 'docker/prune:1'], everyTypeTar());
+      const c = s.ok(['create', 'docker/prune:1', 'sh']).trim();
+      const question = 'Are you sure you want to continue? [y/N] ';
+      const containers = `WARNING! This will remove all stopped containers.\n${question}`;
+      for (const answer of ['n\n', 'yes\n', '', '\ny\n']) {
+        const r = s.run(['container', 'prune'], answer);
+        assert.deepEqual([r.status, r.stdout, r.stderr], [0, containers, ''], `answer ${JSON.stringify(answer)}`);
+      }
+      assert.equal(s.ok(['ps', '-a', '-q', '--no-trunc']).trim(), c, 'declined: the container stays');
+      const r = s.run(['container', 'prune'], ' Y \n');
+      assert.equal(r.status, 0);
+      assert.equal(r.stdout, `${containers}Deleted Containers:\n${c}\n\nTotal reclaimed space: 0B\n`);
+      assert.equal(s.ok(['ps', '-a', '-q']), '');
+
+      assert.equal(s.ok(['image', 'prune'], 'n\n'), `WARNING! This will remove all dangling images.\n${question}`);
+      assert.equal(s.ok(['image', 'prune', '-a']), `WARNING! This will remove all images without at least one container associated to them.\n${question}`);
+      assert.match(s.ok(['images', '-q']), /\w/, 'declined: the images stay');
+      assert.match(s.ok(['image', 'prune', '-a'], 'y'), new RegExp(`^WARNING! .*\\n${question.replace(/[?[\]]/g, '\\$&')}Deleted Images:\\nuntagged: docker/prune:1\\n`));
+      assert.equal(s.ok(['container', 'prune', '-f']), 'Total reclaimed space: 0B\n', '-f asks nothing');
+    });
+
+    test('rm -f and rmi -f of what does not exist: the message on stderr, status 0; without -f every failure is an Error line, status 1', () => {
+      s.ok(['import', '-', 'docker/rm:1'], everyTypeTar());
+      s.ok(['tag', 'docker/rm:1', 'docker/rm:2']);
+      s.ok(['create', '--name', 'docker-rm1', 'docker/rm:1', 'sh']);
+      s.ok(['create', '--name', 'docker-rm2', 'docker/rm:1', 'sh']);
+      const res = (args: string[]) => { const r = s.run(args); return [r.status, r.stdout, r.stderr]; };
+      assert.deepEqual(res(['rm', 'nosuch']), [1, '', 'Error: No such container: nosuch\n']);
+      assert.deepEqual(res(['rm', '-f', 'nosuch']), [0, '', 'Error: No such container: nosuch\n']);
+      assert.deepEqual(res(['rm', 'nosuch', 'docker-rm1', 'nosuch2']), [1, 'docker-rm1\n', 'Error: No such container: nosuch\nError: No such container: nosuch2\n']);
+      assert.deepEqual(res(['rm', '-f', 'nosuch', 'docker-rm2', 'NoSuch']), [0, 'docker-rm2\n', 'Error: No such container: nosuch\nError: No such container: NoSuch\n']);
+      // Docker's daemon names a missing image by its familiar name with the tag it assumed.
+      assert.deepEqual(res(['rmi', 'nosuch']), [1, '', 'Error: No such image: nosuch:latest\n']);
+      assert.deepEqual(res(['rmi', '-f', 'nosuch', 'docker/rm:2', 'nosuch:2']), [0, 'Untagged: docker/rm:2\n', 'Error: No such image: nosuch:latest\nError: No such image: nosuch:2\n']);
+      // A name that cannot be an image's is an error even with -f, as in Docker.
+      assert.deepEqual(res(['rmi', '-f', 'NoSuch']), [1, '', 'Error: invalid reference format: repository name (library/NoSuch) must be lowercase\n']);
+      assert.deepEqual(res(['inspect', 'UPPER', 'nosuch']), [1, '[]\n', 'Error: No such object: UPPER\nError: No such object: nosuch\n']);
+    });
+
+    test("names and --change refused with Docker's words", () => {
+      const tar = everyTypeTar();
+      const fails = (args: string[], message: string) => {
+        const r = s.run(args, tar);
+        assert.deepEqual([r.status, r.stdout, r.stderr], [1, '', `Error: ${message}\n`], args.join(' '));
+      };
+      fails(['import', '-', 'UPPER'], 'invalid reference format: repository name (library/UPPER) must be lowercase');
+      // A first component is a registry only with a dot, a port or as localhost (Docker 20.10's daemon).
+      fails(['import', '-', 'Up/x:1'], 'invalid reference format: repository name (Up/x) must be lowercase');
+      fails(['import', '-', 'x:bad:tag'], 'invalid reference format');
+      fails(['import', '-c', 'bogus x', '-', 'docker/x:1'], 'bogus is not a valid change command');
+      s.ok(['import', '-', 'docker/names:1'], tar);
+      s.ok(['create', '--name', 'docker-names', 'docker/names:1', 'sh']);
+      fails(['commit', 'docker-names', 'UPPER'], 'invalid reference format: repository name (library/UPPER) must be lowercase');
+      fails(['commit', '-c', 'FROM x', 'docker-names'], 'from is not a valid change command');
+      fails(['tag', 'docker/names:1', 'a/B:1'], 'Error parsing reference: "a/B:1" is not a valid repository/tag: invalid reference format: repository name (a/B) must be lowercase');
+      fails(['tag', 'UPPER', 'x'], 'Error parsing reference: "UPPER" is not a valid repository/tag: invalid reference format: repository name (library/UPPER) must be lowercase');
+      fails(['create', 'UPPER'], 'invalid reference format: repository name (library/UPPER) must be lowercase');
+      fails(['history', 'nosuch'], 'No such image: nosuch:latest');
+      // A tag may have capitals, and Example.com is a registry.
+      s.ok(['tag', 'docker/names:1', 'docker/names:UPPER']);
+      s.ok(['tag', 'docker/names:1', 'Example.com/x:1']);
+      s.ok(['rm', 'docker-names']);
+    });
+
+    test('create of an image with no Cmd and no Entrypoint, given no command, fails with No command specified and makes nothing', () => {
+      s.ok(['import', '-', 'docker/nocmd:1'], everyTypeTar());
+      const r = s.run(['create', '--name', 'docker-nocmd', 'docker/nocmd:1']);
+      assert.deepEqual([r.status, r.stdout, r.stderr], [1, '', 'Error: No command specified\n']);
+      // The daemon looks at the command before the name, as Docker's does.
+      assert.equal(s.run(['create', '--name', 'x', 'docker/nocmd:1']).stderr, 'Error: No command specified\n');
+      assert.equal(s.ok(['ps', '-a', '-q']), '');
+      s.ok(['import', '-c', 'ENTRYPOINT ["/bin/sh"]', '-', 'docker/entry:1'], everyTypeTar());
+      s.ok(['create', '--name', 'docker-entry', 'docker/entry:1']);
+      assert.equal(s.run(['create', '--entrypoint', '', 'docker/entry:1']).stderr, 'Error: No command specified\n');
+      s.ok(['rm', 'docker-entry']);
+    });
+
+    test("a wrong number of arguments is told in Docker's words, with its usage line, status 1", () => {
+      const wrong = (verb: string, more: string[], what: string, usage: string, next: 'See' | 'Run') => {
+        const args = [...verb.split(' '), ...more];
+        const r = s.run(args);
+        const full = `strata ${verb}`;
+        assert.deepEqual([r.status, r.stdout, r.stderr], [1, '', `strata: '${full}' ${what}\n\nUsage:  ${full} ${usage}\n\n${next} '${full} --help' for more information\n`], args.join(' '));
+      };
+      wrong('rm', [], 'requires at least 1 argument', '[OPTIONS] CONTAINER [CONTAINER...]', 'See');
+      wrong('rm', ['-f'], 'requires at least 1 argument', '[OPTIONS] CONTAINER [CONTAINER...]', 'See');
+      wrong('container rm', [], 'requires at least 1 argument', '[OPTIONS] CONTAINER [CONTAINER...]', 'See');
+      wrong('rmi', [], 'requires at least 1 argument', '[OPTIONS] IMAGE [IMAGE...]', 'See');
+      wrong('image rm', [], 'requires at least 1 argument', '[OPTIONS] IMAGE [IMAGE...]', 'See');
+      wrong('tag', ['x'], 'requires 2 arguments', 'SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]', 'Run');
+      wrong('tag', ['x', 'y', 'z'], 'requires 2 arguments', 'SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]', 'Run');
+      wrong('diff', [], 'requires 1 argument', 'CONTAINER', 'Run');
+      wrong('commit', [], 'requires at least 1 and at most 2 arguments', '[OPTIONS] CONTAINER [REPOSITORY[:TAG]]', 'Run');
+      wrong('create', [], 'requires at least 1 argument', '[OPTIONS] IMAGE [COMMAND] [ARG...]', 'See');
+      wrong('import', [], 'requires at least 1 argument', '[OPTIONS] file|- [REPOSITORY[:TAG]]', 'See');
+      wrong('ps', ['x'], 'accepts no arguments', '[OPTIONS]', 'Run');
+      wrong('image prune', ['x'], 'accepts no arguments', '[OPTIONS]', 'Run');
+      wrong('images', ['x', 'y'], 'requires at most 1 argument', '[OPTIONS] [REPOSITORY[:TAG]]', 'Run');
+      // Other usage errors stay the CLI's own failure, 125, as Docker's.
+      assert.equal(s.run(['rm', '--bogus', 'x']).status, 125);
+    });
+
+    test('export and save into a reader that goes away end quietly, as docker does (status 141, nothing on stderr)', () => {
+      s.ok(['import', '-', 'docker/pipe:1'], everyTypeTar());
+      s.ok(['create', '--name', 'docker-pipe', 'docker/pipe:1', 'sh']);
+      for (const verb of ['export docker-pipe', 'save docker/pipe:1']) {
+        const b = spawnSync('bash', ['-c', `${STRATA_BIN} --root ${s.root} --storage-driver ${driver} ${verb} | head -c 10 >/dev/null; echo \${PIPESTATUS[0]}`], { encoding: 'utf8' });
+        assert.deepEqual([b.stdout, b.stderr], ['141\n', ''], verb);
+      }
+      s.ok(['rm', 'docker-pipe']);
+    });
+
+    test("save writes Docker 20.10's legacy layout: v1 IDs, VERSION, json, layer.tar, links for a tar written already, ustar headers with full modes", () => {
+      const archive = dockerArchive([
+        { config: PARENT_CONFIG, layers: [BASE_LAYER], repoTags: ['docker-fix:parent'] },
+        { config: CHILD_CONFIG, layers: [BASE_LAYER, TOP_LAYER], repoTags: ['docker-fix:child'] },
+      ]);
+      s.ok(['load'], archive);
+      const saved = s.okBytes(['save', 'docker-fix:parent', 'docker-fix:child']);
+      const headers = rawHeaders(saved);
+      const byName = new Map(headers.map((h) => [h.name, h]));
+      const manifest = JSON.parse(byName.get('manifest.json')!.body.toString());
+      assert.deepEqual(manifest.map((m: { Layers: string[] }) => m.Layers), [
+        DOCKER_SAVED.parentLayers.map((d) => `${d}/layer.tar`), DOCKER_SAVED.childLayers.map((d) => `${d}/layer.tar`)]);
+      assert.equal(byName.get('repositories')!.body.toString(), DOCKER_SAVED.repositories);
+      const [childBase, childTop] = DOCKER_SAVED.childLayers;
+      assert.equal(byName.get(`${childTop}/json`)!.body.toString(), DOCKER_SAVED.childTopJson);
+      assert.equal(byName.get(`${childBase}/json`)!.body.toString(), DOCKER_SAVED.childBaseJson);
+      for (const dir of [...DOCKER_SAVED.parentLayers, ...DOCKER_SAVED.childLayers]) {
+        assert.deepEqual([byName.get(`${dir}/`)?.type, byName.get(`${dir}/`)?.mode], ['5', '0040755'], `${dir}/ is a directory named with its slash`);
+        assert.equal(byName.get(`${dir}/VERSION`)!.body.toString(), '1.0');
+      }
+      assert.deepEqual([byName.get(`${childBase}/layer.tar`)!.type, byName.get(`${childBase}/layer.tar`)!.linkname, byName.get(`${childBase}/layer.tar`)!.mode],
+        ['2', DOCKER_SAVED.link, '0120777']);
+      assert.ok(byName.get(`${DOCKER_SAVED.parentLayers[0]}/layer.tar`)!.body.equals(BASE_LAYER), 'the layer bytes are the loaded ones');
+      for (const h of headers) {
+        assert.equal(h.magic, 'ustar\x0000', h.name);
+        assert.deepEqual([h.uname, h.gname, h.uid], ['root', 'root', '0000000'], h.name);
+        if (h.type === '0') assert.equal(h.mode, '0100644', h.name);
+      }
+      // manifest.json and repositories carry the Unix epoch, as Docker's.
+      assert.deepEqual([byName.get('manifest.json')!.mtime, byName.get('repositories')!.mtime], [0, 0]);
+      // Saved by ID: no repositories file, as Docker.
+      const id = s.ok(['inspect', '-f', '{{.Id}}', 'docker-fix:parent']).trim();
+      assert.ok(!rawHeaders(s.okBytes(['save', id])).some((h) => h.name === 'repositories'));
+      // and strata loads what it wrote, Parent included (Docker writes it when both images are saved).
+      const other = testStore(driver);
+      try {
+        other.ok(['load'], saved);
+        assert.equal(other.ok(['inspect', '-f', '{{.Id}}', 'docker-fix:child']), s.ok(['inspect', '-f', '{{.Id}}', 'docker-fix:child']));
+      } finally {
+        other.cleanup();
+      }
+    });
+
+    test('save names a saved parent in manifest.json (Parent, as Docker 20.10) and load keeps it', () => {
+      s.ok(['import', '-c', 'CMD ["sh"]', '-', 'docker-par:base'], everyTypeTar());
+      s.ok(['create', '--name', 'docker-par', 'docker-par:base']);
+      writeFileSync(join(s.ok(['mount', 'docker-par']).trim(), 'added'), 'x');
+      s.ok(['unmount', 'docker-par']);
+      s.ok(['commit', 'docker-par', 'docker-par:child']);
+      s.ok(['rm', 'docker-par']);
+      const id = (store: TestStore, ref: string) => store.ok(['inspect', '-f', '{{.Id}}', ref]).trim();
+      const both = s.okBytes(['save', 'docker-par:child', 'docker-par:base']);
+      const manifest = JSON.parse(rawHeaders(both).find((h) => h.name === 'manifest.json')!.body.toString());
+      assert.deepEqual(manifest.map((m: { Parent?: string }) => m.Parent), [id(s, 'docker-par:base'), undefined]);
+      const alone = JSON.parse(rawHeaders(s.okBytes(['save', 'docker-par:child'])).find((h) => h.name === 'manifest.json')!.body.toString());
+      assert.equal(alone[0].Parent, undefined, 'no Parent when the parent is not saved');
+      const other = testStore(driver);
+      try {
+        other.ok(['load'], both);
+        assert.equal(other.ok(['inspect', '-f', '{{.Parent}}', 'docker-par:child']).trim(), id(s, 'docker-par:base'));
+      } finally {
+        other.cleanup();
+      }
+    });
+
+    test('LastTagTime: zero after load, set by tag, import and commit with a name, kept when the tag goes; DockerVersion is strata\'s', () => {
+      const lastTag = (ref: string) => s.ok(['inspect', '-f', '{{.Metadata.LastTagTime}}', ref]).trim();
+      s.ok(['load'], dockerArchive([{ config: PARENT_CONFIG, layers: [BASE_LAYER], repoTags: ['docker-lt:loaded'] }]));
+      assert.equal(lastTag('docker-lt:loaded'), '0001-01-01T00:00:00Z');
+      s.ok(['tag', 'docker-lt:loaded', 'docker-lt:tagged']);
+      const tagged = lastTag('docker-lt:loaded');
+      assert.ok(Date.now() - Date.parse(tagged) < 60_000, tagged);
+      s.ok(['rmi', 'docker-lt:tagged']);
+      assert.equal(lastTag('docker-lt:loaded'), tagged, 'kept when the tag goes, as Docker keeps it');
+      s.ok(['import', '-', 'docker-lt:imported'], everyTypeTar());
+      assert.ok(Date.now() - Date.parse(lastTag('docker-lt:imported')) < 60_000);
+      assert.equal(lastTag(s.ok(['import', '-'], everyTypeTar()).trim()), '0001-01-01T00:00:00Z', 'no name, no tag time');
+      assert.equal(s.ok(['inspect', '-f', '{{.DockerVersion}}', 'docker-lt:imported']), `${s.ok(['--version']).trim()}\n`);
+      s.ok(['create', '--name', 'docker-lt', 'docker-lt:imported', 'sh']);
+      s.ok(['commit', 'docker-lt', 'docker-lt:committed']);
+      assert.equal(s.ok(['inspect', '-f', '{{.DockerVersion}}', 'docker-lt:committed']), `${s.ok(['--version']).trim()}\n`);
+      assert.ok(Date.now() - Date.parse(lastTag('docker-lt:committed')) < 60_000);
+      s.ok(['rm', 'docker-lt']);
+    });
+  });
+}
+
+/** A tar's headers as they are written: the fields Docker's writer fills, as text. */
+function rawHeaders(tar: Buffer) {
+  const field = (b: Buffer, off: number, len: number) => b.toString('latin1', off, off + len).replace(/\0.*$/s, '');
+  const out: { name: string; mode: string; uid: string; type: string; linkname: string; magic: string; uname: string; gname: string; mtime: number; body: Buffer }[] = [];
+  for (let off = 0; off + 512 <= tar.length && tar[off] !== 0;) {
+    const h = tar.subarray(off, off + 512);
+    const size = parseInt(field(h, 124, 12), 8);
+    out.push({
+      name: field(h, 0, 100), mode: field(h, 100, 8), uid: field(h, 108, 8), type: field(h, 156, 1), linkname: field(h, 157, 100),
+      magic: h.toString('latin1', 257, 265), uname: field(h, 265, 32), gname: field(h, 297, 32), mtime: parseInt(field(h, 136, 12), 8),
+      body: tar.subarray(off + 512, off + 512 + size),
+    });
+    off += 512 + Math.ceil(size / 512) * 512;
+  }
+  return out;
+}
