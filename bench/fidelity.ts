@@ -10,7 +10,7 @@
  * It uses its own store under a temporary directory and names prefixed `fidelity-`, and removes both.
  */
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, chmodSync, copyFileSync, linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, copyFileSync, linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -23,7 +23,6 @@ const ALLOWED: Record<string, string> = {
   'inspect image keys': 'image inspect has the shape of today\'s Engine API: no VirtualSize, Container, ContainerConfig',
   'inspect image keys (committed)': 'image inspect has the shape of today\'s Engine API: no VirtualSize, Container, ContainerConfig',
   'save entry order': 'strata writes manifest.json first so that a load streams (README: save)',
-  'images too many arguments': 'Docker 28\'s CLI prints "SRun" for "Run" after "requires at most"',
 };
 
 /**
@@ -41,7 +40,12 @@ function run(cmd: string[], input?: string | Buffer): Out {
 
 const work = mkdtempSync(join(tmpdir(), 'strata-fidelity-'));
 const root = join(work, 'store');
-const docker = (args: string[], input?: string | Buffer): Out => run(['docker', ...args], input);
+/**
+ * Docker 20.10's own client (Debian's docker.io installs it as /usr/bin/docker) is the reference; a newer
+ * client found first on PATH words its usage errors differently. DOCKER_CLI names another.
+ */
+const DOCKER_CLI = process.env.DOCKER_CLI ?? (existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker');
+const docker = (args: string[], input?: string | Buffer): Out => run([DOCKER_CLI, ...args], input);
 const strata = (args: string[], input?: string | Buffer): Out => run([STRATA, '--root', root, ...args], input);
 
 /**

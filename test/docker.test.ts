@@ -156,26 +156,27 @@ for (const driver of DRIVERS) {
     });
 
     test("a wrong number of arguments is told in Docker's words, with its usage line, status 1", () => {
-      const wrong = (verb: string, more: string[], what: string, usage: string, next: 'See' | 'Run') => {
+      const wrong = (verb: string, more: string[], what: string, usage: string, description: string) => {
         const args = [...verb.split(' '), ...more];
         const r = s.run(args);
         const full = `strata ${verb}`;
-        assert.deepEqual([r.status, r.stdout, r.stderr], [1, '', `strata: '${full}' ${what}\n\nUsage:  ${full} ${usage}\n\n${next} '${full} --help' for more information\n`], args.join(' '));
+        assert.deepEqual([r.status, r.stdout, r.stderr], [1, '', `"${full}" ${what}.\nSee '${full} --help'.\n\nUsage:  ${full} ${usage}\n\n${description}\n`], args.join(' '));
       };
-      wrong('rm', [], 'requires at least 1 argument', '[OPTIONS] CONTAINER [CONTAINER...]', 'See');
-      wrong('rm', ['-f'], 'requires at least 1 argument', '[OPTIONS] CONTAINER [CONTAINER...]', 'See');
-      wrong('container rm', [], 'requires at least 1 argument', '[OPTIONS] CONTAINER [CONTAINER...]', 'See');
-      wrong('rmi', [], 'requires at least 1 argument', '[OPTIONS] IMAGE [IMAGE...]', 'See');
-      wrong('image rm', [], 'requires at least 1 argument', '[OPTIONS] IMAGE [IMAGE...]', 'See');
-      wrong('tag', ['x'], 'requires 2 arguments', 'SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]', 'Run');
-      wrong('tag', ['x', 'y', 'z'], 'requires 2 arguments', 'SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]', 'Run');
-      wrong('diff', [], 'requires 1 argument', 'CONTAINER', 'Run');
-      wrong('commit', [], 'requires at least 1 and at most 2 arguments', '[OPTIONS] CONTAINER [REPOSITORY[:TAG]]', 'Run');
-      wrong('create', [], 'requires at least 1 argument', '[OPTIONS] IMAGE [COMMAND] [ARG...]', 'See');
-      wrong('import', [], 'requires at least 1 argument', '[OPTIONS] file|- [REPOSITORY[:TAG]]', 'See');
-      wrong('ps', ['x'], 'accepts no arguments', '[OPTIONS]', 'Run');
-      wrong('image prune', ['x'], 'accepts no arguments', '[OPTIONS]', 'Run');
-      wrong('images', ['x', 'y'], 'requires at most 1 argument', '[OPTIONS] [REPOSITORY[:TAG]]', 'Run');
+      // As Docker 20.10's CLI prints them (its 23+ CLI words them differently).
+      wrong('rm', [], 'requires at least 1 argument', '[OPTIONS] CONTAINER [CONTAINER...]', 'Remove one or more containers');
+      wrong('rm', ['-f'], 'requires at least 1 argument', '[OPTIONS] CONTAINER [CONTAINER...]', 'Remove one or more containers');
+      wrong('container rm', [], 'requires at least 1 argument', '[OPTIONS] CONTAINER [CONTAINER...]', 'Remove one or more containers');
+      wrong('rmi', [], 'requires at least 1 argument', '[OPTIONS] IMAGE [IMAGE...]', 'Remove one or more images');
+      wrong('image rm', [], 'requires at least 1 argument', '[OPTIONS] IMAGE [IMAGE...]', 'Remove one or more images');
+      wrong('tag', ['x'], 'requires exactly 2 arguments', 'SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]', 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE');
+      wrong('tag', ['x', 'y', 'z'], 'requires exactly 2 arguments', 'SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]', 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE');
+      wrong('diff', [], 'requires exactly 1 argument', 'CONTAINER', "Inspect changes to files or directories on a container's filesystem");
+      wrong('commit', [], 'requires at least 1 and at most 2 arguments', '[OPTIONS] CONTAINER [REPOSITORY[:TAG]]', "Create a new image from a container's changes");
+      wrong('create', [], 'requires at least 1 argument', '[OPTIONS] IMAGE [COMMAND] [ARG...]', 'Create a new container');
+      wrong('import', [], 'requires at least 1 argument', '[OPTIONS] file|- [REPOSITORY[:TAG]]', 'Import the contents from a tarball to create a filesystem image');
+      wrong('ps', ['x'], 'accepts no arguments', '[OPTIONS]', 'List containers');
+      wrong('image prune', ['x'], 'accepts no arguments', '[OPTIONS]', 'Remove unused images');
+      wrong('images', ['x', 'y'], 'requires at most 1 argument', '[OPTIONS] [REPOSITORY[:TAG]]', 'List images');
       // Other usage errors stay the CLI's own failure, 125, as Docker's.
       assert.equal(s.run(['rm', '--bogus', 'x']).status, 125);
     });

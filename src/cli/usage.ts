@@ -1,12 +1,13 @@
 /**
- * Usage lines and wrong-argument-count errors in Docker's words and with Docker's status (1, not the
- * 125 of other usage errors), with strata's name:
+ * Usage lines and wrong-argument-count errors in the words of Docker 20.10's CLI and with its status (1,
+ * not the 125 of other usage errors), with strata's name:
  *
- *   strata: 'strata rm' requires at least 1 argument
+ *   "strata rm" requires at least 1 argument.
+ *   See 'strata rm --help'.
  *
  *   Usage:  strata rm [OPTIONS] CONTAINER [CONTAINER...]
  *
- *   See 'strata rm --help' for more information
+ *   Remove one or more containers
  */
 import type { Command } from 'commander';
 import { StrataError } from '../engine/errors.js';
@@ -79,14 +80,13 @@ function countError(cmd: Command, [min, max]: Arity): ArgumentCountError {
   let root: Command = cmd;
   while (root.parent) root = root.parent;
   const full = `${root.name()} ${pathOf(cmd)}`;
-  // Docker says "See" after "at least", "Run" after the others.
-  const [what, next] =
-    max === 0 ? ['accepts no arguments', 'Run']
-    : min === max ? [`requires ${min} ${plural(min)}`, 'Run']
-    : max === ANY ? [`requires at least ${min} ${plural(min)}`, 'See']
-    : min === 0 ? [`requires at most ${max} ${plural(max)}`, 'Run']
-    : [`requires at least ${min} and at most ${max} ${plural(max)}`, 'Run'];
-  return new ArgumentCountError(`${root.name()}: '${full}' ${what}\n\nUsage:  ${full} ${cmd.usage()}\n\n${next} '${full} --help' for more information`);
+  const what =
+    max === 0 ? 'accepts no arguments'
+    : min === max ? `requires exactly ${min} ${plural(min)}`
+    : max === ANY ? `requires at least ${min} ${plural(min)}`
+    : min === 0 ? `requires at most ${max} ${plural(max)}`
+    : `requires at least ${min} and at most ${max} ${plural(max)}`;
+  return new ArgumentCountError(`"${full}" ${what}.\nSee '${full} --help'.\n\nUsage:  ${full} ${cmd.usage()}\n\n${cmd.description()}`);
 }
 
 /**
