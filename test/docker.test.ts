@@ -84,7 +84,8 @@ for (const driver of DRIVERS) {
       const containers = `WARNING! This will remove all stopped containers.\n${question}`;
       for (const answer of ['n\n', 'yes\n', '', '\ny\n']) {
         const r = s.run(['container', 'prune'], answer);
-        assert.deepEqual([r.status, r.stdout, r.stderr], [0, containers, ''], `answer ${JSON.stringify(answer)}`);
+        // Docker 20.10's CLI still reports what it reclaimed: nothing.
+        assert.deepEqual([r.status, r.stdout, r.stderr], [0, `${containers}Total reclaimed space: 0B\n`, ''], `answer ${JSON.stringify(answer)}`);
       }
       assert.equal(s.ok(['ps', '-a', '-q', '--no-trunc']).trim(), c, 'declined: the container stays');
       const r = s.run(['container', 'prune'], ' Y \n');
@@ -92,8 +93,8 @@ for (const driver of DRIVERS) {
       assert.equal(r.stdout, `${containers}Deleted Containers:\n${c}\n\nTotal reclaimed space: 0B\n`);
       assert.equal(s.ok(['ps', '-a', '-q']), '');
 
-      assert.equal(s.ok(['image', 'prune'], 'n\n'), `WARNING! This will remove all dangling images.\n${question}`);
-      assert.equal(s.ok(['image', 'prune', '-a']), `WARNING! This will remove all images without at least one container associated to them.\n${question}`);
+      assert.equal(s.ok(['image', 'prune'], 'n\n'), `WARNING! This will remove all dangling images.\n${question}Total reclaimed space: 0B\n`);
+      assert.equal(s.ok(['image', 'prune', '-a']), `WARNING! This will remove all images without at least one container associated to them.\n${question}Total reclaimed space: 0B\n`);
       assert.match(s.ok(['images', '-q']), /\w/, 'declined: the images stay');
       assert.match(s.ok(['image', 'prune', '-a'], 'y'), new RegExp(`^WARNING! .*\\n${question.replace(/[?[\]]/g, '\\$&')}Deleted Images:\\nuntagged: docker/prune:1\\n`));
       assert.equal(s.ok(['container', 'prune', '-f']), 'Total reclaimed space: 0B\n', '-f asks nothing');
@@ -110,8 +111,9 @@ for (const driver of DRIVERS) {
       assert.deepEqual(res(['rm', 'nosuch', 'docker-rm1', 'nosuch2']), [1, 'docker-rm1\n', 'Error: No such container: nosuch\nError: No such container: nosuch2\n']);
       assert.deepEqual(res(['rm', '-f', 'nosuch', 'docker-rm2', 'NoSuch']), [0, 'docker-rm2\n', 'Error: No such container: nosuch\nError: No such container: NoSuch\n']);
       // Docker's daemon names a missing image by its familiar name with the tag it assumed.
-      assert.deepEqual(res(['rmi', 'nosuch']), [1, '', 'Error: No such image: nosuch:latest\n']);
-      assert.deepEqual(res(['rmi', '-f', 'nosuch', 'docker/rm:2', 'nosuch:2']), [0, 'Untagged: docker/rm:2\n', 'Error: No such image: nosuch:latest\nError: No such image: nosuch:2\n']);
+      // rmi names what it did not find as given, as Docker 20.10 does (history and tag add the tag).
+      assert.deepEqual(res(['rmi', 'nosuch']), [1, '', 'Error: No such image: nosuch\n']);
+      assert.deepEqual(res(['rmi', '-f', 'nosuch', 'docker/rm:2', 'nosuch:2']), [0, 'Untagged: docker/rm:2\n', 'Error: No such image: nosuch\nError: No such image: nosuch:2\n']);
       // A name that cannot be an image's is an error even with -f, as in Docker.
       assert.deepEqual(res(['rmi', '-f', 'NoSuch']), [1, '', 'Error: invalid reference format: repository name (library/NoSuch) must be lowercase\n']);
       assert.deepEqual(res(['inspect', 'UPPER', 'nosuch']), [1, '[]\n', 'Error: No such object: UPPER\nError: No such object: nosuch\n']);

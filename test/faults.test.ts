@@ -68,7 +68,7 @@ for (const driver of DRIVERS) {
     test('unknown image or container, names in use, bad references', () => {
       failsCleanly(['create', 'acme/nope:1.0'], 'No such image: acme/nope:1.0');
       failsCleanly(['diff', 'nope'], 'No such container: nope');
-      failsCleanly(['rmi', 'nope'], 'No such image: nope:latest');
+      failsCleanly(['rmi', 'nope'], 'No such image: nope');
       failsCleanly(['tag', 'base', 'Bad:Name'], 'Error parsing reference: "Bad:Name" is not a valid repository/tag: invalid reference format: repository name (library/Bad) must be lowercase');
       // Docker 20.10's daemon reads a first component as a registry host only with a dot, a port or as
       // localhost: this is docker.io/UPPER/case, refused for its capitals.

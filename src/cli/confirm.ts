@@ -32,7 +32,12 @@ function readLine(): string {
   return Buffer.from(bytes).toString('utf8');
 }
 
-/** Print `warning` and Docker's question; whether the user said yes. */
+/**
+ * Print `warning` and Docker's question; whether the user said yes. A prune answered no still ends with
+ * Docker 20.10's `Total reclaimed space: 0B` (its callers print it).
+ */
+export const NOTHING_RECLAIMED = 'Total reclaimed space: 0B\n';
+
 export function confirm(warning: string): boolean {
   stdout(`${warning}\nAre you sure you want to continue? [y/N] `);
   const answer = readLine().trim();

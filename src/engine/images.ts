@@ -109,6 +109,16 @@ export class Images {
     throw new NotFoundError(`No such image: ${missing}`);
   }
 
+  /** As lookup, an image that is not there named as given, as Docker 20.10's `rmi` names it (`No such image: nosuch`). */
+  private lookupAsGiven(ref: string): { image: ImageRecord; byName: boolean } {
+    try {
+      return this.lookup(ref);
+    } catch (e) {
+      if (e instanceof NotFoundError) throw new NotFoundError(`No such image: ${ref}`);
+      throw e;
+    }
+  }
+
   /** As resolve, an image that is not there named as Docker's daemon names it (`No such image: busybox:latest`). */
   private resolveNamed(ref: string): ImageRecord {
     try {
@@ -310,7 +320,7 @@ export class Images {
   /** `docker rmi`: untag, and delete the image (and its unused parents and layers) once nothing refers to it. */
   async remove(ref: string, opts: RemoveOptions = {}): Promise<DeleteItem[]> {
     const { meta } = this.store;
-    const { image: img, byName } = this.lookup(ref);
+    const { image: img, byName } = this.lookupAsGiven(ref);
     const done: Removal = { out: [], snapshots: [], images: [] };
     const { out } = done;
     meta.tx(() => {

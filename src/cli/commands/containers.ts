@@ -6,7 +6,7 @@ import { filterPairs } from '../filters.js';
 import { quote } from '../format/gofmt.js';
 import { listingRow } from '../format/row.js';
 import { ellipsis, goHumanSize, goTime, humanSize, timeAgo, truncateId } from '../format/units.js';
-import { confirm } from '../confirm.js';
+import { confirm, NOTHING_RECLAIMED } from '../confirm.js';
 import { forEachName } from '../each.js';
 import { collect, printRows } from '../output.js';
 import { stdout } from '../stdio.js';
@@ -225,7 +225,7 @@ export function registerContainerCommands(program: Command, container: Command, 
     .option('-f, --force', 'Do not prompt for confirmation')
     .action(async (o: { filter: string[]; force?: boolean }) => {
       const filters = filterPairs(o.filter, '--filter');
-      if (!o.force && !confirm('WARNING! This will remove all stopped containers.')) return;
+      if (!o.force && !confirm('WARNING! This will remove all stopped containers.')) return stdout(NOTHING_RECLAIMED);
       await withEngine(async (e) => {
         const report = await e.containers.prune({ filters });
         if (report.ContainersDeleted?.length) stdout(`Deleted Containers:\n${report.ContainersDeleted.join('\n')}\n\n`);

@@ -6,7 +6,7 @@ import type { WithEngine } from '../context.js';
 import { filterPairs } from '../filters.js';
 import { listingRow } from '../format/row.js';
 import { ellipsis, goHumanSize, goTime, humanSize, rfc3339, timeAgo, truncateId } from '../format/units.js';
-import { confirm } from '../confirm.js';
+import { confirm, NOTHING_RECLAIMED } from '../confirm.js';
 import { forEachName } from '../each.js';
 import { openInput } from '../input.js';
 import { collect, printRows } from '../output.js';
@@ -177,7 +177,7 @@ export function registerImageCommands(program: Command, image: Command, withEngi
     .option('--filter <filter>', "Provide filter values (e.g. 'until=<timestamp>')", collect, [])
     .option('-f, --force', 'Do not prompt for confirmation')
     .action(async (o: { all?: boolean; filter: string[]; force?: boolean }) => {
-      if (!o.force && !confirm(o.all ? PRUNE_ALL_WARNING : PRUNE_DANGLING_WARNING)) return;
+      if (!o.force && !confirm(o.all ? PRUNE_ALL_WARNING : PRUNE_DANGLING_WARNING)) return stdout(NOTHING_RECLAIMED);
       const filters = filterPairs(o.filter, '--filter');
       await withEngine(async (e) => {
         const report = await e.images.prune({ all: o.all, filters });
