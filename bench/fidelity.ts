@@ -24,6 +24,7 @@ const ALLOWED: Record<string, string> = {
   'inspect image keys (committed)': 'image inspect has the shape of today\'s Engine API: no VirtualSize, Container, ContainerConfig',
   'tag to an upper-case name': 'strata names the repository in its lowercase error, as newer Docker does: repository name (library/UPPER) must be lowercase',
   'import to an upper-case name': 'strata names the repository in its lowercase error, as newer Docker does: repository name (library/UPPER) must be lowercase',
+  'ps --format {{json .}} keys': 'ps has newer Docker\'s .Platform field, so {{json .}} has its key',
   'save entry order': 'strata writes manifest.json first so that a load streams (README: save)',
 };
 
