@@ -63,13 +63,24 @@ class LowerView {
     return [...seen];
   }
 
-  /** True if some ancestor of `path` in `lower` is opaque or not a directory, hiding older layers. */
+  /** hiddenBelow's answers by lower and parent path: a lower that lacks a deep tree's top is asked once per level, not once per entry and level. */
+  private readonly hidden = new Map<string, boolean>();
+
+  /**
+   * True if the nearest ancestor of `path` that `lower` has is opaque or not a directory, hiding older
+   * layers. The walk is top-down, so a parent's answer is usually known when its children are asked.
+   */
   private hiddenBelow(lower: string, path: string): boolean {
-    for (let p = path.slice(0, path.lastIndexOf('/')); p !== ''; p = p.slice(0, p.lastIndexOf('/'))) {
-      const st = lstatOrNull(joinNames(lower, p));
-      if (st) return !st.isDirectory() || isOpaque(joinNames(lower, p));
+    const parent = path.slice(0, path.lastIndexOf('/'));
+    if (parent === '') return false;
+    const key = `${lower}\0${parent}`;
+    let hidden = this.hidden.get(key);
+    if (hidden === undefined) {
+      const st = lstatOrNull(joinNames(lower, parent));
+      hidden = st ? !st.isDirectory() || isOpaque(joinNames(lower, parent)) : this.hiddenBelow(lower, parent);
+      this.hidden.set(key, hidden);
     }
-    return false;
+    return hidden;
   }
 }
 
