@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, linkSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { basename, dirname, join } from 'node:path';
@@ -101,6 +101,45 @@ for (const driver of DRIVERS) {
       assert.equal(readFileSync(join(other, 'etc/passwd'), 'utf8'), 'root:x:0:0:root:/root:/bin/sh\n');
       assert.ok(existsSync(join(other, 'var/log/app.log')));
       s.ok(['rm', '-f', 'other']);
+    });
+
+    test('create puts Docker\'s init layer under the container: inspect, export, diff, ps -s, commit, rm', () => {
+      importBase();
+      const layersOnly = snapshotDirs(s.root, driver);
+      s.ok(['create', '--name', 'fresh', 'acme/busybox:1.0']);
+      const added = snapshotDirs(s.root, driver).filter((d) => !layersOnly.includes(d));
+      assert.equal(added.length, 2);
+      assert.equal(added[1], `${added[0]}-init`, 'the init layer is named after the container\'s, as Docker\'s');
+      if (driver === 'overlay2') {
+        const data = JSON.parse(s.ok(['inspect', '-f', '{{json .GraphDriver.Data}}', 'fresh'])) as Record<string, string>;
+        const home = join(s.root, 'snapshots', 'overlay2');
+        const image = s.ok(['inspect', '-f', '{{.GraphDriver.Data.UpperDir}}', 'acme/busybox:1.0']).trim();
+        assert.deepEqual(data.LowerDir!.split(':'), [join(home, `${added[0]}-init`, 'diff'), image]);
+        assert.equal(data.UpperDir, join(home, added[0]!, 'diff'));
+      }
+      // As `docker export | tar tv` lists a container's init entries (checked on Docker 20.10).
+      const listing = spawnSync('tar', ['tvf', '-'], { input: s.okBytes(['export', 'fresh']) }).stdout.toString().split('\n')
+        .map((l) => l.split(/\s+/)).filter((f) => f.length >= 6).map((f) => `${f[0]} ${f[1]} ${f[2]} ${f.slice(5).join(' ')}`);
+      for (const entry of [
+        '-rwxr-xr-x 0/0 0 .dockerenv', '-rwxr-xr-x 0/0 0 dev/console', 'drwxr-xr-x 0/0 0 dev/pts/', 'drwxr-xr-x 0/0 0 dev/shm/',
+        '-rwxr-xr-x 0/0 0 etc/hostname', '-rwxr-xr-x 0/0 0 etc/hosts', 'lrwxrwxrwx 0/0 0 etc/mtab -> /proc/mounts',
+        '-rwxr-xr-x 0/0 0 etc/resolv.conf', 'drwxr-xr-x 0/0 0 proc/', 'drwxr-xr-x 0/0 0 sys/',
+      ]) assert.ok(listing.includes(entry), `${entry} in\n${listing.join('\n')}`);
+      assert.equal(s.ok(['diff', 'fresh']), '');
+      assert.match(s.ok(['ps', '-a', '-s', '--filter', 'name=fresh', '--format', '{{.Size}}']), /^0B \(virtual /);
+      // A new hard link to an image file: only the new name, as Docker's diff shows it.
+      const merged = s.ok(['mount', 'fresh']).trim();
+      linkSync(join(merged, 'bin/busybox'), join(merged, 'p2'));
+      assert.equal(s.ok(['diff', 'fresh']), 'A /p2\n');
+      // commit diffs against the init layer: its entries stay out of the new layer.
+      s.ok(['commit', 'fresh', 'acme/fresh:1.0']);
+      s.ok(['create', '--name', 'again', 'acme/fresh:1.0']);
+      assert.equal(s.ok(['diff', 'again']), '');
+      s.ok(['unmount', 'fresh']);
+      s.ok(['rm', 'fresh', 'again']);
+      s.ok(['rmi', 'acme/fresh:1.0']);
+      assert.deepEqual(snapshotDirs(s.root, driver), layersOnly, 'rm removes both snapshots of each container');
+      assert.equal(s.ok(['system', 'check']), 'No problems found\n');
     });
 
     test('a store named by a relative --root works from its own directory, mounts included', () => {
