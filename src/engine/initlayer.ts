@@ -27,7 +27,10 @@ const PLACEHOLDERS: [string, Placeholder][] = [
 export async function makeInitLayer(snapshots: Snapshotter, key: string, parent: string | null): Promise<void> {
   const mounts = await snapshots.prepare(key, parent);
   const root = rootfsPath(snapshots, key);
-  mountAll(mounts, root);
+  // The mount lives only while a few empty entries are written, and the layer is committed (its work dir
+  // removed) right after: it needs no sync at unmount (overlay's `volatile`), which would otherwise flush
+  // the whole filesystem under the store on every create.
+  mountAll(mounts.map((m) => (m.type === 'overlay' ? { ...m, options: [...m.options, 'volatile'] } : m)), root);
   try {
     writePlaceholders(root);
   } finally {

@@ -77,8 +77,8 @@ export class Overlay2 implements Snapshotter {
   async commit(key: string): Promise<void> {
     const dir = this.dir(key);
     if (this.kind(dir) !== 'active') throw new Error(`snapshot ${key} is not active`);
-    removeTree(join(dir, 'work'));
-    for (const d of ['merged', 'empty']) rmSync(join(dir, d), { recursive: true, force: true });
+    // Shallow: work/ holds at most OverlayFS's own work/ and incompat/ directories.
+    for (const d of ['work', 'merged', 'empty']) rmSync(join(dir, d), { recursive: true, force: true });
   }
 
   private kind(dir: string): SnapshotKind {
