@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, linkSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { basename, dirname, join } from 'node:path';
@@ -140,6 +140,12 @@ for (const driver of DRIVERS) {
       s.ok(['rmi', 'acme/fresh:1.0']);
       assert.deepEqual(snapshotDirs(s.root, driver), layersOnly, 'rm removes both snapshots of each container');
       assert.equal(s.ok(['system', 'check']), 'No problems found\n');
+      // An init layer whose container is gone (a crash's leftover) is garbage to system check --repair.
+      const orphan = `${'cd'.repeat(32)}-init`;
+      mkdirSync(join(s.root, 'snapshots', driver, orphan, driver === 'overlay2' ? 'diff/etc' : 'etc'), { recursive: true });
+      assert.match(s.run(['system', 'check']).stdout, new RegExp(`snapshot ${orphan} is not referenced`));
+      s.ok(['system', 'check', '--repair']);
+      assert.deepEqual(snapshotDirs(s.root, driver), layersOnly);
     });
 
     test('a store named by a relative --root works from its own directory, mounts included', () => {

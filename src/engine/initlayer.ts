@@ -10,6 +10,11 @@ import { rootfsPath } from './graphdriver.js';
 
 export const initKey = (snapshot: string): string => `${snapshot}-init`;
 
+export const isInitKey = (key: string): boolean => key.endsWith('-init');
+
+/** The container snapshot an init layer belongs to (the key itself for any other snapshot). */
+export const ownerOf = (key: string): string => key.replace(/-init$/, '');
+
 type Placeholder = 'dir' | 'file' | { symlink: string };
 
 /** Docker 20.10's (daemon/initlayer): empty, owned by root, 0755; /etc/mtab links to /proc/mounts. */

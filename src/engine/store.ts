@@ -17,7 +17,7 @@ import {
 import { isoNow } from './clock.js';
 import { StrataError } from './errors.js';
 import { rootfsPath } from './graphdriver.js';
-import { initKey } from './initlayer.js';
+import { initKey, isInitKey } from './initlayer.js';
 import { acquireLock, lockNames, takeIfAbandoned, type HeldLock } from './lock.js';
 
 export interface StoreOptions {
@@ -125,7 +125,7 @@ export class Store {
    * with it: the init layer is the container's, under the same pending row.
    */
   async removeSnapshotFiles(id: string): Promise<void> {
-    for (const key of [id, initKey(id)]) {
+    for (const key of isInitKey(id) ? [id] : [id, initKey(id)]) {
       const target = rootfsPath(this.snapshots, key);
       if (existsSync(target) && isMounted(target)) unmount(target);
       await this.snapshots.remove(key);

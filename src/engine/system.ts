@@ -4,6 +4,7 @@ import { removeTree } from '../archive/index.js';
 import { join } from 'node:path';
 import type { LayerRecord } from '../metadata/index.js';
 import type { Containers } from './containers.js';
+import { ownerOf } from './initlayer.js';
 import type { Images } from './images.js';
 import type { Store } from './store.js';
 import type { DiskUsage } from './types.js';
@@ -78,7 +79,7 @@ export class System {
     }
     for (const id of listedSnapshots) {
       // A container's init layer (`<key>-init`) belongs to the container's snapshot, and goes with it.
-      if (known.has(id.replace(/-init$/, ''))) continue;
+      if (known.has(ownerOf(id))) continue;
       if (opts.repair) {
         await this.store.removeSnapshotFiles(id);
         repaired.push(`removed unreferenced snapshot ${id}`);
