@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { basename, dirname, join } from 'node:path';
@@ -81,7 +81,9 @@ for (const driver of DRIVERS) {
     test('a container reads through to the image, copies up on write, and diff shows A/C/D', () => {
       importBase();
       const merged = changeCow();
-      assert.equal(readFileSync(join(merged, 'etc/hostname'), 'utf8'), 'strata\n');
+      // /etc/hostname is the init layer's empty placeholder, as in Docker; the image's other files read through.
+      assert.equal(readFileSync(join(merged, 'etc/hostname'), 'utf8'), '');
+      assert.deepEqual(readFileSync(join(merged, 'bin/busybox')), readFileSync(join(rootfs, 'bin/busybox')));
       assert.equal(s.ok(['diff', 'cow']), [
         'C /etc', 'C /etc/passwd', 'C /tmp', 'A /tmp/new.txt', 'C /var', 'C /var/log', 'D /var/log/app.log', '',
       ].join('\n'));
@@ -101,6 +103,51 @@ for (const driver of DRIVERS) {
       s.ok(['rm', '-f', 'other']);
     });
 
+    test('create puts Docker\'s init layer under the container: inspect, export, diff, ps -s, commit, rm', () => {
+      importBase();
+      const layersOnly = snapshotDirs(s.root, driver);
+      s.ok(['create', '--name', 'fresh', 'acme/busybox:1.0']);
+      const added = snapshotDirs(s.root, driver).filter((d) => !layersOnly.includes(d));
+      assert.equal(added.length, 2);
+      assert.equal(added[1], `${added[0]}-init`, 'the init layer is named after the container\'s, as Docker\'s');
+      if (driver === 'overlay2') {
+        const data = JSON.parse(s.ok(['inspect', '-f', '{{json .GraphDriver.Data}}', 'fresh'])) as Record<string, string>;
+        const home = join(s.root, 'snapshots', 'overlay2');
+        const image = s.ok(['inspect', '-f', '{{.GraphDriver.Data.UpperDir}}', 'acme/busybox:1.0']).trim();
+        assert.deepEqual(data.LowerDir!.split(':'), [join(home, `${added[0]}-init`, 'diff'), image]);
+        assert.equal(data.UpperDir, join(home, added[0]!, 'diff'));
+      }
+      // As `docker export | tar tv` lists a container's init entries (checked on Docker 20.10).
+      const listing = spawnSync('tar', ['tvf', '-'], { input: s.okBytes(['export', 'fresh']) }).stdout.toString().split('\n')
+        .map((l) => l.split(/\s+/)).filter((f) => f.length >= 6).map((f) => `${f[0]} ${f[1]} ${f[2]} ${f.slice(5).join(' ')}`);
+      for (const entry of [
+        '-rwxr-xr-x 0/0 0 .dockerenv', '-rwxr-xr-x 0/0 0 dev/console', 'drwxr-xr-x 0/0 0 dev/pts/', 'drwxr-xr-x 0/0 0 dev/shm/',
+        '-rwxr-xr-x 0/0 0 etc/hostname', '-rwxr-xr-x 0/0 0 etc/hosts', 'lrwxrwxrwx 0/0 0 etc/mtab -> /proc/mounts',
+        '-rwxr-xr-x 0/0 0 etc/resolv.conf', 'drwxr-xr-x 0/0 0 proc/', 'drwxr-xr-x 0/0 0 sys/',
+      ]) assert.ok(listing.includes(entry), `${entry} in\n${listing.join('\n')}`);
+      assert.equal(s.ok(['diff', 'fresh']), '');
+      assert.match(s.ok(['ps', '-a', '-s', '--filter', 'name=fresh', '--format', '{{.Size}}']), /^0B \(virtual /);
+      // A new hard link to an image file: only the new name, as Docker's diff shows it.
+      const merged = s.ok(['mount', 'fresh']).trim();
+      linkSync(join(merged, 'bin/busybox'), join(merged, 'p2'));
+      assert.equal(s.ok(['diff', 'fresh']), 'A /p2\n');
+      // commit diffs against the init layer: its entries stay out of the new layer.
+      s.ok(['commit', 'fresh', 'acme/fresh:1.0']);
+      s.ok(['create', '--name', 'again', 'acme/fresh:1.0']);
+      assert.equal(s.ok(['diff', 'again']), '');
+      s.ok(['unmount', 'fresh']);
+      s.ok(['rm', 'fresh', 'again']);
+      s.ok(['rmi', 'acme/fresh:1.0']);
+      assert.deepEqual(snapshotDirs(s.root, driver), layersOnly, 'rm removes both snapshots of each container');
+      assert.equal(s.ok(['system', 'check']), 'No problems found\n');
+      // An init layer whose container is gone (a crash's leftover) is garbage to system check --repair.
+      const orphan = `${'cd'.repeat(32)}-init`;
+      mkdirSync(join(s.root, 'snapshots', driver, orphan, driver === 'overlay2' ? 'diff/etc' : 'etc'), { recursive: true });
+      assert.match(s.run(['system', 'check']).stdout, new RegExp(`snapshot ${orphan} is not referenced`));
+      s.ok(['system', 'check', '--repair']);
+      assert.deepEqual(snapshotDirs(s.root, driver), layersOnly);
+    });
+
     test('a store named by a relative --root works from its own directory, mounts included', () => {
       // The same store, reached as a path relative to the working directory.
       importBase();
@@ -112,7 +159,7 @@ for (const driver of DRIVERS) {
       run(['create', '--name', 'relative', 'acme/busybox:1.0', 'sh']);
       const merged = run(['mount', 'relative']).trim();
       assert.equal(merged, s.ok(['mount', 'relative']).trim(), 'one absolute path, however the store was named');
-      assert.equal(readFileSync(join(merged, 'etc/hostname'), 'utf8'), 'strata\n');
+      assert.equal(readFileSync(join(merged, 'etc/passwd'), 'utf8'), 'root:x:0:0:root:/root:/bin/sh\n');
       run(['unmount', 'relative']);
       run(['rm', 'relative']);
     });
@@ -146,10 +193,13 @@ for (const driver of DRIVERS) {
       const usage = diskUsage(join(s.root, 'snapshots'));
       fiveContainers();
       const after = snapshotDirs(s.root, driver);
-      assert.equal(after.length, before.length + 5);
+      // Each container: its writable layer and its init layer.
+      assert.equal(after.length, before.length + 10);
       const grown = diskUsage(join(s.root, 'snapshots')) - usage;
-      if (driver === 'overlay2') assert.ok(grown < 5 * 64 * 1024, `five overlay containers used ${grown} bytes`);
-      else assert.ok(grown < 5 * 2 * diskUsage(rootfs), `five vfs containers used ${grown} bytes`);
+      // A container is two snapshots: an overlay2 one costs directories and small files (the init layer's
+      // seven directories among them), a vfs one two copies of the image (the init layer's and its own).
+      if (driver === 'overlay2') assert.ok(grown < 5 * 128 * 1024, `five overlay containers used ${grown} bytes`);
+      else assert.ok(grown < 5 * 2 * 2 * diskUsage(rootfs), `five vfs containers used ${grown} bytes`);
       const ps = s.ok(['ps', '-a', '-s', '--filter', 'name=my_container', '--format', '{{.Names}} {{.Size}}']).trim().split('\n');
       assert.equal(ps.length, 5);
       for (const line of ps) assert.match(line, /^my_container_\d 0B \(virtual \d+(\.\d+)?MB\)$/);
@@ -217,10 +267,10 @@ for (const driver of DRIVERS) {
       for (let i = 1; i <= 5; i++) s.ok(['rm', `my_container_${i}`]);
       const before = snapshotDirs(s.root, driver).length;
       s.ok(['rm', 'cow']);
-      assert.equal(snapshotDirs(s.root, driver).length, before - 1, 'rm removes the writable layer');
+      assert.equal(snapshotDirs(s.root, driver).length, before - 2, 'rm removes the writable layer and the init layer');
       const out = s.ok(['rmi', 'acme/app:1.0']);
       assert.match(out, /^Untagged: acme\/app:1\.0\nDeleted: sha256:/);
-      assert.equal(snapshotDirs(s.root, driver).length, before - 2, 'the committed layer goes, the base stays');
+      assert.equal(snapshotDirs(s.root, driver).length, before - 3, 'the committed layer goes, the base stays');
       s.ok(['rmi', 'acme/busybox:1.0']);
       assert.deepEqual(snapshotDirs(s.root, driver), []);
       assert.equal(s.ok(['system', 'check']).trim(), 'No problems found');
@@ -279,7 +329,7 @@ describe('strata CLI and its surroundings', () => {
       const mountType = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' '))
         .find((f) => f[4] === merged)?.at(-3);
       assert.equal(mountType, 'overlay', `${merged} is an overlay mount`);
-      assert.equal(readFileSync(join(merged, 'etc/hostname'), 'utf8'), 'strata\n');
+      assert.equal(readFileSync(join(merged, 'etc/passwd'), 'utf8'), 'root:x:0:0:root:/root:/bin/sh\n');
       writeFileSync(join(merged, 'tmp/new.txt'), 'hello\n');
       assert.equal(s.ok(['diff', 'punct']), 'C /tmp\nA /tmp/new.txt\n');
       s.ok(['commit', 'punct', 'acme/punct:1.0']);

@@ -1,6 +1,7 @@
 /**
- * Storage drivers: both run the same copy-on-write behaviour tests on real layers and real mounts; then
- * what only one of them promises (overlay2's constant-time writable layer, vfs's faithful copies).
+ * Storage drivers: every registered driver runs the same behaviour suite (the snapshotter's lifecycle,
+ * copy-on-write on real mounts, the differ, the init layer); then what only one of them promises
+ * (overlay2's constant-time writable layer and its mount options, vfs's faithful copies).
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -14,14 +15,15 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { extract } from 'tar-stream';
-import { applyLayer } from '../src/archive/index.js';
+import { applyLayer, diffChanges, diffSize, diffTar } from '../src/archive/index.js';
+import { graphDriverData, rootfsPath } from '../src/engine/graphdriver.js';
+import { initKey, makeInitLayer } from '../src/engine/initlayer.js';
 import { native } from '../src/native/index.js';
 import {
-  isMounted, mountSnapshot, openSnapshotter, probeDriver, supportsReflink, unmount, type DriverName, type Snapshotter,
+  DRIVER_NAMES, isMounted, mountAll, openSnapshotter, probeDriver, supportsReflink, unmount, type Snapshotter,
 } from '../src/snapshots/index.js';
 import { buildTar, type RawEntry } from './lib/tarbuild.js';
 
-const DRIVERS: DriverName[] = ['overlay2', 'vfs'];
 const S_IFCHR = 0o020000;
 const S_IFBLK = 0o060000;
 const S_IFIFO = 0o010000;
@@ -82,15 +84,32 @@ async function tarNames(tar: Readable): Promise<string[]> {
   return names;
 }
 
-/** Where a writable layer's files are seen: mounted for overlay2, the directory itself for vfs. */
-function open(snap: Snapshotter, id: string): string {
-  const target = snap.rootfsPath(id);
-  const spec = snap.mountSpec(id, target);
-  if (spec && !isMounted(target)) mountSnapshot(spec, target);
+/** Mount a snapshot where the engine does (overlay2's merged/, vfs's directory onto itself); its path. */
+function open(snap: Snapshotter, key: string): string {
+  const target = rootfsPath(snap, key);
+  if (!isMounted(target)) mountAll(snap.mounts(key), target);
   return target;
 }
 
-for (const driver of DRIVERS) {
+/** Unmount (as the engine does before removing) and remove. */
+async function removeSnapshot(snap: Snapshotter, key: string): Promise<void> {
+  const target = rootfsPath(snap, key);
+  if (existsSync(target) && isMounted(target)) unmount(target);
+  await snap.remove(key);
+}
+
+/** Apply `entries` as a new committed layer on `parent`. */
+async function addLayer(snap: Snapshotter, root: string, key: string, parent: string | null, entries: RawEntry[]): Promise<void> {
+  await snap.prepare(key, parent);
+  const target = snap.target(key);
+  await applyLayer(Readable.from([buildTar(entries)]), target.dir, { whiteouts: target.whiteouts, tarSplitPath: join(root, `split-${key}`) });
+  await snap.commit(key);
+}
+
+/** The differ on an active snapshot and its parent, from their mounts. */
+const changesOf = (snap: Snapshotter, key: string, parent: string | null) => diffChanges(snap.mounts(key), parent ? snap.mounts(parent) : []);
+
+for (const driver of DRIVER_NAMES) {
   describe(`${driver} snapshotter`, () => {
     let root: string;
     let snap: Snapshotter;
@@ -112,23 +131,22 @@ for (const driver of DRIVERS) {
 
     before(async () => {
       root = mkdtempSync(join(tmpdir(), `strata-snap-${driver}-`));
-      snap = openSnapshotter(driver, root);
-      for (const [i, entries] of chain.entries()) {
+      snap = await openSnapshotter(driver, root);
+      for (const entries of chain) {
         const id = newId();
-        const target = await snap.createLayer(id, layers.at(-1) ?? null);
-        assert.equal(target.whiteouts, driver === 'overlay2' ? 'overlay' : 'apply');
-        await applyLayer(Readable.from([buildTar(entries)]), target.dir, { whiteouts: target.whiteouts, tarSplitPath: join(root, `split-${i}`) });
+        await addLayer(snap, root, id, layers.at(-1) ?? null, entries);
+        assert.equal(snap.target(id).whiteouts, driver === 'overlay2' ? 'overlay' : 'apply');
         layers.push(id);
       }
     });
     after(async () => {
-      for (const id of await snap.list()) await snap.remove(id);
+      for (const { key } of await snap.walk()) await removeSnapshot(snap, key);
       rmSync(root, { recursive: true, force: true });
     });
 
     test('a writable layer reads through to the topmost layer that has each file', async () => {
       const c = newId();
-      await snap.createWritable(c, layers[2]!);
+      await snap.prepare(c, layers[2]!);
       const fs = open(snap, c);
       assert.equal(readFileSync(join(fs, 'bin/tool'), 'utf8'), 'tool v2');
       assert.equal(readFileSync(join(fs, 'data/a'), 'utf8'), 'a from layer 3');
@@ -136,16 +154,16 @@ for (const driver of DRIVERS) {
       assert.equal(readFileSync(join(fs, 'etc/passwd'), 'utf8'), 'root:x:0:0::/root:/bin/sh\n');
       assert.equal(existsSync(join(fs, 'gone')), false);
       assert.deepEqual(readdirSync(join(fs, 'cfg')), ['z']);
-      assert.deepEqual(await snap.changes(c, layers[2]!), []);
-      await snap.remove(c);
+      assert.deepEqual(await changesOf(snap, c, layers[2]!), []);
+      await removeSnapshot(snap, c);
     });
 
     test('a write copies up only that file, a delete leaves a whiteout, and nothing below or beside changes', async () => {
-      const lowersBefore = layers.map((id) => describeTree(snap.layerDir(id)));
+      const lowersBefore = layers.map((id) => describeTree(snap.target(id).dir));
       const c = newId();
       const sibling = newId();
-      await snap.createWritable(c, layers[2]!);
-      await snap.createWritable(sibling, layers[2]!);
+      await snap.prepare(c, layers[2]!);
+      await snap.prepare(sibling, layers[2]!);
       const fs = open(snap, c);
       const other = open(snap, sibling);
       const siblingBefore = describeTree(other);
@@ -155,68 +173,142 @@ for (const driver of DRIVERS) {
       writeFileSync(join(fs, 'new'), 'n');
 
       if (driver === 'overlay2') {
-        const upper = describeTree(snap.layerDir(c));
+        const upper = describeTree(snap.target(c).dir);
         assert.deepEqual([...upper.keys()], ['data', 'data/a', 'etc', 'etc/passwd', 'new']);
-        const wh = lstatSync(join(snap.layerDir(c), 'etc/passwd'));
+        const wh = lstatSync(join(snap.target(c).dir, 'etc/passwd'));
         assert.ok(wh.isCharacterDevice());
         assert.equal(wh.rdev, 0);
       }
-      assert.deepEqual(await snap.changes(c, layers[2]!), [
+      assert.deepEqual(await changesOf(snap, c, layers[2]!), [
         { kind: 'C', path: '/data' }, { kind: 'C', path: '/data/a' }, { kind: 'C', path: '/etc' },
         { kind: 'D', path: '/etc/passwd' }, { kind: 'A', path: '/new' },
       ]);
-      assert.deepEqual(await tarNames(snap.diffTar(c, layers[2]!)), ['data/', 'data/a', 'etc/', 'etc/.wh.passwd', 'new']);
+      assert.deepEqual(await tarNames(diffTar(snap.mounts(c), snap.mounts(layers[2]!))), ['data/', 'data/a', 'etc/', 'etc/.wh.passwd', 'new']);
 
-      assert.deepEqual(layers.map((id) => describeTree(snap.layerDir(id))), lowersBefore);
+      assert.deepEqual(layers.map((id) => describeTree(snap.target(id).dir)), lowersBefore);
       assert.deepEqual(describeTree(other), siblingBefore);
       assert.equal(readFileSync(join(other, 'data/a'), 'utf8'), 'a from layer 3');
       assert.ok(existsSync(join(other, 'etc/passwd')));
-      await snap.remove(c);
-      await snap.remove(sibling);
+      await removeSnapshot(snap, c);
+      await removeSnapshot(snap, sibling);
     });
 
     test('usage and diffSize count apparent file sizes, each hard-linked inode once', async () => {
       const c = newId();
-      await snap.createWritable(c, layers[2]!);
+      await snap.prepare(c, layers[2]!);
       const fs = open(snap, c);
       writeFileSync(join(fs, 'data/a'), '12345');
       writeFileSync(join(fs, 'h1'), 'abc');
       linkSync(join(fs, 'h1'), join(fs, 'h2'));
       unlinkSync(join(fs, 'data/keep'));
-      assert.equal(await snap.diffSize(c, layers[2]!), 5 + 3);
+      assert.equal(await diffSize(snap.mounts(c), snap.mounts(layers[2]!)), 5 + 3);
       if (driver === 'overlay2') assert.equal(await snap.usage(c), 5 + 3);
       else {
         // The whole tree: the image's files as the container sees them, plus its own.
         const files = ['bin/tool', 'etc/passwd', 'data/a', 'cfg/z', 'h1'].map((f) => lstatSync(join(fs, f)).size);
         assert.equal(await snap.usage(c), files.reduce((a, b) => a + b, 0));
       }
-      await snap.remove(c);
+      await removeSnapshot(snap, c);
     });
 
     test('a writable layer with no parent (an image with no layers) works', async () => {
       const c = newId();
-      await snap.createWritable(c, null);
+      await snap.prepare(c, null);
       const fs = open(snap, c);
       assert.deepEqual(readdirSync(fs), []);
       writeFileSync(join(fs, 'hello'), 'hi');
-      assert.deepEqual(await snap.changes(c, null), [{ kind: 'A', path: '/hello' }]);
-      assert.equal(readFileSync(join(snap.layerDir(c), 'hello'), 'utf8'), 'hi');
-      await snap.remove(c);
+      assert.deepEqual(await changesOf(snap, c, null), [{ kind: 'A', path: '/hello' }]);
+      assert.equal(readFileSync(join(snap.target(c).dir, 'hello'), 'utf8'), 'hi');
+      await removeSnapshot(snap, c);
     });
 
-    test('remove() unmounts and leaves nothing behind, and is idempotent', async () => {
+    test('remove() after unmounting leaves nothing behind, and is idempotent', async () => {
       const before = readdirSync(join(root, 'snapshots', driver)).sort();
       const linksBefore = driver === 'overlay2' ? readdirSync(join(root, 'snapshots', driver, 'l')).sort() : [];
       const c = newId();
-      await snap.createWritable(c, layers[2]!);
+      await snap.prepare(c, layers[2]!);
       const fs = open(snap, c);
       writeFileSync(join(fs, 'x'), 'x');
-      await snap.remove(c);
+      await removeSnapshot(snap, c);
       assert.equal(isMounted(fs), false);
       assert.deepEqual(readdirSync(join(root, 'snapshots', driver)).sort(), before);
       if (driver === 'overlay2') assert.deepEqual(readdirSync(join(root, 'snapshots', driver, 'l')).sort(), linksBefore);
       await snap.remove(c);
-      assert.deepEqual((await snap.list()).sort(), [...layers].sort());
+      assert.deepEqual((await snap.walk()).map((i) => i.key).sort(), [...layers].sort());
+    });
+
+    test('kinds: layers are committed, a prepared snapshot active, a view read-only; only an active one commits', async () => {
+      const c = newId();
+      const v = newId();
+      await snap.prepare(c, layers[2]!);
+      await snap.view(v, layers[2]!);
+      const kinds = new Map((await snap.walk()).map((i) => [i.key, i.kind]));
+      assert.deepEqual([...layers, c, v].map((k) => kinds.get(k)), ['committed', 'committed', 'committed', 'active', 'view']);
+      await assert.rejects(snap.commit(layers[0]!), /not active/);
+      await assert.rejects(snap.commit(v), /not active/);
+      // A view shows its parent's tree and refuses writes; a committed layer mounts read-only too.
+      const viewDir = mkdtempSync(join(tmpdir(), 'strata-view-'));
+      mountAll(snap.mounts(v), viewDir);
+      try {
+        assert.equal(readFileSync(join(viewDir, 'data/a'), 'utf8'), 'a from layer 3');
+        assert.equal(existsSync(join(viewDir, 'gone')), false);
+        assert.throws(() => writeFileSync(join(viewDir, 'x'), 'x'), { code: 'EROFS' });
+      } finally {
+        unmount(viewDir);
+      }
+      mountAll(snap.mounts(layers[1]!), viewDir);
+      try {
+        assert.equal(readFileSync(join(viewDir, 'bin/tool'), 'utf8'), 'tool v2');
+        assert.throws(() => writeFileSync(join(viewDir, 'x'), 'x'), { code: 'EROFS' });
+      } finally {
+        unmount(viewDir);
+        rmSync(viewDir, { recursive: true });
+      }
+      await removeSnapshot(snap, c);
+      await removeSnapshot(snap, v);
+    });
+
+    test('a new hard link to a lower file is one added path, as Docker\'s diff shows it', async () => {
+      const c = newId();
+      await snap.prepare(c, layers[2]!);
+      const fs = open(snap, c);
+      linkSync(join(fs, 'bin/tool'), join(fs, 'p2'));
+      assert.deepEqual(await changesOf(snap, c, layers[2]!), [{ kind: 'A', path: '/p2' }]);
+      assert.equal(await diffSize(snap.mounts(c), snap.mounts(layers[2]!)), 'tool v2'.length);
+      await removeSnapshot(snap, c);
+    });
+
+    test('the init layer holds Docker\'s placeholders; a container on it starts with no changes', async () => {
+      const c = newId();
+      const init = initKey(c);
+      // The image's /etc (in layer 1; vfs's layer 3 is a whole tree) gets an unusual mode the init layer must keep.
+      const imageEtc = join(snap.target(driver === 'vfs' ? layers[2]! : layers[0]!).dir, 'etc');
+      chmodSync(imageEtc, 0o750);
+      await makeInitLayer(snap, init, layers[2]!);
+      chmodSync(imageEtc, 0o755);
+      await snap.prepare(c, init);
+      assert.equal(new Map((await snap.walk()).map((i) => [i.key, i.kind])).get(init), 'committed');
+      const fs = open(snap, c);
+      const seen = (p: string): string => {
+        const st = lstatSync(join(fs, p));
+        const type = st.isDirectory() ? 'd' : st.isSymbolicLink() ? `l>${readlinkSync(join(fs, p))}` : 'f';
+        return `${type} ${(st.mode & 0o7777).toString(8)} ${st.uid}:${st.gid} ${st.isFile() ? st.size : ''}`;
+      };
+      assert.deepEqual(Object.fromEntries(['.dockerenv', 'dev/console', 'dev/pts', 'dev/shm', 'etc/hostname', 'etc/hosts', 'etc/mtab', 'etc/resolv.conf', 'proc', 'sys']
+        .map((p) => [p, seen(p)])), {
+        '.dockerenv': 'f 755 0:0 0', 'dev/console': 'f 755 0:0 0', 'dev/pts': 'd 755 0:0 ', 'dev/shm': 'd 755 0:0 ',
+        'etc/hostname': 'f 755 0:0 0', 'etc/hosts': 'f 755 0:0 0', 'etc/mtab': 'l>/proc/mounts 777 0:0 ', 'etc/resolv.conf': 'f 755 0:0 0',
+        proc: 'd 755 0:0 ', sys: 'd 755 0:0 ',
+      });
+      // The image's files stay, and so do the mode and owner of its directories the init layer writes into.
+      assert.equal(readFileSync(join(fs, 'etc/passwd'), 'utf8'), 'root:x:0:0::/root:/bin/sh\n');
+      assert.equal(lstatSync(join(fs, 'etc')).mode & 0o7777, 0o750);
+      assert.deepEqual(await changesOf(snap, c, init), []);
+      assert.equal(await diffSize(snap.mounts(c), snap.mounts(init)), 0);
+      writeFileSync(join(fs, 'etc/hosts'), '127.0.0.1 localhost\n');
+      assert.deepEqual(await changesOf(snap, c, init), [{ kind: 'C', path: '/etc' }, { kind: 'C', path: '/etc/hosts' }]);
+      await removeSnapshot(snap, c);
+      await removeSnapshot(snap, init);
     });
   });
 }
@@ -224,18 +316,18 @@ for (const driver of DRIVERS) {
 describe('overlay2 specifics', () => {
   let root: string;
   let snap: Snapshotter;
-  before(() => {
+  before(async () => {
     root = mkdtempSync(join(tmpdir(), 'strata-ovl-'));
-    snap = openSnapshotter('overlay2', root);
+    snap = await openSnapshotter('overlay2', root);
   });
   after(async () => {
-    for (const id of await snap.list()) await snap.remove(id);
+    for (const { key } of await snap.walk()) await removeSnapshot(snap, key);
     rmSync(root, { recursive: true, force: true });
   });
 
-  test('layout: diff, link, l/<short> symlink, lower chain newest first, relative mount options', async () => {
+  test('layout: diff, link, l/<short> symlink, lower chain newest first, mount options through the short links', async () => {
     const ids = [newId(), newId(), newId()];
-    for (const [i, id] of ids.entries()) await snap.createLayer(id, ids[i - 1] ?? null);
+    for (const [i, id] of ids.entries()) await addLayer(snap, root, id, ids[i - 1] ?? null, []);
     const home = join(root, 'snapshots', 'overlay2');
     const links = ids.map((id) => readFileSync(join(home, id, 'link'), 'utf8'));
     for (const [i, link] of links.entries()) {
@@ -246,56 +338,71 @@ describe('overlay2 specifics', () => {
     assert.equal(readFileSync(join(home, ids[2]!, 'lower'), 'utf8'), `l/${links[1]}:l/${links[0]}`);
 
     const c = newId();
-    await snap.createWritable(c, ids[2]!);
-    const spec = snap.mountSpec(c, snap.rootfsPath(c))!;
-    assert.deepEqual(spec, {
-      type: 'overlay', source: 'overlay', cwd: home,
-      options: [`lowerdir=l/${links[2]}:l/${links[1]}:l/${links[0]}`, `upperdir=${c}/diff`, `workdir=${c}/work`],
-    });
+    const mounts = await snap.prepare(c, ids[2]!);
+    assert.deepEqual(mounts, [{
+      type: 'overlay', source: 'overlay',
+      options: [`lowerdir=${[2, 1, 0].map((i) => `${home}/l/${links[i]}`).join(':')}`, `upperdir=${home}/${c}/diff`, `workdir=${home}/${c}/work`],
+    }]);
+    assert.deepEqual(snap.mounts(c), mounts);
+    // Committed layers mount read-only: the chain as lower dirs alone, or a base layer bound as it is.
+    assert.deepEqual(snap.mounts(ids[1]!), [{ type: 'overlay', source: 'overlay', options: ['ro', `lowerdir=${home}/l/${links[1]}:${home}/l/${links[0]}`] }]);
+    assert.deepEqual(snap.mounts(ids[0]!), [{ type: 'bind', source: `${home}/l/${links[0]}`, options: ['rbind', 'ro'] }]);
 
     const diff = (id: string): string => join(home, id, 'diff');
-    assert.deepEqual(snap.graphDriverData(c), {
+    const data = (key: string, parents: string[]) => graphDriverData(snap, key, parents);
+    assert.deepEqual(data(c, [ids[2]!, ids[1]!, ids[0]!]), {
       LowerDir: [ids[2]!, ids[1]!, ids[0]!].map(diff).join(':'),
       MergedDir: join(home, c, 'merged'), UpperDir: diff(c), WorkDir: join(home, c, 'work'),
     });
-    assert.deepEqual(Object.keys(snap.graphDriverData(c) ?? {}), ['LowerDir', 'MergedDir', 'UpperDir', 'WorkDir']);
-    assert.deepEqual(snap.graphDriverData(ids[0]!), {
+    assert.deepEqual(Object.keys(data(c, [ids[2]!]) ?? {}), ['LowerDir', 'MergedDir', 'UpperDir', 'WorkDir']);
+    assert.deepEqual(data(ids[0]!, []), {
       MergedDir: join(home, ids[0]!, 'merged'), UpperDir: diff(ids[0]!), WorkDir: join(home, ids[0]!, 'work'),
     });
-    assert.equal(snap.graphDriverData(ids[1]!)?.LowerDir, diff(ids[0]!));
+    assert.equal(data(ids[1]!, [ids[0]!])?.LowerDir, diff(ids[0]!));
   });
 
-  test('createWritable on a big parent copies nothing of it', async () => {
+  test('prepare on a big parent copies nothing of it', async () => {
     const parent = newId();
-    const { dir } = await snap.createLayer(parent, null);
+    await snap.prepare(parent, null);
+    const { dir } = snap.target(parent);
     for (let d = 0; d < 20; d++) {
       mkdirSync(join(dir, `d${d}`));
       for (let f = 0; f < 100; f++) writeFileSync(join(dir, `d${d}`, `f${f}`), randomBytes(256));
     }
+    await snap.commit(parent);
     const c = newId();
-    await snap.createWritable(c, parent);
+    await snap.prepare(c, parent);
     const home = join(root, 'snapshots', 'overlay2');
     assert.deepEqual(readdirSync(join(home, c)).sort(), ['diff', 'link', 'lower', 'merged', 'work']);
     for (const sub of ['diff', 'work', 'merged']) assert.deepEqual(readdirSync(join(home, c, sub)), [], sub);
     const fs = open(snap, c);
     assert.equal(readdirSync(fs).length, 20);
-    assert.equal(readdirSync(join(snap.layerDir(c))).length, 0, 'reading copies nothing up');
+    assert.equal(readdirSync(snap.target(c).dir).length, 0, 'reading copies nothing up');
     assert.equal(await snap.usage(c), 0);
   });
 
-  test('a long parent chain (100 layers) still mounts in one page of options', async () => {
+  test('a long parent chain (100 layers) still mounts in one page of options, without changing directory', async () => {
     let parent: string | null = null;
     for (let i = 0; i < 100; i++) {
       const id = newId();
-      const { dir } = await snap.createLayer(id, parent);
-      writeFileSync(join(dir, `f${i}`), String(i));
+      await snap.prepare(id, parent);
+      writeFileSync(join(snap.target(id).dir, `f${i}`), String(i));
+      await snap.commit(id);
       parent = id;
     }
     const c = newId();
-    await snap.createWritable(c, parent);
+    await snap.prepare(c, parent);
+    assert.ok(snap.mounts(c)[0]!.options.join(',').length > 4096, 'the options as data do not fit one page');
     const cwd = process.cwd();
-    const fs = open(snap, c);
-    assert.equal(process.cwd(), cwd, 'the mount restores the working directory');
+    const chdir = process.chdir;
+    process.chdir = () => assert.fail('mounting changed the working directory');
+    let fs: string;
+    try {
+      fs = open(snap, c);
+    } finally {
+      process.chdir = chdir;
+    }
+    assert.equal(process.cwd(), cwd);
     assert.equal(readdirSync(fs).length, 100);
     assert.equal(readFileSync(join(fs, 'f0'), 'utf8'), '0');
     assert.equal(readFileSync(join(fs, 'f99'), 'utf8'), '99');
@@ -310,9 +417,10 @@ describe('vfs copies', () => {
   after(() => rmSync(root, { recursive: true, force: true }));
 
   test('a child layer is an exact copy: hard links, setuid, owners, mtimes, xattrs, devices, FIFOs, symlinks', async () => {
-    const snap = openSnapshotter('vfs', root);
+    const snap = await openSnapshotter('vfs', root);
     const parent = newId();
-    const { dir } = await snap.createLayer(parent, null);
+    await snap.prepare(parent, null);
+    const { dir } = snap.target(parent);
     mkdirSync(join(dir, 'bin'));
     writeFileSync(join(dir, 'bin/su'), randomBytes(70_000));
     chownSync(join(dir, 'bin/su'), 0, 0);
@@ -334,16 +442,17 @@ describe('vfs copies', () => {
     utimesSync(join(dir, 'home/user/file'), 1_000_000_000.25, 1_000_000_000.5);
     utimesSync(join(dir, 'home/user'), 1_100_000_000, 1_200_000_000);
 
+    await snap.commit(parent);
     const child = newId();
-    await snap.createWritable(child, parent);
-    const copy = snap.rootfsPath(child);
+    await snap.prepare(child, parent);
+    const copy = snap.target(child).dir;
     assertSameTree(copy, dir);
     const ns = (p: string): bigint => lstatSync(p, { bigint: true }).mtimeNs;
     assert.equal(ns(join(copy, 'bin/su')), ns(join(dir, 'bin/su')), 'times are copied to the nanosecond');
     assert.equal(ns(join(copy, 'bin')), ns(join(dir, 'bin')));
     assert.equal(lstatSync(join(copy, 'bin/su')).ino, lstatSync(join(copy, 'bin/su-link')).ino);
     assert.notEqual(lstatSync(join(copy, 'bin/su')).ino, lstatSync(join(dir, 'bin/su')).ino);
-    assert.deepEqual(await snap.changes(child, parent), []);
+    assert.deepEqual(await changesOf(snap, child, parent), []);
 
     writeFileSync(join(copy, 'bin/su'), 'changed');
     assert.equal(readFileSync(join(copy, 'bin/su-link'), 'utf8'), 'changed', 'the hard link group is kept in the copy');
@@ -375,9 +484,10 @@ describe('vfs on a filesystem with reflinks (XFS on a loop device)', { skip: MKF
 
   test('a layer copy shares its parent\'s data blocks', async () => {
     assert.equal(supportsReflink(mnt), true);
-    const snap = openSnapshotter('vfs', mnt);
+    const snap = await openSnapshotter('vfs', mnt);
     const parent = newId();
-    const { dir } = await snap.createLayer(parent, null);
+    await snap.prepare(parent, null);
+    const { dir } = snap.target(parent);
     const data = randomBytes(32 << 20);
     writeFileSync(join(dir, 'big'), data);
     execFileSync('sync');
@@ -386,34 +496,35 @@ describe('vfs on a filesystem with reflinks (XFS on a loop device)', { skip: MKF
       return st.bfree * st.bsize;
     };
     const before = free();
+    await snap.commit(parent);
     const child = newId();
-    await snap.createWritable(child, parent);
+    await snap.prepare(child, parent);
     execFileSync('sync');
     assert.ok(before - free() < 1 << 20, `the copy used ${before - free()} bytes of data blocks`);
-    assert.deepEqual(readFileSync(join(snap.rootfsPath(child), 'big')), data);
+    assert.deepEqual(readFileSync(join(snap.target(child).dir, 'big')), data);
     await snap.remove(child);
     await snap.remove(parent);
   });
 });
 
 describe('probing', () => {
-  test('probeDriver picks overlay2 on this host and leaves nothing behind', () => {
+  test('probeDriver picks overlay2 on this host and leaves nothing behind', async () => {
     const root = mkdtempSync(join(tmpdir(), 'strata-probe-'));
     try {
-      assert.equal(probeDriver(root), 'overlay2');
+      assert.equal(await probeDriver(root), 'overlay2');
       assert.deepEqual(readdirSync(join(root, 'snapshots')), []);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
   });
 
-  test('probeDriver falls back to vfs where OverlayFS refuses the store (overlay on overlay)', () => {
+  test('probeDriver falls back to vfs where OverlayFS refuses the store (overlay on overlay)', async () => {
     const base = mkdtempSync(join(tmpdir(), 'strata-probe-ovl-'));
     for (const d of ['lower', 'upper', 'work', 'merged']) mkdirSync(join(base, d));
     const merged = join(base, 'merged');
-    mountSnapshot({ type: 'overlay', source: 'overlay', options: [`lowerdir=${join(base, 'lower')}`, `upperdir=${join(base, 'upper')}`, `workdir=${join(base, 'work')}`] }, merged);
+    mountAll([{ type: 'overlay', source: 'overlay', options: [`lowerdir=${join(base, 'lower')}`, `upperdir=${join(base, 'upper')}`, `workdir=${join(base, 'work')}`] }], merged);
     try {
-      assert.equal(probeDriver(merged), 'vfs');
+      assert.equal(await probeDriver(merged), 'vfs');
     } finally {
       unmount(merged);
       rmSync(base, { recursive: true, force: true });

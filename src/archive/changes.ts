@@ -33,11 +33,12 @@ function withAncestors(direct: Map<string, ChangeKind>): Change[] {
 class LowerView {
   constructor(private readonly lowers: string[]) {}
 
-  /** The entry at `path` in the union of the lowers, or null if it is absent or whited out. */
-  stat(path: string): Stats | null {
+  /** The entry at `path` in the union of the lowers and where it is, or null if it is absent or whited out. */
+  find(path: string): { st: Stats; abs: string } | null {
     for (const lower of this.lowers) {
-      const st = lstatOrNull(joinNames(lower, path));
-      if (st) return isWhiteout(st) ? null : st;
+      const abs = joinNames(lower, path);
+      const st = lstatOrNull(abs);
+      if (st) return isWhiteout(st) ? null : { st, abs };
       if (this.hiddenBelow(lower, path)) return null;
     }
     return null;
@@ -62,13 +63,24 @@ class LowerView {
     return [...seen];
   }
 
-  /** True if some ancestor of `path` in `lower` is opaque or not a directory, hiding older layers. */
+  /** hiddenBelow's answers by lower and parent path: a lower that lacks a deep tree's top is asked once per level, not once per entry and level. */
+  private readonly hidden = new Map<string, boolean>();
+
+  /**
+   * True if the nearest ancestor of `path` that `lower` has is opaque or not a directory, hiding older
+   * layers. The walk is top-down, so a parent's answer is usually known when its children are asked.
+   */
   private hiddenBelow(lower: string, path: string): boolean {
-    for (let p = path.slice(0, path.lastIndexOf('/')); p !== ''; p = p.slice(0, p.lastIndexOf('/'))) {
-      const st = lstatOrNull(joinNames(lower, p));
-      if (st) return !st.isDirectory() || isOpaque(joinNames(lower, p));
+    const parent = path.slice(0, path.lastIndexOf('/'));
+    if (parent === '') return false;
+    const key = `${lower}\0${parent}`;
+    let hidden = this.hidden.get(key);
+    if (hidden === undefined) {
+      const st = lstatOrNull(joinNames(lower, parent));
+      hidden = st ? !st.isDirectory() || isOpaque(joinNames(lower, parent)) : this.hiddenBelow(lower, parent);
+      this.hidden.set(key, hidden);
     }
-    return false;
+    return hidden;
   }
 }
 
@@ -81,7 +93,9 @@ const sameDirMeta = (a: Stats, b: Stats): boolean => a.mode === b.mode && a.uid 
 type UpperDir = 'added' | 'merged' | 'opaque';
 
 /**
- * Changes recorded in an overlay upper dir against its lower dirs (newest first). Walks the upper dir only,
+ * Changes recorded in an overlay upper dir against its lower dirs (newest first). A file copied up
+ * without a change Docker's statDifferent sees (a new hard link to it copies it up) is not a change,
+ * as Docker 20.10 reports it: only the new name is. Walks the upper dir only,
  * with a stack of its own (a tree thousands of directories deep must not overflow the call stack).
  */
 export async function overlayChanges(upperDir: string, lowerDirs: string[]): Promise<Change[]> {
@@ -100,12 +114,13 @@ export async function overlayChanges(upperDir: string, lowerDirs: string[]): Pro
       const abs = joinNames(upperDir, p);
       const st = lstatSync(fsPath(abs));
       if (isWhiteout(st)) {
-        if (kind !== 'added' && lower.stat(p)) direct.set(p, 'D');
+        if (kind !== 'added' && lower.find(p)) direct.set(p, 'D');
         continue;
       }
-      const old = kind === 'added' ? null : lower.stat(p);
+      const found = kind === 'added' ? null : lower.find(p);
+      const old = found?.st ?? null;
       if (!old) direct.set(p, 'A');
-      else if (!(st.isDirectory() && old.isDirectory() && sameDirMeta(st, old))) direct.set(p, 'C');
+      else if (st.isDirectory() && old.isDirectory() ? !sameDirMeta(st, old) : differs(old, st, found!.abs, abs)) direct.set(p, 'C');
       if (!st.isDirectory()) continue;
       if (!old?.isDirectory()) todo.push([p, 'added']);
       else if (kind === 'opaque') todo.push([p, 'opaque']);

@@ -12,6 +12,7 @@ import { READER_GONE, stderr, stdout } from './stdio.js';
 import { StrataError } from '../engine/errors.js';
 import { STRATA_VERSION } from '../engine/version.js';
 import { ArgumentCountError, useDockerUsage, withDockerArity } from './usage.js';
+import { DRIVER_NAMES } from '../snapshots/registry.js';
 
 /** One module of commands: what it registers on the program and on the `image` and `container` groups. */
 type Register = (program: Command, groups: { image: Command; container: Command }, withEngine: WithEngine) => void;
@@ -91,7 +92,7 @@ export async function buildProgram(modules: readonly ModuleName[] = Object.keys(
   const program = new (withDockerArity(Command))('strata')
     .description('A container image and storage engine')
     .option('--root <dir>', 'Root of the store (default: $STRATA_ROOT, else /var/lib/strata as root)')
-    .option('--storage-driver <name>', 'Storage driver: overlay2 or vfs (default: $STRATA_STORAGE_DRIVER, else probed once per store)')
+    .option('--storage-driver <name>', `Storage driver: ${DRIVER_NAMES.join(' or ')} (default: $STRATA_STORAGE_DRIVER, else probed once per store)`)
     .version(STRATA_VERSION, '-v, --version')
     // Commander's own messages (version, help, usage errors) go the same way as the rest.
     .configureOutput({ writeOut: stdout, writeErr: stderr })

@@ -1,8 +1,8 @@
 /** Containers: create, list, inspect, mount, diff, commit, export, remove, prune. */
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { STRATA_VERSION } from './version.js';
 import { PassThrough, type Readable } from 'node:stream';
-import { directoryTar } from '../archive/index.js';
+import { diffChanges, diffSize, diffTar, directoryTar } from '../archive/index.js';
 import type { Change } from '../archive/types.js';
 import { commandOf, containerConfig, type CreateOverrides } from '../containers/config.js';
 import { randomName, VALID_NAME } from '../containers/names.js';
@@ -10,13 +10,15 @@ import { applyChanges } from '../images/changes.js';
 import { normalizeContainerConfig, type ContainerConfig, type ImageConfig } from '../images/config.js';
 import { EMPTY_LAYER_DIFF_ID, randomId } from '../images/digest.js';
 import type { ContainerRecord } from '../metadata/index.js';
-import { isMounted, mountSnapshot, unmount } from '../snapshots/index.js';
+import { isMounted, mountAll, unmount, type Mount } from '../snapshots/index.js';
 import { isoNow } from './clock.js';
 import { ConflictError, InvalidArgumentError, NotFoundError, StrataError } from './errors.js';
 import { Filters, invalidFilter, type FilterPair } from './filters.js';
 import { withSortedMaps } from './gomaps.js';
 import { hostConfig, NETWORK_MODE, networks, networkSettings } from './hostconfig.js';
+import { graphDriverData, rootfsPath } from './graphdriver.js';
 import type { Images } from './images.js';
+import { initKey, makeInitLayer } from './initlayer.js';
 import type { Layers } from './layers.js';
 import { writeOutputFile } from './outfile.js';
 import type { Store } from './store.js';
@@ -69,7 +71,10 @@ export class Containers {
     throw new NotFoundError(`No such container: ${ref}`);
   }
 
-  /** A record and a writable layer on the image's top layer; costs the same whatever the image's size. */
+  /**
+   * A record, an init layer on the image's top layer (Docker's `-init`), and the writable layer on that;
+   * costs the same whatever the image's size on overlay2.
+   */
   async create(opts: CreateOptions): Promise<string> {
     const { store } = this;
     const img = this.images.resolve(opts.image);
@@ -85,7 +90,8 @@ export class Containers {
     const top = img.topLayer ? store.meta.getLayer(img.topLayer) : undefined;
     const snapshot = store.beginSnapshot();
     try {
-      await store.snapshots.createWritable(snapshot, top?.snapshot ?? null);
+      await makeInitLayer(store.snapshots, initKey(snapshot), top?.snapshot ?? null);
+      await store.snapshots.prepare(snapshot, initKey(snapshot));
       store.meta.tx(() => {
         if (!store.meta.getImage(img.id)) throw new NotFoundError(`No such image: ${opts.image}`);
         const finalName = name ?? this.freeRandomName();
@@ -121,8 +127,25 @@ export class Containers {
     return normalizeContainerConfig(JSON.parse(c.config) as Partial<ContainerConfig>);
   }
 
-  private parentSnapshot(c: ContainerRecord): string | null {
-    return c.topLayer ? this.store.meta.getLayer(c.topLayer)?.snapshot ?? null : null;
+  /** The image's layers' snapshots, newest first. */
+  private imageSnapshots(c: ContainerRecord): string[] {
+    return this.store.meta.layerChain(c.topLayer).map((l) => l.snapshot);
+  }
+
+  /**
+   * The snapshots under the writable layer, newest first: its init layer, then the image's. A container
+   * made before init layers existed has none.
+   */
+  private lowerSnapshots(c: ContainerRecord): string[] {
+    const init = initKey(c.snapshot);
+    const image = this.imageSnapshots(c);
+    return existsSync(this.store.snapshots.target(init).dir) ? [init, ...image] : image;
+  }
+
+  /** What the differ compares the writable layer with: the mounts of the snapshot right under it. */
+  private parentMounts(c: ContainerRecord): Mount[] {
+    const parent = this.lowerSnapshots(c)[0];
+    return parent ? this.store.snapshots.mounts(parent) : [];
   }
 
   private imageSize(c: ContainerRecord): number {
@@ -130,18 +153,17 @@ export class Containers {
   }
 
   rootfs(c: ContainerRecord): string {
-    return this.store.snapshots.rootfsPath(c.snapshot);
+    return rootfsPath(this.store.snapshots, c.snapshot);
   }
 
   /**
    * Bytes of the writable layer, cached while the container is not mounted (nothing can change it then).
-   * `mount` forgets the size. A driver with a real mount (overlay2) shows when the mount is gone; one
-   * without (vfs, whose rootfs is a plain directory) cannot, so its size is kept again from `unmount` on.
+   * `mount` forgets the size; once the mount is gone, it is kept again.
    */
   async sizeRw(c: ContainerRecord): Promise<number> {
     if (c.sizeRw !== null) return c.sizeRw;
     const size = await this.measure(c);
-    if (size !== UNMEASURABLE && this.hasMount(c) && !this.isMounted(c)) this.store.meta.setContainerSize(c.id, size);
+    if (size !== UNMEASURABLE && !this.isMounted(c)) this.store.meta.setContainerSize(c.id, size);
     return size;
   }
 
@@ -157,18 +179,14 @@ export class Containers {
 
   private async measure(c: ContainerRecord): Promise<number> {
     try {
-      return await this.store.snapshots.diffSize(c.snapshot, this.parentSnapshot(c));
+      return await diffSize(this.store.snapshots.mounts(c.snapshot), this.parentMounts(c));
     } catch {
       return UNMEASURABLE;
     }
   }
 
-  private hasMount(c: ContainerRecord): boolean {
-    return this.store.snapshots.mountSpec(c.snapshot, this.rootfs(c)) !== null;
-  }
-
   private isMounted(c: ContainerRecord): boolean {
-    return this.hasMount(c) && isMounted(this.rootfs(c));
+    return isMounted(this.rootfs(c));
   }
 
   async list(opts: ListOptions = {}): Promise<ContainerSummary[]> {
@@ -273,19 +291,18 @@ export class Containers {
       Image: c.imageId, ResolvConfPath: '', HostnamePath: '', HostsPath: '',
       LogPath: '', Name: `/${c.name}`, RestartCount: 0, Driver: this.store.snapshots.name, Platform: 'linux',
       MountLabel: '', ProcessLabel: '', AppArmorProfile: '', ExecIDs: null, HostConfig: hostConfig(),
-      GraphDriver: { Name: this.store.snapshots.name, Data: this.store.snapshots.graphDriverData(c.snapshot) },
+      GraphDriver: { Name: this.store.snapshots.name, Data: graphDriverData(this.store.snapshots, c.snapshot, this.lowerSnapshots(c)) },
       Mounts: [], Config: withSortedMaps(config), NetworkSettings: networkSettings(),
     };
     if (opts.size) Object.assign(result, await this.sizes(c));
     return result;
   }
 
-  /** Mount the container's rootfs (if the driver mounts) and return its path; it stays mounted. */
+  /** Mount the container's rootfs and return its path; it stays mounted. */
   mount(ref: string): string {
     const c = this.resolve(ref);
     const target = this.rootfs(c);
-    const spec = this.store.snapshots.mountSpec(c.snapshot, target);
-    if (spec && !isMounted(target)) mountSnapshot(spec, target);
+    if (!isMounted(target)) mountAll(this.store.snapshots.mounts(c.snapshot), target);
     // Whoever holds the mount may change the layer: its size is no longer known.
     this.store.meta.setContainerSize(c.id, null);
     return target;
@@ -299,13 +316,16 @@ export class Containers {
     this.store.meta.setContainerSize(c.id, size === UNMEASURABLE ? null : size);
   }
 
-  /** `docker diff`: the writable layer's changes against the image, sorted by path. */
+  /** `docker diff`: the writable layer's changes against its init layer, sorted by path. */
   async diff(ref: string): Promise<Change[]> {
     const c = this.resolve(ref);
-    return this.store.snapshots.changes(c.snapshot, this.parentSnapshot(c));
+    return diffChanges(this.store.snapshots.mounts(c.snapshot), this.parentMounts(c));
   }
 
-  /** `docker commit`: the writable layer becomes a new layer on the image's layers, in a new image. */
+  /**
+   * `docker commit`: the writable layer becomes a new layer on the image's layers, in a new image. It is
+   * diffed against the init layer, so the init layer's placeholders stay out, as in Docker.
+   */
   async commit(ref: string, opts: CommitOptions = {}): Promise<string> {
     const c = this.resolve(ref);
     const reference = opts.reference ? this.images.normalizeTag(opts.reference) : undefined;
@@ -315,7 +335,7 @@ export class Containers {
     const parentLayers = meta.layerChain(c.topLayer).reverse();
     const containerConfig = this.config(c);
     const config = applyChanges(containerConfig, opts.changes ?? []);
-    const layer = await this.layers.add(snapshots.diffTar(c.snapshot, this.parentSnapshot(c)), parentLayers.at(-1) ?? null);
+    const layer = await this.layers.add(diffTar(snapshots.mounts(c.snapshot), this.parentMounts(c)), parentLayers.at(-1) ?? null);
     const empty = layer.diffId === EMPTY_LAYER_DIFF_ID;
     const layers = empty ? parentLayers : [...parentLayers, layer];
     const created = isoNow();
@@ -349,9 +369,8 @@ export class Containers {
   export(ref: string): Readable {
     const c = this.resolve(ref);
     const target = this.rootfs(c);
-    const spec = this.store.snapshots.mountSpec(c.snapshot, target);
-    const mountedHere = spec !== null && !isMounted(target);
-    if (mountedHere) mountSnapshot(spec, target);
+    const mountedHere = !isMounted(target);
+    if (mountedHere) mountAll(this.store.snapshots.mounts(c.snapshot), target);
     const out = new PassThrough();
     const tar = directoryTar(target);
     let mounted = mountedHere;
@@ -371,7 +390,7 @@ export class Containers {
     return writeOutputFile(file, () => this.export(ref));
   }
 
-  /** `docker rm`: the record, the writable layer's directories, and layers only it still held. */
+  /** `docker rm`: the record, the writable and init layers' directories, and layers only it still held. */
   async remove(ref: string, opts: { force?: boolean } = {}): Promise<string> {
     const c = this.resolve(ref);
     if (c.state === 'running' && !opts.force) {

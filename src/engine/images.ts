@@ -7,6 +7,7 @@ import { emptyContainerConfig, hostArchitecture, parseImageConfig, type HistoryE
 import { chainIds, hexOf, sha256 } from '../images/digest.js';
 import { familiarString, InvalidReferenceError, parseReference, parseTaggedReference, referenceString } from '../images/reference.js';
 import type { ImageRecord, LayerRecord } from '../metadata/index.js';
+import { graphDriverData } from './graphdriver.js';
 import { isoNow } from './clock.js';
 import { withSortedMaps } from './gomaps.js';
 import { ConflictError, InvalidArgumentError, NotFoundError } from './errors.js';
@@ -286,7 +287,7 @@ export class Images {
       Architecture: config.architecture,
       Os: config.os,
       Size: img.size,
-      GraphDriver: { Name: snapshots.name, Data: top ? snapshots.graphDriverData(top.snapshot) : null },
+      GraphDriver: { Name: snapshots.name, Data: top ? graphDriverData(snapshots, top.snapshot, meta.layerChain(top.chainId).slice(1).map((l) => l.snapshot)) : null },
       RootFS: { Type: 'layers', Layers: config.rootfs.diff_ids },
       Metadata: { LastTagTime: meta.lastTagTime(img.id) ?? '0001-01-01T00:00:00Z' },
     };

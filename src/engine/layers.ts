@@ -44,8 +44,11 @@ export class Layers {
     }
     const snapshot = store.beginSnapshot();
     try {
-      const target = await store.snapshots.createLayer(snapshot, parent?.snapshot ?? null);
+      // The tar is applied straight into the prepared snapshot's directory, unmounted: the fast path.
+      await store.snapshots.prepare(snapshot, parent?.snapshot ?? null);
+      const target = store.snapshots.target(snapshot);
       const applied = await applyLayer(tar, target.dir, { whiteouts: target.whiteouts, tarSplitPath: store.tarSplitPath(snapshot) });
+      await store.snapshots.commit(snapshot);
       const chainId = chainIdOf(parent?.chainId ?? null, applied.diffID);
       const record: LayerRecord = {
         chainId, diffId: applied.diffID, parent: parent?.chainId ?? null, snapshot,
@@ -56,7 +59,7 @@ export class Layers {
         if (!found) {
           if (parent && !store.meta.getLayer(parent.chainId)) throw new Error(`parent layer ${parent.chainId} was removed meanwhile`);
           store.meta.insertLayer(record);
-        } else if (!existsSync(store.snapshots.layerDir(found.snapshot))) {
+        } else if (!existsSync(store.snapshots.target(found.snapshot).dir)) {
           // Its directory is gone: the new copy takes its place, and what is left of the old one goes.
           store.meta.setLayerSnapshot(chainId, snapshot);
           store.retireSnapshots([found.snapshot]);
@@ -82,12 +85,12 @@ export class Layers {
 
   /** Whether the layer's files are in place: its directory and its tar-split record. */
   intact(layer: LayerRecord): boolean {
-    return existsSync(this.store.snapshots.layerDir(layer.snapshot)) && existsSync(this.store.tarSplitPath(layer.snapshot));
+    return existsSync(this.store.snapshots.target(layer.snapshot).dir) && existsSync(this.store.tarSplitPath(layer.snapshot));
   }
 
   /** The exact bytes of the layer's tar, as it was imported or committed; the stream fails if they no longer hash to its diffID. */
   tar(layer: LayerRecord): Readable {
-    return layerTar(this.store.snapshots.layerDir(layer.snapshot), this.store.tarSplitPath(layer.snapshot), layer.diffId);
+    return layerTar(this.store.snapshots.target(layer.snapshot).dir, this.store.tarSplitPath(layer.snapshot), layer.diffId);
   }
 
   /**

@@ -4,20 +4,21 @@
  * under the operation lock of the process doing it, so the next process can tell a dead process's
  * leftovers from a live one's work).
  */
-import { chmodSync, mkdirSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { removeTarSplit, removeTree } from '../archive/index.js';
 import { ContentStore } from '../content/index.js';
 import { randomId } from '../images/digest.js';
 import { Metadata } from '../metadata/index.js';
-import { openSnapshotter, probeDriver } from '../snapshots/index.js';
-import type { DriverName, Snapshotter } from '../snapshots/types.js';
+import {
+  DRIVER_NAMES, isDriverName, isMounted, openSnapshotter, probeDriver, unmount, type DriverName, type Snapshotter,
+} from '../snapshots/index.js';
 import { isoNow } from './clock.js';
 import { StrataError } from './errors.js';
+import { rootfsPath } from './graphdriver.js';
+import { initKey, isInitKey } from './initlayer.js';
 import { acquireLock, lockNames, takeIfAbandoned, type HeldLock } from './lock.js';
-
-export const DRIVERS: DriverName[] = ['overlay2', 'vfs'];
 
 export interface StoreOptions {
   root?: string;
@@ -49,11 +50,11 @@ export class Store {
       meta = new Metadata(join(root, 'strata.db'));
       secureDatabase(root);
       const requested = opts.driver ?? process.env.STRATA_STORAGE_DRIVER ?? undefined;
-      if (requested !== undefined && !DRIVERS.includes(requested as DriverName)) {
-        throw new StrataError(`unknown storage driver ${JSON.stringify(requested)} (supported: ${DRIVERS.join(', ')})`, 125);
+      if (requested !== undefined && !isDriverName(requested)) {
+        throw new StrataError(`unknown storage driver ${JSON.stringify(requested)} (supported: ${DRIVER_NAMES.join(', ')})`, 125);
       }
-      const driver = chooseDriver(meta, root, requested as DriverName | undefined);
-      const store = new Store(root, meta, openSnapshotter(driver, root), lock);
+      const driver = await chooseDriver(meta, root, requested);
+      const store = new Store(root, meta, await openSnapshotter(driver, root), lock);
       await store.sweep();
       return store;
     } catch (e) {
@@ -119,8 +120,16 @@ export class Store {
     return reclaimed;
   }
 
+  /**
+   * A snapshot's files, unmounted first (`strata mount` leaves mounts), and a container's init layer
+   * with it: the init layer is the container's, under the same pending row.
+   */
   async removeSnapshotFiles(id: string): Promise<void> {
-    await this.snapshots.remove(id);
+    for (const key of isInitKey(id) ? [id] : [id, initKey(id)]) {
+      const target = rootfsPath(this.snapshots, key);
+      if (existsSync(target) && isMounted(target)) unmount(target);
+      await this.snapshots.remove(key);
+    }
     removeTarSplit(this.tarSplitPath(id));
   }
 
@@ -214,7 +223,7 @@ function restrict(path: string, mode: number): void {
 /** The start of the names of the temporary files of the process holding lock `name` ("<hex>.lock"). */
 const scratchPrefix = (name: string): string => `${name.replace(/\.lock$/, '')}.`;
 
-function chooseDriver(meta: Metadata, root: string, requested: DriverName | undefined): DriverName {
+async function chooseDriver(meta: Metadata, root: string, requested: DriverName | undefined): Promise<DriverName> {
   const recorded = meta.getSetting('driver') as DriverName | undefined;
   if (recorded) {
     if (requested && requested !== recorded) {
@@ -222,7 +231,7 @@ function chooseDriver(meta: Metadata, root: string, requested: DriverName | unde
     }
     return recorded;
   }
-  const chosen = requested ?? probeDriver(root);
+  const chosen = requested ?? await probeDriver(root);
   // Two processes may create the store at once: the first to record a driver wins, the other follows it.
   return meta.tx(() => {
     const again = meta.getSetting('driver') as DriverName | undefined;

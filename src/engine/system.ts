@@ -4,6 +4,7 @@ import { removeTree } from '../archive/index.js';
 import { join } from 'node:path';
 import type { LayerRecord } from '../metadata/index.js';
 import type { Containers } from './containers.js';
+import { ownerOf } from './initlayer.js';
 import type { Images } from './images.js';
 import type { Store } from './store.js';
 import type { DiskUsage } from './types.js';
@@ -55,17 +56,17 @@ export class System {
     const problems: string[] = [];
     const repaired: string[] = [];
     const layerDir = join(this.store.root, 'layers');
-    const listedSnapshots = await snapshots.list();
+    const listedSnapshots = (await snapshots.walk()).map((s) => s.key);
     const listedRecords = readdirSync(layerDir);
     const known = meta.knownSnapshots();
     // A file found missing counts only if its row is still there: a concurrent rm or rmi deletes the row first.
     const layerLost = (l: LayerRecord, path: string): boolean => !existsSync(path) && meta.getLayer(l.chainId)?.snapshot === l.snapshot;
     for (const l of meta.listLayers()) {
-      if (layerLost(l, snapshots.layerDir(l.snapshot))) problems.push(`layer ${l.chainId}: snapshot ${l.snapshot} is missing`);
+      if (layerLost(l, snapshots.target(l.snapshot).dir)) problems.push(`layer ${l.chainId}: snapshot ${l.snapshot} is missing`);
       if (layerLost(l, this.store.tarSplitPath(l.snapshot))) problems.push(`layer ${l.chainId}: tar-split record is missing`);
     }
     for (const c of meta.listContainers()) {
-      if (!existsSync(snapshots.layerDir(c.snapshot)) && meta.getContainer(c.id)) problems.push(`container ${c.id}: writable layer ${c.snapshot} is missing`);
+      if (!existsSync(snapshots.target(c.snapshot).dir) && meta.getContainer(c.id)) problems.push(`container ${c.id}: writable layer ${c.snapshot} is missing`);
       if (c.topLayer && !meta.getLayer(c.topLayer)) problems.push(`container ${c.id}: layer ${c.topLayer} is missing`);
     }
     for (const img of meta.listImages()) {
@@ -77,7 +78,8 @@ export class System {
       }
     }
     for (const id of listedSnapshots) {
-      if (known.has(id)) continue;
+      // A container's init layer (`<key>-init`) belongs to the container's snapshot, and goes with it.
+      if (known.has(ownerOf(id))) continue;
       if (opts.repair) {
         await this.store.removeSnapshotFiles(id);
         repaired.push(`removed unreferenced snapshot ${id}`);

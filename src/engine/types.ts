@@ -3,7 +3,7 @@
  * and a future API server share them.
  */
 import type { ContainerConfig } from '../images/config.js';
-import type { GraphDriverData } from '../snapshots/types.js';
+import type { GraphDriverData } from './graphdriver.js';
 import type { EndpointSettings, HostConfig, NetworkSettings } from './hostconfig.js';
 
 export interface GraphDriver { Name: string; Data: GraphDriverData | null }

@@ -1,12 +1,6 @@
-/** Storage drivers: choosing one for a store, and opening it. */
-import { Overlay2 } from './overlay2.js';
-import type { DriverName, Snapshotter } from './types.js';
-import { Vfs } from './vfs.js';
-
-export { isMounted, mountSnapshot, unmount } from './mount.js';
-export { probeDriver, supportsReflink } from './probe.js';
-export type { DriverName, Snapshotter, MountSpec, LayerTarget, GraphDriverData } from './types.js';
-
-export function openSnapshotter(name: DriverName, storeRoot: string): Snapshotter {
-  return name === 'overlay2' ? new Overlay2(storeRoot) : new Vfs(storeRoot);
-}
+/** Storage drivers (containerd-style snapshotters), their registry, and performing their mounts. */
+export { isMounted, mountAll, unmount } from './mount.js';
+export { supportsReflink } from './probe.js';
+export { DRIVER_NAMES, isDriverName, openSnapshotter, probeDriver, type DriverName } from './registry.js';
+export { SNAPSHOT_KEY } from './keys.js';
+export type { Snapshotter, Mount, LayerTarget, SnapshotInfo, SnapshotKind } from './types.js';

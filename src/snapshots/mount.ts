@@ -1,16 +1,63 @@
-/** The one place strata performs mounts. Mounts outlive the process, as `podman mount`'s do. */
-import { readFileSync } from 'node:fs';
+/**
+ * The one place strata performs mounts, from mount data (types.ts). Mounts outlive the process, as
+ * `podman mount`'s do. Nothing process-wide changes: no chdir, so other threads and later calls see
+ * the same working directory.
+ */
+import { closeSync, constants, openSync, readFileSync } from 'node:fs';
 import { MNT_DETACH, native } from '../native/index.js';
-import type { MountSpec } from './types.js';
+import { splitEscaped, unescapePath } from './mountdata.js';
+import type { Mount } from './types.js';
 
-export function mountSnapshot(spec: MountSpec, target: string): void {
-  const previous = process.cwd();
-  // overlay2's paths are relative to its home, so the options fit one page and hold no part of the root's name.
-  if (spec.cwd) process.chdir(spec.cwd);
+const MS_RDONLY = 1;
+const MS_REMOUNT = 32;
+const MS_BIND = 4096;
+const MS_REC = 16384;
+/** mount(2) copies at most one page of options. */
+const PAGE = 4096;
+/** Options naming directories, which the kernel resolves while mounting. */
+const DIR_OPTIONS = new Set(['lowerdir', 'upperdir', 'workdir']);
+
+/** Mount `mounts` on `target`, in order. */
+export function mountAll(mounts: Mount[], target: string): void {
+  for (const m of mounts) mountOne(m, target);
+}
+
+function mountOne(m: Mount, target: string): void {
+  const ro = m.options.includes('ro');
+  if (m.type === 'bind') {
+    const rec = m.options.includes('rbind') ? MS_REC : 0;
+    native.mount(m.source, target, 'none', MS_BIND | rec, '');
+    // A bind mount takes its read-only flag only from a remount of itself.
+    if (ro) native.mount('none', target, 'none', MS_REMOUNT | MS_BIND | MS_RDONLY, '');
+    return;
+  }
+  const options = m.options.filter((o) => o !== 'ro' && o !== 'rw');
+  withFitting(options, (data) => native.mount(m.source, target, m.type, ro ? MS_RDONLY : 0, data));
+}
+
+/**
+ * Call `run` with the options as one string the kernel can read. When they do not fit one page (a long
+ * parent chain under a long root), or name a path holding `,` or `:`, every directory in them is opened
+ * and named by its descriptor, `/proc/self/fd/N`: short, and free of separators, whatever the path.
+ */
+function withFitting(options: string[], run: (data: string) => void): void {
+  const plain = options.join(',');
+  if (plain.length < PAGE && !plain.includes('\\')) return run(plain);
+  const fds: number[] = [];
+  const viaFd = (escaped: string): string => {
+    const fd = openSync(unescapePath(escaped), constants.O_RDONLY | constants.O_DIRECTORY);
+    fds.push(fd);
+    return `/proc/self/fd/${fd}`;
+  };
   try {
-    native.mount(spec.source, target, spec.type, 0, spec.options.join(','));
+    run(options.map((o) => {
+      const eq = o.indexOf('=');
+      const key = o.slice(0, eq);
+      if (!DIR_OPTIONS.has(key)) return o;
+      return `${key}=${splitEscaped(o.slice(eq + 1), ':').map(viaFd).join(':')}`;
+    }).join(','));
   } finally {
-    if (spec.cwd) process.chdir(previous);
+    for (const fd of fds) closeSync(fd);
   }
 }
 

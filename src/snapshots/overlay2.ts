@@ -1,18 +1,20 @@
 /**
- * overlay2, as Docker lays it out: a layer is `<id>/diff`; `<id>/link` names a short symlink `l/<name>`
- * to that diff, and `<id>/lower` lists the parent chain as short links, newest first, so long chains fit
- * in one page of mount options. A writable layer adds `work/` and `merged/`; making one touches no file
- * of the image, so it costs the same for any image size.
+ * overlay2, as Docker lays it out: a snapshot is `<key>/diff`; `<key>/link` names a short symlink
+ * `l/<name>` to that diff, and `<key>/lower` lists the parent chain as short links, newest first, so
+ * long chains fit in mount options. An active snapshot adds `work/` and `merged/` (the mount point);
+ * committing removes them. A view has no diff of its own. Preparing touches no file of the parent, so
+ * it costs the same for any image size.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
-import { overlayChanges, removeTree, tarOnThread } from '../archive/index.js';
-import type { Change } from '../archive/types.js';
-import { isMounted, unmount } from './mount.js';
-import type { GraphDriverData, LayerTarget, MountSpec, Snapshotter } from './types.js';
-import { treeSize } from './usage.js';
+import { removeTree, treeSize } from '../archive/index.js';
+import { native } from '../native/index.js';
+import { checkKey, SNAPSHOT_KEY } from './keys.js';
+import { mountAll, unmount } from './mount.js';
+import { escapePath } from './mountdata.js';
+import type { DriverModule } from './registry.js';
+import type { LayerTarget, Mount, SnapshotInfo, SnapshotKind, Snapshotter } from './types.js';
 
 const LINK_DIR = 'l';
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -20,7 +22,7 @@ const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 const shortName = (): string => [...randomBytes(26)].map((b) => BASE32[b & 31]).join('');
 
 export class Overlay2 implements Snapshotter {
-  readonly name = 'overlay2' as const;
+  readonly name = 'overlay2';
   readonly home: string;
 
   constructor(storeRoot: string) {
@@ -28,106 +30,91 @@ export class Overlay2 implements Snapshotter {
     mkdirSync(join(this.home, LINK_DIR), { recursive: true, mode: 0o700 });
   }
 
-  private dir(id: string): string {
-    if (!/^[a-f0-9]{64}$/.test(id)) throw new Error(`invalid snapshot id ${JSON.stringify(id)}`);
-    return join(this.home, id);
+  private dir(key: string): string {
+    return join(this.home, checkKey(key));
   }
 
-  /** Short links of the layer's own diff and its parents', newest first. */
-  private lowerChain(parent: string | null): string[] {
+  /** Short links (relative to home) of `parent`'s own diff and its parents', newest first. */
+  private chainOf(parent: string | null): string[] {
     if (!parent) return [];
-    const own = `${LINK_DIR}/${readFileSync(join(this.dir(parent), 'link'), 'utf8')}`;
-    const lowerFile = join(this.dir(parent), 'lower');
-    const rest = existsSync(lowerFile) ? readFileSync(lowerFile, 'utf8').split(':') : [];
-    return [own, ...rest];
+    return [`${LINK_DIR}/${readFileSync(join(this.dir(parent), 'link'), 'utf8')}`, ...this.lowerOf(parent)];
   }
 
-  private make(id: string, parent: string | null): string {
-    const dir = this.dir(id);
-    mkdirSync(join(dir, 'diff'), { recursive: true, mode: 0o755 });
-    const link = shortName();
-    // The name is recorded before the link exists, so remove() finds the link whatever a crash interrupts.
-    writeFileSync(join(dir, 'link'), link);
-    symlinkSync(`../${id}/diff`, join(this.home, LINK_DIR, link));
-    const lower = this.lowerChain(parent);
+  private lowerOf(key: string): string[] {
+    const lowerFile = join(this.dir(key), 'lower');
+    return existsSync(lowerFile) ? readFileSync(lowerFile, 'utf8').split(':') : [];
+  }
+
+  /** The snapshot's directory with its parent chain recorded; `own` adds its diff and short link. */
+  private make(key: string, parent: string | null, own: boolean): { dir: string; lower: string[] } {
+    const dir = this.dir(key);
+    const lower = this.chainOf(parent);
+    mkdirSync(own ? join(dir, 'diff') : dir, { recursive: true, mode: 0o755 });
+    if (own) {
+      const link = shortName();
+      // The name is recorded before the link exists, so remove() finds the link whatever a crash interrupts.
+      writeFileSync(join(dir, 'link'), link);
+      symlinkSync(`../${key}/diff`, join(this.home, LINK_DIR, link));
+    }
     if (lower.length) writeFileSync(join(dir, 'lower'), lower.join(':'));
-    return dir;
-  }
-
-  async createLayer(id: string, parent: string | null): Promise<LayerTarget> {
-    return { dir: join(this.make(id, parent), 'diff'), whiteouts: 'overlay' };
-  }
-
-  async createWritable(id: string, parent: string | null): Promise<void> {
-    const dir = this.make(id, parent);
-    mkdirSync(join(dir, 'work'), { mode: 0o700 });
+    // OverlayFS needs at least one lower dir: a snapshot with no parent gets an empty one of its own.
+    else mkdirSync(join(dir, 'empty'), { mode: 0o755 });
     mkdirSync(join(dir, 'merged'), { mode: 0o755 });
-    // OverlayFS needs at least one lower dir: an image with no layers gets an empty one of its own.
-    if (!parent) mkdirSync(join(dir, 'empty'), { mode: 0o755 });
+    return { dir, lower };
   }
 
-  /**
-   * Every path in the options is relative to the driver's home (the mount runs there): the options then
-   * hold no part of the store's root, whose length would eat into the page they must fit in and whose
-   * `,` or `:` the kernel would read as separators.
-   */
-  mountSpec(id: string, _target: string): MountSpec {
-    const lowerFile = join(this.dir(id), 'lower');
-    const lower = existsSync(lowerFile) ? readFileSync(lowerFile, 'utf8') : `${id}/empty`;
-    return {
-      type: 'overlay', source: 'overlay', cwd: this.home,
-      options: [`lowerdir=${lower}`, `upperdir=${id}/diff`, `workdir=${id}/work`],
-    };
+  async prepare(key: string, parent: string | null): Promise<Mount[]> {
+    const { dir, lower } = this.make(key, parent, true);
+    mkdirSync(join(dir, 'work'), { mode: 0o700 });
+    return this.activeMounts(key, lower);
   }
 
-  rootfsPath(id: string): string {
-    return join(this.dir(id), 'merged');
+  async view(key: string, parent: string | null): Promise<Mount[]> {
+    return this.readOnly(key, this.make(key, parent, false).lower);
   }
 
-  layerDir(id: string): string {
-    return join(this.dir(id), 'diff');
+  /** No upper dir to mount any more: its work dir and mount point go (the parent's empty dir, if any, too). */
+  async commit(key: string): Promise<void> {
+    const dir = this.dir(key);
+    if (this.kind(dir) !== 'active') throw new Error(`snapshot ${key} is not active`);
+    // Shallow: work/ holds at most OverlayFS's own work/ and incompat/ directories.
+    for (const d of ['work', 'merged', 'empty']) rmSync(join(dir, d), { recursive: true, force: true });
   }
 
-  /** The parents' diff dirs, newest first, as real paths (Docker resolves the short links before printing them). */
-  private lowerDiffs(id: string): string[] {
-    const lowerFile = join(this.dir(id), 'lower');
-    if (!existsSync(lowerFile)) return [];
-    return readFileSync(lowerFile, 'utf8').split(':').map((l) => join(this.home, LINK_DIR, readlinkSync(join(this.home, l))));
+  private kind(dir: string): SnapshotKind {
+    if (!existsSync(join(dir, 'diff'))) return 'view';
+    return existsSync(join(dir, 'work')) ? 'active' : 'committed';
   }
 
-  async changes(id: string, _parent: string | null): Promise<Change[]> {
-    return overlayChanges(this.layerDir(id), this.lowerDiffs(id));
+  mounts(key: string): Mount[] {
+    const dir = this.dir(key);
+    const kind = this.kind(dir);
+    if (kind === 'active') return this.activeMounts(key, this.lowerOf(key));
+    return this.readOnly(key, kind === 'committed' ? this.chainOf(key) : this.lowerOf(key));
   }
 
-  diffTar(id: string, _parent: string | null): Readable {
-    return tarOnThread({ kind: 'overlay-upper', dir: this.layerDir(id) });
+  private abs(rel: string): string {
+    return escapePath(join(this.home, rel));
   }
 
-  async usage(id: string): Promise<number> {
-    return treeSize(this.layerDir(id));
+  private activeMounts(key: string, lower: string[]): Mount[] {
+    return [{
+      type: 'overlay', source: 'overlay',
+      options: [
+        `lowerdir=${(lower.length ? lower : [`${key}/empty`]).map((l) => this.abs(l)).join(':')}`,
+        `upperdir=${this.abs(`${key}/diff`)}`, `workdir=${this.abs(`${key}/work`)}`,
+      ],
+    }];
   }
 
-  /** The upper dir holds exactly what the container added or changed. */
-  async diffSize(id: string, _parent: string | null): Promise<number> {
-    return treeSize(this.layerDir(id));
+  /** A read-only tree of `layers`: one layer is bound as it is; OverlayFS needs two lower dirs at least. */
+  private readOnly(key: string, layers: string[]): Mount[] {
+    if (layers.length > 1) return [{ type: 'overlay', source: 'overlay', options: ['ro', `lowerdir=${layers.map((l) => this.abs(l)).join(':')}`] }];
+    return [{ type: 'bind', source: join(this.home, layers[0] ?? `${key}/empty`), options: ['rbind', 'ro'] }];
   }
 
-  /** Docker names the same four dirs for an image's top layer as for a container (keys in its JSON order). */
-  graphDriverData(id: string): GraphDriverData {
-    const dir = this.dir(id);
-    const lower = this.lowerDiffs(id).join(':');
-    const data: GraphDriverData = {};
-    if (lower) data.LowerDir = lower;
-    data.MergedDir = join(dir, 'merged');
-    data.UpperDir = join(dir, 'diff');
-    data.WorkDir = join(dir, 'work');
-    return data;
-  }
-
-  async remove(id: string): Promise<void> {
-    const dir = this.dir(id);
-    const merged = join(dir, 'merged');
-    if (isMounted(merged)) unmount(merged);
+  async remove(key: string): Promise<void> {
+    const dir = this.dir(key);
     const linkFile = join(dir, 'link');
     // Empty when a crash came between creating the file and writing the name (then no link was made).
     const link = existsSync(linkFile) ? readFileSync(linkFile, 'utf8') : '';
@@ -135,7 +122,53 @@ export class Overlay2 implements Snapshotter {
     removeTree(dir);
   }
 
-  async list(): Promise<string[]> {
-    return readdirSync(this.home).filter((d) => /^[a-f0-9]{64}$/.test(d));
+  /** The upper dir holds exactly what the snapshot added or changed. */
+  async usage(key: string): Promise<number> {
+    return treeSize(join(this.dir(key), 'diff'));
+  }
+
+  async walk(): Promise<SnapshotInfo[]> {
+    return readdirSync(this.home).filter((k) => SNAPSHOT_KEY.test(k)).map((key) => ({ key, kind: this.kind(join(this.home, key)) }));
+  }
+
+  target(key: string): LayerTarget {
+    return { dir: join(this.dir(key), 'diff'), whiteouts: 'overlay' };
   }
 }
+
+const S_IFCHR = 0o020000;
+
+/**
+ * Whether a real overlay mount honours a whiteout and an opaque directory on this store's filesystem
+ * (some refuse: overlay on overlay, tmpfs without xattrs, kernels without OverlayFS).
+ */
+function supported(storeRoot: string): boolean {
+  const base = join(storeRoot, 'snapshots');
+  mkdirSync(base, { recursive: true });
+  const dir = mkdtempSync(join(base, 'probe-'));
+  const merged = join(dir, 'merged');
+  let mounted = false;
+  try {
+    for (const d of ['lower', 'upper', 'work', 'merged']) mkdirSync(join(dir, d));
+    writeFileSync(join(dir, 'lower', 'file'), 'x');
+    writeFileSync(join(dir, 'lower', 'gone'), 'x');
+    native.mknod(join(dir, 'upper', 'gone'), S_IFCHR, 0, 0);
+    mkdirSync(join(dir, 'lower', 'opaque'));
+    writeFileSync(join(dir, 'lower', 'opaque', 'hidden'), 'x');
+    mkdirSync(join(dir, 'upper', 'opaque'));
+    native.lsetxattr(join(dir, 'upper', 'opaque'), 'trusted.overlay.opaque', Buffer.from('y'));
+    const at = (d: string): string => escapePath(join(dir, d));
+    mountAll([{ type: 'overlay', source: 'overlay', options: [`lowerdir=${at('lower')}`, `upperdir=${at('upper')}`, `workdir=${at('work')}`] }], merged);
+    mounted = true;
+    return readFileSync(join(merged, 'file'), 'utf8') === 'x' && !existsSync(join(merged, 'gone'))
+      && existsSync(join(merged, 'opaque')) && !existsSync(join(merged, 'opaque', 'hidden'));
+  } catch {
+    return false;
+  } finally {
+    // What it mounted it unmounts, whatever mountinfo calls the path.
+    if (mounted) unmount(merged);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export const driver: DriverModule = { open: (storeRoot) => new Overlay2(storeRoot), supported };

@@ -1,54 +1,58 @@
-import type { Readable } from 'node:stream';
-import type { Change, WhiteoutMode } from '../archive/types.js';
+import type { WhiteoutMode } from '../archive/types.js';
 
-export type DriverName = 'overlay2' | 'vfs';
-
-/** A mount description: what `mount -t type -o options source target` would do. Drivers never mount. */
-export interface MountSpec {
+/**
+ * One mount, as data (containerd's mount.Mount): what `mount -t type -o options source target` would do.
+ * Paths in options are absolute, with `\`, `,` and `:` escaped by a backslash (snapshots/mountdata.ts).
+ * Drivers describe mounts; the caller performs them (snapshots/mount.ts, later runc).
+ */
+export interface Mount {
   type: string;
   source: string;
   options: string[];
-  /** Directory the options' relative paths are relative to (overlay2's home), if any. */
-  cwd?: string;
 }
 
-/** Where a new read-only layer's changeset must be applied, and how. */
+/**
+ * containerd's kinds: an active snapshot is writable (a container's layer, or a layer being applied);
+ * a committed one is read-only and may be a parent; a view is read-only and may not.
+ */
+export type SnapshotKind = 'active' | 'view' | 'committed';
+
+export interface SnapshotInfo {
+  key: string;
+  kind: SnapshotKind;
+}
+
+/**
+ * Where a prepared snapshot's own files are, and how deletions land there: the applier writes a layer
+ * tar straight into it (no mount), and tar-split reassembly reads it back.
+ */
 export interface LayerTarget {
   dir: string;
   whiteouts: WhiteoutMode;
 }
 
-/** Docker's GraphDriver.Data (LowerDir, UpperDir, MergedDir, WorkDir for overlay2; empty for vfs). */
-export type GraphDriverData = Record<string, string>;
-
 /**
- * A storage driver. Snapshot ids are opaque names chosen by the caller (random hex), so that a crash
- * leaves only directories the metadata does not know, which are swept.
+ * A storage driver, as containerd's Snapshotter. Keys are chosen by the caller (random hex, registered as
+ * pending work before the files exist, so that a crash leaves only what the next sweep can remove); a
+ * snapshot keeps its key when committed. Diffing is the differ's (archive/differ.ts), Docker's display
+ * data the engine's.
  */
 export interface Snapshotter {
-  readonly name: DriverName;
-  /** Make the directory for a new read-only layer whose parent is `parent` (null for a base layer). */
-  createLayer(id: string, parent: string | null): Promise<LayerTarget>;
-  /** Make a container's writable layer on `parent`, in time independent of the parent's size (overlay2). */
-  createWritable(id: string, parent: string | null): Promise<void>;
-  /** How to mount a writable layer as the container's rootfs at `target`. null: the dir itself is the rootfs. */
-  mountSpec(id: string, target: string): MountSpec | null;
-  /** Path where the container rootfs appears (merged/ for overlay2, the layer dir for vfs). */
-  rootfsPath(id: string): string;
-  /** Directory that holds the files this layer added (read by tar-split reassembly). */
-  layerDir(id: string): string;
-  /** The writable layer's changes against its parent, sorted by path, as `docker diff` shows them. */
-  changes(id: string, parent: string | null): Promise<Change[]>;
-  /** The writable layer's changes as an OCI changeset tar (uncompressed). */
-  diffTar(id: string, parent: string | null): Readable;
-  /** Bytes the snapshot's directory holds on disk (what removing it frees). */
-  usage(id: string): Promise<number>;
-  /** Bytes of the files a writable layer added or changed against its parent (`docker ps -s` SIZE). */
-  diffSize(id: string, parent: string | null): Promise<number>;
-  /** Docker's GraphDriver.Data; null where the driver has none to show (vfs, as Docker prints it). */
-  graphDriverData(id: string): GraphDriverData | null;
-  /** Remove every directory of the snapshot; idempotent. */
-  remove(id: string): Promise<void>;
-  /** Snapshot ids present on disk (for sweeping what the metadata does not know). */
-  list(): Promise<string[]>;
+  readonly name: string;
+  /** A new active snapshot on `parent` (a committed snapshot, or null for an empty one); its mounts. */
+  prepare(key: string, parent: string | null): Promise<Mount[]>;
+  /** A new read-only snapshot showing `parent`'s tree; its mounts. */
+  view(key: string, parent: string | null): Promise<Mount[]>;
+  /** The active snapshot `key` becomes committed: read-only, and a possible parent. */
+  commit(key: string): Promise<void>;
+  /** How to mount the snapshot (read-only unless it is active). */
+  mounts(key: string): Mount[];
+  /** Remove every file of the snapshot; idempotent. The caller unmounts it first. */
+  remove(key: string): Promise<void>;
+  /** Bytes the snapshot's own files hold on disk (what removing it frees). */
+  usage(key: string): Promise<number>;
+  /** Every snapshot on disk (for sweeping what the metadata does not know). */
+  walk(): Promise<SnapshotInfo[]>;
+  /** The directory of the snapshot's own files and its whiteout mode (see LayerTarget). */
+  target(key: string): LayerTarget;
 }

@@ -1,19 +1,21 @@
 /**
- * vfs: every layer is a full copy of its parent plus its own changes (Docker's vfs). Works on any
- * filesystem; with reflinks (XFS, Btrfs) the copies share data blocks.
+ * vfs: every snapshot is a full copy of its parent plus its own changes (Docker's vfs). Works on any
+ * filesystem; with reflinks (XFS, Btrfs) the copies share data blocks. A snapshot is mounted by binding
+ * its directory (onto itself, where the engine mounts it). The directory is the tree, so a snapshot's
+ * kind is kept beside it: `<key>.committed` or `<key>.view`, none for an active one.
  */
-import { mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { removeTree, tarOnThread, treeChanges } from '../archive/index.js';
-import type { Change } from '../archive/types.js';
+import { removeTree, treeSize } from '../archive/index.js';
 import { TreeCopier } from './copy.js';
-import type { LayerTarget, MountSpec, Snapshotter } from './types.js';
-import { filesSize, treeSize } from './usage.js';
-import { joinNames } from '../archive/names.js';
+import { checkKey, SNAPSHOT_KEY } from './keys.js';
+import type { DriverModule } from './registry.js';
+import type { LayerTarget, Mount, SnapshotInfo, SnapshotKind, Snapshotter } from './types.js';
+
+const MARKED: SnapshotKind[] = ['committed', 'view'];
 
 export class Vfs implements Snapshotter {
-  readonly name = 'vfs' as const;
+  readonly name = 'vfs';
   readonly home: string;
 
   constructor(storeRoot: string) {
@@ -21,76 +23,58 @@ export class Vfs implements Snapshotter {
     mkdirSync(this.home, { recursive: true, mode: 0o700 });
   }
 
-  private dir(id: string): string {
-    if (!/^[a-f0-9]{64}$/.test(id)) throw new Error(`invalid snapshot id ${JSON.stringify(id)}`);
-    return join(this.home, id);
+  private dir(key: string): string {
+    return join(this.home, checkKey(key));
   }
 
-  private make(id: string, parent: string | null): string {
-    const dir = this.dir(id);
+  private make(key: string, parent: string | null): void {
+    const dir = this.dir(key);
     if (parent) new TreeCopier().copy(this.dir(parent), dir);
     else mkdirSync(dir, { mode: 0o755 });
-    return dir;
   }
 
-  async createLayer(id: string, parent: string | null): Promise<LayerTarget> {
-    return { dir: this.make(id, parent), whiteouts: 'apply' };
+  async prepare(key: string, parent: string | null): Promise<Mount[]> {
+    this.make(key, parent);
+    return this.mounts(key);
   }
 
-  async createWritable(id: string, parent: string | null): Promise<void> {
-    this.make(id, parent);
+  async view(key: string, parent: string | null): Promise<Mount[]> {
+    this.make(key, parent);
+    writeFileSync(`${this.dir(key)}.view`, '');
+    return this.mounts(key);
   }
 
-  mountSpec(_id: string, _target: string): MountSpec | null {
-    return null;
+  async commit(key: string): Promise<void> {
+    if (this.kind(key) !== 'active') throw new Error(`snapshot ${key} is not active`);
+    writeFileSync(`${this.dir(key)}.committed`, '');
   }
 
-  rootfsPath(id: string): string {
-    return this.dir(id);
+  private kind(key: string): SnapshotKind {
+    return MARKED.find((k) => existsSync(`${this.dir(key)}.${k}`)) ?? 'active';
   }
 
-  layerDir(id: string): string {
-    return this.dir(id);
+  mounts(key: string): Mount[] {
+    return [{ type: 'bind', source: this.dir(key), options: ['rbind', this.kind(key) === 'active' ? 'rw' : 'ro'] }];
   }
 
-  async changes(id: string, parent: string | null): Promise<Change[]> {
-    return treeChanges(this.dir(id), parent ? this.dir(parent) : null);
+  async remove(key: string): Promise<void> {
+    const dir = this.dir(key);
+    // Markers first: a crash in between leaves a directory the sweep sees, never a marker alone.
+    for (const k of MARKED) rmSync(`${dir}.${k}`, { force: true });
+    removeTree(dir);
   }
 
-  diffTar(id: string, parent: string | null): Readable {
-    const dir = this.dir(id);
-    // The change list is computed first (it walks both trees), then streamed from the container's tree.
-    const tar = this.changes(id, parent).then((changes) => tarOnThread({ kind: 'changes', dir, changes }));
-    return lazyStream(tar);
+  async usage(key: string): Promise<number> {
+    return treeSize(this.dir(key));
   }
 
-  async usage(id: string): Promise<number> {
-    return treeSize(this.dir(id));
+  async walk(): Promise<SnapshotInfo[]> {
+    return readdirSync(this.home).filter((k) => SNAPSHOT_KEY.test(k)).map((key) => ({ key, kind: this.kind(key) }));
   }
 
-  /** As Docker's naive DiffSize: the sizes of the added and changed non-directories, hard links once. */
-  async diffSize(id: string, parent: string | null): Promise<number> {
-    const dir = this.dir(id);
-    const paths = (await this.changes(id, parent)).filter((c) => c.kind !== 'D').map((c) => joinNames(dir, c.path));
-    return filesSize(paths);
-  }
-
-  graphDriverData(_id: string): null {
-    return null;
-  }
-
-  async remove(id: string): Promise<void> {
-    removeTree(this.dir(id));
-  }
-
-  async list(): Promise<string[]> {
-    return readdirSync(this.home).filter((d) => /^[a-f0-9]{64}$/.test(d));
+  target(key: string): LayerTarget {
+    return { dir: this.dir(key), whiteouts: 'apply' };
   }
 }
 
-/** A stream whose source is known only later. */
-function lazyStream(source: Promise<Readable>): Readable {
-  return Readable.from((async function* () {
-    yield* await source;
-  })(), { objectMode: false });
-}
+export const driver: DriverModule = { open: (storeRoot) => new Vfs(storeRoot), supported: () => true };

@@ -2,11 +2,12 @@
 import { readdirSync, existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { SNAPSHOT_KEY } from '../../src/snapshots/keys.js';
 
-/** Snapshot ids (layer or container directories) of a driver, excluding overlay2's l/ link dir. */
+/** Snapshot keys (layers, containers' writable and init layers) of a driver: not overlay2's l/, not vfs's kind markers. */
 export function snapshotDirs(root: string, driver: string): string[] {
   const dir = join(root, 'snapshots', driver);
-  return existsSync(dir) ? readdirSync(dir).filter((d) => d !== 'l').sort() : [];
+  return existsSync(dir) ? readdirSync(dir).filter((d) => SNAPSHOT_KEY.test(d)).sort() : [];
 }
 
 /** Bytes used under a path, as du counts them (hard links once). */

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DRIVER_NAMES } from '../../src/snapshots/registry.js';
 
 export const REPO_ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 export const STRATA_BIN = join(REPO_ROOT, 'bin', 'strata');
@@ -56,7 +57,8 @@ export function testStore(driver: string, root = mkdtempSync(join(tmpdir(), `str
   };
 }
 
-export const DRIVERS = ['overlay2', 'vfs'] as const;
+/** Every registered storage driver: each test file that takes a driver runs once per driver. */
+export const DRIVERS = DRIVER_NAMES;
 
 /** Wait for a spawned strata to end: its exit code (null when killed), signal and stderr. */
 export const exited = (p: ReturnType<typeof spawn>): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> =>

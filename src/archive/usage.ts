@@ -1,6 +1,6 @@
 /** Bytes as `docker ps -s` counts them: apparent sizes of non-directories, each hard-linked inode once. */
 import { lstatSync } from 'node:fs';
-import { fsPath, joinNames, readNames } from '../archive/names.js';
+import { fsPath, joinNames, readNames } from './names.js';
 
 export function filesSize(paths: Iterable<string>): number {
   const seen = new Set<string>();
