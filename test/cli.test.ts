@@ -106,7 +106,7 @@ for (const driver of DRIVERS) {
     test('create puts Docker\'s init layer under the container: inspect, export, diff, ps -s, commit, rm', () => {
       importBase();
       const layersOnly = snapshotDirs(s.root, driver);
-      s.ok(['create', '--name', 'fresh', 'acme/busybox:1.0']);
+      s.ok(['create', '--name', 'fresh', 'acme/busybox:1.0', 'sh']);
       const added = snapshotDirs(s.root, driver).filter((d) => !layersOnly.includes(d));
       assert.equal(added.length, 2);
       assert.equal(added[1], `${added[0]}-init`, 'the init layer is named after the container\'s, as Docker\'s');
