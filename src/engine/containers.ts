@@ -20,7 +20,6 @@ import { graphDriverData, rootfsPath } from './graphdriver.js';
 import type { Images } from './images.js';
 import { initKey, makeInitLayer } from './initlayer.js';
 import type { Layers } from './layers.js';
-import { writeOutputFile } from './outfile.js';
 import type { Store } from './store.js';
 import { timeNs, untilNs } from './times.js';
 import type { ContainerInspect, ContainerSummary, PruneReport } from './types.js';
@@ -387,7 +386,8 @@ export class Containers {
 
   /** `export -o FILE`: the tar written whole to `file`, or no file at all (./outfile.ts). */
   exportToFile(ref: string, file: string): Promise<void> {
-    return writeOutputFile(file, () => this.export(ref));
+    // Loaded here, not at start (node:util and the output-file code only `-o` needs).
+    return import('./outfile.js').then(({ writeOutputFile }) => writeOutputFile(file, () => this.export(ref)));
   }
 
   /** `docker rm`: the record, the writable and init layers' directories, and layers only it still held. */
