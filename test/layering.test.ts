@@ -11,12 +11,16 @@ import { test } from 'node:test';
 import { REPO_ROOT } from './lib/strata.js';
 
 const SRC = join(REPO_ROOT, 'src');
-const ENGINE_API = ['engine/index.ts', 'engine/errors.ts'];
+/**
+ * The engine's API: its index, and the leaf modules a command needs before (or without) opening a store,
+ * which the CLI imports on their own so that `--version` and `--help` do not load the engine.
+ */
+const ENGINE_API = ['engine/index.ts', 'engine/errors.ts', 'engine/version.ts', 'engine/drivers.ts'];
 
 const sources = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
 
-test('the CLI imports nothing below the engine: only engine/index.ts and engine/errors.ts', () => {
+test('the CLI imports nothing below the engine: only its API modules', () => {
   const reaching: string[] = [];
   for (const file of sources(join(SRC, 'cli'))) {
     const text = readFileSync(file, 'utf8');

@@ -12,7 +12,7 @@ import { READER_GONE, stderr, stdout } from './stdio.js';
 import { StrataError } from '../engine/errors.js';
 import { STRATA_VERSION } from '../engine/version.js';
 import { ArgumentCountError, useDockerUsage, withDockerArity } from './usage.js';
-import { DRIVER_NAMES } from '../snapshots/registry.js';
+import { DRIVER_NAMES } from '../engine/drivers.js';
 
 /** One module of commands: what it registers on the program and on the `image` and `container` groups. */
 type Register = (program: Command, groups: { image: Command; container: Command }, withEngine: WithEngine) => void;
