@@ -85,14 +85,15 @@ function endedLines(bytes: Buffer): number {
 }
 
 /**
- * The last `n` lines' worth of records, read backwards a chunk at a time from the end of the file. Reads
- * until n+1 complete lines are in hand (or the file's start), so the first kept line is known to be whole.
+ * The last `n` lines' worth of records, read backwards from the end of the file in chunks that double
+ * (so counting stays linear in what is read). Reads until n+1 complete lines are in hand (or the file's
+ * start), so the first kept line is known to be whole.
  */
 function tailBytes(fd: number, size: number, n: number): Buffer {
   let pos = size;
   let bytes = Buffer.alloc(0);
-  while (pos > 0 && endedLines(bytes) <= n) {
-    const len = Math.min(CHUNK, pos);
+  for (let chunkSize = CHUNK; pos > 0 && endedLines(bytes) <= n; chunkSize *= 2) {
+    const len = Math.min(chunkSize, pos);
     pos -= len;
     const chunk = Buffer.alloc(len);
     readSync(fd, chunk, 0, len, pos);
