@@ -66,8 +66,10 @@ const HYBRID_CGROUPS = /cgroups in hybrid mode not supported/;
 
 export interface ProcessIO { stdio?: StdioOptions }
 
-export interface CreateOptions {
+export interface CreateOptions extends ProcessIO {
   pidFile?: string;
+  /** Where the runtime writes its own messages (default: runtime.log in the bundle). */
+  log?: string;
   /** A unix socket that receives the pty master when the process has a terminal. */
   consoleSocket?: string;
 }
@@ -130,10 +132,15 @@ export class OciRuntime {
     return out;
   }
 
-  /** `create`: the container's namespaces and process exist, stopped before the user's program. */
+  /**
+   * `create`: the container's namespaces and process exist, stopped before the user's program. The process
+   * inherits the runtime's stdio, so it gets none of ours (a pipe of ours held by it would keep whoever
+   * reads that pipe waiting for as long as the container lives); the runtime's messages go to `log`.
+   */
   async create(id: string, bundle: string, opts: CreateOptions = {}): Promise<void> {
-    await this.check('create', id, ['create', '--bundle', bundle, ...(opts.pidFile ? ['--pid-file', opts.pidFile] : []),
-      ...(opts.consoleSocket ? ['--console-socket', opts.consoleSocket] : []), id]);
+    const out = await this.exec(['create', '--bundle', bundle, ...(opts.pidFile ? ['--pid-file', opts.pidFile] : []),
+      ...(opts.consoleSocket ? ['--console-socket', opts.consoleSocket] : []), id], opts.stdio ?? 'ignore', opts.log ?? join(bundle, 'runtime.log'));
+    if (out.code !== 0 || out.stderr) throw this.failure('create', id, out);
   }
 
   /** `start`: the created process execs the user's program. */

@@ -16,6 +16,7 @@ export const GROUP = 'root:x:0:\nnogroup:x:65534:\napp:x:1000:\nstaff:x:50:app\n
 /** A rootfs of Debian's busybox-static with every applet linked in /bin, /etc/passwd and /etc/group. */
 export function busyboxUserland(): string {
   const dir = mkdtempSync(join(tmpdir(), 'strata-runtime-rootfs-'));
+  chmodSync(dir, 0o755);
   for (const d of ['bin', 'etc', 'tmp', 'root', 'home/app']) mkdirSync(join(dir, d), { recursive: true });
   chmodSync(join(dir, 'tmp'), 0o1777);
   copyFileSync(BUSYBOX, join(dir, 'bin/busybox'));
