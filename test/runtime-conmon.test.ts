@@ -1,0 +1,195 @@
+/**
+ * Containers supervised by real conmon over real runc: detached runs that return at once and never hold
+ * the caller's pipes, the k8s-file log, exit files, the exit command, attach with streams apart or a pty,
+ * stdin kept open for `run -dit`, and a conmon killed with SIGKILL settled by the next command.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import { readLog } from '../src/runtime/logs.js';
+import { OciRuntime, RuntimeError } from '../src/runtime/runc.js';
+import { Supervisor, type SupervisorOptions } from '../src/runtime/supervisor.js';
+import { busyboxUserland, makeBundle } from './lib/bundle.js';
+
+const BUN = process.execPath;
+let rootfs: string;
+let work: string;
+let runc: OciRuntime;
+
+function supervisor(cmd: string[], extra: Partial<SupervisorOptions> & { tty?: boolean } = {}): Supervisor {
+  const b = makeBundle(work, rootfs, { cmd, tty: extra.tty });
+  return new Supervisor({
+    id: b.id, bundle: b.dir, runtime: runc, logPath: join(b.dir, 'ctr.log'), exitDir: join(work, 'exits'), socketDir: join(work, 'sockets'), ...extra,
+  });
+}
+
+/** Collects a stream's bytes. */
+function sink(): PassThrough & { text(): string } {
+  const chunks: Buffer[] = [];
+  const s = new PassThrough() as PassThrough & { text(): string };
+  s.on('data', (c: Buffer) => chunks.push(c));
+  s.text = () => Buffer.concat(chunks).toString();
+  return s;
+}
+
+const alive = (pid: number): boolean => {
+  try { process.kill(pid, 0); return true; } catch { return false; }
+};
+
+async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
+  for (const end = Date.now() + ms; Date.now() < end;) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+before(() => {
+  rootfs = busyboxUserland();
+  work = mkdtempSync(join(tmpdir(), 'strata-conmon-'));
+  runc = new OciRuntime('runc', join(work, 'state'));
+});
+
+after(async () => {
+  for (const s of await runc.list()) await runc.delete(s.id, true).catch(() => {});
+  rmSync(work, { recursive: true, force: true });
+  rmSync(rootfs, { recursive: true, force: true });
+});
+
+describe('detached containers', () => {
+  test('run -d returns as soon as the process started: $(…) does not wait for the container', async () => {
+    const started = Date.now();
+    const r = spawnSync('sh', ['-c', `id=$("${BUN}" ${join(import.meta.dir, 'lib/detached-run.ts')} "${work}" "${rootfs}" sleep 30); echo "$id"`],
+      { encoding: 'utf8', timeout: 20000 });
+    const took = Date.now() - started;
+    assert.equal(r.status, 0, r.stderr);
+    const id = r.stdout.trim();
+    assert.match(id, /^[0-9a-f]{64}$/);
+    assert.ok(took < 10000, `the command substitution returned after ${took} ms`);
+    const state = (await runc.state(id))!;
+    assert.equal(state.status, 'running');
+    await runc.kill(id, 'KILL');
+  });
+
+  test('the log keeps stdout and stderr apart, the exit file has the code, and the runtime state is cleared', async () => {
+    const sup = supervisor(['sh', '-c', 'echo out; echo err >&2; echo more; exit 3']);
+    const pid = await sup.create();
+    assert.ok(pid > 0);
+    await sup.start();
+    const status = await sup.waitExit();
+    assert.equal(status.exitCode, 3);
+    assert.equal(readFileSync(sup.exitFile, 'utf8'), '3');
+    assert.ok(Math.abs(status.finishedAt.getTime() - Date.now()) < 10000);
+    const lines = readLog(sup.opts.logPath);
+    assert.deepEqual(lines.map((l) => [l.stream, l.data.toString()]).sort(), [['stderr', 'err\n'], ['stdout', 'more\n'], ['stdout', 'out\n']]);
+    for (const l of lines) assert.match(l.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}\+00:00$/);
+    assert.match(readFileSync(sup.opts.logPath, 'utf8'), /^\S+ stdout F out$/m);
+    assert.deepEqual(readLog(sup.opts.logPath, { tail: 1 }).length, 1);
+    assert.equal((await runc.state(sup.opts.id))!.status, 'stopped');
+    assert.deepEqual(await sup.reconcile(), status);
+    assert.equal(await runc.state(sup.opts.id), null);
+  });
+
+  test('a process killed from outside records 128+9; the exit command runs after the exit file is written', async () => {
+    const marker = join(work, 'exit-command-ran');
+    const sup = supervisor(['sleep', '1000'], { exitCommand: ['/bin/sh', '-c', `cat "$0" > ${marker}`, join(work, 'exits', 'placeholder')] });
+    // The exit command reads the exit file: point its argument at the real one.
+    sup.opts.exitCommand![3] = sup.exitFile;
+    await sup.create();
+    await sup.start();
+    await runc.kill(sup.opts.id, 'KILL');
+    assert.equal((await sup.waitExit()).exitCode, 137);
+    await until('the exit command', () => existsSync(marker) && readFileSync(marker, 'utf8') === '137');
+  });
+
+  test('a command that cannot start fails create with 127 and leaves no runtime state or conmon', async () => {
+    const sup = supervisor(['nonexist']);
+    await assert.rejects(sup.create(), (e: RuntimeError) =>
+      e.exitCode === 127 && e.message === 'runc create failed: unable to start container process: exec: "nonexist": executable file not found in $PATH');
+    assert.equal(await runc.state(sup.opts.id), null);
+    await until('conmon to exit', () => !sup.supervisorAlive());
+  });
+
+  test('run -dit sh stays up with stdin held open; a later attach drives it', async () => {
+    const sup = supervisor(['sh'], { stdin: true, stdinOnce: false });
+    await sup.create();
+    await sup.start();
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal((await runc.state(sup.opts.id))!.status, 'running');
+    const stdout = sink();
+    const a = sup.attach({ stdout, stderr: sink(), stdin: Readable.from([Buffer.from('echo hello from $((6*7))\nexit 7\n')]) });
+    await a.done;
+    assert.equal((await sup.waitExit()).exitCode, 7);
+    assert.equal(stdout.text(), 'hello from 42\n');
+  });
+
+  test('conmon killed with SIGKILL: the next command finds it gone, kills what is left, and records Exited (255)', async () => {
+    const sup = supervisor(['sleep', '1000']);
+    const pid = await sup.create();
+    await sup.start();
+    assert.equal(await sup.reconcile(), null, 'a supervised running container is left alone');
+    const conmonPid = Number(readFileSync(sup.conmonPidFile, 'utf8'));
+    // conmon's idle memory, what each running container costs beyond its own process.
+    const rss = Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${conmonPid}/status`, 'utf8'))![1]);
+    console.log(`conmon idle RSS: ${rss} kB`);
+    assert.ok(rss < 8 * 1024, `conmon RSS ${rss} kB`);
+    process.kill(conmonPid, 'SIGKILL');
+    await until('conmon to die', () => !sup.supervisorAlive());
+    assert.ok(alive(pid), 'the container outlives its supervisor');
+    const settled = (await sup.reconcile())!;
+    assert.equal(settled.exitCode, 255);
+    assert.equal(await runc.state(sup.opts.id), null);
+    await until('the orphaned process to be killed', () => !alive(pid));
+    assert.ok(!existsSync(`/sys/fs/cgroup/pids/strata/${sup.opts.id}`));
+    assert.deepEqual(await sup.reconcile(), settled, 'the answer is stable');
+  });
+});
+
+describe('attached containers', () => {
+  test('stdout and stderr arrive apart, stdin reaches the process and its end closes it, the exit code comes back', async () => {
+    const sup = supervisor(['sh', '-c', 'echo out; echo err >&2; cat; echo after-eof; exit 42'], { stdin: true, stdinOnce: true });
+    await sup.create();
+    const stdout = sink();
+    const stderr = sink();
+    const a = sup.attach({ stdout, stderr, stdin: Readable.from([Buffer.from('typed\n')]) });
+    await sup.start();
+    await a.done;
+    assert.equal((await sup.waitExit()).exitCode, 42);
+    assert.equal(stdout.text(), 'out\ntyped\nafter-eof\n');
+    assert.equal(stderr.text(), 'err\n');
+  });
+
+  test('-t: one pty for all streams, sized by resize before start', async () => {
+    const sup = supervisor(['sh', '-c', 'tty; [ -t 0 ] && [ -t 1 ] && echo isatty; stty size; echo to-err >&2'], { tty: true });
+    await sup.create();
+    sup.resize(30, 100);
+    const stdout = sink();
+    const stderr = sink();
+    const a = sup.attach({ stdout, stderr });
+    await sup.start();
+    await a.done;
+    assert.equal((await sup.waitExit()).exitCode, 0);
+    assert.equal(stdout.text(), '/dev/pts/0\r\nisatty\r\n30 100\r\nto-err\r\n');
+    assert.equal(stderr.text(), '');
+    assert.deepEqual(readLog(sup.opts.logPath).map((l) => l.stream), ['stdout', 'stdout', 'stdout', 'stdout']);
+  });
+
+  test('large output arrives whole and in order', async () => {
+    const sup = supervisor(['sh', '-c', 'seq 1 200000']);
+    await sup.create();
+    const stdout = sink();
+    const a = sup.attach({ stdout, stderr: sink() });
+    await sup.start();
+    await a.done;
+    await sup.waitExit();
+    const expected = `${Array.from({ length: 200000 }, (_, i) => i + 1).join('\n')}\n`;
+    const got = stdout.text();
+    assert.equal(got.length, expected.length);
+    assert.ok(got === expected, 'the bytes are seq\'s, in order');
+    assert.equal(readLog(sup.opts.logPath, { tail: 2 }).map((l) => l.data.toString()).join(''), '199999\n200000\n');
+  });
+});
