@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hostFacts } from '../../src/runtime/host.js';
+import { hostDevices, hostFacts } from '../../src/runtime/host.js';
 import { containerSpec, type ContainerRunOptions } from '../../src/runtime/spec.js';
 import { resolveUser } from '../../src/runtime/user.js';
 import { BUSYBOX } from './rootfs.js';
@@ -44,7 +44,7 @@ export function makeBundle(parent: string, rootfs: string, opts: Partial<Contain
   writeFileSync(join(dir, 'resolv.conf'), 'nameserver 192.0.2.53\n');
   const built = containerSpec({
     id, rootfs, containerDir: dir, image: { Cmd: ['sh'] }, user: resolveUser(rootfs, userSpec ?? ''), network: 'none', ...rest,
-  }, host);
+  }, host, opts.privileged ? hostDevices() : []);
   writeFileSync(join(dir, 'config.json'), JSON.stringify(built.spec));
   return { id, dir, containerDir: dir, warnings: built.warnings };
 }
