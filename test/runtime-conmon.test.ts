@@ -149,6 +149,55 @@ describe('detached containers', () => {
   });
 });
 
+describe('stop, kill, and a reboot', () => {
+  test('stop: a PID 1 that traps SIGTERM exits on it; one that ignores it is killed after the timeout (137)', async () => {
+    const trapping = supervisor(['sh', '-c', 'trap "echo got TERM; exit 0" TERM; while true; do sleep 0.1; done']);
+    await trapping.create();
+    await trapping.start();
+    await new Promise((r) => setTimeout(r, 300));
+    let t = Date.now();
+    assert.equal((await trapping.stop('SIGTERM', 10)).exitCode, 0);
+    assert.ok(Date.now() - t < 5000, `stopped after ${Date.now() - t} ms`);
+    assert.deepEqual(readLog(trapping.opts.logPath).map((l) => l.data.toString()), ['got TERM\n']);
+
+    const ignoring = supervisor(['sleep', '1000']);
+    await ignoring.create();
+    await ignoring.start();
+    t = Date.now();
+    assert.equal((await ignoring.stop('SIGTERM', 1)).exitCode, 137);
+    const took = Date.now() - t;
+    assert.ok(took >= 1000 && took < 5000, `killed after ${took} ms`);
+    assert.equal((await ignoring.stop()).exitCode, 137, 'stopping a stopped container answers its status');
+  });
+
+  test('kill -s USR1 reaches a handler; stop of a paused container thaws and stops it', async () => {
+    const sup = supervisor(['sh', '-c', 'trap "echo got USR1" USR1; trap "exit 5" TERM; while true; do sleep 0.1; done']);
+    await sup.create();
+    await sup.start();
+    await new Promise((r) => setTimeout(r, 300));
+    await sup.signal('USR1');
+    await until('the handler to log', () => readLog(sup.opts.logPath).some((l) => l.data.toString() === 'got USR1\n'));
+    await runc.pause(sup.opts.id);
+    assert.equal((await sup.stop('TERM', 10)).exitCode, 5);
+  });
+
+  test('after a simulated reboot (conmon and the process gone, the runtime state dir wiped), reconcile records 255', async () => {
+    const root = join(work, 'reboot-state');
+    const rebooted = new OciRuntime('runc', root);
+    const b = makeBundle(work, rootfs, { cmd: ['sleep', '1000'] });
+    const sup = new Supervisor({ id: b.id, bundle: b.dir, runtime: rebooted, logPath: join(b.dir, 'ctr.log'), exitDir: join(work, 'exits'), socketDir: join(work, 'sockets') });
+    const pid = await sup.create();
+    await sup.start();
+    process.kill(Number(readFileSync(sup.conmonPidFile, 'utf8')), 'SIGKILL');
+    process.kill(pid, 'SIGKILL');
+    await until('the process to die', () => !alive(pid));
+    rmSync(root, { recursive: true, force: true });
+    assert.equal((await sup.reconcile())!.exitCode, 255);
+    assert.equal(await rebooted.state(b.id), null);
+    assert.deepEqual(await rebooted.list(), []);
+  });
+});
+
 describe('attached containers', () => {
   test('stdout and stderr arrive apart, stdin reaches the process and its end closes it, the exit code comes back', async () => {
     const sup = supervisor(['sh', '-c', 'echo out; echo err >&2; cat; echo after-eof; exit 42'], { stdin: true, stdinOnce: true });

@@ -9,7 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { OciRuntime, RuntimeError } from '../src/runtime/runc.js';
-import { parseUlimit, type ContainerRunOptions } from '../src/runtime/spec.js';
+import { hostFacts } from '../src/runtime/host.js';
+import type { OciSpec } from '../src/runtime/oci.js';
+import { execProcess, parseUlimit, type ContainerRunOptions } from '../src/runtime/spec.js';
+import { resolveUser } from '../src/runtime/user.js';
 import { busyboxUserland, makeBundle } from './lib/bundle.js';
 
 interface Outcome { code: number; stdout: string; stderr: string }
@@ -240,8 +243,29 @@ describe('the runtime wrapper', () => {
     assert.equal(await runc.execProcess(b.id, { processFile: proc, stdio: ['ignore', out, out], log: join(b.dir, 'exec.log') }), 3);
     closeSync(out);
     assert.equal(readFileSync(outPath, 'utf8'), `in ${b.id.slice(0, 12)}\n`);
+    // docker exec answers 126 for a command it cannot start, a missing one included (run tells 127 apart).
     writeFileSync(proc, JSON.stringify({ ...spec.process, args: ['nonexist'] }));
-    await assert.rejects(runc.execProcess(b.id, { processFile: proc, stdio: 'ignore', log: join(b.dir, 'exec.log') }), (e: RuntimeError) => e.exitCode === 127);
+    await assert.rejects(runc.execProcess(b.id, { processFile: proc, stdio: 'ignore', log: join(b.dir, 'exec.log') }), (e: RuntimeError) => e.exitCode === 126);
+
+    // exec -e -u -w: Docker's environment (HOME from the exec user), user and directory.
+    const container = JSON.parse(readFileSync(join(b.dir, 'config.json'), 'utf8')) as OciSpec;
+    const exec = execProcess({
+      cmd: ['sh', '-c', 'env; id; pwd'], hostname: container.hostname, containerEnv: ['A=1'], container: container.process,
+      env: ['A=2', 'B=3'], user: resolveUser(rootfs, 'app'), workdir: '/',
+    }, hostFacts());
+    writeFileSync(proc, JSON.stringify(exec.process));
+    const out2 = openSync(outPath, 'w');
+    assert.equal(await runc.execProcess(b.id, { processFile: proc, stdio: ['ignore', out2, out2], log: join(b.dir, 'exec.log') }), 0);
+    closeSync(out2);
+    // What `docker exec -e A=2 -e B=3 -u app -w / C sh -c 'env; id; pwd'` printed for a container run with -e A=1.
+    assert.equal(readFileSync(outPath, 'utf8'), [
+      `HOSTNAME=${b.id.slice(0, 12)}`, 'SHLVL=1', 'HOME=/home/app', 'A=2', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      'B=3', 'PWD=/', 'uid=1000(app) gid=1000(app) groups=10(wheel),50(staff),1000(app)', '/', ''].join('\n'));
+
+    // exec -d returns at once; the process runs on.
+    writeFileSync(proc, JSON.stringify({ ...spec.process, args: ['sleep', '30'] }));
+    assert.equal(await runc.execProcess(b.id, { processFile: proc, detach: true, stdio: 'ignore', log: join(b.dir, 'exec.log') }), 0);
+    assert.equal((await runc.ps(b.id)).length, 2);
 
     await runc.kill(b.id, 'KILL');
     for (let i = 0; i < 50 && (await runc.state(b.id))!.status !== 'stopped'; i++) await new Promise((r) => setTimeout(r, 20));

@@ -14,7 +14,7 @@ import type { HostFacts } from '../src/runtime/host.js';
 import { readLog, readLogFrom } from '../src/runtime/logs.js';
 import { startFailureCode } from '../src/runtime/runc.js';
 import { defaultSeccomp } from '../src/runtime/seccomp.js';
-import { containerSpec, mergeEnv, parseUlimit, processArgs, type ContainerRunOptions } from '../src/runtime/spec.js';
+import { containerSpec, execProcess, mergeEnv, parseUlimit, processArgs, type ContainerRunOptions } from '../src/runtime/spec.js';
 import { readFileInRoot, resolveUser } from '../src/runtime/user.js';
 import { GROUP, PASSWD } from './lib/bundle.js';
 
@@ -69,6 +69,28 @@ describe('process: argv, env, cwd as Docker merges them', () => {
     const { spec } = containerSpec(base({ initPath: '/usr/bin/tini-static', cmd: ['sleep', '1'] }), HOST);
     assert.deepEqual(spec.process.args, ['/sbin/docker-init', '--', 'sleep', '1']);
     assert.deepEqual(spec.mounts.find((m) => m.destination === '/sbin/docker-init'), { destination: '/sbin/docker-init', type: 'bind', source: '/usr/bin/tini-static', options: ['bind', 'ro'] });
+  });
+});
+
+describe('exec: Docker\'s process for docker exec', () => {
+  const container = containerSpec(base({ env: ['A=1'] }), HOST).spec;
+  test('env starts again from PATH, HOSTNAME, TERM with -t and the container\'s variables; user, cwd and caps are the container\'s', () => {
+    const { process: p } = execProcess({ cmd: ['env'], hostname: container.hostname, containerEnv: ['A=1'], container: container.process, tty: true }, HOST);
+    // What `docker exec -t C env` printed for a container run with -e A=1.
+    assert.deepEqual(p.env, ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', `HOSTNAME=${ID.slice(0, 12)}`, 'TERM=xterm', 'A=1', 'HOME=/root']);
+    assert.equal(p.terminal, true);
+    assert.deepEqual(p.user, container.process.user);
+    assert.equal(p.cwd, '/');
+    assert.deepEqual(p.capabilities, container.process.capabilities);
+    const plain = execProcess({ cmd: ['env'], hostname: 'h', containerEnv: [], container: container.process }, HOST).process;
+    assert.equal(plain.terminal, undefined);
+    assert.throws(() => execProcess({ cmd: [], hostname: 'h', containerEnv: [], container: container.process }, HOST), /No command specified/);
+  });
+
+  test('exec --privileged: every capability the host allows, with a warning for the rest', () => {
+    const built = execProcess({ cmd: ['true'], hostname: 'h', containerEnv: [], container: container.process, privileged: true }, HOST);
+    assert.equal(capabilityMask(built.process.capabilities!.effective as never), '000001fffeffffff');
+    assert.equal(built.warnings.length, 1);
   });
 });
 

@@ -123,7 +123,9 @@ export class OciRuntime {
         `crun cannot run containers on this host: its cgroups are in hybrid mode (cgroup v1 controllers with a cgroup2 ` +
         `mount), which this crun refuses ("${message}"); use --runtime runc`, 125);
     }
-    return new RuntimeError(`${this.name} ${verb} ${id}: ${message}`, verb === 'create' || verb === 'run' || verb === 'exec' ? startFailureCode(message) : 125);
+    // docker exec answers 126 for any process it could not start (not found included); run tells 126 from 127.
+    const code = verb === 'exec' ? 126 : verb === 'create' || verb === 'run' ? startFailureCode(message) : 125;
+    return new RuntimeError(`${this.name} ${verb} ${id}: ${message}`, code);
   }
 
   private async check(verb: string, id: string, args: string[]): Promise<Outcome> {

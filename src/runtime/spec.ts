@@ -5,7 +5,7 @@
  */
 import { containerCapabilities } from './capabilities.js';
 import type { HostDevice, HostFacts } from './host.js';
-import type { OciDeviceRule, OciMount, OciRlimit, OciSpec } from './oci.js';
+import type { OciDeviceRule, OciMount, OciProcess, OciRlimit, OciSpec } from './oci.js';
 import { defaultSeccomp } from './seccomp.js';
 import type { ResolvedUser } from './user.js';
 
@@ -268,4 +268,68 @@ export function containerSpec(opts: ContainerRunOptions, host: HostFacts, privil
     spec.linux.readonlyPaths = [...READONLY_PATHS];
   }
   return { spec, warnings };
+}
+
+/** `docker exec`'s options, with the container's own settings they start from. */
+export interface ExecRunOptions {
+  /** The command to run (no entrypoint applies). */
+  cmd: string[];
+  /** The container's hostname (HOSTNAME in the environment). */
+  hostname: string;
+  /** The container's configured environment: the image's Env with the container's -e applied (Docker's Config.Env). */
+  containerEnv: readonly string[];
+  /** The container's process (config.json's): its user, cwd and capabilities are the defaults. */
+  container: OciProcess;
+  /** exec -e */
+  env?: string[];
+  /** exec -u, resolved in the container's rootfs; the container's user otherwise. */
+  user?: ResolvedUser;
+  /** exec -w; the container's working directory otherwise. */
+  workdir?: string;
+  /** exec -t */
+  tty?: boolean;
+  /** exec --privileged: every capability the host allows. */
+  privileged?: boolean;
+}
+
+/**
+ * The process of a `docker exec`, for the runtime's `exec --process`: Docker's environment (default PATH,
+ * HOSTNAME, TERM with -t, the container's variables, then -e; HOME from the exec user's passwd entry),
+ * the container's user, cwd and capabilities unless overridden.
+ */
+export function execProcess(o: ExecRunOptions, host: HostFacts): BuiltProcess {
+  if (o.cmd.length === 0) throw new Error('No command specified');
+  if (o.workdir !== undefined && !o.workdir.startsWith('/')) throw new Error(`the working directory '${o.workdir}' is invalid, it needs to be an absolute path`);
+  let env = [`PATH=${DEFAULT_PATH}`, `HOSTNAME=${o.hostname}`, ...(o.tty ? ['TERM=xterm'] : [])];
+  env = mergeEnv(mergeEnv(env, o.containerEnv), o.env ?? []);
+  const user = o.user ?? null;
+  if (!env.some((e) => e.startsWith('HOME='))) {
+    const containerHome = o.container.env.find((e) => e.startsWith('HOME='));
+    env.push(user ? `HOME=${user.home}` : (containerHome ?? 'HOME=/'));
+  }
+  const warnings: string[] = [];
+  let capabilities = o.container.capabilities;
+  if (o.privileged) {
+    const set = containerCapabilities({ privileged: true }, host.bounding);
+    for (const cap of set.unavailable) warnings.push(`${cap} is not in this host's bounding set: the process runs without it`);
+    capabilities = { bounding: set.capabilities, effective: set.capabilities, permitted: set.capabilities };
+  }
+  const { terminal: _terminal, ...rest } = o.container;
+  return {
+    process: {
+      ...rest,
+      ...(o.tty ? { terminal: true } : {}),
+      user: user ? { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids } : o.container.user,
+      args: [...o.cmd],
+      env,
+      cwd: o.workdir || o.container.cwd,
+      ...(capabilities ? { capabilities } : {}),
+    },
+    warnings,
+  };
+}
+
+export interface BuiltProcess {
+  process: OciProcess;
+  warnings: string[];
 }

@@ -213,23 +213,58 @@ export class Supervisor {
     }
   }
 
-  /** Resolves when the exit file is there: at once if the process already exited. */
-  waitExit(): Promise<ExitStatus> {
+  /** Resolves when the exit file is there: at once if the process already exited; null after `timeoutMs` if given. */
+  waitExit(): Promise<ExitStatus>;
+  waitExit(timeoutMs: number): Promise<ExitStatus | null>;
+  waitExit(timeoutMs?: number): Promise<ExitStatus | null> {
     return new Promise((resolve) => {
       let settled = false;
-      const check = () => {
-        const status = settled ? null : this.exitStatus();
-        if (!status) return;
+      const finish = (status: ExitStatus | null) => {
         settled = true;
         watcher.close();
-        clearInterval(timer);
+        clearInterval(poll);
+        clearTimeout(deadline);
         resolve(status);
+      };
+      const check = () => {
+        const status = settled ? null : this.exitStatus();
+        if (status) finish(status);
       };
       const watcher = watch(this.opts.exitDir, check);
       // Events can be coalesced or missed across filesystems: look now and then as well.
-      const timer = setInterval(check, 250);
+      const poll = setInterval(check, 250);
+      const deadline = timeoutMs === undefined ? undefined : setTimeout(() => { if (!settled) finish(null); }, timeoutMs);
       check();
     });
+  }
+
+  /**
+   * `docker stop`: send `signal` (the image's StopSignal, SIGTERM by default) and, if the process has not
+   * exited after `timeoutSeconds`, SIGKILL to every process of the container. A paused container is
+   * thawed first so the signal can be acted on. Resolves with the exit status conmon records.
+   */
+  async stop(signal: string | number = 'SIGTERM', timeoutSeconds = 10): Promise<ExitStatus> {
+    const { runtime, id } = this.opts;
+    const done = this.exitStatus();
+    if (done) return done;
+    if ((await runtime.state(id))?.status === 'paused') await runtime.resume(id);
+    if (timeoutSeconds > 0) {
+      await this.signal(signal);
+      const status = await this.waitExit(timeoutSeconds * 1000);
+      if (status) return status;
+    }
+    await this.signal('SIGKILL', true);
+    return this.waitExit();
+  }
+
+  /** `docker kill -s`: a signal to the container's PID 1 (with `all`, to each of its processes); none once it has exited. */
+  async signal(signal: string | number, all = false): Promise<void> {
+    try {
+      await this.opts.runtime.kill(this.opts.id, signal, all);
+    } catch (e) {
+      // It exited between the caller's look and this signal: nothing is left to signal.
+      if ((await this.opts.runtime.state(this.opts.id))?.status === 'running') throw e;
+    }
   }
 
   /** The container process's host PID, or null when conmon never reported it. */
