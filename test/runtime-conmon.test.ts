@@ -94,6 +94,21 @@ describe('detached containers', () => {
     assert.equal(await runc.state(sup.opts.id), null);
   });
 
+  test('a container runs again after it exited (docker start): the last run\'s exit file does not answer for the new one', async () => {
+    const sup = supervisor(['sh', '-c', 'echo run; sleep 0.3; exit 4']);
+    await sup.create();
+    await sup.start();
+    assert.equal((await sup.waitExit()).exitCode, 4);
+    await sup.create();
+    assert.equal(sup.exitStatus(), null);
+    await sup.start();
+    assert.equal((await sup.waitExit()).exitCode, 4);
+    assert.deepEqual(readLog(sup.opts.logPath).map((l) => l.data.toString()), ['run\n', 'run\n']);
+    await sup.release();
+    assert.equal(await runc.state(sup.opts.id), null);
+    assert.ok(!existsSync(sup.exitFile) && !existsSync(join(work, 'sockets', sup.opts.id)));
+  });
+
   test('a process killed from outside records 128+9; the exit command runs after the exit file is written', async () => {
     const marker = join(work, 'exit-command-ran');
     const sup = supervisor(['sleep', '1000'], { exitCommand: ['/bin/sh', '-c', `cat "$0" > ${marker}`, join(work, 'exits', 'placeholder')] });
@@ -212,19 +227,25 @@ describe('attached containers', () => {
     assert.equal(stderr.text(), 'err\n');
   });
 
-  test('-t: one pty for all streams, sized by resize before start', async () => {
-    const sup = supervisor(['sh', '-c', 'tty; [ -t 0 ] && [ -t 1 ] && echo isatty; stty size; echo to-err >&2'], { tty: true });
+  test('-t: one pty for all streams, sized from the start (consoleSize) and resized later through conmon', async () => {
+    const b = makeBundle(work, rootfs, { cmd: ['sh', '-c', 'tty; [ -t 0 ] && [ -t 1 ] && echo isatty; stty size; echo to-err >&2; read x; stty size'], tty: true, consoleSize: { height: 30, width: 100 } });
+    const sup = new Supervisor({ id: b.id, bundle: b.dir, runtime: runc, logPath: join(b.dir, 'ctr.log'), exitDir: join(work, 'exits'), socketDir: join(work, 'sockets'), tty: true, stdin: true, stdinOnce: true });
     await sup.create();
-    sup.resize(30, 100);
     const stdout = sink();
     const stderr = sink();
-    const a = sup.attach({ stdout, stderr });
+    const stdin = new PassThrough();
+    const a = sup.attach({ stdout, stderr, stdin });
     await sup.start();
+    await until('the first size', () => stdout.text().includes('to-err'));
+    sup.resize(40, 120);
+    // The resize travels conmon's control fifo; the process reads the size after the next line of input.
+    await new Promise((r) => setTimeout(r, 300));
+    stdin.end('go\n');
     await a.done;
     assert.equal((await sup.waitExit()).exitCode, 0);
-    assert.equal(stdout.text(), '/dev/pts/0\r\nisatty\r\n30 100\r\nto-err\r\n');
+    assert.equal(stdout.text(), '/dev/pts/0\r\nisatty\r\n30 100\r\nto-err\r\ngo\r\n40 120\r\n');
     assert.equal(stderr.text(), '');
-    assert.deepEqual(readLog(sup.opts.logPath).map((l) => l.stream), ['stdout', 'stdout', 'stdout', 'stdout']);
+    assert.ok(readLog(sup.opts.logPath).every((l) => l.stream === 'stdout'));
   });
 
   test('large output arrives whole and in order', async () => {

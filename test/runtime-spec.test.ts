@@ -46,6 +46,8 @@ describe('process: argv, env, cwd as Docker merges them', () => {
     const { spec } = containerSpec(base({ tty: true, image: { Cmd: ['sh'], Env: ['PATH=/bin:/custom', 'FOO=img'] }, env: ['FOO=cli', 'BAR=1', 'PATH=/x:/bin'] }), HOST);
     assert.deepEqual(spec.process.env, ['PATH=/x:/bin', `HOSTNAME=${ID.slice(0, 12)}`, 'TERM=xterm', 'FOO=cli', 'BAR=1', 'HOME=/root']);
     assert.equal(spec.process.terminal, true);
+    assert.deepEqual(containerSpec(base({ tty: true, consoleSize: { height: 30, width: 100 } }), HOST).spec.process.consoleSize, { height: 30, width: 100 });
+    assert.equal(containerSpec(base({ consoleSize: { height: 30, width: 100 } }), HOST).spec.process.consoleSize, undefined);
     const plain = containerSpec(base(), HOST).spec;
     assert.deepEqual(plain.process.env, ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', `HOSTNAME=${ID.slice(0, 12)}`, 'HOME=/root']);
     assert.equal(plain.process.terminal, undefined);

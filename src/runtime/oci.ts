@@ -8,6 +8,7 @@ export interface OciDeviceRule { allow: boolean; type?: 'a' | 'c' | 'b'; major?:
 
 export interface OciProcess {
   terminal?: boolean;
+  consoleSize?: { height: number; width: number };
   user: { uid: number; gid: number; additionalGids?: number[] };
   args: string[];
   env: string[];

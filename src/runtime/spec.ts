@@ -45,6 +45,8 @@ export interface ContainerRunOptions {
   hostname?: string;
   /** -t */
   tty?: boolean;
+  /** With -t: the caller's terminal size, so the pty has it before the program starts (Docker's ConsoleSize). */
+  consoleSize?: { height: number; width: number };
   /** --network: "none" (a namespace with only loopback, the default here) or "host". */
   network?: NetworkMode;
   /** --read-only */
@@ -238,6 +240,7 @@ export function containerSpec(opts: ContainerRunOptions, host: HostFacts, privil
     ociVersion: '1.0.2-dev',
     process: {
       ...(opts.tty ? { terminal: true } : {}),
+      ...(opts.tty && opts.consoleSize ? { consoleSize: { ...opts.consoleSize } } : {}),
       user: { uid: opts.user.uid, gid: opts.user.gid, additionalGids: opts.user.additionalGids },
       args,
       env,

@@ -5,7 +5,7 @@
  * the files conmon leaves, and `reconcile` settles a container whose conmon died.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, statSync, watch, writeFileSync, writeSync, constants } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, readFileSync, statSync, watch, writeFileSync, writeSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeError, runtimeMessage, startFailureCode, type OciRuntime } from './runc.js';
 import { SeqpacketSocket, SHUT_WR } from './seqpacket.js';
@@ -125,6 +125,8 @@ export class Supervisor {
   async create(): Promise<number> {
     const o = this.opts;
     for (const dir of [o.exitDir, o.socketDir]) mkdirSync(dir, { recursive: true });
+    // A container started again (docker start after an exit): its last run's record must not answer for this one.
+    if (existsSync(this.exitFile)) await this.release();
     const child = spawn(o.conmonPath ?? CONMON, this.conmonArgs(), {
       stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
       env: { ...process.env, _OCI_SYNCPIPE: '3' },
@@ -147,6 +149,16 @@ export class Supervisor {
     const message = runtimeMessage(report.message ?? '') || 'the runtime failed to create the container';
     await this.forget();
     throw new RuntimeError(message, startFailureCode(message));
+  }
+
+  /**
+   * Drop what a finished run left: the runtime's record of the stopped container, the exit file and
+   * conmon's files, so the container can run again or be removed. Only for a container that has exited.
+   */
+  async release(): Promise<void> {
+    const { id, bundle, socketDir } = this.opts;
+    await this.forget();
+    for (const f of [this.exitFile, this.conmonPidFile, this.pidFile, join(socketDir, id), join(bundle, 'winsz')]) rmSync(f, { force: true });
   }
 
   /** Run the created process's program. */
