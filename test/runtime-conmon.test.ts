@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
+import { cgroupStats } from '../src/runtime/cgroups.js';
 import { readLog } from '../src/runtime/logs.js';
 import { OciRuntime, RuntimeError } from '../src/runtime/runc.js';
 import { Supervisor, type SupervisorOptions } from '../src/runtime/supervisor.js';
@@ -164,6 +165,24 @@ describe('detached containers', () => {
   });
 });
 
+describe('stats from the cgroup', () => {
+  test('CPU time, memory and PIDs of a running container; null once it is gone', async () => {
+    const b = makeBundle(work, rootfs, { cmd: ['sh', '-c', 'sleep 1000 & sleep 1000 & i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; wait'], memory: 64 * 1024 * 1024 });
+    const sup = new Supervisor({ id: b.id, bundle: b.dir, runtime: runc, logPath: join(b.dir, 'ctr.log'), exitDir: join(work, 'exits'), socketDir: join(work, 'sockets') });
+    await sup.create();
+    await sup.start();
+    const path = `/strata/${b.id}`;
+    await until('three processes', () => cgroupStats(path)?.pids === 3);
+    const stats = cgroupStats(path)!;
+    assert.ok(stats.cpuNanos > 0);
+    assert.ok(stats.memoryBytes > 0 && stats.memoryBytes < 64 * 1024 * 1024, `${stats.memoryBytes} bytes`);
+    assert.equal(stats.memoryLimitBytes, 64 * 1024 * 1024);
+    await sup.stop('KILL', 0);
+    await sup.release();
+    assert.equal(cgroupStats(path), null);
+  });
+});
+
 describe('stop, kill, and a reboot', () => {
   test('stop: a PID 1 that traps SIGTERM exits on it; one that ignores it is killed after the timeout (137)', async () => {
     const trapping = supervisor(['sh', '-c', 'trap "echo got TERM; exit 0" TERM; while true; do sleep 0.1; done']);
@@ -210,6 +229,21 @@ describe('stop, kill, and a reboot', () => {
     assert.equal((await sup.reconcile())!.exitCode, 255);
     assert.equal(await rebooted.state(b.id), null);
     assert.deepEqual(await rebooted.list(), []);
+    assert.ok(!existsSync(`/sys/fs/cgroup/memory/strata/${b.id}`), 'no cgroup is left behind');
+  });
+
+  test('runtime state wiped while the process still runs: reconcile kills it through its cgroup', async () => {
+    const root = join(work, 'wiped-state');
+    const wiped = new OciRuntime('runc', root);
+    const b = makeBundle(work, rootfs, { cmd: ['sleep', '1000'] });
+    const sup = new Supervisor({ id: b.id, bundle: b.dir, runtime: wiped, logPath: join(b.dir, 'ctr.log'), exitDir: join(work, 'exits'), socketDir: join(work, 'sockets') });
+    const pid = await sup.create();
+    await sup.start();
+    process.kill(Number(readFileSync(sup.conmonPidFile, 'utf8')), 'SIGKILL');
+    rmSync(root, { recursive: true, force: true });
+    assert.equal((await sup.reconcile())!.exitCode, 255);
+    await until('the process to die', () => !alive(pid));
+    assert.ok(!existsSync(`/sys/fs/cgroup/pids/strata/${b.id}`));
   });
 });
 

@@ -11,6 +11,7 @@
  *   any later command: await sup.reconcile()  → null while running, else the exit status (255 if conmon died).
  */
 export { capabilityMask, DEFAULT_CAPABILITIES, type Capability } from './capabilities.js';
+export { cgroupPids, cgroupStats, removeCgroup, type CgroupStats } from './cgroups.js';
 export { hostDevices, hostFacts, type HostDevice, type HostFacts } from './host.js';
 export { logTime, readLog, readLogFrom, type LogLine, type LogQuery, type LogStream } from './logs.js';
 export type { OciMount, OciSpec } from './oci.js';

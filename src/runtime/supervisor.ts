@@ -7,6 +7,8 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, rmSync, readFileSync, statSync, watch, writeFileSync, writeSync, constants } from 'node:fs';
 import { join } from 'node:path';
+import { cgroupPids, removeCgroup } from './cgroups.js';
+import type { OciSpec } from './oci.js';
 import { RuntimeError, runtimeMessage, startFailureCode, type OciRuntime } from './runc.js';
 import { SeqpacketSocket, SHUT_WR } from './seqpacket.js';
 
@@ -299,13 +301,33 @@ export class Supervisor {
     }
   }
 
-  /** Remove the runtime's record (and cgroup) of the container, killing what is left of it. */
+  /**
+   * Remove the runtime's record and the cgroup of the container, killing what is left of it. When the
+   * runtime has no record (its state was wiped), processes still in the container's cgroup are killed
+   * through the cgroup and its empty directories removed, so nothing is left running or mounted in /sys.
+   */
   private async forget(): Promise<void> {
     const { runtime, id } = this.opts;
     const state = await runtime.state(id);
-    if (!state) return;
-    if (state.status === 'paused') await runtime.resume(id);
-    await runtime.delete(id, true);
+    if (state?.status === 'paused') await runtime.resume(id);
+    if (state) await runtime.delete(id, true);
+    const path = this.cgroupsPath();
+    if (!path) return;
+    for (let round = 0; cgroupPids(path).length && round < 100; round++) {
+      for (const pid of cgroupPids(path)) { try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ } }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const busy = removeCgroup(path);
+    if (busy.length) throw new RuntimeError(`container ${id}: its cgroup still has processes: ${busy.join(', ')}`, 125);
+  }
+
+  /** linux.cgroupsPath of the bundle's config.json, or null when there is no bundle. */
+  private cgroupsPath(): string | null {
+    try {
+      return (JSON.parse(readFileSync(join(this.opts.bundle, 'config.json'), 'utf8')) as OciSpec).linux.cgroupsPath || null;
+    } catch {
+      return null;
+    }
   }
 
   /**
