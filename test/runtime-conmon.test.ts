@@ -130,6 +130,22 @@ describe('detached containers', () => {
     await until('conmon to exit', () => !sup.supervisorAlive());
   });
 
+  test('status from files alone: created, running, paused, exited', async () => {
+    const sup = supervisor(['sleep', '1000']);
+    const pid = await sup.create();
+    assert.deepEqual(await sup.status(), { state: 'created', pid });
+    await sup.start();
+    assert.deepEqual(await sup.status(), { state: 'running', pid });
+    await runc.pause(sup.opts.id);
+    assert.deepEqual(await sup.status(), { state: 'paused', pid });
+    await runc.resume(sup.opts.id);
+    await sup.signal('KILL');
+    await sup.waitExit();
+    const status = await sup.status();
+    assert.equal(status.state, 'exited');
+    assert.equal(status.state === 'exited' && status.exit.exitCode, 137);
+  });
+
   test('run -dit sh stays up with stdin held open; a later attach drives it', async () => {
     const sup = supervisor(['sh'], { stdin: true, stdinOnce: false });
     await sup.create();

@@ -20,5 +20,7 @@ export {
   containerHostname, containerSpec, DEFAULT_PATH, mergeEnv, parseUlimit, processArgs,
   type BuiltSpec, type ContainerRunOptions, type ImageRunConfig, type NetworkMode, type Ulimit,
 } from './spec.js';
-export { Supervisor, UNKNOWN_EXIT_CODE, type Attachment, type AttachStreams, type ExitStatus, type SupervisorOptions } from './supervisor.js';
+export {
+  Supervisor, UNKNOWN_EXIT_CODE, type Attachment, type AttachStreams, type ContainerStatus, type ExitStatus, type SupervisorOptions,
+} from './supervisor.js';
 export { readFileInRoot, resolveInRoot, resolveUser, type ResolvedUser } from './user.js';

@@ -49,7 +49,9 @@ export function runtimeMessage(stderr: string): string {
       try { return String((JSON.parse(line) as { msg?: unknown }).msg ?? line); } catch { /* not JSON after all */ }
     }
     const m = /\bmsg="((?:[^"\\]|\\.)*)"/.exec(line);
-    return m ? (JSON.parse(`"${m[1]}"`) as string) : line;
+    if (!m) return line;
+    // logrus quotes as Go's %q; its usual escapes (\" \\ \n \t) read the same as JSON's.
+    try { return JSON.parse(`"${m[1]}"`) as string; } catch { return m[1]!; }
   });
   return messages.join('\n');
 }
@@ -80,6 +82,8 @@ export interface ExecOptions extends ProcessIO {
   detach?: boolean;
   pidFile?: string;
   consoleSocket?: string;
+  /** Where the runtime writes its own messages (read back, then removed). */
+  log: string;
 }
 
 interface Outcome { code: number; stdout: string; stderr: string }
@@ -153,7 +157,8 @@ export class OciRuntime {
   /**
    * `run` in the foreground with the given stdio (inherited by default): resolves with the process's exit
    * code, or rejects with a RuntimeError when it could not be started (126/127 for a bad command). The
-   * runtime's own messages go to `log` (default: runtime.log in the bundle), never to the process's stderr.
+   * runtime's messages are read from `log` (default: runtime.log in the bundle); runc also prints its final
+   * error on its stderr, which is the process's here: a caller wanting a clean stderr uses the Supervisor.
    */
   async run(id: string, bundle: string, io: ProcessIO & { log?: string } = {}): Promise<number> {
     const out = await this.exec(['run', '--bundle', bundle, id], io.stdio ?? 'inherit', io.log ?? join(bundle, 'runtime.log'));
@@ -162,13 +167,14 @@ export class OciRuntime {
   }
 
   /**
-   * `exec` a process in the running container; resolves with its exit code (0 at once with `detach`).
-   * The runtime's own messages go to `opts.log`.
+   * `exec` a process in the running container; resolves with its exit code (0 at once with `detach`), or
+   * rejects with a RuntimeError (126, as docker exec) when it could not be started.
    */
-  async execProcess(id: string, opts: ExecOptions & { log: string }): Promise<number> {
+  async execProcess(id: string, opts: ExecOptions): Promise<number> {
     const out = await this.exec(['exec', '--process', opts.processFile, ...(opts.detach ? ['--detach'] : []),
       ...(opts.pidFile ? ['--pid-file', opts.pidFile] : []), ...(opts.consoleSocket ? ['--console-socket', opts.consoleSocket] : []), id],
-    opts.stdio ?? 'inherit', opts.log);
+    // A detached process keeps whatever stdio it gets: never one of the caller's pipes.
+    opts.stdio ?? (opts.detach ? 'ignore' : 'inherit'), opts.log);
     if (out.stderr) throw this.failure('exec', id, out);
     return out.code;
   }
@@ -193,7 +199,7 @@ export class OciRuntime {
     return JSON.parse(out.stdout) as OciState;
   }
 
-  /** IDs of every container under this runtime root. */
+  /** The state of every container under this runtime root. */
   async list(): Promise<OciState[]> {
     const out = await this.check('list', '', ['list', '--format', 'json']);
     return (JSON.parse(out.stdout.trim() || '[]') ?? []) as OciState[];

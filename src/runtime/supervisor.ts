@@ -56,6 +56,11 @@ export interface ExitStatus {
   finishedAt: Date;
 }
 
+/** A supervised container's state; `pid` is its init process on the host. */
+export type ContainerStatus =
+  | { state: 'created' | 'running' | 'paused'; pid: number }
+  | { state: 'exited'; exit: ExitStatus };
+
 export interface AttachStreams {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
@@ -279,6 +284,26 @@ export class Supervisor {
       // It exited between the caller's look and this signal: nothing is left to signal.
       if ((await this.opts.runtime.state(this.opts.id))?.status === 'running') throw e;
     }
+  }
+
+  /**
+   * Where the container is, from files alone (no runtime call while it runs, so `ps` of many containers
+   * stays cheap): exited (settled by reconcile when conmon died), created (the runtime's init still waits
+   * for `start`), paused (its freezer cgroup is frozen) or running.
+   */
+  async status(): Promise<ContainerStatus> {
+    const exit = await this.reconcile();
+    if (exit) return { state: 'exited', exit };
+    const pid = this.pid() ?? 0;
+    let cmdline = '';
+    try { cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { /* exited since the look above */ }
+    // Until `start`, the container's PID 1 is still the runtime's own `init`, waiting to exec the program.
+    const [argv0 = '', argv1] = cmdline.split('\0');
+    if (/(^|\/)(runc|crun)$/.test(argv0) && argv1 === 'init') return { state: 'created', pid };
+    const path = this.cgroupsPath();
+    let freezer = '';
+    try { freezer = path ? readFileSync(`/sys/fs/cgroup/freezer${path}/freezer.state`, 'utf8').trim() : ''; } catch { /* no freezer hierarchy */ }
+    return { state: freezer === 'FROZEN' ? 'paused' : 'running', pid };
   }
 
   /** The container process's host PID, or null when conmon never reported it. */
