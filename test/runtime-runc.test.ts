@@ -155,6 +155,14 @@ describe('what the process sees is what Docker\'s sees', () => {
     assert.equal(masked.stdout, '0\n0\nrc=1\nrc=1\n');
   });
 
+  test('/etc/hosts, /etc/resolv.conf and /etc/hostname are the container\'s own, with Docker\'s contents', async () => {
+    const shortId = (s: string) => s.replace(/\b[0-9a-f]{12}\b/g, '<id>');
+    for (const network of ['none', 'host'] as const) {
+      const r = await sideBySide(sh('cat /etc/hosts; echo ---; cat /etc/resolv.conf; echo ---; cat /etc/hostname', { network }), shortId);
+      assert.match(r.stdout, /^127\.0\.0\.1\s+localhost$/m);
+    }
+  });
+
   test('/dev holds the standard nodes with Docker\'s modes', async () => {
     await sideBySide({ cmd: ['ls', '-ln', '/dev'] }, (s) => s.split('\n').map((l) => l.split(/\s+/).filter((_, i) => i < 5 || i > 7).join(' ')).join('\n'));
   });

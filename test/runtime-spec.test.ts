@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { capabilityMask, containerCapabilities, DEFAULT_CAPABILITIES, CAPABILITIES } from '../src/runtime/capabilities.js';
 import type { HostFacts } from '../src/runtime/host.js';
 import { readLog, readLogFrom } from '../src/runtime/logs.js';
+import { containerResolvConf, networkFiles } from '../src/runtime/netfiles.js';
 import { startFailureCode } from '../src/runtime/runc.js';
 import { defaultSeccomp } from '../src/runtime/seccomp.js';
 import { containerSpec, execProcess, mergeEnv, parseUlimit, processArgs, type ContainerRunOptions } from '../src/runtime/spec.js';
@@ -306,6 +307,22 @@ describe('namespaces and mounts', () => {
     assert.equal(dests.filter((d) => d === '/dev/shm').length, 1);
     assert.ok(dests.indexOf('/data') < dests.indexOf('/data/sub'));
     assert.equal(spec.mounts.find((m) => m.destination === '/dev/shm')!.source, 'tmpfs');
+  });
+});
+
+describe('the container\'s network files', () => {
+  test('--network none: Docker\'s hosts; the host\'s resolv.conf without loopback or IPv6 servers, Docker\'s defaults if none is left', () => {
+    const files = networkFiles('abc', 'none', { hosts: '127.0.0.1 localhost\n10.0.0.1 myhost\n', resolvConf: 'search example.org\nnameserver 127.0.0.53\nnameserver 10.0.0.2\nnameserver fe80::1\n' });
+    assert.equal(files.hostname, 'abc\n');
+    assert.equal(files.hosts, '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n');
+    assert.equal(files.resolvConf, 'search example.org\nnameserver 10.0.0.2\n');
+    assert.equal(containerResolvConf('nameserver 127.0.0.1\noptions ndots:2\n'), 'options ndots:2\nnameserver 8.8.8.8\nnameserver 8.8.4.4\n');
+    assert.equal(containerResolvConf(''), 'nameserver 8.8.8.8\nnameserver 8.8.4.4\n');
+  });
+
+  test('--network host: the host\'s files as they are', () => {
+    const host = { hosts: '127.0.0.1 localhost\n', resolvConf: 'nameserver 127.0.0.53\n' };
+    assert.deepEqual(networkFiles('vm', 'host', host), { hostname: 'vm\n', ...host });
   });
 });
 

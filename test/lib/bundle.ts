@@ -5,7 +5,8 @@ import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hostDevices, hostFacts } from '../../src/runtime/host.js';
-import { containerSpec, type ContainerRunOptions } from '../../src/runtime/spec.js';
+import { hostNetworkFiles, networkFiles, writeNetworkFiles } from '../../src/runtime/netfiles.js';
+import { containerHostname, containerSpec, type ContainerRunOptions } from '../../src/runtime/spec.js';
 import { resolveUser } from '../../src/runtime/user.js';
 import { BUSYBOX } from './rootfs.js';
 
@@ -38,12 +39,10 @@ export function makeBundle(parent: string, rootfs: string, opts: Partial<Contain
   mkdirSync(dir, { recursive: true });
   const host = hostFacts();
   const { userSpec, ...rest } = opts;
-  const hostname = opts.hostname || (opts.network === 'host' ? host.hostname : id.slice(0, 12));
-  writeFileSync(join(dir, 'hostname'), `${hostname}\n`);
-  writeFileSync(join(dir, 'hosts'), `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n`);
-  writeFileSync(join(dir, 'resolv.conf'), 'nameserver 192.0.2.53\n');
+  const network = opts.network ?? 'none';
+  writeNetworkFiles(dir, networkFiles(containerHostname({ id, hostname: opts.hostname, network }, host), network, hostNetworkFiles()));
   const built = containerSpec({
-    id, rootfs, containerDir: dir, image: { Cmd: ['sh'] }, user: resolveUser(rootfs, userSpec ?? ''), network: 'none', ...rest,
+    id, rootfs, containerDir: dir, image: { Cmd: ['sh'] }, user: resolveUser(rootfs, userSpec ?? ''), ...rest, network,
   }, host, opts.privileged ? hostDevices() : []);
   writeFileSync(join(dir, 'config.json'), JSON.stringify(built.spec));
   return { id, dir, containerDir: dir, warnings: built.warnings };
