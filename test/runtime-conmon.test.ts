@@ -298,6 +298,37 @@ describe('attached containers', () => {
     assert.ok(readLog(sup.opts.logPath).every((l) => l.stream === 'stdout'));
   });
 
+  test('detach leaves the container running; a second attach sees what it prints next', async () => {
+    const sup = supervisor(['sh', '-c', 'i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.1; done']);
+    await sup.create();
+    const first = sink();
+    const a = sup.attach({ stdout: first, stderr: sink() });
+    await sup.start();
+    await until('a tick', () => first.text().includes('tick 1\n'));
+    a.detach();
+    await a.done;
+    assert.equal((await sup.status()).state, 'running');
+    const second = sink();
+    const b = sup.attach({ stdout: second, stderr: sink() });
+    await until('more ticks', () => /tick \d+\n/.test(second.text()));
+    b.detach();
+    await b.done;
+    assert.equal((await sup.stop('KILL', 0)).exitCode, 137);
+  });
+
+  test('stdin typed after the process exited is dropped, not thrown', async () => {
+    const sup = supervisor(['true'], { stdin: true, stdinOnce: true });
+    await sup.create();
+    const stdin = new PassThrough();
+    const a = sup.attach({ stdout: sink(), stderr: sink(), stdin });
+    await sup.start();
+    await sup.waitExit();
+    for (let i = 0; i < 20; i++) stdin.write('x'.repeat(10000));
+    stdin.end();
+    await a.done;
+    assert.equal((await sup.waitExit()).exitCode, 0);
+  });
+
   test('large output arrives whole and in order', async () => {
     const sup = supervisor(['sh', '-c', 'seq 1 200000']);
     await sup.create();

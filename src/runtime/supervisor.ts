@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { cgroupPids, removeCgroup } from './cgroups.js';
 import type { OciSpec } from './oci.js';
 import { RuntimeError, runtimeMessage, startFailureCode, type OciRuntime } from './runc.js';
-import { SeqpacketSocket, SHUT_WR } from './seqpacket.js';
+import { SeqpacketSocket, SHUT_RDWR, SHUT_WR } from './seqpacket.js';
 
 const CONMON = '/usr/bin/conmon';
 
@@ -180,11 +180,17 @@ export class Supervisor {
   attach(streams: AttachStreams): Attachment {
     const sock = SeqpacketSocket.connect(this.attachSocket);
     let detached = false;
+    let inputClosed = false;
     const relayIn = (chunk: Buffer | string) => {
       const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      for (let at = 0; at < data.length && !detached; at += STDIN_CHUNK) sock.send(data.subarray(at, at + STDIN_CHUNK));
+      try {
+        for (let at = 0; at < data.length && !detached && !inputClosed; at += STDIN_CHUNK) sock.send(data.subarray(at, at + STDIN_CHUNK));
+      } catch {
+        // The process exited or closed its stdin (EPIPE): what is still typed has nowhere to go, as under Docker.
+        inputClosed = true;
+      }
     };
-    const endIn = () => { if (!detached) sock.shutdown(SHUT_WR); };
+    const endIn = () => { if (!detached && !inputClosed) sock.shutdown(SHUT_WR); };
     streams.stdin?.on('data', relayIn);
     streams.stdin?.on('end', endIn);
     const done = (async () => {
@@ -206,7 +212,7 @@ export class Supervisor {
       done,
       detach: () => {
         detached = true;
-        sock.shutdown(2);
+        sock.shutdown(SHUT_RDWR);
       },
     };
   }
