@@ -164,6 +164,7 @@ describe('detached containers', () => {
     const pid = await sup.create();
     await sup.start();
     assert.equal(await sup.reconcile(), null, 'a supervised running container is left alone');
+    const waiting = sup.waitExit();
     const conmonPid = Number(readFileSync(sup.conmonPidFile, 'utf8'));
     // conmon's idle memory, what each running container costs beyond its own process.
     const rss = Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${conmonPid}/status`, 'utf8'))![1]);
@@ -174,6 +175,7 @@ describe('detached containers', () => {
     assert.ok(alive(pid), 'the container outlives its supervisor');
     const settled = (await sup.reconcile())!;
     assert.equal(settled.exitCode, 255);
+    assert.deepEqual(await waiting, settled, 'a foreground run waiting on the exit learns of it too');
     assert.equal(await runc.state(sup.opts.id), null);
     await until('the orphaned process to be killed', () => !alive(pid));
     assert.ok(!existsSync(`/sys/fs/cgroup/pids/strata/${sup.opts.id}`));
@@ -199,7 +201,23 @@ describe('stats from the cgroup', () => {
   });
 });
 
-describe('stop, kill, and a reboot', () => {
+describe('stop, kill, OOM, and a reboot', () => {
+  test('a process the OOM killer ends under -m records 137 and OOMKilled', async () => {
+    const b = makeBundle(work, rootfs, { cmd: ['sh', '-c', 'x=$(head -c 60000000 /dev/zero | tr "\\0" a); echo survived'], memory: 8 * 1024 * 1024 });
+    const sup = new Supervisor({ id: b.id, bundle: b.dir, runtime: runc, logPath: join(b.dir, 'ctr.log'), exitDir: join(work, 'exits'), socketDir: join(work, 'sockets') });
+    await sup.create();
+    await sup.start();
+    const status = await sup.waitExit();
+    assert.equal(status.exitCode, 137);
+    assert.equal(status.oomKilled, true);
+    assert.ok(!readLog(sup.opts.logPath).some((l) => l.data.toString().includes('survived')));
+    await sup.release();
+    const normal = supervisor(['true']);
+    await normal.create();
+    await normal.start();
+    assert.equal((await normal.waitExit()).oomKilled, false);
+  });
+
   test('stop: a PID 1 that traps SIGTERM exits on it; one that ignores it is killed after the timeout (137)', async () => {
     const trapping = supervisor(['sh', '-c', 'trap "echo got TERM; exit 0" TERM; while true; do sleep 0.1; done']);
     await trapping.create();

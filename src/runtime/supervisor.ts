@@ -54,6 +54,8 @@ export interface SupervisorOptions {
 export interface ExitStatus {
   exitCode: number;
   finishedAt: Date;
+  /** The kernel's OOM killer ended the process (Docker's State.OOMKilled). */
+  oomKilled: boolean;
 }
 
 /** A supervised container's state; `pid` is its init process on the host. */
@@ -96,8 +98,11 @@ export class Supervisor {
   readonly attachSocket: string;
   readonly ctlFifo: string;
   readonly exitFile: string;
+  /** Where conmon records what it saw beyond the exit code: an `oom` file when the kernel's OOM killer struck. */
+  readonly persistDir: string;
 
   constructor(readonly opts: SupervisorOptions) {
+    this.persistDir = join(opts.bundle, 'persist');
     this.conmonPidFile = join(opts.bundle, 'conmon.pid');
     this.pidFile = join(opts.bundle, 'pidfile');
     this.attachSocket = join(opts.bundle, 'attach');
@@ -110,7 +115,7 @@ export class Supervisor {
     const args = [
       '--api-version', '1', '-c', o.id, '-u', o.id, '-n', o.name ?? o.id, '-r', o.runtime.binary, '-b', o.bundle,
       '-p', this.pidFile, '-P', this.conmonPidFile, '-l', `k8s-file:${o.logPath}`, '--exit-dir', o.exitDir,
-      '--socket-dir-path', o.socketDir, '--runtime-arg', '--root', '--runtime-arg', o.runtime.root,
+      '--socket-dir-path', o.socketDir, '--persist-dir', this.persistDir, '--runtime-arg', '--root', '--runtime-arg', o.runtime.root,
     ];
     if (o.tty) args.push('-t');
     if (o.stdin) args.push('-i');
@@ -131,9 +136,9 @@ export class Supervisor {
    */
   async create(): Promise<number> {
     const o = this.opts;
-    for (const dir of [o.exitDir, o.socketDir]) mkdirSync(dir, { recursive: true });
     // A container started again (docker start after an exit): its last run's record must not answer for this one.
     if (existsSync(this.exitFile)) await this.release();
+    for (const dir of [o.exitDir, o.socketDir, this.persistDir]) mkdirSync(dir, { recursive: true });
     const child = spawn(o.conmonPath ?? CONMON, this.conmonArgs(), {
       stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
       env: { ...process.env, _OCI_SYNCPIPE: '3' },
@@ -165,7 +170,9 @@ export class Supervisor {
   async release(): Promise<void> {
     const { id, bundle, socketDir } = this.opts;
     await this.forget();
-    for (const f of [this.exitFile, this.conmonPidFile, this.pidFile, join(socketDir, id), join(bundle, 'winsz')]) rmSync(f, { force: true });
+    for (const f of [this.exitFile, this.conmonPidFile, this.pidFile, join(socketDir, id), join(bundle, 'winsz'), this.persistDir]) {
+      rmSync(f, { force: true, recursive: true });
+    }
   }
 
   /** Run the created process's program. */
@@ -232,19 +239,23 @@ export class Supervisor {
     try {
       const text = readFileSync(this.exitFile, 'utf8').trim();
       if (text === '') return null;
-      return { exitCode: Number(text), finishedAt: statSync(this.exitFile).mtime };
+      return { exitCode: Number(text), finishedAt: statSync(this.exitFile).mtime, oomKilled: existsSync(join(this.persistDir, 'oom')) };
     } catch {
       return null;
     }
   }
 
-  /** Resolves when the exit file is there: at once if the process already exited; null after `timeoutMs` if given. */
+  /**
+   * Resolves when the exit file is there: at once if the process already exited; null after `timeoutMs`
+   * if given. Should conmon die first, the container is settled by reconcile (255) instead of waiting forever.
+   */
   waitExit(): Promise<ExitStatus>;
   waitExit(timeoutMs: number): Promise<ExitStatus | null>;
   waitExit(timeoutMs?: number): Promise<ExitStatus | null> {
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       let settled = false;
       const finish = (status: ExitStatus | null) => {
+        if (settled) return;
         settled = true;
         watcher.close();
         clearInterval(poll);
@@ -256,9 +267,12 @@ export class Supervisor {
         if (status) finish(status);
       };
       const watcher = watch(this.opts.exitDir, check);
-      // Events can be coalesced or missed across filesystems: look now and then as well.
-      const poll = setInterval(check, 250);
-      const deadline = timeoutMs === undefined ? undefined : setTimeout(() => { if (!settled) finish(null); }, timeoutMs);
+      // Events can be coalesced or missed across filesystems: look now and then, and see that conmon lives.
+      const poll = setInterval(() => {
+        check();
+        if (!settled && !this.supervisorAlive()) this.reconcile().then((s) => { if (s) finish(s); }, reject);
+      }, 250);
+      const deadline = timeoutMs === undefined ? undefined : setTimeout(() => finish(null), timeoutMs);
       check();
     });
   }
@@ -341,7 +355,14 @@ export class Supervisor {
     const { runtime, id } = this.opts;
     const state = await runtime.state(id);
     if (state?.status === 'paused') await runtime.resume(id);
-    if (state) await runtime.delete(id, true);
+    if (state) {
+      try {
+        await runtime.delete(id, true);
+      } catch (e) {
+        // Another command settled it meanwhile: gone is what was wanted.
+        if (await runtime.state(id)) throw e;
+      }
+    }
     const path = this.cgroupsPath();
     if (!path) return;
     for (let round = 0; cgroupPids(path).length && round < 100; round++) {
@@ -366,7 +387,15 @@ export class Supervisor {
    * process; otherwise the exit status (the recorded one, else 255 when conmon died first, after killing
    * what is left), with the runtime's state removed and the exit file written so the answer is stable.
    */
-  async reconcile(): Promise<ExitStatus | null> {
+  reconcile(): Promise<ExitStatus | null> {
+    // One settling at a time per container in this process (waitExit may start one while a caller does).
+    this.settling ??= this.settle().finally(() => { this.settling = undefined; });
+    return this.settling;
+  }
+
+  private settling: Promise<ExitStatus | null> | undefined;
+
+  private async settle(): Promise<ExitStatus | null> {
     const recorded = this.exitStatus();
     if (!recorded && this.supervisorAlive()) return null;
     await this.forget();
