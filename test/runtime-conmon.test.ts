@@ -41,7 +41,7 @@ const alive = (pid: number): boolean => {
   try { process.kill(pid, 0); return true; } catch { return false; }
 };
 
-async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
+async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 15000): Promise<void> {
   for (const end = Date.now() + ms; Date.now() < end;) {
     if (await cond()) return;
     await new Promise((r) => setTimeout(r, 20));
@@ -225,7 +225,7 @@ describe('stop, kill, OOM, and a reboot', () => {
     await new Promise((r) => setTimeout(r, 300));
     let t = Date.now();
     assert.equal((await trapping.stop('SIGTERM', 10)).exitCode, 0);
-    assert.ok(Date.now() - t < 5000, `stopped after ${Date.now() - t} ms`);
+    assert.ok(Date.now() - t < 10000, `stopped after ${Date.now() - t} ms`);
     assert.deepEqual(readLog(trapping.opts.logPath).map((l) => l.data.toString()), ['got TERM\n']);
 
     const ignoring = supervisor(['sleep', '1000']);
@@ -234,7 +234,7 @@ describe('stop, kill, OOM, and a reboot', () => {
     t = Date.now();
     assert.equal((await ignoring.stop('SIGTERM', 1)).exitCode, 137);
     const took = Date.now() - t;
-    assert.ok(took >= 1000 && took < 5000, `killed after ${took} ms`);
+    assert.ok(took >= 1000 && took < 10000, `killed after ${took} ms`);
     assert.equal((await ignoring.stop()).exitCode, 137, 'stopping a stopped container answers its status');
   });
 

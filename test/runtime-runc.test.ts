@@ -276,7 +276,7 @@ describe('the runtime wrapper', () => {
     assert.equal((await runc.ps(b.id)).length, 2);
 
     await runc.kill(b.id, 'KILL');
-    for (let i = 0; i < 50 && (await runc.state(b.id))!.status !== 'stopped'; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 500 && (await runc.state(b.id))!.status !== 'stopped'; i++) await new Promise((r) => setTimeout(r, 20));
     assert.equal((await runc.state(b.id))!.status, 'stopped');
     await runc.delete(b.id);
     assert.equal(await runc.state(b.id), null);
