@@ -142,6 +142,8 @@ export class Supervisor {
     const child = spawn(o.conmonPath ?? CONMON, this.conmonArgs(), {
       stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
       env: { ...process.env, _OCI_SYNCPIPE: '3' },
+      // conmon also drops an `oom` marker in its working directory: keep it with the container's files.
+      cwd: this.persistDir,
       detached: true,
     });
     let conmonErr = '';
