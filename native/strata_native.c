@@ -25,8 +25,10 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
+#include <sys/un.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -464,6 +466,36 @@ static napi_value js_link_fd(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+/*
+ * seqpacketConnect(path) -> fd: a unix SOCK_SEQPACKET socket connected to path (conmon's attach socket;
+ * the runtime's net speaks SOCK_STREAM only). path must fit sun_path; the caller shortens longer ones.
+ */
+static napi_value js_seqpacket_connect(napi_env env, napi_callback_info info) {
+  napi_value argv[1], result;
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  if (!get_args(env, info, 1, argv) || !get_string(env, argv[0], addr.sun_path, sizeof addr.sun_path)) return NULL;
+  int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_errno(env, errno, "socket", addr.sun_path);
+  if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, err, "connect", addr.sun_path);
+  }
+  napi_create_int32(env, fd, &result);
+  return result;
+}
+
+/* shutdown(fd, how): shutdown(2) of a socket (SHUT_WR: the peer reads end of stream). */
+static napi_value js_shutdown(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t fd, how;
+  if (!get_args(env, info, 2, argv)) return NULL;
+  napi_get_value_int32(env, argv[0], &fd);
+  napi_get_value_int32(env, argv[1], &how);
+  if (shutdown(fd, how) != 0) return throw_errno(env, errno, "shutdown", NULL);
+  return undefined(env);
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   pthread_once(&crc64_once, crc64_init);
   napi_property_descriptor props[] = {
@@ -482,6 +514,8 @@ static napi_value init(napi_env env, napi_value exports) {
     {"flock", NULL, js_flock, NULL, NULL, NULL, napi_enumerable, NULL},
     {"openTmpfile", NULL, js_open_tmpfile, NULL, NULL, NULL, napi_enumerable, NULL},
     {"linkFd", NULL, js_link_fd, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"seqpacketConnect", NULL, js_seqpacket_connect, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"shutdown", NULL, js_shutdown, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

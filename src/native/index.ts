@@ -39,6 +39,12 @@ export interface Native {
   openTmpfile(dir: string, mode: number): number;
   /** linkat of /proc/self/fd/N with AT_SYMLINK_FOLLOW: name an O_TMPFILE file; EEXIST if `path` exists. */
   linkFd(fd: number, path: string): void;
+
+  // conmon's attach socket.
+  /** A unix SOCK_SEQPACKET socket connected to `path` (at most 107 bytes), close-on-exec. */
+  seqpacketConnect(path: string): number;
+  /** shutdown(2) of a socket; `how` is SHUT_WR or SHUT_RDWR below. */
+  shutdown(fd: number, how: number): void;
 }
 
 /**

@@ -24,6 +24,9 @@ const WIN_RESIZE_EVENT = 1;
 /** The exit code Docker shows for a container whose real code was lost (its supervisor died). */
 export const UNKNOWN_EXIT_CODE = 255;
 
+/** How long `start` waits for the runtime's init to exec the program (a loaded host takes milliseconds). */
+const START_SETTLE_MS = 2000;
+
 export interface SupervisorOptions {
   /** The container ID (conmon's -c and -u, the runtime's container ID). */
   id: string;
@@ -178,8 +181,25 @@ export class Supervisor {
   }
 
   /** Run the created process's program. */
+  /**
+   * Start the created container's program. `runc start` returns once the runtime's init was told to go,
+   * a moment before it has exec'd the program; waiting for that here makes "started" mean running for
+   * every caller (status, ps, a stop right after), as Docker's start does.
+   */
   async start(): Promise<void> {
     await this.opts.runtime.start(this.opts.id);
+    const pid = this.pid();
+    for (let waited = 0; pid !== null && waited < START_SETTLE_MS && this.isRuntimeInit(pid); waited += 2) {
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  }
+
+  /** Whether `pid` is still the runtime's own init, waiting to exec the container's program. */
+  private isRuntimeInit(pid: number): boolean {
+    let cmdline = '';
+    try { cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { return false; /* exited already */ }
+    const [argv0 = '', argv1] = cmdline.split('\0');
+    return /(^|\/)(runc|crun)$/.test(argv0) && argv1 === 'init';
   }
 
   /**
@@ -317,11 +337,8 @@ export class Supervisor {
     const exit = await this.reconcile();
     if (exit) return { state: 'exited', exit };
     const pid = this.pid() ?? 0;
-    let cmdline = '';
-    try { cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { /* exited since the look above */ }
     // Until `start`, the container's PID 1 is still the runtime's own `init`, waiting to exec the program.
-    const [argv0 = '', argv1] = cmdline.split('\0');
-    if (/(^|\/)(runc|crun)$/.test(argv0) && argv1 === 'init') return { state: 'created', pid };
+    if (this.isRuntimeInit(pid)) return { state: 'created', pid };
     const path = this.cgroupsPath();
     let freezer = '';
     try { freezer = path ? readFileSync(`/sys/fs/cgroup/freezer${path}/freezer.state`, 'utf8').trim() : ''; } catch { /* no freezer hierarchy */ }
