@@ -1,0 +1,378 @@
+/**
+ * Containers supervised by Debian's conmon: one small process per running container that outlives the
+ * CLI, holds the process's stdio (and its pty with -t), writes the k8s-file log, records the exit code in
+ * an exit file and runs an exit command (for --rm and cleanup). No strata daemon: every command reads
+ * the files conmon leaves, and `reconcile` settles a container whose conmon died.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, readFileSync, statSync, watch, writeFileSync, writeSync, constants } from 'node:fs';
+import { join } from 'node:path';
+import { cgroupPids, removeCgroup } from './cgroups.js';
+import type { OciSpec } from './oci.js';
+import { RuntimeError, runtimeMessage, startFailureCode, type OciRuntime } from './runc.js';
+import { SeqpacketSocket, SHUT_RDWR, SHUT_WR } from './seqpacket.js';
+
+const CONMON = '/usr/bin/conmon';
+
+/** conmon's attach-socket framing: the first byte of each message says which stream it belongs to. */
+const STDOUT_PIPE = 2;
+const STDERR_PIPE = 3;
+/** conmon reads stdin from the attach socket into a buffer this large; a longer message would be cut. */
+const STDIN_CHUNK = 8192;
+/** conmon's control fifo message type that resizes the pty. */
+const WIN_RESIZE_EVENT = 1;
+/** The exit code Docker shows for a container whose real code was lost (its supervisor died). */
+export const UNKNOWN_EXIT_CODE = 255;
+
+export interface SupervisorOptions {
+  /** The container ID (conmon's -c and -u, the runtime's container ID). */
+  id: string;
+  /** The bundle directory (config.json); conmon keeps its attach socket, ctl fifo and pid file here. */
+  bundle: string;
+  runtime: OciRuntime;
+  /** Where conmon writes the k8s-file log. */
+  logPath: string;
+  /** Where conmon writes the exit file, named after the container ID. */
+  exitDir: string;
+  /** A directory with a short path where conmon links the attach socket (unix socket paths are short). */
+  socketDir: string;
+  /** -t: the process gets a pty (conmon receives its master through a console socket). */
+  tty?: boolean;
+  /** -i: the process's stdin is a pipe conmon holds open for attach clients. */
+  stdin?: boolean;
+  /** Close the process's stdin when the first attach client leaves (Docker's StdinOnce: run -i in the foreground). */
+  stdinOnce?: boolean;
+  /** Run when the process has exited and its exit file is written (program then its arguments). */
+  exitCommand?: string[];
+  /** Cut the log at this many bytes (conmon's --log-size-max). */
+  logSizeMax?: number;
+  /** The container's name, for conmon's own messages. */
+  name?: string;
+  conmonPath?: string;
+}
+
+export interface ExitStatus {
+  exitCode: number;
+  finishedAt: Date;
+}
+
+/** A supervised container's state; `pid` is its init process on the host. */
+export type ContainerStatus =
+  | { state: 'created' | 'running' | 'paused'; pid: number }
+  | { state: 'exited'; exit: ExitStatus };
+
+export interface AttachStreams {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  /** Sent to the process's stdin; its end closes the process's stdin (unless conmon was told to keep it). */
+  stdin?: NodeJS.ReadableStream;
+}
+
+export interface Attachment {
+  /** Resolves when conmon closes the stream: the process exited (or the attach was closed). */
+  done: Promise<void>;
+  /** Stop relaying; the container keeps running. */
+  detach(): void;
+}
+
+/** Resolve with the first line a stream carries (or what came before its end). */
+function firstLine(stream: NodeJS.ReadableStream): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    const finish = () => resolve(text.split('\n')[0]!);
+    stream.on('data', (d: Buffer) => {
+      text += d.toString();
+      if (text.includes('\n')) finish();
+    });
+    stream.on('end', finish);
+    stream.on('close', finish);
+    stream.on('error', finish);
+  });
+}
+
+export class Supervisor {
+  readonly conmonPidFile: string;
+  readonly pidFile: string;
+  readonly attachSocket: string;
+  readonly ctlFifo: string;
+  readonly exitFile: string;
+
+  constructor(readonly opts: SupervisorOptions) {
+    this.conmonPidFile = join(opts.bundle, 'conmon.pid');
+    this.pidFile = join(opts.bundle, 'pidfile');
+    this.attachSocket = join(opts.bundle, 'attach');
+    this.ctlFifo = join(opts.bundle, 'ctl');
+    this.exitFile = join(opts.exitDir, opts.id);
+  }
+
+  private conmonArgs(): string[] {
+    const o = this.opts;
+    const args = [
+      '--api-version', '1', '-c', o.id, '-u', o.id, '-n', o.name ?? o.id, '-r', o.runtime.binary, '-b', o.bundle,
+      '-p', this.pidFile, '-P', this.conmonPidFile, '-l', `k8s-file:${o.logPath}`, '--exit-dir', o.exitDir,
+      '--socket-dir-path', o.socketDir, '--runtime-arg', '--root', '--runtime-arg', o.runtime.root,
+    ];
+    if (o.tty) args.push('-t');
+    if (o.stdin) args.push('-i');
+    if (o.stdin && !o.stdinOnce) args.push('--leave-stdin-open');
+    if (o.logSizeMax) args.push('--log-size-max', String(o.logSizeMax));
+    if (o.exitCommand?.length) {
+      args.push('--exit-command', o.exitCommand[0]!);
+      for (const a of o.exitCommand.slice(1)) args.push('--exit-command-arg', a);
+    }
+    return args;
+  }
+
+  /**
+   * Start conmon, which daemonizes and runs the runtime's `create`: resolves with the container's PID once
+   * the process exists (stopped before the user's program; `start` runs it). conmon gets no descriptor of
+   * ours but the sync pipe it reports on, so `$(strata run -d …)` never waits on it. A process that cannot
+   * start rejects with a RuntimeError carrying 126/127 as Docker, and leaves no runtime state behind.
+   */
+  async create(): Promise<number> {
+    const o = this.opts;
+    for (const dir of [o.exitDir, o.socketDir]) mkdirSync(dir, { recursive: true });
+    // A container started again (docker start after an exit): its last run's record must not answer for this one.
+    if (existsSync(this.exitFile)) await this.release();
+    const child = spawn(o.conmonPath ?? CONMON, this.conmonArgs(), {
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+      env: { ...process.env, _OCI_SYNCPIPE: '3' },
+      detached: true,
+    });
+    let conmonErr = '';
+    child.stderr!.on('data', (d: Buffer) => (conmonErr += d.toString()));
+    const spawnError = new Promise<never>((_, reject) => child.on('error', reject));
+    const line = await Promise.race([firstLine(child.stdio[3] as NodeJS.ReadableStream), spawnError]);
+    // conmon forked its supervisor off; drop every handle on it so this process can exit whenever it likes.
+    for (const s of [child.stderr, child.stdio[3]]) (s as NodeJS.ReadableStream & { destroy(): void }).destroy();
+    child.unref();
+    let report: { data?: number; message?: string };
+    try {
+      report = JSON.parse(line) as typeof report;
+    } catch {
+      throw new RuntimeError(`conmon ${o.id}: exited without starting the container${conmonErr ? `: ${conmonErr.trim()}` : ''}`, 125);
+    }
+    if (typeof report.data === 'number' && report.data > 0) return report.data;
+    const message = runtimeMessage(report.message ?? '') || 'the runtime failed to create the container';
+    await this.forget();
+    throw new RuntimeError(message, startFailureCode(message));
+  }
+
+  /**
+   * Drop what a finished run left: the runtime's record of the stopped container, the exit file and
+   * conmon's files, so the container can run again or be removed. Only for a container that has exited.
+   */
+  async release(): Promise<void> {
+    const { id, bundle, socketDir } = this.opts;
+    await this.forget();
+    for (const f of [this.exitFile, this.conmonPidFile, this.pidFile, join(socketDir, id), join(bundle, 'winsz')]) rmSync(f, { force: true });
+  }
+
+  /** Run the created process's program. */
+  async start(): Promise<void> {
+    await this.opts.runtime.start(this.opts.id);
+  }
+
+  /**
+   * Relay the process's stdout and stderr (kept apart; one stream with -t) to `streams`, and `stdin` to
+   * it, through conmon's attach socket. Attach before `start` to miss nothing.
+   */
+  attach(streams: AttachStreams): Attachment {
+    const sock = SeqpacketSocket.connect(this.attachSocket);
+    let detached = false;
+    let inputClosed = false;
+    const relayIn = (chunk: Buffer | string) => {
+      const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      try {
+        for (let at = 0; at < data.length && !detached && !inputClosed; at += STDIN_CHUNK) sock.send(data.subarray(at, at + STDIN_CHUNK));
+      } catch {
+        // The process exited or closed its stdin (EPIPE): what is still typed has nowhere to go, as under Docker.
+        inputClosed = true;
+      }
+    };
+    const endIn = () => { if (!detached && !inputClosed) sock.shutdown(SHUT_WR); };
+    streams.stdin?.on('data', relayIn);
+    streams.stdin?.on('end', endIn);
+    const done = (async () => {
+      const buffer = Buffer.alloc(64 * 1024);
+      try {
+        for (;;) {
+          const msg = await sock.receive(buffer);
+          if (!msg || detached) break;
+          const out = msg[0] === STDERR_PIPE ? streams.stderr : msg[0] === STDOUT_PIPE ? streams.stdout : null;
+          if (out && !out.write(Buffer.from(msg.subarray(1)))) await new Promise((r) => out.once('drain', r));
+        }
+      } finally {
+        streams.stdin?.off('data', relayIn);
+        streams.stdin?.off('end', endIn);
+        sock.close();
+      }
+    })();
+    return {
+      done,
+      detach: () => {
+        detached = true;
+        sock.shutdown(SHUT_RDWR);
+      },
+    };
+  }
+
+  /** Tell conmon the pty's size (rows × columns), as a terminal's SIGWINCH should. */
+  resize(rows: number, columns: number): void {
+    const fd = openSync(this.ctlFifo, constants.O_WRONLY | constants.O_NONBLOCK);
+    try {
+      writeSync(fd, `${WIN_RESIZE_EVENT} ${rows} ${columns}\n`);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** The exit code and time conmon recorded, or null while the process runs (or conmon died first). */
+  exitStatus(): ExitStatus | null {
+    try {
+      const text = readFileSync(this.exitFile, 'utf8').trim();
+      if (text === '') return null;
+      return { exitCode: Number(text), finishedAt: statSync(this.exitFile).mtime };
+    } catch {
+      return null;
+    }
+  }
+
+  /** Resolves when the exit file is there: at once if the process already exited; null after `timeoutMs` if given. */
+  waitExit(): Promise<ExitStatus>;
+  waitExit(timeoutMs: number): Promise<ExitStatus | null>;
+  waitExit(timeoutMs?: number): Promise<ExitStatus | null> {
+    return new Promise((resolve) => {
+      let settled = false;
+      const finish = (status: ExitStatus | null) => {
+        settled = true;
+        watcher.close();
+        clearInterval(poll);
+        clearTimeout(deadline);
+        resolve(status);
+      };
+      const check = () => {
+        const status = settled ? null : this.exitStatus();
+        if (status) finish(status);
+      };
+      const watcher = watch(this.opts.exitDir, check);
+      // Events can be coalesced or missed across filesystems: look now and then as well.
+      const poll = setInterval(check, 250);
+      const deadline = timeoutMs === undefined ? undefined : setTimeout(() => { if (!settled) finish(null); }, timeoutMs);
+      check();
+    });
+  }
+
+  /**
+   * `docker stop`: send `signal` (the image's StopSignal, SIGTERM by default) and, if the process has not
+   * exited after `timeoutSeconds`, SIGKILL to every process of the container. A paused container is
+   * thawed first so the signal can be acted on. Resolves with the exit status conmon records.
+   */
+  async stop(signal: string | number = 'SIGTERM', timeoutSeconds = 10): Promise<ExitStatus> {
+    const { runtime, id } = this.opts;
+    const done = this.exitStatus();
+    if (done) return done;
+    if ((await runtime.state(id))?.status === 'paused') await runtime.resume(id);
+    if (timeoutSeconds > 0) {
+      await this.signal(signal);
+      const status = await this.waitExit(timeoutSeconds * 1000);
+      if (status) return status;
+    }
+    await this.signal('SIGKILL', true);
+    return this.waitExit();
+  }
+
+  /** `docker kill -s`: a signal to the container's PID 1 (with `all`, to each of its processes); none once it has exited. */
+  async signal(signal: string | number, all = false): Promise<void> {
+    try {
+      await this.opts.runtime.kill(this.opts.id, signal, all);
+    } catch (e) {
+      // It exited between the caller's look and this signal: nothing is left to signal.
+      if ((await this.opts.runtime.state(this.opts.id))?.status === 'running') throw e;
+    }
+  }
+
+  /**
+   * Where the container is, from files alone (no runtime call while it runs, so `ps` of many containers
+   * stays cheap): exited (settled by reconcile when conmon died), created (the runtime's init still waits
+   * for `start`), paused (its freezer cgroup is frozen) or running.
+   */
+  async status(): Promise<ContainerStatus> {
+    const exit = await this.reconcile();
+    if (exit) return { state: 'exited', exit };
+    const pid = this.pid() ?? 0;
+    let cmdline = '';
+    try { cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { /* exited since the look above */ }
+    // Until `start`, the container's PID 1 is still the runtime's own `init`, waiting to exec the program.
+    const [argv0 = '', argv1] = cmdline.split('\0');
+    if (/(^|\/)(runc|crun)$/.test(argv0) && argv1 === 'init') return { state: 'created', pid };
+    const path = this.cgroupsPath();
+    let freezer = '';
+    try { freezer = path ? readFileSync(`/sys/fs/cgroup/freezer${path}/freezer.state`, 'utf8').trim() : ''; } catch { /* no freezer hierarchy */ }
+    return { state: freezer === 'FROZEN' ? 'paused' : 'running', pid };
+  }
+
+  /** The container process's host PID, or null when conmon never reported it. */
+  pid(): number | null {
+    try {
+      return Number(readFileSync(this.pidFile, 'utf8').trim()) || null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Whether this container's conmon still runs (its PID checked against the command line, never trusted alone). */
+  supervisorAlive(): boolean {
+    try {
+      const pid = Number(readFileSync(this.conmonPidFile, 'utf8').trim());
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      return cmdline[0]!.endsWith('conmon') && cmdline.includes(this.opts.id);
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Remove the runtime's record and the cgroup of the container, killing what is left of it. When the
+   * runtime has no record (its state was wiped), processes still in the container's cgroup are killed
+   * through the cgroup and its empty directories removed, so nothing is left running or mounted in /sys.
+   */
+  private async forget(): Promise<void> {
+    const { runtime, id } = this.opts;
+    const state = await runtime.state(id);
+    if (state?.status === 'paused') await runtime.resume(id);
+    if (state) await runtime.delete(id, true);
+    const path = this.cgroupsPath();
+    if (!path) return;
+    for (let round = 0; cgroupPids(path).length && round < 100; round++) {
+      for (const pid of cgroupPids(path)) { try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ } }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const busy = removeCgroup(path);
+    if (busy.length) throw new RuntimeError(`container ${id}: its cgroup still has processes: ${busy.join(', ')}`, 125);
+  }
+
+  /** linux.cgroupsPath of the bundle's config.json, or null when there is no bundle. */
+  private cgroupsPath(): string | null {
+    try {
+      return (JSON.parse(readFileSync(join(this.opts.bundle, 'config.json'), 'utf8')) as OciSpec).linux.cgroupsPath || null;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Settle the container after the fact, as the next command must: null while conmon supervises a live
+   * process; otherwise the exit status (the recorded one, else 255 when conmon died first, after killing
+   * what is left), with the runtime's state removed and the exit file written so the answer is stable.
+   */
+  async reconcile(): Promise<ExitStatus | null> {
+    const recorded = this.exitStatus();
+    if (!recorded && this.supervisorAlive()) return null;
+    await this.forget();
+    if (recorded) return recorded;
+    mkdirSync(this.opts.exitDir, { recursive: true });
+    writeFileSync(this.exitFile, String(UNKNOWN_EXIT_CODE));
+    return this.exitStatus();
+  }
+}
