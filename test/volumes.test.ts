@@ -219,4 +219,26 @@ describe('volumes', () => {
     s.ok(['volume', 'rm', 'fast']);
     assert.doesNotMatch(readFileSync('/proc/self/mountinfo', 'utf8'), /volumes\/fast\/_data/);
   });
+
+  test("volume create's errors are Docker's; the local driver's bind option mounts a host directory when used", async () => {
+    for (const [args, stderr] of [
+      [['-o', 'bogus=1', 'volx'], 'Error: create volx: invalid option: "bogus"\n'],
+      [['-o', 'type=tmpfs', 'volx'], 'Error: create volx: missing required option: "device"\n'],
+      [['-d', 'nosuch', 'volx'], 'Error: create volx: error looking up volume plugin nosuch: plugin "nosuch" not found\n'],
+      [['a'], 'Error: create a: volume name is too short, names should be at least two alphanumeric characters\n'],
+    ] as const) {
+      const r = s.run(['volume', 'create', ...args]);
+      assert.deepEqual([r.status, r.stderr], [1, stderr], args.join(' '));
+    }
+    assert.equal(s.run(['volume', 'inspect', 'volx']).stderr, 'Error: get volx: no such volume\n');
+    const dir = join(work, 'bound');
+    mkdirSync(dir);
+    s.ok(['volume', 'create', '-o', 'type=none', '-o', 'o=bind', '-o', `device=${dir}`, 'bound']);
+    create('--name', 'bounduser', '--mount', 'type=volume,src=bound,dst=/b', IMAGE);
+    assert.equal((await start('bounduser', ['touch', '/b/made-inside'])).code, 0);
+    assert.deepEqual(readdirSync(dir), ['made-inside']);
+    s.ok(['rm', 'bounduser']);
+    s.ok(['volume', 'rm', 'bound']);
+    assert.deepEqual(readdirSync(dir), ['made-inside'], 'removing the volume leaves the bound directory alone');
+  });
 });

@@ -62,19 +62,20 @@ export class Volumes {
     return v;
   }
 
-  /** `volume create`: a name already taken is that volume, as Docker answers (its options must agree). */
+  /** `volume create`: a name already taken is that volume, as Docker answers. */
   create(opts: VolumeCreateOptions = {}): Volume {
-    const driver = opts.driver ?? 'local';
-    if (driver !== 'local') throw new NotFoundError(`error looking up volume plugin ${driver}: plugin "${driver}" not found`);
     const name = opts.name || anonymousName();
+    const driver = opts.driver ?? 'local';
+    if (driver !== 'local') throw new NotFoundError(`create ${name}: error looking up volume plugin ${driver}: plugin "${driver}" not found`);
     checkVolumeName(name);
     const options = opts.options && Object.keys(opts.options).length ? opts.options : null;
-    checkOptions(options);
+    checkOptions(name, options);
     const existing = this.meta.getVolume(name);
     if (existing) return this.api(existing);
     const record: VolumeRecord = {
       name, driver: 'local', options, labels: opts.labels && Object.keys(opts.labels).length ? opts.labels : null,
-      anonymous: !opts.name, created: isoNow(),
+      // Docker 23+ counts only a container's unnamed volumes as anonymous; `volume create` without a name is not one.
+      anonymous: false, created: isoNow(),
     };
     this.make([record]);
     return this.api(record);
@@ -96,7 +97,7 @@ export class Volumes {
     const made: string[] = [];
     try {
       for (const r of records) {
-        checkOptions(r.options);
+        checkOptions(r.name, r.options);
         if (this.meta.getVolume(r.name)) continue;
         makeVolumeDir(this.store.root, r.name);
         made.push(r.name);

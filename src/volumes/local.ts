@@ -17,12 +17,12 @@ const OPTION_KEYS = ['type', 'device', 'o', 'size'];
 export const volumeDir = (root: string, name: string): string => join(root, 'volumes', name);
 export const dataDir = (root: string, name: string): string => join(volumeDir(root, name), '_data');
 
-/** The local driver's options checked as Docker's: only its keys, and a device for a mount type. */
-export function checkOptions(options: VolumeOptions | null): void {
+/** The local driver's options checked as Docker's: only its keys, and always a device (`create NAME: …`). */
+export function checkOptions(name: string, options: VolumeOptions | null): void {
   if (!options) return;
   const bad = Object.keys(options).find((k) => !OPTION_KEYS.includes(k));
-  if (bad) throw new InvalidArgumentError(`invalid option key: ${JSON.stringify(bad)}`);
-  if (options.type && !options.device) throw new InvalidArgumentError('missing required option: "device"');
+  if (bad) throw new InvalidArgumentError(`create ${name}: invalid option: ${JSON.stringify(bad)}`);
+  if (options.device === undefined) throw new InvalidArgumentError(`create ${name}: missing required option: "device"`);
 }
 
 /** Make the volume's directories (0701 for the volume, as Docker's; `_data` 0755). */
@@ -33,7 +33,10 @@ export function makeVolumeDir(root: string, name: string): void {
 }
 
 export function removeVolumeDir(root: string, name: string): void {
-  unmount(dataDir(root, name));
+  // Every mount on it first (two first uses at once may have stacked two): the removal must never reach
+  // into a bound host directory or a network filesystem.
+  const data = dataDir(root, name);
+  while (isMounted(data)) unmount(data);
   rmSync(volumeDir(root, name), { recursive: true, force: true });
 }
 
