@@ -123,6 +123,14 @@ describe('volumes', () => {
     const r = await start('kinds', ['sh', '-c', 'touch /n/x; echo ro=$?; echo hi > /h/hi && grep " /t " /proc/mounts | cut -d" " -f3,4']);
     assert.match(r.out, /Read-only file system\nro=1\ntmpfs rw,nosuid,nodev,noexec,relatime,size=64k\n/);
     assert.equal(readFileSync(join(host, 'hi'), 'utf8'), 'hi\n');
+
+    // --volumes-from C:ro: C's volumes and binds (not its --tmpfs), all read-only, Mode empty, as Docker's daemon copies them.
+    create('--name', 'rofrom', '--volumes-from', 'kinds:ro', IMAGE);
+    assert.deepEqual(mountsOf('rofrom').map((m) => [m.Type, m.Destination, m.Mode, m.RW]),
+      [['volume', '/n', '', false], ['bind', '/h', '', false], ['volume', '/m', '', false], ['volume', '/data', '', false]]);
+    const ro = await start('rofrom', ['sh', '-c', 'touch /h/no; echo $?']);
+    assert.match(ro.out, /Read-only file system\n1\n/);
+    assert.ok(!existsSync(join(host, 'no')));
   });
 
   test('unparseable specs get Docker\'s errors and exit codes and leave nothing made', () => {
