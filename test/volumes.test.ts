@@ -120,16 +120,17 @@ describe('volumes', () => {
     assert.deepEqual(inspect('kinds', '.HostConfig.Binds'), ['named:/n:ro', `${host}:/h`]);
     assert.deepEqual(inspect('kinds', '.HostConfig.Tmpfs'), { '/t': 'size=64k' });
     assert.deepEqual(inspect('kinds', '.HostConfig.Mounts'), [{ Type: 'volume', Source: 'mvol', Target: '/m', VolumeOptions: { NoCopy: true, DriverConfig: {} } }]);
-    const r = await start('kinds', ['sh', '-c', 'touch /n/x; echo ro=$?; echo hi > /h/hi && grep " /t " /proc/mounts | cut -d" " -f3,4']);
-    assert.match(r.out, /Read-only file system\nro=1\ntmpfs rw,nosuid,nodev,noexec,relatime,size=64k\n/);
+    // One stream each line, so runc's copying of stdout and stderr cannot reorder them.
+    const r = await start('kinds', ['sh', '-c', 'm=$(touch /n/x 2>&1); echo "$? $m"; echo hi > /h/hi && grep " /t " /proc/mounts | cut -d" " -f3,4']);
+    assert.equal(r.out, '1 touch: /n/x: Read-only file system\ntmpfs rw,nosuid,nodev,noexec,relatime,size=64k\n');
     assert.equal(readFileSync(join(host, 'hi'), 'utf8'), 'hi\n');
 
     // --volumes-from C:ro: C's volumes and binds (not its --tmpfs), all read-only, Mode empty, as Docker's daemon copies them.
     create('--name', 'rofrom', '--volumes-from', 'kinds:ro', IMAGE);
     assert.deepEqual(mountsOf('rofrom').map((m) => [m.Type, m.Destination, m.Mode, m.RW]),
       [['volume', '/n', '', false], ['bind', '/h', '', false], ['volume', '/m', '', false], ['volume', '/data', '', false]]);
-    const ro = await start('rofrom', ['sh', '-c', 'touch /h/no; echo $?']);
-    assert.match(ro.out, /Read-only file system\n1\n/);
+    const ro = await start('rofrom', ['sh', '-c', 'm=$(touch /h/no 2>&1); echo "$? $m"']);
+    assert.equal(ro.out, '1 touch: /h/no: Read-only file system\n');
     assert.ok(!existsSync(join(host, 'no')));
   });
 

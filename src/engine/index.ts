@@ -48,6 +48,8 @@ export type * from './types.js';
 export { familiarRepository, parseReference } from '../images/reference.js';
 export type { FilterPair } from './filters.js';
 export type { Volume, VolumePruneReport } from './volumes.js';
+/** `-v` and `--mount` as Docker's CLI reads them, before `containers.create` takes them (volumes/flags.ts). */
+export { parseMountFlag, splitVolumeFlags } from '../volumes/flags.js';
 export type { ArchiveFormat, LoadResult } from './transfer.js';
 /** File paths in the engine's data keep bytes that are not UTF-8 as archive/names.ts does; this gives their bytes back. */
 export { encodeName } from '../archive/names.js';

@@ -7,8 +7,6 @@ const VALID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 /** An anonymous volume's name: 64 hex digits, as Docker's. */
 export const anonymousName = (): string => randomBytes(32).toString('hex');
 
-export const isAnonymousName = (name: string): boolean => /^[0-9a-f]{64}$/.test(name);
-
 /** Refuse a name the local driver would, in Docker's words (`create NAME: …`). */
 export function checkVolumeName(name: string): void {
   if (VALID.test(name)) return;

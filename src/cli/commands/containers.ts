@@ -1,6 +1,8 @@
 /** Container verbs: create, ps, mount, unmount, diff, commit, rm, export, container prune. */
 import type { Command } from 'commander';
-import { encodeName, familiarRepository, InvalidArgumentError, parseReference, type ContainerSummary } from '../../engine/index.js';
+import {
+  encodeName, familiarRepository, InvalidArgumentError, parseMountFlag, parseReference, splitVolumeFlags, type ContainerSummary,
+} from '../../engine/index.js';
 import type { WithEngine } from '../context.js';
 import { filterPairs } from '../filters.js';
 import { quote } from '../format/gofmt.js';
@@ -10,7 +12,6 @@ import { confirm, NOTHING_RECLAIMED } from '../confirm.js';
 import { forEachName } from '../each.js';
 import { collect, printRows } from '../output.js';
 import { stdout } from '../stdio.js';
-import { parseMountFlag, splitVolumeFlags } from '../../volumes/flags.js';
 
 export const PS_HEADERS = {
   ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', CreatedAt: 'CREATED AT', RunningFor: 'CREATED', Ports: 'PORTS',
