@@ -16,7 +16,7 @@ import { DRIVER_NAMES } from '../engine/drivers.js';
 
 /** One module of commands: what it registers on the program and on the `image` and `container` groups. */
 type Register = (program: Command, groups: { image: Command; container: Command }, withEngine: WithEngine) => void;
-export type ModuleName = 'images' | 'containers' | 'inspect' | 'transfer' | 'system';
+export type ModuleName = 'images' | 'containers' | 'inspect' | 'transfer' | 'system' | 'volumes';
 
 /** The command modules, in the order their commands were always registered (and `--help` lists them). */
 const MODULES: Record<ModuleName, () => Promise<Register>> = {
@@ -40,6 +40,10 @@ const MODULES: Record<ModuleName, () => Promise<Register>> = {
     const { registerSystemCommands } = await import('./commands/system.js');
     return (p, _, w) => registerSystemCommands(p, w);
   },
+  volumes: async () => {
+    const { registerVolumeCommands } = await import('./commands/volumes.js');
+    return (p, _, w) => registerVolumeCommands(p, w);
+  },
 };
 
 /** Which module defines each verb and alias, at the top level and under `image` and `container`. */
@@ -48,7 +52,7 @@ export const VERBS: Readonly<Record<'top' | 'image' | 'container', Readonly<Reco
     import: 'images', images: 'images', tag: 'images', rmi: 'images', history: 'images',
     create: 'containers', ps: 'containers', mount: 'containers', unmount: 'containers', umount: 'containers',
     diff: 'containers', commit: 'containers', rm: 'containers', remove: 'containers', export: 'containers',
-    inspect: 'inspect', save: 'transfer', load: 'transfer', system: 'system',
+    inspect: 'inspect', save: 'transfer', load: 'transfer', system: 'system', volume: 'volumes',
   },
   image: {
     import: 'images', ls: 'images', list: 'images', tag: 'images', rm: 'images', remove: 'images', history: 'images',

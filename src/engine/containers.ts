@@ -22,7 +22,10 @@ import { initKey, makeInitLayer } from './initlayer.js';
 import type { Layers } from './layers.js';
 import type { Store } from './store.js';
 import { timeNs, untilNs } from './times.js';
-import type { ContainerInspect, ContainerSummary, PruneReport } from './types.js';
+import type { ContainerInspect, ContainerSummary, MountPoint, PruneReport } from './types.js';
+import type { MountRequest } from '../volumes/index.js';
+import { mountHostConfig, mountPoints } from './mounts.js';
+import type { Volumes } from './volumes.js';
 
 /** The filters `ps` takes, as Docker's; and those Docker takes that need what strata has not yet (a runtime, networks, volumes). */
 const PS_FILTERS = ['ancestor', 'before', 'id', 'label', 'name', 'since', 'status'];
@@ -36,6 +39,8 @@ const UNMEASURABLE = -1;
 export interface CreateOptions extends CreateOverrides {
   image: string;
   name?: string;
+  /** -v, --mount, --tmpfs, --volumes-from (volumes/plan.ts). */
+  mounts?: MountRequest;
 }
 
 export interface CommitOptions {
@@ -55,7 +60,9 @@ export interface ListOptions {
 }
 
 export class Containers {
-  constructor(private readonly store: Store, private readonly images: Images, private readonly layers: Layers) {}
+  constructor(
+    private readonly store: Store, private readonly images: Images, private readonly layers: Layers, private readonly volumes: Volumes,
+  ) {}
 
   /** Find a container by full ID, name, or unique ID prefix. */
   resolve(ref: string): ContainerRecord {
@@ -79,6 +86,9 @@ export class Containers {
     const img = this.images.resolve(opts.image);
     const id = randomId();
     const config = containerConfig(this.images.config(img).config, opts.image, id, opts);
+    // Volumes: the mounts decided now, as Docker's daemon does; anonymous ones join Config.Volumes.
+    const planned = this.volumes.plan(opts.mounts ?? {}, Object.keys(config.Volumes ?? {}), (ref) => this.volumes.mountPlan(this.resolve(ref).id));
+    if (planned.configVolumes.length) config.Volumes = { ...config.Volumes, ...Object.fromEntries(planned.configVolumes.map((d) => [d, {}])) };
     // Docker's daemon refuses a container that could never run, before it looks at the name.
     if (!config.Cmd?.length && !config.Entrypoint?.length) throw new InvalidArgumentError('No command specified');
     const name = opts.name?.replace(/^\//, '') ?? undefined;
@@ -88,7 +98,9 @@ export class Containers {
     if (name) this.assertNameFree(name);
     const top = img.topLayer ? store.meta.getLayer(img.topLayer) : undefined;
     const snapshot = store.beginSnapshot();
+    let volumes: ReturnType<Volumes['provisionFor']> | undefined;
     try {
+      volumes = this.volumes.provisionFor(id, planned);
       await makeInitLayer(store.snapshots, initKey(snapshot), top?.snapshot ?? null);
       await store.snapshots.prepare(snapshot, initKey(snapshot));
       store.meta.tx(() => {
@@ -99,9 +111,11 @@ export class Containers {
           id, name: finalName, imageId: img.id, imageRef: opts.image, topLayer: img.topLayer, snapshot,
           config: JSON.stringify(config), created: isoNow(), state: 'created', sizeRw: 0,
         });
+        volumes!.record();
         store.commitSnapshot(snapshot);
       });
     } catch (e) {
+      volumes?.discard();
       await store.discardSnapshot(snapshot);
       throw e;
     }
@@ -258,7 +272,7 @@ export class Containers {
       Id: c.id, Names: [`/${c.name}`], Image: this.imageName(c), ImageID: c.imageId,
       Command: commandLine(config), Created: Math.floor(Date.parse(c.created) / 1000), Ports: [],
       State: c.state, Status: c.state === 'created' ? 'Created' : c.state, Labels: config.Labels ?? {},
-      HostConfig: { NetworkMode: NETWORK_MODE }, NetworkSettings: { Networks: networks() }, Mounts: [],
+      HostConfig: { NetworkMode: NETWORK_MODE }, NetworkSettings: { Networks: networks() }, Mounts: this.mounts(c),
     };
   }
 
@@ -289,12 +303,18 @@ export class Containers {
       // Docker names these files when the container starts; a container that never ran has none.
       Image: c.imageId, ResolvConfPath: '', HostnamePath: '', HostsPath: '',
       LogPath: '', Name: `/${c.name}`, RestartCount: 0, Driver: this.store.snapshots.name, Platform: 'linux',
-      MountLabel: '', ProcessLabel: '', AppArmorProfile: '', ExecIDs: null, HostConfig: hostConfig(),
+      MountLabel: '', ProcessLabel: '', AppArmorProfile: '', ExecIDs: null,
+      HostConfig: mountHostConfig(hostConfig(), this.volumes.mountPlan(c.id)),
       GraphDriver: { Name: this.store.snapshots.name, Data: graphDriverData(this.store.snapshots, c.snapshot, this.lowerSnapshots(c)) },
-      Mounts: [], Config: withSortedMaps(config), NetworkSettings: networkSettings(),
+      Mounts: this.mounts(c), Config: withSortedMaps(config), NetworkSettings: networkSettings(),
     };
     if (opts.size) Object.assign(result, await this.sizes(c));
     return result;
+  }
+
+  /** Inspect's and ps's Mounts: the container's volumes and binds as Docker shows them. */
+  private mounts(c: ContainerRecord): MountPoint[] {
+    return mountPoints(this.volumes.mountPlan(c.id));
   }
 
   /** Mount the container's rootfs and return its path; it stays mounted. */
@@ -391,12 +411,16 @@ export class Containers {
   }
 
   /** `docker rm`: the record, the writable and init layers' directories, and layers only it still held. */
-  async remove(ref: string, opts: { force?: boolean } = {}): Promise<string> {
+  async remove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<string> {
     const c = this.resolve(ref);
     if (c.state === 'running' && !opts.force) {
       throw new ConflictError(`cannot remove container "/${c.name}": container is running: stop the container before removing or force remove`);
     }
-    return this.removeRecord(c).then(() => c.id);
+    // Read before the record goes: its volume uses go with it.
+    const plan = this.volumes.mountPlan(c.id);
+    await this.removeRecord(c);
+    this.volumes.release(plan, { anonymous: opts.volumes });
+    return c.id;
   }
 
   private async removeRecord(c: ContainerRecord): Promise<number> {

@@ -7,6 +7,7 @@ import { Images } from './images.js';
 import { Layers } from './layers.js';
 import { Store, type StoreOptions } from './store.js';
 import { System } from './system.js';
+import { Volumes } from './volumes.js';
 import type { Transfer } from './transfer.js';
 
 export class Engine {
@@ -14,13 +15,15 @@ export class Engine {
   readonly images: Images;
   readonly containers: Containers;
   readonly system: System;
+  readonly volumes: Volumes;
   private transferPart?: Transfer;
 
   private constructor(readonly store: Store) {
     this.layers = new Layers(store);
     this.images = new Images(store, this.layers);
-    this.containers = new Containers(store, this.images, this.layers);
-    this.system = new System(store, this.images, this.containers);
+    this.volumes = new Volumes(store);
+    this.containers = new Containers(store, this.images, this.layers, this.volumes);
+    this.system = new System(store, this.images, this.containers, this.volumes);
   }
 
   /** `save` and `load`. Their archive code (tar-stream) is loaded by the verbs that use it, not at every start. */
@@ -44,6 +47,9 @@ export type * from './types.js';
 /** Names as Docker's CLI shortens them for display ("docker.io/library/busybox" is "busybox"). */
 export { familiarRepository, parseReference } from '../images/reference.js';
 export type { FilterPair } from './filters.js';
+export type { Volume, VolumePruneReport } from './volumes.js';
+/** `-v` and `--mount` as Docker's CLI reads them, before `containers.create` takes them (volumes/flags.ts). */
+export { parseMountFlag, splitVolumeFlags } from '../volumes/flags.js';
 export type { ArchiveFormat, LoadResult } from './transfer.js';
 /** File paths in the engine's data keep bytes that are not UTF-8 as archive/names.ts does; this gives their bytes back. */
 export { encodeName } from '../archive/names.js';

@@ -8,6 +8,7 @@ import { ownerOf } from './initlayer.js';
 import type { Images } from './images.js';
 import type { Store } from './store.js';
 import type { DiskUsage } from './types.js';
+import type { Volumes } from './volumes.js';
 
 export interface CheckReport {
   /** Problems found, one sentence each; empty means the store is consistent. */
@@ -17,7 +18,7 @@ export interface CheckReport {
 }
 
 export class System {
-  constructor(private readonly store: Store, private readonly images: Images, private readonly containers: Containers) {}
+  constructor(private readonly store: Store, private readonly images: Images, private readonly containers: Containers, private readonly volumes: Volumes) {}
 
   /** Sizes come from the database (layer sizes recorded at write time; cached writable-layer sizes). */
   async df(): Promise<DiskUsage> {
@@ -38,7 +39,7 @@ export class System {
       LayersReclaimable: layers.filter((l) => !inUse.has(l.chainId)).reduce((t, l) => t + l.size, 0),
       Images: images,
       Containers: containers,
-      Volumes: [],
+      Volumes: this.volumes.usage(),
       BuildCache: [],
     };
   }

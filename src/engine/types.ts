@@ -73,7 +73,7 @@ export interface ContainerSummary {
 }
 
 export interface MountPoint {
-  Type: 'volume' | 'bind';
+  Type: 'volume' | 'bind' | 'tmpfs';
   Name?: string;
   Source: string;
   Destination: string;

@@ -136,6 +136,26 @@ const MIGRATIONS: string[] = [
   // when the tag goes. Stores from before take their newest tag's time.
   `ALTER TABLE images ADD COLUMN last_tag_time TEXT;
    UPDATE images SET last_tag_time = (SELECT max(added_at) FROM tags WHERE tags.image_id = images.id);`,
+  // Volumes (src/volumes/), and what each container mounts: its plan, made at create, and one row per volume
+  // it uses, which is the volume's reference count (a volume a container uses cannot be deleted).
+  `CREATE TABLE volumes (
+     name TEXT PRIMARY KEY,
+     driver TEXT NOT NULL,
+     options TEXT,
+     labels TEXT,
+     anonymous INTEGER NOT NULL,
+     created TEXT NOT NULL
+   );
+   CREATE TABLE container_mounts (
+     container_id TEXT PRIMARY KEY REFERENCES containers(id) ON DELETE CASCADE,
+     plan TEXT NOT NULL
+   );
+   CREATE TABLE volume_users (
+     container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,
+     volume TEXT NOT NULL REFERENCES volumes(name),
+     PRIMARY KEY (container_id, volume)
+   );
+   CREATE INDEX volume_users_volume ON volume_users(volume);`,
 ];
 
 export function openDatabase(path: string): DB {

@@ -4,6 +4,7 @@
  */
 import { openDatabase, type DB } from './db.js';
 import type { ContainerRecord, ContainerState, ImageRecord, LayerRecord } from './records.js';
+import { VolumeMetadata } from './volumes.js';
 
 export type { ContainerRecord, ContainerState, ImageRecord, LayerRecord } from './records.js';
 
@@ -29,9 +30,12 @@ const container = (r: ContainerRow): ContainerRecord => ({
 
 export class Metadata {
   readonly db: DB;
+  /** Volumes and containers' mounts (./volumes.ts). */
+  readonly volumes: VolumeMetadata;
 
   constructor(path: string) {
     this.db = openDatabase(path);
+    this.volumes = new VolumeMetadata(this.db);
   }
 
   close(): void {

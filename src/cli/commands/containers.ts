@@ -1,6 +1,8 @@
 /** Container verbs: create, ps, mount, unmount, diff, commit, rm, export, container prune. */
 import type { Command } from 'commander';
-import { encodeName, familiarRepository, InvalidArgumentError, parseReference, type ContainerSummary } from '../../engine/index.js';
+import {
+  encodeName, familiarRepository, InvalidArgumentError, parseMountFlag, parseReference, splitVolumeFlags, type ContainerSummary,
+} from '../../engine/index.js';
 import type { WithEngine } from '../context.js';
 import { filterPairs } from '../filters.js';
 import { quote } from '../format/gofmt.js';
@@ -86,6 +88,8 @@ async function formatShowsSize(format: string): Promise<boolean> {
 export interface CreateFlags {
   name?: string; env: string[]; workdir?: string; user?: string; entrypoint?: string; hostname?: string;
   label: string[]; tty?: boolean; interactive?: boolean;
+  /** Volumes: -v, --mount, --tmpfs, --volumes-from. */
+  volume: string[]; mount: string[]; tmpfs: string[]; volumesFrom: string[];
 }
 
 /** The flags `create` (and later `run`) share. */
@@ -99,7 +103,12 @@ export function addCreateFlags(cmd: Command): Command {
     .option('-h, --hostname <string>', 'Container host name')
     .option('-l, --label <list>', 'Set meta data on a container', collect, [])
     .option('-t, --tty', 'Allocate a pseudo-TTY')
-    .option('-i, --interactive', 'Keep STDIN open even if not attached');
+    .option('-i, --interactive', 'Keep STDIN open even if not attached')
+    // Volumes (src/volumes/).
+    .option('-v, --volume <list>', 'Bind mount a volume', collect, [])
+    .option('--mount <mount>', 'Attach a filesystem mount to the container', collect, [])
+    .option('--tmpfs <list>', 'Mount a tmpfs directory', collect, [])
+    .option('--volumes-from <list>', 'Mount volumes from the specified container(s)', collect, []);
 }
 
 export function createOptions(image: string, command: string[], f: CreateFlags) {
@@ -108,6 +117,7 @@ export function createOptions(image: string, command: string[], f: CreateFlags) 
     workdir: f.workdir, user: f.user, entrypoint: f.entrypoint, hostname: f.hostname,
     labels: Object.fromEntries(f.label.map((l) => { const i = l.indexOf('='); return i < 0 ? [l, ''] : [l.slice(0, i), l.slice(i + 1)]; })),
     tty: f.tty, interactive: f.interactive,
+    mounts: { ...splitVolumeFlags(f.volume), mounts: f.mount.map(parseMountFlag), tmpfs: f.tmpfs, volumesFrom: f.volumesFrom },
   };
 }
 
@@ -200,8 +210,8 @@ export function registerContainerCommands(program: Command, container: Command, 
       .argument('<containers...>')
       .option('-f, --force', 'Force the removal of a running container')
       .option('-v, --volumes', 'Remove anonymous volumes associated with the container')
-      .action(async (refs: string[], o: { force?: boolean }) => withEngine((e) => forEachName(refs, o.force, async (r) => {
-        await e.containers.remove(r, { force: o.force });
+      .action(async (refs: string[], o: { force?: boolean; volumes?: boolean }) => withEngine((e) => forEachName(refs, o.force, async (r) => {
+        await e.containers.remove(r, { force: o.force, volumes: o.volumes });
         stdout(r + '\n');
       })));
   }
