@@ -1,5 +1,6 @@
 /** Containers: create, list, inspect, mount, diff, commit, export, remove, prune. */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { STRATA_VERSION } from './version.js';
 import { PassThrough, type Readable } from 'node:stream';
 import { diffChanges, diffSize, diffTar, directoryTar } from '../archive/index.js';
@@ -15,7 +16,9 @@ import { isoNow } from './clock.js';
 import { ConflictError, InvalidArgumentError, NotFoundError, StrataError } from './errors.js';
 import { Filters, invalidFilter, type FilterPair } from './filters.js';
 import { withSortedMaps } from './gomaps.js';
-import { hostConfig, NETWORK_MODE, networks, networkSettings } from './hostconfig.js';
+import { hostConfig, networks, networkSettings } from './hostconfig.js';
+import { Processes, statusText, ZERO_TIME, type LiveState } from './processes.js';
+import { checkRestartPolicy, DEFAULT_SETTINGS, readSettings, writeSettings, type RunSettings } from './runsettings.js';
 import { graphDriverData, rootfsPath } from './graphdriver.js';
 import type { Images } from './images.js';
 import { initKey, makeInitLayer } from './initlayer.js';
@@ -26,8 +29,8 @@ import { timeNs, untilNs } from './times.js';
 import type { ContainerInspect, ContainerSummary, PruneReport } from './types.js';
 
 /** The filters `ps` takes, as Docker's; and those Docker takes that need what strata has not yet (a runtime, networks, volumes). */
-const PS_FILTERS = ['ancestor', 'before', 'id', 'label', 'name', 'since', 'status'];
-const PS_FILTERS_NOT_YET = ['expose', 'exited', 'health', 'isolation', 'is-task', 'network', 'publish', 'volume'];
+const PS_FILTERS = ['ancestor', 'before', 'exited', 'id', 'label', 'name', 'since', 'status'];
+const PS_FILTERS_NOT_YET = ['expose', 'health', 'isolation', 'is-task', 'network', 'publish', 'volume'];
 /** Docker's container states, the values `status=` takes. */
 const STATES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
 
@@ -37,6 +40,10 @@ const UNMEASURABLE = -1;
 export interface CreateOptions extends CreateOverrides {
   image: string;
   name?: string;
+  /** How it runs (Docker's HostConfig): defaults for what is not given. */
+  run?: Partial<RunSettings>;
+  /** --restart: only `no` is possible without a daemon. */
+  restart?: string;
 }
 
 export interface CommitOptions {
@@ -56,7 +63,12 @@ export interface ListOptions {
 }
 
 export class Containers {
-  constructor(private readonly store: Store, private readonly images: Images, private readonly layers: Layers) {}
+  /** The containers' processes: start, stop, exec, logs, and the live state the listing shows. */
+  readonly processes: Processes;
+
+  constructor(private readonly store: Store, private readonly images: Images, private readonly layers: Layers, self: string[] | null = null) {
+    this.processes = new Processes(store, this, self);
+  }
 
   /** Find a container by full ID, name, or unique ID prefix. */
   resolve(ref: string): ContainerRecord {
@@ -82,6 +94,8 @@ export class Containers {
     const config = containerConfig(this.images.config(img).config, opts.image, id, opts);
     // Docker's daemon refuses a container that could never run, before it looks at the name.
     if (!config.Cmd?.length && !config.Entrypoint?.length) throw new InvalidArgumentError('No command specified');
+    checkRestartPolicy(opts.restart);
+    const settings: RunSettings = { ...DEFAULT_SETTINGS, ...opts.run, ...(opts.hostname ? { hostname: opts.hostname } : {}) };
     const name = opts.name?.replace(/^\//, '') ?? undefined;
     if (name !== undefined && !VALID_NAME.test(name)) {
       throw new InvalidArgumentError(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
@@ -101,6 +115,9 @@ export class Containers {
           config: JSON.stringify(config), created: isoNow(), state: 'created', sizeRw: 0,
         });
         store.commitSnapshot(snapshot);
+        const dir = store.containerDir(id);
+        mkdirSync(dir, { recursive: true });
+        writeSettings(dir, settings);
       });
     } catch (e) {
       await store.discardSnapshot(snapshot);
@@ -196,9 +213,10 @@ export class Containers {
     const out: ContainerSummary[] = [];
     for (const c of this.store.meta.listContainers()) {
       if (opts.last !== undefined && out.length >= opts.last) break;
-      if (!all && opts.last === undefined && c.state !== 'running') continue;
-      if (!match(c)) continue;
-      const s = this.summary(c);
+      const live = await this.processes.state(c);
+      if (!all && opts.last === undefined && live.status !== 'running' && live.status !== 'paused') continue;
+      if (!match(c, live)) continue;
+      const s = this.summary(c, live);
       if (opts.size) Object.assign(s, await this.sizes(c));
       out.push(s);
     }
@@ -210,12 +228,14 @@ export class Containers {
    * `Invalid filter '…'`. `ancestor=` names an image by any of its names or its ID, and matches the
    * containers of that image and of every image built on it; an image that does not exist matches nothing.
    */
-  private matcher(pairs: readonly FilterPair[]): (c: ContainerRecord) => boolean {
+  private matcher(pairs: readonly FilterPair[]): (c: ContainerRecord, live: LiveState) => boolean {
     const f = new Filters(pairs, [...PS_FILTERS, ...PS_FILTERS_NOT_YET]);
     const unsupported = PS_FILTERS_NOT_YET.find((k) => f.has(k));
     if (unsupported) throw new InvalidArgumentError(`filter '${unsupported}' is not supported yet: strata has no runtime, networks or volumes`);
     const bad = f.values('status').find((v) => !STATES.includes(v));
     if (bad !== undefined) throw invalidFilter('status', bad);
+    const badCode = f.values('exited').find((v) => !/^-?\d+$/.test(v));
+    if (badCode !== undefined) throw invalidFilter('exited', badCode);
     const ancestors = f.has('ancestor') ? this.descendants(f.values('ancestor')) : undefined;
     const createdOf = (key: 'before' | 'since'): bigint | undefined => {
       const ref = f.values(key).at(-1);
@@ -223,10 +243,11 @@ export class Containers {
     };
     const before = createdOf('before');
     const since = createdOf('since');
-    return (c) => {
+    return (c, live) => {
+      if (f.has('exited') && (live.status !== 'exited' || !f.values('exited').includes(String(live.exitCode)))) return false;
       if (f.has('id') && !f.values('id').some((v) => c.id.startsWith(v))) return false;
       if (f.has('name') && !f.matches('name', c.name) && !f.matches('name', `/${c.name}`)) return false;
-      if (f.has('status') && !f.values('status').includes(c.state)) return false;
+      if (f.has('status') && !f.values('status').includes(live.status)) return false;
       if (ancestors && !ancestors.has(c.imageId)) return false;
       if ((before !== undefined && timeNs(c.created) >= before) || (since !== undefined && timeNs(c.created) <= since)) return false;
       return f.labels('label', this.config(c).Labels ?? {});
@@ -253,13 +274,14 @@ export class Containers {
     return found;
   }
 
-  private summary(c: ContainerRecord): ContainerSummary {
+  private summary(c: ContainerRecord, live: LiveState): ContainerSummary {
     const config = this.config(c);
+    const settings = readSettings(this.store.containerDir(c.id));
     return {
       Id: c.id, Names: [`/${c.name}`], Image: this.imageName(c), ImageID: c.imageId,
       Command: commandLine(config), Created: Math.floor(Date.parse(c.created) / 1000), Ports: [],
-      State: c.state, Status: c.state === 'created' ? 'Created' : c.state, Labels: config.Labels ?? {},
-      HostConfig: { NetworkMode: NETWORK_MODE }, NetworkSettings: { Networks: networks() }, Mounts: [],
+      State: live.status, Status: statusText(live), Labels: config.Labels ?? {},
+      HostConfig: { NetworkMode: settings.network }, NetworkSettings: { Networks: networks(settings.network) }, Mounts: [],
     };
   }
 
@@ -281,18 +303,25 @@ export class Containers {
     const c = this.resolve(ref);
     const config = this.config(c);
     const { path, args } = commandOf(config);
+    const live = await this.processes.state(c);
+    const dir = this.store.containerDir(c.id);
+    // Docker names these files when the container starts; a container that never ran has none.
+    const file = (name: string) => (existsSync(join(dir, name)) ? join(dir, name) : '');
+    const running = live.status === 'running' || live.status === 'paused';
     const result: ContainerInspect = {
       Id: c.id, Created: c.created, Path: path, Args: args,
       State: {
-        Status: c.state, Running: c.state === 'running', Paused: false, Restarting: false, OOMKilled: false, Dead: false,
-        Pid: 0, ExitCode: 0, Error: '', StartedAt: '0001-01-01T00:00:00Z', FinishedAt: '0001-01-01T00:00:00Z',
+        Status: live.status, Running: running, Paused: live.status === 'paused', Restarting: false,
+        OOMKilled: live.status === 'exited' && live.oomKilled, Dead: false, Pid: running ? live.pid : 0,
+        ExitCode: live.status === 'created' || live.status === 'exited' ? live.exitCode : 0,
+        Error: live.status === 'created' ? live.error : '', StartedAt: live.startedAt,
+        FinishedAt: live.status === 'exited' ? live.finishedAt : ZERO_TIME,
       },
-      // Docker names these files when the container starts; a container that never ran has none.
-      Image: c.imageId, ResolvConfPath: '', HostnamePath: '', HostsPath: '',
-      LogPath: '', Name: `/${c.name}`, RestartCount: 0, Driver: this.store.snapshots.name, Platform: 'linux',
-      MountLabel: '', ProcessLabel: '', AppArmorProfile: '', ExecIDs: null, HostConfig: hostConfig(),
+      Image: c.imageId, ResolvConfPath: file('resolv.conf'), HostnamePath: file('hostname'), HostsPath: file('hosts'),
+      LogPath: file('container.log'), Name: `/${c.name}`, RestartCount: 0, Driver: this.store.snapshots.name, Platform: 'linux',
+      MountLabel: '', ProcessLabel: '', AppArmorProfile: '', ExecIDs: null, HostConfig: hostConfig(readSettings(dir)),
       GraphDriver: { Name: this.store.snapshots.name, Data: graphDriverData(this.store.snapshots, c.snapshot, this.lowerSnapshots(c)) },
-      Mounts: [], Config: withSortedMaps(config), NetworkSettings: networkSettings(),
+      Mounts: [], Config: withSortedMaps(config), NetworkSettings: networkSettings(readSettings(dir).network),
     };
     if (opts.size) Object.assign(result, await this.sizes(c));
     return result;
@@ -393,10 +422,24 @@ export class Containers {
   /** `docker rm`: the record, the writable and init layers' directories, and layers only it still held. */
   async remove(ref: string, opts: { force?: boolean } = {}): Promise<string> {
     const c = this.resolve(ref);
-    if (c.state === 'running' && !opts.force) {
-      throw new ConflictError(`cannot remove container "/${c.name}": container is running: stop the container before removing or force remove`);
+    const live = await this.processes.state(c);
+    if ((live.status === 'running' || live.status === 'paused') && !opts.force) {
+      throw new ConflictError(`You cannot remove a ${live.status} container ${c.id}. Stop the container before attempting removal or force remove`);
     }
+    await this.processes.forceStop(c);
     return this.removeRecord(c).then(() => c.id);
+  }
+
+  /** `docker rename` */
+  rename(ref: string, newName: string): void {
+    const c = this.resolve(ref);
+    const name = newName.replace(/^\//, '');
+    if (!VALID_NAME.test(name)) throw new InvalidArgumentError(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+    if (name === c.name) throw new InvalidArgumentError(`Renaming a container with the same name as its current name`);
+    this.store.meta.tx(() => {
+      this.assertNameFree(name);
+      this.store.meta.renameContainer(c.id, name);
+    });
   }
 
   private async removeRecord(c: ContainerRecord): Promise<number> {
@@ -423,7 +466,8 @@ export class Containers {
     const deleted: string[] = [];
     let reclaimed = 0;
     for (const c of this.store.meta.listContainers()) {
-      if (c.state === 'running') continue;
+      const live = await this.processes.state(c);
+      if (live.status === 'running' || live.status === 'paused') continue;
       if (until !== undefined && timeNs(c.created) > until) continue;
       if (!f.pruneLabels(this.config(c).Labels ?? {})) continue;
       reclaimed += await this.removeRecord(c);

@@ -16,10 +16,10 @@ export class Engine {
   readonly system: System;
   private transferPart?: Transfer;
 
-  private constructor(readonly store: Store) {
+  private constructor(readonly store: Store, self: string[] | null) {
     this.layers = new Layers(store);
     this.images = new Images(store, this.layers);
-    this.containers = new Containers(store, this.images, this.layers);
+    this.containers = new Containers(store, this.images, this.layers, self);
     this.system = new System(store, this.images, this.containers);
   }
 
@@ -29,8 +29,12 @@ export class Engine {
     return (this.transferPart ??= new Transfer(this.store, this.images, this.layers));
   }
 
-  static async open(opts: StoreOptions = {}): Promise<Engine> {
-    return new Engine(await Store.open(opts));
+  /**
+   * `self`: how to run the strata CLI (its program, and script if any), which conmon runs when a
+   * container's process exits to settle (and with --rm remove) it; without it, the next command does.
+   */
+  static async open(opts: StoreOptions & { self?: string[] } = {}): Promise<Engine> {
+    return new Engine(await Store.open(opts), opts.self ?? null);
   }
 
   close(): void {
@@ -44,6 +48,8 @@ export type * from './types.js';
 /** Names as Docker's CLI shortens them for display ("docker.io/library/busybox" is "busybox"). */
 export { familiarRepository, parseReference } from '../images/reference.js';
 export type { FilterPair } from './filters.js';
+export type { LiveState } from './processes.js';
+export { checkRestartPolicy, type RunSettings } from './runsettings.js';
 export type { ArchiveFormat, LoadResult } from './transfer.js';
 /** File paths in the engine's data keep bytes that are not UTF-8 as archive/names.ts does; this gives their bytes back. */
 export { encodeName } from '../archive/names.js';

@@ -1,0 +1,230 @@
+/** Verbs that run containers: run, start, stop, kill, wait, restart, pause, unpause, rename, logs, exec. */
+import type { Command } from 'commander';
+import type { Engine } from '../../engine/index.js';
+import { InvalidArgumentError, StrataError } from '../../engine/index.js';
+import type { WithEngine } from '../context.js';
+import { forEachName } from '../each.js';
+import { collect } from '../output.js';
+import { stderr, stdout } from '../stdio.js';
+import { addCreateFlags, createOptions, type CreateFlags } from './containers.js';
+import { envFileEntries } from '../envfile.js';
+
+/** The signals a foreground `run` (and `start -a`) passes on to the container, as Docker's --sig-proxy. */
+const PROXIED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+
+/**
+ * Stream a started container's output until its process exits (stdin too with -i, the terminal raw
+ * with -t); signals are passed on and the terminal's size follows. Resolves with the exit code.
+ */
+async function attachAndWait(e: Engine, id: string, o: { interactive?: boolean; tty?: boolean }): Promise<number> {
+  const { processes } = e.containers;
+  const stdin = o.interactive ? process.stdin : undefined;
+  const raw = !!(o.tty && stdin?.isTTY);
+  if (raw) process.stdin.setRawMode(true);
+  const consoleSize = o.tty && process.stdout.isTTY ? { height: process.stdout.rows, width: process.stdout.columns } : undefined;
+  const forward = (signal: NodeJS.Signals) => { void processes.kill(id, signal).catch(() => {}); };
+  const resize = () => { try { processes.resize(id, process.stdout.rows, process.stdout.columns); } catch { /* exited */ } };
+  // With a pty, ^C is the terminal's to send (raw mode); without one, a signal to strata is the container's.
+  if (!o.tty) for (const s of PROXIED_SIGNALS) process.on(s, forward);
+  if (consoleSize) process.on('SIGWINCH', resize);
+  try {
+    const attach = { stdout: process.stdout, stderr: process.stderr, ...(stdin ? { stdin } : {}) };
+    const started = await processes.start(id, { attach, consoleSize });
+    for (const w of started.warnings) stderr(`WARNING: ${w}\n`);
+    await started.attachment?.done;
+    return await processes.wait(id);
+  } finally {
+    for (const s of PROXIED_SIGNALS) process.off(s, forward);
+    process.off('SIGWINCH', resize);
+    if (raw) process.stdin.setRawMode(false);
+    // Stop reading the terminal or pipe, so this process can end.
+    stdin?.pause();
+    stdin?.unref?.();
+  }
+}
+
+export interface RunFlags extends CreateFlags { detach?: boolean }
+
+export function registerRunCommands(program: Command, container: Command, withEngine: WithEngine): void {
+  const both = (name: string): Command[] => [program.command(name), container.command(name)];
+
+  for (const cmd of both('run')) {
+    addCreateFlags(cmd)
+      .description('Run a command in a new container')
+      .option('-d, --detach', 'Run container in background and print container ID')
+      .argument('<image>')
+      .argument('[command...]')
+      .passThroughOptions()
+      .action(async (image: string, command: string[], f: RunFlags) => withEngine(async (e) => {
+        const id = await e.containers.create(await createOptions(image, command, f));
+        const autoRemove = !!f.rm;
+        const c = e.containers.resolve(id);
+        if (f.detach) {
+          try {
+            const started = await e.containers.processes.start(id);
+            for (const w of started.warnings) stderr(`WARNING: ${w}\n`);
+          } catch (err) {
+            if (autoRemove) await e.containers.remove(id, { force: true });
+            throw err;
+          }
+          stdout(`${id}\n`);
+          return;
+        }
+        // This process removes an --rm container itself once it has the exit code (conmon's exit command would race it).
+        e.containers.processes.markAttached(c, true);
+        try {
+          process.exitCode = await attachAndWait(e, id, f);
+        } finally {
+          e.containers.processes.markAttached(c, false);
+          if (autoRemove) await e.containers.remove(id, { force: true });
+        }
+      }));
+  }
+
+  for (const cmd of both('start')) {
+    cmd.description('Start one or more stopped containers')
+      .argument('<containers...>')
+      .option('-a, --attach', "Attach STDOUT/STDERR and forward signals")
+      .option('-i, --interactive', "Attach container's STDIN")
+      .action(async (refs: string[], o: { attach?: boolean; interactive?: boolean }) => withEngine(async (e) => {
+        if ((o.attach || o.interactive) && refs.length > 1) throw new StrataError('you cannot start and attach multiple containers at once', 1);
+        if (o.attach || o.interactive) {
+          const config = e.containers.config(e.containers.resolve(refs[0]!));
+          process.exitCode = await attachAndWait(e, refs[0]!, { interactive: o.interactive && config.OpenStdin, tty: config.Tty });
+          return;
+        }
+        await forEachName(refs, false, async (r) => {
+          const started = await e.containers.processes.start(r);
+          for (const w of started.warnings) stderr(`WARNING: ${w}\n`);
+          stdout(`${r}\n`);
+        });
+      }));
+  }
+
+  for (const cmd of both('stop')) {
+    cmd.description('Stop one or more running containers')
+      .argument('<containers...>')
+      .option('-t, --time <int>', 'Seconds to wait for stop before killing it')
+      .action(async (refs: string[], o: { time?: string }) => withEngine((e) => forEachName(refs, false, async (r) => {
+        await e.containers.processes.stop(r, seconds(o.time, '-t, --time'));
+        stdout(`${r}\n`);
+      })));
+  }
+
+  for (const cmd of both('restart')) {
+    cmd.description('Restart one or more containers')
+      .argument('<containers...>')
+      .option('-t, --time <int>', 'Seconds to wait for stop before killing the container')
+      .action(async (refs: string[], o: { time?: string }) => withEngine((e) => forEachName(refs, false, async (r) => {
+        await e.containers.processes.stop(r, seconds(o.time, '-t, --time'));
+        await e.containers.processes.start(r);
+        stdout(`${r}\n`);
+      })));
+  }
+
+  for (const cmd of both('kill')) {
+    cmd.description('Kill one or more running containers')
+      .argument('<containers...>')
+      .option('-s, --signal <string>', 'Signal to send to the container', 'KILL')
+      .action(async (refs: string[], o: { signal: string }) => withEngine((e) => forEachName(refs, false, async (r) => {
+        await e.containers.processes.kill(r, o.signal);
+        stdout(`${r}\n`);
+      })));
+  }
+
+  for (const cmd of both('wait')) {
+    cmd.description('Block until one or more containers stop, then print their exit codes')
+      .argument('<containers...>')
+      .action(async (refs: string[]) => withEngine((e) => forEachName(refs, false, async (r) => {
+        stdout(`${await e.containers.processes.wait(r)}\n`);
+      })));
+  }
+
+  for (const [verb, description] of [['pause', 'Pause all processes within one or more containers'], ['unpause', 'Unpause all processes within one or more containers']] as const) {
+    for (const cmd of both(verb)) {
+      cmd.description(description)
+        .argument('<containers...>')
+        .action(async (refs: string[]) => withEngine((e) => forEachName(refs, false, async (r) => {
+          await e.containers.processes[verb](r);
+          stdout(`${r}\n`);
+        })));
+    }
+  }
+
+  for (const cmd of both('rename')) {
+    cmd.description('Rename a container')
+      .argument('<container>')
+      .argument('<new-name>')
+      .action(async (ref: string, name: string) => withEngine((e) => e.containers.rename(ref, name)));
+  }
+
+  for (const cmd of both('logs')) {
+    cmd.description('Fetch the logs of a container')
+      .argument('<container>')
+      .option('-f, --follow', 'Follow log output')
+      .option('-n, --tail <string>', 'Number of lines to show from the end of the logs', 'all')
+      .option('-t, --timestamps', 'Show timestamps')
+      .option('--since <string>', 'Show logs since timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)')
+      .option('--until <string>', 'Show logs before a timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)')
+      .action(async (ref: string, o: { follow?: boolean; tail: string; timestamps?: boolean; since?: string; until?: string }) => withEngine(async (e) => {
+        const { timestampNs } = await import('../../engine/times.js');
+        const now = new Date();
+        const when = (v?: string) => (v === undefined || v === '' ? undefined : new Date(Number(timestampNs(v, now) / 1_000_000n)));
+        const tail = o.tail === 'all' || o.tail === '' ? undefined : Number(o.tail);
+        if (tail !== undefined && !Number.isInteger(tail)) throw new InvalidArgumentError(`invalid value for "tail": ${o.tail}`);
+        const query = { tail: tail !== undefined && tail < 0 ? undefined : tail, since: when(o.since), until: when(o.until) };
+        const print = (lines: { time: string; stream: 'stdout' | 'stderr'; data: Buffer }[]) => {
+          for (const l of lines) {
+            const data = o.timestamps ? Buffer.concat([Buffer.from(`${dockerLogTime(l.time)} `), l.data]) : l.data;
+            if (l.stream === 'stderr') stderr(data); else stdout(data);
+          }
+        };
+        if (o.follow) await e.containers.processes.follow(ref, query, print);
+        else print(e.containers.processes.logs(ref, query));
+      }));
+  }
+
+  for (const cmd of both('exec')) {
+    cmd.description('Run a command in a running container')
+      .argument('<container>')
+      .argument('<command...>')
+      .option('-d, --detach', 'Detached mode: run command in the background')
+      .option('-e, --env <list>', 'Set environment variables', collect, [])
+      .option('--env-file <list>', 'Read in a file of environment variables', collect, [])
+      .option('-i, --interactive', 'Keep STDIN open even if not attached')
+      .option('--privileged', 'Give extended privileges to the command')
+      .option('-t, --tty', 'Allocate a pseudo-TTY')
+      .option('-u, --user <string>', 'Username or UID (format: <name|uid>[:<group|gid>])')
+      .option('-w, --workdir <string>', 'Working directory inside the container')
+      .passThroughOptions()
+      .action(async (ref: string, command: string[], o: { detach?: boolean; env: string[]; envFile: string[]; interactive?: boolean; privileged?: boolean; tty?: boolean; user?: string; workdir?: string }) => withEngine(async (e) => {
+        const env = [...envFileEntries(o.envFile), ...o.env.map((v) => (v.includes('=') ? v : `${v}=${process.env[v] ?? ''}`))];
+        process.exitCode = await e.containers.processes.exec(ref, {
+          cmd: command, detach: o.detach, tty: o.tty, interactive: o.interactive, env, workdir: o.workdir, user: o.user, privileged: o.privileged,
+        });
+      }));
+  }
+
+  // conmon's exit command: settles the container when its process exits (and removes it with --rm).
+  container.command('cleanup', { hidden: true })
+    .argument('<container>')
+    .option('--rm', 'Remove the container')
+    .action(async (ref: string, o: { rm?: boolean }) => withEngine((e) => e.containers.processes.cleanup(ref, !!o.rm)));
+}
+
+/** A stop timeout flag's seconds (undefined when not given). */
+function seconds(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError(`invalid argument "${value}" for "${flag}" flag: strconv.ParseInt: parsing "${value}": invalid syntax`);
+  return n;
+}
+
+/** conmon's time (nanoseconds, zone offset) as `docker logs -t` prints it: UTC with nine fraction digits. */
+export function dockerLogTime(time: string): string {
+  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(.*)$/.exec(time);
+  if (!m) return time;
+  const utc = new Date(Date.parse(`${m[1]}${m[3] || 'Z'}`)).toISOString().slice(0, 19);
+  return `${utc}.${(m[2] ?? '').padEnd(9, '0').slice(0, 9)}Z`;
+}
+
