@@ -187,8 +187,10 @@ export class Processes {
       const sup = this.supervisor(c, settings, { stdinOnce: !!opts.attach?.stdin });
       await sup.create();
       const attachment = opts.attach ? sup.attach(opts.attach) : undefined;
+      // Taken before the program runs: a process that exits at once must not have finished before it started.
+      const startedAt = isoNow();
       await sup.start();
-      this.writeStartRecord(c, { startedAt: isoNow() });
+      this.writeStartRecord(c, { startedAt });
       this.store.meta.setContainerState(c.id, 'running');
       return { attachment, warnings };
     } catch (e) {

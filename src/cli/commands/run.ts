@@ -56,7 +56,10 @@ export function registerRunCommands(program: Command, container: Command, withEn
       .argument('[command...]')
       .passThroughOptions()
       .action(async (image: string, command: string[], f: RunFlags) => withEngine(async (e) => {
-        const id = await e.containers.create(await createOptions(image, command, f));
+        // Whatever stops strata itself from running the container is the CLI's failure (125), as docker run says.
+        const id = await e.containers.create(await createOptions(image, command, f)).catch((err: unknown) => {
+          throw err instanceof StrataError && err.status === 1 ? new StrataError(err.message, 125) : err;
+        });
         const autoRemove = !!f.rm;
         const c = e.containers.resolve(id);
         if (f.detach) {

@@ -1,0 +1,217 @@
+/**
+ * Containers running through the CLI as a user runs them, on real runc and conmon: exit codes as
+ * Docker's (0/1/42, 125/126/127), stdout and stderr apart, stdin with -i, a pty with -t, run -d that
+ * returns at once, stop/kill/wait/restart, logs, exec, ps STATUS and filters, rm of a running
+ * container, --rm, and the next command settling a container whose conmon was killed.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { busyboxUserland } from './lib/bundle.js';
+import { tarOf } from './lib/rootfs.js';
+import { DRIVERS, STRATA_BIN, testStore, type TestStore } from './lib/strata.js';
+
+async function until(what: string, cond: () => boolean, ms = 8000): Promise<void> {
+  for (const end = Date.now() + ms; Date.now() < end;) {
+    if (cond()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+/** Mounts under the store still in the mount table. */
+const mountsUnder = (root: string): string[] => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(` ${root}/`));
+
+let rootfs: string;
+let tar: Buffer;
+before(() => {
+  rootfs = busyboxUserland();
+  tar = tarOf(rootfs);
+});
+after(() => rmSync(rootfs, { recursive: true, force: true }));
+
+function store(driver: string): TestStore {
+  const s = testStore(driver);
+  s.ok(['import', '-c', 'CMD ["sh"]', '-', 'bb:1'], tar);
+  return s;
+}
+
+for (const driver of DRIVERS) {
+  describe(`run on ${driver}`, () => {
+    let s: TestStore;
+    before(() => { s = store(driver); });
+    after(() => {
+      for (const id of s.run(['ps', '-aq', '--no-trunc']).stdout.split('\n').filter(Boolean)) s.run(['rm', '-f', id]);
+      s.cleanup();
+    });
+
+    test('exit codes as Docker: the process own, 125 for strata, 126 not executable, 127 not found', () => {
+      for (const code of [0, 1, 42]) assert.equal(s.run(['run', '--rm', 'bb:1', 'sh', '-c', `exit ${code}`]).status, code);
+      const notFound = s.run(['run', '--rm', 'bb:1', 'nosuch']);
+      assert.equal(notFound.status, 127);
+      assert.match(notFound.stderr, /exec: "nosuch": executable file not found in \$PATH/);
+      assert.equal(s.run(['run', 'bb:1', '/etc']).status, 126);
+      assert.equal(s.run(['run', '--network', 'bridge', 'bb:1', 'true']).status, 125);
+      assert.equal(s.run(['run', 'nosuch:1', 'true']).status, 125);
+      const restart = s.run(['run', '--restart', 'always', 'bb:1', 'true']);
+      assert.equal(restart.status, 125);
+      assert.match(restart.stderr, /--restart always is not supported: strata has no daemon/);
+      // --rm removed every container, also one that could not start; without it, that one stays Created, as Docker leaves it.
+      assert.equal(s.ok(['ps', '-a', '--format', '{{.Command}} {{.Status}} {{.State}}']), '"/etc" Created created\n');
+      assert.equal(s.ok(['inspect', '-f', '{{.State.ExitCode}}', s.ok(['ps', '-aq']).trim()]), '126\n');
+      for (const id of s.ok(['ps', '-aq']).trim().split('\n')) s.ok(['rm', id]);
+    });
+
+    test('stdout and stderr stay apart; -i feeds stdin; -t gives one pty', () => {
+      const r = s.run(['run', '--rm', 'bb:1', 'sh', '-c', 'echo out; echo err >&2; cat']);
+      assert.deepEqual([r.status, r.stdout, r.stderr], [0, 'out\n', 'err\n']);
+      assert.equal(s.ok(['run', '--rm', '-i', 'bb:1', 'sh', '-c', 'read a; echo "got $a"'], 'hello\n'), 'got hello\n');
+      const t = s.run(['run', '--rm', '-t', 'bb:1', 'sh', '-c', 'tty; echo err >&2']);
+      assert.deepEqual([t.status, t.stdout, t.stderr], [0, '/dev/pts/0\r\nerr\r\n', '']);
+    });
+
+    test('a container that ran `true` has an empty diff and 0B, and leaves nothing mounted', () => {
+      s.ok(['run', '--name', 'noop', 'bb:1', 'true']);
+      assert.equal(s.ok(['diff', 'noop']), '');
+      assert.match(s.ok(['ps', '-a', '-s', '--filter', 'name=noop', '--format', '{{.Size}}']), /^0B \(virtual /);
+      assert.deepEqual(mountsUnder(s.root), []);
+      s.ok(['rm', 'noop']);
+    });
+
+    test('run -d returns at once inside $(…); ps says Up, then Exited (code) after stop', async () => {
+      const started = Date.now();
+      const r = spawnSync('sh', ['-c', `id=$("${STRATA_BIN}" --root ${s.root} --storage-driver ${driver} run -d --name bg bb:1 sh -c 'trap "exit 3" TERM; echo ready; while :; do sleep 0.1; done'); echo "$id"`], { encoding: 'utf8', timeout: 20000 });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout.trim(), /^[0-9a-f]{64}$/);
+      assert.ok(Date.now() - started < 5000);
+      assert.match(s.ok(['ps', '--format', '{{.Names}} {{.Status}}']), /^bg Up (Less than a second|\d+ seconds?)\n$/);
+      await until('the log line', () => s.ok(['logs', 'bg']) === 'ready\n');
+      assert.equal(s.ok(['stop', '-t', '5', 'bg']), 'bg\n');
+      assert.match(s.ok(['ps', '-a', '--format', '{{.Status}}']), /^Exited \(3\) (Less than a second|\d+ seconds?) ago\n$/);
+      assert.deepEqual(mountsUnder(s.root), []);
+      s.ok(['rm', 'bg']);
+    });
+  });
+}
+
+describe('container lifecycle', () => {
+  let s: TestStore;
+  before(() => { s = store(DRIVERS[0]!); });
+  after(() => {
+    for (const id of s.run(['ps', '-aq', '--no-trunc']).stdout.split('\n').filter(Boolean)) s.run(['rm', '-f', id]);
+    s.cleanup();
+  });
+
+  test('stop -t: SIGKILL after the timeout when PID 1 ignores SIGTERM (137)', () => {
+    s.ok(['run', '-d', '--name', 'deaf', 'bb:1', 'sleep', '100']);
+    const t0 = Date.now();
+    s.ok(['stop', '-t', '1', 'deaf']);
+    const took = Date.now() - t0;
+    assert.ok(took >= 1000 && took < 8000, `stop took ${took} ms`);
+    assert.equal(s.ok(['wait', 'deaf']), '137\n');
+    assert.equal(s.ok(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}} {{.State.Running}}', 'deaf']), 'exited 137 false\n');
+  });
+
+  test('kill -s, wait, restart', async () => {
+    s.ok(['run', '-d', '--name', 'sig', 'bb:1', 'sh', '-c', 'trap "exit 9" USR1; while :; do sleep 0.1; done']);
+    // Give sh the moment it takes to set its trap.
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(s.ok(['kill', '-s', 'USR1', 'sig']), 'sig\n');
+    assert.equal(s.ok(['wait', 'sig']), '9\n');
+    assert.match(s.ok(['ps', '-a', '--filter', 'exited=9', '--format', '{{.Names}}']), /^sig\n$/);
+    assert.equal(s.ok(['ps', '-a', '--filter', 'exited=8', '-q']), '');
+    const kill = s.run(['kill', 'sig']);
+    assert.equal(kill.status, 1);
+    assert.match(kill.stderr, /^Error: Cannot kill container: sig: Container [0-9a-f]{64} is not running\n$/);
+    assert.equal(s.ok(['restart', 'sig']), 'sig\n');
+    assert.equal(s.ok(['ps', '--filter', 'status=running', '--format', '{{.Names}}']), 'sig\n');
+    s.ok(['kill', 'sig']);
+    assert.equal(s.ok(['wait', 'sig']), '137\n');
+  });
+
+  test('logs: --tail reads the end, -t stamps each line, -f follows until exit, streams apart', () => {
+    s.ok(['run', '--name', 'talk', 'bb:1', 'sh', '-c', 'for i in 1 2 3 4; do echo line$i; done; echo oops >&2']);
+    const all = s.run(['logs', 'talk']);
+    assert.deepEqual([all.stdout, all.stderr], ['line1\nline2\nline3\nline4\n', 'oops\n']);
+    assert.equal(s.ok(['logs', '--tail', '2', 'talk']), 'line4\n');
+    assert.match(s.ok(['logs', '-t', '--tail', '3', 'talk']), /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z line\d\n){2}$/);
+    s.ok(['run', '-d', '--name', 'slow', 'bb:1', 'sh', '-c', 'echo a; sleep 1; echo b']);
+    const t0 = Date.now();
+    assert.equal(s.ok(['logs', '-f', 'slow']), 'a\nb\n');
+    assert.ok(Date.now() - t0 >= 500, 'logs -f returned before the process ended');
+  });
+
+  test('exec: exit code, -e, --env-file, -w, -u, -i, -d, 126 for a missing command, refused when not running', async () => {
+    s.ok(['run', '-d', '--name', 'box', '-e', 'A=1', 'bb:1', 'sleep', '100']);
+    assert.equal(s.run(['exec', 'box', 'sh', '-c', 'exit 7']).status, 7);
+    assert.equal(s.ok(['exec', '-e', 'B=2', 'box', 'sh', '-c', 'echo $A$B $HOSTNAME']), `12 ${s.ok(['inspect', '-f', '{{.Id}}', 'box']).slice(0, 12)}\n`);
+    assert.equal(s.ok(['exec', '-w', '/tmp', '-u', 'app', 'box', 'sh', '-c', 'pwd; id -un; echo $HOME']), '/tmp\napp\n/home/app\n');
+    assert.equal(s.ok(['exec', '-i', 'box', 'cat'], 'piped\n'), 'piped\n');
+    assert.equal(s.ok(['exec', 'box', 'cat'], 'not read\n'), '');
+    assert.equal(s.ok(['exec', '-d', 'box', 'sh', '-c', 'sleep 0.2; touch /tmp/later']), '');
+    await until('the detached exec', () => s.run(['exec', 'box', 'test', '-e', '/tmp/later']).status === 0);
+    assert.equal(s.run(['exec', 'box', 'nosuch']).status, 126);
+    assert.match(s.ok(['exec', '--privileged', 'box', 'grep', 'CapEff', '/proc/self/status']), /CapEff:\s+0*1fffeffffff\n/);
+    s.ok(['rm', '-f', 'box']);
+    s.ok(['create', '--name', 'idle', 'bb:1', 'true']);
+    const r = s.run(['exec', 'idle', 'true']);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /Container [0-9a-f]{64} is not running/);
+    s.ok(['rm', 'idle']);
+  });
+
+  test('ps STATUS: Created, Up, (Paused), Exited; rm refuses a running container, rm -f kills it', () => {
+    s.ok(['create', '--name', 'new', 'bb:1', 'true']);
+    s.ok(['run', '-d', '--name', 'up', 'bb:1', 'sleep', '100']);
+    s.ok(['pause', 'up']);
+    const rows = s.ok(['ps', '-a', '--filter', 'name=new', '--filter', 'name=up', '--format', '{{.Names}} {{.Status}}']).trim().split('\n').sort();
+    assert.equal(rows[0], 'new Created');
+    assert.match(rows[1]!, /^up Up (Less than a second|\d+ seconds?) \(Paused\)$/);
+    assert.equal(s.ok(['ps', '--filter', 'status=paused', '--format', '{{.Names}}']), 'up\n');
+    s.ok(['unpause', 'up']);
+    const rm = s.run(['rm', 'up']);
+    assert.equal(rm.status, 1);
+    assert.match(rm.stderr, /^Error: You cannot remove a running container [0-9a-f]{64}\. Stop the container before attempting removal or force remove\n$/);
+    assert.equal(s.ok(['rm', '-f', 'up']), 'up\n');
+    assert.equal(s.run(['ps', '-a', '--filter', 'name=up', '-q']).stdout, '');
+    assert.deepEqual(mountsUnder(s.root), []);
+    assert.deepEqual(readdirSync(join(s.root, 'runtime')), []);
+    s.ok(['rm', 'new']);
+  });
+
+  test('the next command settles a container whose conmon was killed: Exited (255), unmounted, no runtime state', () => {
+    const id = s.ok(['run', '-d', '--name', 'orphan', 'bb:1', 'sleep', '100']).trim();
+    const conmon = Number(readFileSync(join(s.root, 'containers', id, 'conmon.pid'), 'utf8'));
+    process.kill(conmon, 'SIGKILL');
+    assert.match(s.ok(['ps', '-a', '--filter', 'name=orphan', '--format', '{{.Status}}']), /^Exited \(255\) /);
+    assert.deepEqual(mountsUnder(s.root), []);
+    assert.equal(existsSync(join(s.root, 'runtime', id)), false);
+    assert.equal(s.ok(['rm', 'orphan']), 'orphan\n');
+  });
+
+  test('--rm: removed when the process exits, also when detached (conmon runs the removal)', async () => {
+    s.ok(['run', '--rm', '--name', 'fg', 'bb:1', 'true']);
+    s.ok(['run', '-d', '--rm', '--name', 'bgrm', 'bb:1', 'sh', '-c', 'sleep 0.3']);
+    await until('the removal', () => s.ok(['ps', '-a', '--filter', 'name=bgrm', '-q']) === '');
+    assert.equal(s.ok(['ps', '-a', '--filter', 'name=fg', '-q']), '');
+    assert.deepEqual(mountsUnder(s.root), []);
+  });
+
+  test('inspect: State and HostConfig from the create flags', () => {
+    s.ok(['create', '--name', 'cfg', '--read-only', '--network', 'host', '-m', '64m', '--pids-limit', '20', '--cpus', '1.5',
+      '--cap-add', 'NET_ADMIN', '--cap-drop', 'MKNOD', '--ulimit', 'nofile=100:200', '--shm-size', '1m', 'bb:1', 'true']);
+    const hc = JSON.parse(s.ok(['inspect', '-f', '{{json .HostConfig}}', 'cfg'])) as Record<string, unknown>;
+    assert.deepEqual(
+      [hc.NetworkMode, hc.ReadonlyRootfs, hc.Memory, hc.PidsLimit, hc.NanoCpus, hc.CapAdd, hc.CapDrop, hc.Ulimits, hc.ShmSize],
+      ['host', true, 64 * 1024 * 1024, 20, 1_500_000_000, ['NET_ADMIN'], ['MKNOD'], [{ Name: 'nofile', Hard: 200, Soft: 100 }], 1024 * 1024]);
+    assert.equal(s.ok(['inspect', '-f', '{{.State.Status}} {{.State.StartedAt}}', 'cfg']), 'created 0001-01-01T00:00:00Z\n');
+    s.ok(['start', 'cfg']);
+    s.ok(['wait', 'cfg']);
+    const state = JSON.parse(s.ok(['inspect', '-f', '{{json .State}}', 'cfg'])) as Record<string, unknown>;
+    assert.equal(state.Status, 'exited');
+    assert.ok(Date.parse(state.FinishedAt as string) >= Date.parse(state.StartedAt as string));
+    s.ok(['rm', 'cfg']);
+  });
+});
