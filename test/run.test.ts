@@ -199,6 +199,28 @@ describe('container lifecycle', () => {
     assert.deepEqual(mountsUnder(s.root), []);
   });
 
+  test('top, stats --no-stream, attach, rename', async () => {
+    s.ok(['run', '-d', '--name', 'watched', 'bb:1', 'sleep', '100']);
+    const top = s.ok(['top', 'watched']).split('\n');
+    assert.match(top[0]!, /^UID {17}PID {17}PPID {16}C {19}STIME {15}TTY {17}TIME {16}CMD$/);
+    assert.match(top[1]!, /^root +\d+ .* sleep 100$/);
+    assert.equal(top.length, 3);
+    assert.match(s.ok(['top', 'watched', '-o', 'pid,comm']), /^PID {17}COMMAND\n\d+ +sleep\n$/);
+    const stats = s.ok(['stats', '--no-stream', 'watched']).split('\n');
+    assert.match(stats[0]!, /^CONTAINER ID +NAME +CPU % +MEM USAGE \/ LIMIT +MEM % +NET I\/O +BLOCK I\/O +PIDS$/);
+    assert.match(stats[1]!, /^[0-9a-f]{12} +watched +\d+\.\d\d% +[\d.]+[KM]iB \/ [\d.]+[GM]iB +\d+\.\d\d% +0B \/ 0B +-- +1$/);
+    s.ok(['rename', 'watched', 'seen']);
+    assert.equal(s.ok(['ps', '--format', '{{.Names}}']), 'seen\n');
+    const attach = s.spawn(['attach', 'seen']);
+    const code = new Promise<number | null>((r) => attach.on('close', r));
+    await new Promise((r) => setTimeout(r, 500));
+    s.ok(['kill', '-s', 'TERM', 'seen']);
+    s.ok(['kill', 'seen']);
+    assert.equal(await code, 137);
+    const stopped = s.run(['attach', 'seen']);
+    assert.deepEqual([stopped.status, stopped.stderr], [1, 'Error: You cannot attach to a stopped container, start it first\n']);
+  });
+
   test('inspect: State and HostConfig from the create flags', () => {
     s.ok(['create', '--name', 'cfg', '--read-only', '--network', 'host', '-m', '64m', '--pids-limit', '20', '--cpus', '1.5',
       '--cap-add', 'NET_ADMIN', '--cap-drop', 'MKNOD', '--ulimit', 'nofile=100:200', '--shm-size', '1m', 'bb:1', 'true']);

@@ -273,6 +273,15 @@ export class Processes {
     await sup.signal(/^\d+$/.test(signal) ? Number(signal) : signal.toUpperCase().replace(/^(SIG)?/, 'SIG'));
   }
 
+  /** `docker attach`: relay a running container's stdio (stdin too when given and the container keeps it open). */
+  async attach(ref: string, streams: AttachStreams): Promise<Attachment> {
+    const c = this.containers.resolve(ref);
+    const s = await this.state(c);
+    if (s.status !== 'running' && s.status !== 'paused') throw new ConflictError('You cannot attach to a stopped container, start it first');
+    if (s.status === 'paused') throw new ConflictError('You cannot attach to a paused container, unpause it first');
+    return this.supervisor(c, readSettings(this.dir(c))).attach(streams);
+  }
+
   /** The pty's size follows the caller's terminal (SIGWINCH). */
   resize(ref: string, rows: number, columns: number): void {
     const c = this.containers.resolve(ref);
@@ -359,16 +368,44 @@ export class Processes {
     }
   }
 
-  /** `docker stats --no-stream`: the cgroup's counters, null when the container is not running. */
-  async stats(ref: string): Promise<CgroupStats | null> {
+  /**
+   * `docker top`: the host's `ps` with the caller's options (`-ef` by default), narrowed to the container's
+   * processes by its PID column, as Docker's daemon does it (Titles and Processes, its API's fields).
+   */
+  async top(ref: string, psArgs: string[] = ['-ef']): Promise<{ Titles: string[]; Processes: string[][] }> {
+    const { c, state } = await this.running(ref);
+    if (state.status === 'paused') throw new ConflictError(`Container ${c.id} is paused`);
+    const pids = new Set((await this.runtime(readSettings(this.dir(c))).ps(c.id)).map(String));
+    const { spawnSync } = await import('node:child_process');
+    const ps = spawnSync('ps', psArgs, { encoding: 'utf8' });
+    if (ps.status !== 0) throw new StrataError(`Error running ps: ${ps.stderr.trim() || `exit status ${ps.status}`}`);
+    const [header = '', ...lines] = ps.stdout.split('\n').filter(Boolean);
+    const Titles = header.trim().split(/\s+/);
+    const pidColumn = Titles.indexOf('PID');
+    if (pidColumn < 0) throw new StrataError("Couldn't find PID field in ps output");
+    // The last column (the command) may hold spaces: split only as many times as there are titles.
+    const Processes = lines.map((line) => {
+      const fields = line.trim().split(/\s+/);
+      return [...fields.slice(0, Titles.length - 1), fields.slice(Titles.length - 1).join(' ')];
+    }).filter((row) => pids.has(row[pidColumn]!));
+    return { Titles, Processes };
+  }
+
+  /**
+   * `docker stats --no-stream`: the cgroup's counters twice, `intervalMs` apart, so CPU % is the share of
+   * one CPU used in between (Docker's formula); null when the container is not running.
+   */
+  async stats(ref: string, intervalMs = 500): Promise<{ cpuPercent: number; now: CgroupStats } | null> {
     const c = this.containers.resolve(ref);
     const s = await this.state(c);
     if (s.status !== 'running' && s.status !== 'paused') return null;
-    try {
-      const spec = JSON.parse(readFileSync(join(this.dir(c), 'config.json'), 'utf8')) as { linux: { cgroupsPath: string } };
-      return cgroupStats(spec.linux.cgroupsPath);
-    } catch {
-      return null;
-    }
+    const spec = JSON.parse(readFileSync(join(this.dir(c), 'config.json'), 'utf8')) as OciSpec;
+    const first = cgroupStats(spec.linux.cgroupsPath);
+    const t0 = process.hrtime.bigint();
+    await new Promise((r) => setTimeout(r, intervalMs));
+    const now = cgroupStats(spec.linux.cgroupsPath);
+    if (!first || !now) return null;
+    const wallNs = Number(process.hrtime.bigint() - t0);
+    return { cpuPercent: wallNs > 0 ? ((now.cpuNanos - first.cpuNanos) / wallNs) * 100 : 0, now };
   }
 }

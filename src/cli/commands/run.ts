@@ -13,10 +13,10 @@ import { envFileEntries } from '../envfile.js';
 const PROXIED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
 /**
- * Stream a started container's output until its process exits (stdin too with -i, the terminal raw
+ * Stream a container's output (starting it first with `start`) until its process exits (stdin too with -i, the terminal raw
  * with -t); signals are passed on and the terminal's size follows. Resolves with the exit code.
  */
-async function attachAndWait(e: Engine, id: string, o: { interactive?: boolean; tty?: boolean }): Promise<number> {
+async function relay(e: Engine, id: string, o: { interactive?: boolean; tty?: boolean }, start: boolean): Promise<number> {
   const { processes } = e.containers;
   const stdin = o.interactive ? process.stdin : undefined;
   const raw = !!(o.tty && stdin?.isTTY);
@@ -29,9 +29,13 @@ async function attachAndWait(e: Engine, id: string, o: { interactive?: boolean; 
   if (consoleSize) process.on('SIGWINCH', resize);
   try {
     const attach = { stdout: process.stdout, stderr: process.stderr, ...(stdin ? { stdin } : {}) };
-    const started = await processes.start(id, { attach, consoleSize });
-    for (const w of started.warnings) stderr(`WARNING: ${w}\n`);
-    await started.attachment?.done;
+    if (start) {
+      const started = await processes.start(id, { attach, consoleSize });
+      for (const w of started.warnings) stderr(`WARNING: ${w}\n`);
+      await started.attachment?.done;
+    } else {
+      await (await processes.attach(id, attach)).done;
+    }
     return await processes.wait(id);
   } finally {
     for (const s of PROXIED_SIGNALS) process.off(s, forward);
@@ -76,7 +80,7 @@ export function registerRunCommands(program: Command, container: Command, withEn
         // This process removes an --rm container itself once it has the exit code (conmon's exit command would race it).
         e.containers.processes.markAttached(c, true);
         try {
-          process.exitCode = await attachAndWait(e, id, f);
+          process.exitCode = await relay(e, id, f, true);
         } finally {
           e.containers.processes.markAttached(c, false);
           if (autoRemove) await e.containers.remove(id, { force: true });
@@ -93,7 +97,7 @@ export function registerRunCommands(program: Command, container: Command, withEn
         if ((o.attach || o.interactive) && refs.length > 1) throw new StrataError('you cannot start and attach multiple containers at once', 1);
         if (o.attach || o.interactive) {
           const config = e.containers.config(e.containers.resolve(refs[0]!));
-          process.exitCode = await attachAndWait(e, refs[0]!, { interactive: o.interactive && config.OpenStdin, tty: config.Tty });
+          process.exitCode = await relay(e, refs[0]!, { interactive: o.interactive && config.OpenStdin, tty: config.Tty }, true);
           return;
         }
         await forEachName(refs, false, async (r) => {
@@ -205,6 +209,56 @@ export function registerRunCommands(program: Command, container: Command, withEn
         process.exitCode = await e.containers.processes.exec(ref, {
           cmd: command, detach: o.detach, tty: o.tty, interactive: o.interactive, env, workdir: o.workdir, user: o.user, privileged: o.privileged,
         });
+      }));
+  }
+
+  for (const cmd of both('attach')) {
+    cmd.description('Attach local standard input, output, and error streams to a running container')
+      .argument('<container>')
+      .option('--no-stdin', 'Do not attach STDIN')
+      .option('--sig-proxy [bool]', 'Proxy all received signals to the process', 'true')
+      .action(async (ref: string, o: { stdin: boolean }) => withEngine(async (e) => {
+        const config = e.containers.config(e.containers.resolve(ref));
+        process.exitCode = await relay(e, ref, { interactive: o.stdin && config.OpenStdin, tty: config.Tty }, false);
+      }));
+  }
+
+  for (const cmd of both('top')) {
+    cmd.description('Display the running processes of a container')
+      .argument('<container>')
+      .argument('[ps-options...]')
+      .passThroughOptions()
+      .allowUnknownOption()
+      .action(async (ref: string, psArgs: string[]) => withEngine(async (e) => {
+        const top = await e.containers.processes.top(ref, psArgs.length ? psArgs : undefined);
+        // docker top's own tabwriter: cells at least 20 wide, 3 spaces apart.
+        const widths = top.Titles.map((t, i) => Math.max(20, ...[t, ...top.Processes.map((p) => p[i] ?? '')].map((x) => x.length + 3)));
+        const line = (cells: string[]) => cells.map((x, i) => (i < cells.length - 1 ? x.padEnd(widths[i]!) : x)).join('') + '\n';
+        stdout(line(top.Titles) + top.Processes.map(line).join(''));
+      }));
+  }
+
+  for (const cmd of both('stats')) {
+    cmd.description('Display a live stream of container(s) resource usage statistics')
+      .argument('[containers...]')
+      .option('-a, --all', 'Show all containers (default shows just running)')
+      .option('--no-stream', 'Disable streaming stats and only pull the first result')
+      .option('--no-trunc', 'Do not truncate output')
+      .action(async (refs: string[], o: { all?: boolean; stream: boolean; trunc: boolean }) => withEngine(async (e) => {
+        if (o.stream) throw new InvalidArgumentError('strata stats has no live stream (there is no daemon to keep sampling): use --no-stream');
+        const { bytesSize } = await import('../format/units.js');
+        const { renderTable } = await import('../format/tabwriter.js');
+        const names = refs.length ? refs : (await e.containers.list({ all: o.all })).map((c) => c.Id);
+        const rows = await Promise.all(names.map(async (ref) => {
+          const c = e.containers.resolve(ref);
+          const st = await e.containers.processes.stats(c.id);
+          const id = o.trunc ? c.id.slice(0, 12) : c.id;
+          if (!st) return [id, c.name, '0.00%', '0B / 0B', '0.00%', '0B / 0B', '0B / 0B', '0'];
+          const { now } = st;
+          return [id, c.name, `${st.cpuPercent.toFixed(2)}%`, `${bytesSize(now.memoryBytes)} / ${bytesSize(now.memoryLimitBytes)}`,
+            `${((now.memoryBytes / now.memoryLimitBytes) * 100).toFixed(2)}%`, '0B / 0B', '--', String(now.pids)];
+        }));
+        stdout(renderTable(['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'NET I/O', 'BLOCK I/O', 'PIDS'], rows));
       }));
   }
 

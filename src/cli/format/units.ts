@@ -20,6 +20,18 @@ export function humanSizeWithPrecision(size: number, precision: number): string 
   return num + DECIMAL_UNITS[i];
 }
 
+const BINARY_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB'] as const;
+
+/** go-units BytesSize: binary units to 4 digits, as `docker stats` prints memory (968KiB, 23.54GiB). */
+export function bytesSize(size: number): string {
+  let i = 0;
+  while (size >= 1024 && i < BINARY_UNITS.length - 1) {
+    size /= 1024;
+    i++;
+  }
+  return formatFloat(size, 'g', 4) + BINARY_UNITS[i];
+}
+
 /** Sizes as `docker images`, `ps -s` and `history` print them: 38B, 1.98MB, 123MB, 1.5GB. */
 export function humanSize(size: number): string {
   return humanSizeWithPrecision(size, 3);
