@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { busyboxUserland } from './lib/bundle.js';
@@ -219,6 +220,46 @@ describe('container lifecycle', () => {
     assert.equal(await code, 137);
     const stopped = s.run(['attach', 'seen']);
     assert.deepEqual([stopped.status, stopped.stderr], [1, 'Error: You cannot attach to a stopped container, start it first\n']);
+  });
+
+  test('cp both ways with Docker\'s path rules; symlinks in the container never lead outside it', () => {
+    const host = mkdtempSync(join(tmpdir(), 'strata-cp-'));
+    try {
+      mkdirSync(join(host, 'src/sub'), { recursive: true });
+      writeFileSync(join(host, 'src/a'), 'hi\n');
+      writeFileSync(join(host, 'src/sub/b'), 'deep\n');
+      s.ok(['run', '--name', 'cpbox', 'bb:1', 'sh', '-c', `ln -s / /evil; ln -s ${host} /tohost; mkdir /data; ln -s /etc /data/etc`]);
+      // Into the container through links that name the host's root and the host's own directory: both stay inside.
+      s.ok(['cp', join(host, 'src'), 'cpbox:/evil/']);
+      // /tohost names the host's directory, which does not exist inside the container.
+      assert.equal(s.run(['cp', join(host, 'src/a'), 'cpbox:/tohost/planted']).status, 1);
+      assert.equal(existsSync(join(host, 'planted')), false);
+      assert.equal(existsSync('/src/sub/b'), false);
+      // Out of it: a file, a directory's contents (/.), a link as a link, and followed with -L.
+      s.ok(['cp', 'cpbox:/src/sub/b', join(host, 'b.txt')]);
+      assert.equal(readFileSync(join(host, 'b.txt'), 'utf8'), 'deep\n');
+      s.ok(['cp', `${join(host, 'src')}/.`, 'cpbox:/data']);
+      mkdirSync(join(host, 'out'));
+      s.ok(['cp', 'cpbox:/data/.', join(host, 'out')]);
+      assert.deepEqual(readdirSync(join(host, 'out')).sort(), ['a', 'etc', 'sub']);
+      assert.equal(readlinkSync(join(host, 'out/etc')), '/etc');
+      s.ok(['cp', '-L', 'cpbox:/data/etc/group', join(host, 'group')]);
+      assert.equal(readFileSync(join(host, 'group'), 'utf8'), readFileSync(join(rootfs, 'etc/group'), 'utf8'));
+      assert.equal(s.run(['cp', 'cpbox:/tohost/.', join(host, 'viaLink')]).status, 1);
+      assert.equal(existsSync(join(host, 'viaLink')), false);
+      const missing = s.run(['cp', 'cpbox:/nosuch', host]);
+      assert.deepEqual([missing.status, missing.stderr], [1, 'Error: No such container:path: cpbox:/nosuch\n']);
+      assert.equal(s.run(['cp', join(host, 'src'), 'cpbox:/data/a']).status, 1);
+      assert.deepEqual(mountsUnder(s.root), []);
+      // A running container gets the file in its own view.
+      s.ok(['run', '-d', '--name', 'cplive', 'bb:1', 'sleep', '100']);
+      s.ok(['cp', join(host, 'src/a'), 'cplive:/tmp/']);
+      assert.equal(s.ok(['exec', 'cplive', 'cat', '/tmp/a']), 'hi\n');
+      assert.equal(s.ok(['exec', 'cplive', 'stat', '-c', '%u:%g', '/tmp/a']), '0:0\n');
+      s.ok(['rm', '-f', 'cplive', 'cpbox']);
+    } finally {
+      rmSync(host, { recursive: true, force: true });
+    }
   });
 
   test('inspect: State and HostConfig from the create flags', () => {

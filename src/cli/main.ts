@@ -48,7 +48,7 @@ const MODULES: Record<ModuleName, () => Promise<Register>> = {
 
 /** The verbs that run containers (./commands/run.ts), the same at the top level and under `container`. */
 const RUN_VERBS: Readonly<Record<string, ModuleName>> = Object.fromEntries(
-  ['run', 'start', 'stop', 'restart', 'kill', 'wait', 'pause', 'unpause', 'rename', 'logs', 'exec', 'attach', 'top', 'stats'].map((v) => [v, 'run' as const]));
+  ['run', 'start', 'stop', 'restart', 'kill', 'wait', 'pause', 'unpause', 'rename', 'logs', 'exec', 'attach', 'top', 'stats', 'cp'].map((v) => [v, 'run' as const]));
 
 /** Which module defines each verb and alias, at the top level and under `image` and `container`. */
 export const VERBS: Readonly<Record<'top' | 'image' | 'container', Readonly<Record<string, ModuleName>>>> = {

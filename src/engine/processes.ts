@@ -21,6 +21,7 @@ import { isoNow } from './clock.js';
 import type { Containers } from './containers.js';
 import { humanDuration } from './duration.js';
 import { ConflictError, InvalidArgumentError, StrataError } from './errors.js';
+import { copyPath, type CopyOptions, type CopySide } from './copy.js';
 import { readSettings, type RunSettings } from './runsettings.js';
 import type { Store } from './store.js';
 
@@ -280,6 +281,33 @@ export class Processes {
     if (s.status !== 'running' && s.status !== 'paused') throw new ConflictError('You cannot attach to a stopped container, start it first');
     if (s.status === 'paused') throw new ConflictError('You cannot attach to a paused container, unpause it first');
     return this.supervisor(c, readSettings(this.dir(c))).attach(streams);
+  }
+
+  /**
+   * `docker cp`: one side is `container:path`, the other a host path. The container's rootfs is mounted
+   * for the copy when it is not running, and a running one is frozen meanwhile (./copy.ts says why).
+   */
+  async copy(src: { container?: string; path: string }, dst: { container?: string; path: string }, opts: CopyOptions = {}): Promise<void> {
+    const ref = src.container ?? dst.container;
+    if (ref === undefined || (src.container !== undefined && dst.container !== undefined)) {
+      throw new InvalidArgumentError('copying between containers is not supported');
+    }
+    const c = this.containers.resolve(ref);
+    const state = await this.state(c);
+    const live = state.status === 'running' || state.status === 'paused';
+    const rootfs = this.containers.rootfs(c);
+    const mountedHere = !isMounted(rootfs);
+    if (mountedHere) this.containers.mount(c.id);
+    const freeze = state.status === 'running' ? this.runtime(readSettings(this.dir(c))) : null;
+    if (freeze) await freeze.pause(c.id);
+    try {
+      const side = (s: { container?: string; path: string }): CopySide => ({ root: s.container === undefined ? '/' : rootfs, path: s.path });
+      const describe = (s: CopySide) => (s.root === '/' ? s.path : `${ref}:${s.path}`);
+      copyPath(side(src), side(dst), opts, describe, dst.container !== undefined);
+    } finally {
+      if (freeze) await freeze.resume(c.id);
+      if (mountedHere && !live) await this.containers.unmount(c.id);
+    }
   }
 
   /** The pty's size follows the caller's terminal (SIGWINCH). */

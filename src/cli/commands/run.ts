@@ -262,11 +262,36 @@ export function registerRunCommands(program: Command, container: Command, withEn
       }));
   }
 
+  for (const cmd of both('cp')) {
+    cmd.description('Copy files/folders between a container and the local filesystem')
+      .argument('<src>', 'CONTAINER:SRC_PATH or SRC_PATH')
+      .argument('<dest>', 'DEST_PATH or CONTAINER:DEST_PATH')
+      .option('-a, --archive', 'Archive mode (copy all uid/gid information)')
+      .option('-L, --follow-link', 'Always follow symbol link in SRC_PATH')
+      .action(async (src: string, dst: string, o: { archive?: boolean; followLink?: boolean }) => withEngine(async (e) => {
+        const from = copySide(src);
+        const to = copySide(dst);
+        if ((from.container === undefined) === (to.container === undefined)) {
+          throw new StrataError(from.container === undefined ? 'must specify at least one container source' : 'copying between containers is not supported', 1);
+        }
+        if (src === '-' || dst === '-') throw new InvalidArgumentError('strata cp does not read or write tar streams (-) yet');
+        await e.containers.processes.copy(from, to, { archive: o.archive, followLink: o.followLink });
+      }));
+  }
+
   // conmon's exit command: settles the container when its process exits (and removes it with --rm).
   container.command('cleanup', { hidden: true })
     .argument('<container>')
     .option('--rm', 'Remove the container')
     .action(async (ref: string, o: { rm?: boolean }) => withEngine((e) => e.containers.processes.cleanup(ref, !!o.rm)));
+}
+
+/** `CONTAINER:PATH` or a host path, as Docker's CLI splits them (a path with a `/` before any `:` is the host's). */
+function copySide(arg: string): { container?: string; path: string } {
+  const colon = arg.indexOf(':');
+  if (colon <= 0 || arg.slice(0, colon).includes('/')) return { path: arg };
+  const path = arg.slice(colon + 1);
+  return { container: arg.slice(0, colon), path: path.startsWith('/') ? path : `/${path}` };
 }
 
 /** A stop timeout flag's seconds (undefined when not given). */
