@@ -231,7 +231,7 @@ export class Containers {
   private matcher(pairs: readonly FilterPair[]): (c: ContainerRecord, live: LiveState) => boolean {
     const f = new Filters(pairs, [...PS_FILTERS, ...PS_FILTERS_NOT_YET]);
     const unsupported = PS_FILTERS_NOT_YET.find((k) => f.has(k));
-    if (unsupported) throw new InvalidArgumentError(`filter '${unsupported}' is not supported yet: strata has no runtime, networks or volumes`);
+    if (unsupported) throw new InvalidArgumentError(`filter '${unsupported}' is not supported yet: strata has no networks, volumes or health checks`);
     const bad = f.values('status').find((v) => !STATES.includes(v));
     if (bad !== undefined) throw invalidFilter('status', bad);
     const badCode = f.values('exited').find((v) => !/^-?\d+$/.test(v));
