@@ -28,7 +28,7 @@ import type { Store } from './store.js';
 import { timeNs, untilNs } from './times.js';
 import type { ContainerInspect, ContainerSummary, PruneReport } from './types.js';
 
-/** The filters `ps` takes, as Docker's; and those Docker takes that need what strata has not yet (a runtime, networks, volumes). */
+/** The filters `ps` takes, as Docker's; and those Docker takes that need what strata has not yet (networks, volumes, health checks). */
 const PS_FILTERS = ['ancestor', 'before', 'exited', 'id', 'label', 'name', 'since', 'status'];
 const PS_FILTERS_NOT_YET = ['expose', 'health', 'isolation', 'is-task', 'network', 'publish', 'volume'];
 /** Docker's container states, the values `status=` takes. */
