@@ -172,6 +172,9 @@ describe('container lifecycle', () => {
     assert.match(rows[1]!, /^up Up (Less than a second|\d+ seconds?) \(Paused\)$/);
     assert.equal(s.ok(['ps', '--filter', 'status=paused', '--format', '{{.Names}}']), 'up\n');
     s.ok(['unpause', 'up']);
+    const unmount = s.run(['unmount', 'up']);
+    assert.equal(unmount.status, 1);
+    assert.match(unmount.stderr, /is running: stop it before unmounting/);
     const rm = s.run(['rm', 'up']);
     assert.equal(rm.status, 1);
     assert.match(rm.stderr, /^Error: You cannot remove a running container [0-9a-f]{64}\. Stop the container before attempting removal or force remove\n$/);
@@ -268,7 +271,7 @@ describe('container lifecycle', () => {
     const hc = JSON.parse(s.ok(['inspect', '-f', '{{json .HostConfig}}', 'cfg'])) as Record<string, unknown>;
     assert.deepEqual(
       [hc.NetworkMode, hc.ReadonlyRootfs, hc.Memory, hc.PidsLimit, hc.NanoCpus, hc.CapAdd, hc.CapDrop, hc.Ulimits, hc.ShmSize],
-      ['host', true, 64 * 1024 * 1024, 20, 1_500_000_000, ['NET_ADMIN'], ['MKNOD'], [{ Name: 'nofile', Hard: 200, Soft: 100 }], 1024 * 1024]);
+      ['host', true, 64 * 1024 * 1024, 20, 1_500_000_000, ['CAP_NET_ADMIN'], ['CAP_MKNOD'], [{ Name: 'nofile', Hard: 200, Soft: 100 }], 1024 * 1024]);
     assert.equal(s.ok(['inspect', '-f', '{{.State.Status}} {{.State.StartedAt}}', 'cfg']), 'created 0001-01-01T00:00:00Z\n');
     s.ok(['start', 'cfg']);
     s.ok(['wait', 'cfg']);

@@ -340,6 +340,9 @@ export class Containers {
   /** Unmount the rootfs; the writable layer cannot change any more, so its size is kept from here on. */
   async unmount(ref: string): Promise<void> {
     const c = this.resolve(ref);
+    const live = await this.processes.state(c);
+    // Its process runs on this mount: taking it away would pull the container's root from under it.
+    if (live.status === 'running' || live.status === 'paused') throw new ConflictError(`container ${c.id} is running: stop it before unmounting its root filesystem`);
     if (this.isMounted(c)) unmount(this.rootfs(c));
     const size = await this.measure(c);
     this.store.meta.setContainerSize(c.id, size === UNMEASURABLE ? null : size);

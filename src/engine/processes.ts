@@ -24,6 +24,7 @@ import { ConflictError, InvalidArgumentError, StrataError } from './errors.js';
 import { copyPath, type CopyOptions, type CopySide } from './copy.js';
 import { readSettings, type RunSettings } from './runsettings.js';
 import type { Store } from './store.js';
+import { timestampNs } from './times.js';
 
 /** Docker's init (tini), static so it runs in any image: bind-mounted at /sbin/docker-init with --init. */
 const TINI = '/usr/bin/tini-static';
@@ -63,6 +64,15 @@ export interface ExecOptions {
   workdir?: string;
   user?: string;
   privileged?: boolean;
+}
+
+/** `logs` as asked: --since and --until as Docker's daemon reads them (a duration back from now, a time, Unix seconds). */
+export interface LogsQuery { tail?: number; since?: string; until?: string }
+
+function logQuery(q: LogsQuery): LogQuery {
+  const now = new Date();
+  const when = (v?: string) => (v === undefined ? undefined : new Date(Number(timestampNs(v, now) / 1_000_000n)));
+  return { tail: q.tail, since: when(q.since), until: when(q.until) };
 }
 
 /** The path of a unix socket must fit in 108 bytes: conmon's attach sockets live under a short directory per store. */
@@ -340,15 +350,16 @@ export class Processes {
   }
 
   /** `docker logs`: the lines the query selects. */
-  logs(ref: string, query: LogQuery = {}): LogLine[] {
-    return readLog(this.logPath(this.containers.resolve(ref)), query);
+  logs(ref: string, query: LogsQuery = {}): LogLine[] {
+    return readLog(this.logPath(this.containers.resolve(ref)), logQuery(query));
   }
 
   /**
    * `logs -f`: the lines after the selected ones as they are written, until the process exits (or
    * `signal` aborts); each batch is handed to `out`.
    */
-  async follow(ref: string, query: LogQuery, out: (lines: LogLine[]) => void, signal?: AbortSignal): Promise<void> {
+  async follow(ref: string, asked: LogsQuery, out: (lines: LogLine[]) => void, signal?: AbortSignal): Promise<void> {
+    const query = logQuery(asked);
     const c = this.containers.resolve(ref);
     const path = this.logPath(c);
     out(readLog(path, query));

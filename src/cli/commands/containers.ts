@@ -129,6 +129,12 @@ export function ramInBytes(value: string, flag: string): number {
   return Math.floor(Number(m[1]) * 1024 ** power);
 }
 
+/** A capability as Docker's CLI normalizes it: upper case with the CAP_ prefix, except ALL. */
+const capability = (name: string): string => {
+  const upper = name.toUpperCase();
+  return upper === 'ALL' || upper.startsWith('CAP_') ? upper : `CAP_${upper}`;
+};
+
 function integer(value: string, flag: string): number {
   if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError(`invalid argument "${value}" for "${flag}" flag: strconv.ParseInt: parsing "${value}": invalid syntax`);
   return Number(value);
@@ -136,7 +142,7 @@ function integer(value: string, flag: string): number {
 
 export async function createOptions(image: string, command: string[], f: CreateFlags) {
   const { envFileEntries } = await import('../envfile.js');
-  const { parseUlimit } = await import('../../runtime/spec.js');
+  const { parseUlimit } = await import('../../engine/index.js');
   if (f.network !== 'none' && f.network !== 'host') {
     throw new StrataError(f.network === 'bridge' || f.network === 'default'
       ? `network ${f.network}: strata has no bridge networking; use --network none or --network host`
@@ -160,7 +166,7 @@ export async function createOptions(image: string, command: string[], f: CreateF
     tty: f.tty, interactive: f.interactive, restart: f.restart,
     run: {
       network: f.network as 'none' | 'host', readOnly: !!f.readOnly, init: !!f.init, autoRemove: !!f.rm,
-      capAdd: f.capAdd, capDrop: f.capDrop, privileged: !!f.privileged,
+      capAdd: f.capAdd.map(capability), capDrop: f.capDrop.map(capability), privileged: !!f.privileged,
       memory: f.memory === undefined ? 0 : ramInBytes(f.memory, '-m, --memory'),
       pidsLimit: f.pidsLimit === undefined ? 0 : integer(f.pidsLimit, '--pids-limit'),
       nanoCpus: Math.round(cpus * 1e9), ulimits,

@@ -21,7 +21,8 @@ async function relay(e: Engine, id: string, o: { interactive?: boolean; tty?: bo
   const stdin = o.interactive ? process.stdin : undefined;
   const raw = !!(o.tty && stdin?.isTTY);
   if (raw) process.stdin.setRawMode(true);
-  const consoleSize = o.tty && process.stdout.isTTY ? { height: process.stdout.rows, width: process.stdout.columns } : undefined;
+  // A terminal that does not know its size (0×0) leaves the pty's default.
+  const consoleSize = o.tty && process.stdout.isTTY && process.stdout.rows > 0 ? { height: process.stdout.rows, width: process.stdout.columns } : undefined;
   const forward = (signal: NodeJS.Signals) => { void processes.kill(id, signal).catch(() => {}); };
   const resize = () => { try { processes.resize(id, process.stdout.rows, process.stdout.columns); } catch { /* exited */ } };
   // With a pty, ^C is the terminal's to send (raw mode); without one, a signal to strata is the container's.
@@ -174,12 +175,9 @@ export function registerRunCommands(program: Command, container: Command, withEn
       .option('--since <string>', 'Show logs since timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)')
       .option('--until <string>', 'Show logs before a timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)')
       .action(async (ref: string, o: { follow?: boolean; tail: string; timestamps?: boolean; since?: string; until?: string }) => withEngine(async (e) => {
-        const { timestampNs } = await import('../../engine/times.js');
-        const now = new Date();
-        const when = (v?: string) => (v === undefined || v === '' ? undefined : new Date(Number(timestampNs(v, now) / 1_000_000n)));
         const tail = o.tail === 'all' || o.tail === '' ? undefined : Number(o.tail);
         if (tail !== undefined && !Number.isInteger(tail)) throw new InvalidArgumentError(`invalid value for "tail": ${o.tail}`);
-        const query = { tail: tail !== undefined && tail < 0 ? undefined : tail, since: when(o.since), until: when(o.until) };
+        const query = { tail: tail !== undefined && tail < 0 ? undefined : tail, since: o.since || undefined, until: o.until || undefined };
         const print = (lines: { time: string; stream: 'stdout' | 'stderr'; data: Buffer }[]) => {
           for (const l of lines) {
             const data = o.timestamps ? Buffer.concat([Buffer.from(`${dockerLogTime(l.time)} `), l.data]) : l.data;

@@ -43,8 +43,8 @@ export function goHumanSize(size: number): string {
 }
 
 /** go-units HumanDuration lives with the engine, which words ps's STATUS with it. */
-export { humanDuration } from '../../engine/duration.js';
-import { humanDuration } from '../../engine/duration.js';
+import { humanDuration } from '../../engine/index.js';
+export { humanDuration };
 
 function toMs(t: Date | number | string): number {
   if (t instanceof Date) return t.getTime();
