@@ -22,6 +22,15 @@ async function until(what: string, cond: () => boolean, ms = 8000): Promise<void
   assert.fail(`timed out waiting for ${what}`);
 }
 
+/** Whether a process runs (a zombie does not). */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 /** Mounts under the store still in the mount table. */
 const mountsUnder = (root: string): string[] => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(` ${root}/`));
 
@@ -195,11 +204,29 @@ describe('container lifecycle', () => {
     assert.equal(s.ok(['rm', 'orphan']), 'orphan\n');
   });
 
+  test('after a simulated reboot (conmon gone, the runtime state wiped) the container is Exited (255) and its process is gone', async () => {
+    const id = s.ok(['run', '-d', '--name', 'rebooted', 'bb:1', 'sleep', '100']).trim();
+    const dir = join(s.root, 'containers', id);
+    const pid = Number(readFileSync(join(dir, 'pidfile'), 'utf8'));
+    process.kill(Number(readFileSync(join(dir, 'conmon.pid'), 'utf8')), 'SIGKILL');
+    rmSync(join(s.root, 'runtime'), { recursive: true, force: true });
+    assert.match(s.ok(['ps', '-a', '--filter', 'name=rebooted', '--format', '{{.Status}}']), /^Exited \(255\) /);
+    // Killed through its cgroup: gone, or a zombie until whatever adopted it reaps it.
+    await until('the process to die', () => !alive(pid));
+    assert.deepEqual(mountsUnder(s.root), []);
+    s.ok(['rm', 'rebooted']);
+  });
+
   test('--rm: removed when the process exits, also when detached (conmon runs the removal)', async () => {
     s.ok(['run', '--rm', '--name', 'fg', 'bb:1', 'true']);
     s.ok(['run', '-d', '--rm', '--name', 'bgrm', 'bb:1', 'sh', '-c', 'sleep 0.3']);
     await until('the removal', () => s.ok(['ps', '-a', '--filter', 'name=bgrm', '-q']) === '');
     assert.equal(s.ok(['ps', '-a', '--filter', 'name=fg', '-q']), '');
+    // The CLI killed while its --rm container runs: conmon's exit command removes the container when it exits.
+    const cli = s.spawn(['run', '--rm', '--name', 'orphanrm', 'bb:1', 'sh', '-c', 'sleep 1']);
+    await until('the container', () => s.ok(['ps', '--filter', 'name=orphanrm', '-q']) !== '');
+    cli.kill('SIGKILL');
+    await until('the removal after the CLI died', () => s.ok(['ps', '-a', '--filter', 'name=orphanrm', '-q']) === '');
     assert.deepEqual(mountsUnder(s.root), []);
   });
 

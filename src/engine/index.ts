@@ -50,7 +50,6 @@ export { familiarRepository, parseReference } from '../images/reference.js';
 export type { FilterPair } from './filters.js';
 export type { LiveState } from './processes.js';
 export { checkRestartPolicy, type RunSettings } from './runsettings.js';
-export { humanDuration } from './duration.js';
 /** --ulimit as Docker parses it (the CLI reads the flag; the runtime defines the names). */
 export { parseUlimit } from '../runtime/index.js';
 export type { ArchiveFormat, LoadResult } from './transfer.js';

@@ -42,8 +42,11 @@ export function goHumanSize(size: number): string {
   return humanSizeWithPrecision(size, 4);
 }
 
-/** go-units HumanDuration lives with the engine, which words ps's STATUS with it. */
-import { humanDuration } from '../../engine/index.js';
+/**
+ * go-units HumanDuration lives with the engine, which words ps's STATUS with it; imported from its own
+ * leaf module so that formatting (and `--help`) does not load the engine.
+ */
+import { humanDuration } from '../../engine/duration.js';
 export { humanDuration };
 
 function toMs(t: Date | number | string): number {
