@@ -13,9 +13,10 @@ import { REPO_ROOT } from './lib/strata.js';
 const SRC = join(REPO_ROOT, 'src');
 /**
  * The engine's API: its index, and the leaf modules a command needs before (or without) opening a store,
- * which the CLI imports on their own so that `--version` and `--help` do not load the engine.
+ * which the CLI imports on their own so that `--version` and `--help` (and the CLI's formatting: duration.ts)
+ * do not load the engine.
  */
-const ENGINE_API = ['engine/index.ts', 'engine/errors.ts', 'engine/version.ts', 'engine/drivers.ts'];
+const ENGINE_API = ['engine/index.ts', 'engine/errors.ts', 'engine/version.ts', 'engine/drivers.ts', 'engine/duration.ts'];
 
 const sources = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));

@@ -4,12 +4,18 @@ import type { Engine } from '../engine/index.js';
 
 export type WithEngine = <T>(fn: (engine: Engine) => Promise<T> | T) => Promise<T>;
 
+/** How to run this CLI again: the compiled executable alone, or Bun with the script it runs. */
+function selfCommand(): string[] {
+  const script = process.argv[1];
+  return script && /\.[cm]?[jt]s$/.test(script) && !script.startsWith('/$bunfs/') ? [process.execPath, script] : [process.execPath];
+}
+
 export function engineOpener(program: Command): WithEngine {
   return async (fn) => {
     const opts = program.opts<{ root?: string; storageDriver?: string }>();
     // Loaded here, not imported: `strata --version` and `--help` never open a store.
     const { Engine } = await import('../engine/index.js');
-    const engine = await Engine.open({ root: opts.root, driver: opts.storageDriver });
+    const engine = await Engine.open({ root: opts.root, driver: opts.storageDriver, self: selfCommand() });
     try {
       return await fn(engine);
     } finally {

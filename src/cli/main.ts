@@ -16,7 +16,7 @@ import { DRIVER_NAMES } from '../engine/drivers.js';
 
 /** One module of commands: what it registers on the program and on the `image` and `container` groups. */
 type Register = (program: Command, groups: { image: Command; container: Command }, withEngine: WithEngine) => void;
-export type ModuleName = 'images' | 'containers' | 'inspect' | 'transfer' | 'system' | 'volumes';
+export type ModuleName = 'images' | 'containers' | 'run' | 'inspect' | 'transfer' | 'system' | 'volumes';
 
 /** The command modules, in the order their commands were always registered (and `--help` lists them). */
 const MODULES: Record<ModuleName, () => Promise<Register>> = {
@@ -27,6 +27,10 @@ const MODULES: Record<ModuleName, () => Promise<Register>> = {
   containers: async () => {
     const { registerContainerCommands } = await import('./commands/containers.js');
     return (p, g, w) => registerContainerCommands(p, g.container, w);
+  },
+  run: async () => {
+    const { registerRunCommands } = await import('./commands/run.js');
+    return (p, g, w) => registerRunCommands(p, g.container, w);
   },
   inspect: async () => {
     const { registerInspectCommands } = await import('./commands/inspect.js');
@@ -46,6 +50,10 @@ const MODULES: Record<ModuleName, () => Promise<Register>> = {
   },
 };
 
+/** The verbs that run containers (./commands/run.ts), the same at the top level and under `container`. */
+const RUN_VERBS: Readonly<Record<string, ModuleName>> = Object.fromEntries(
+  ['run', 'start', 'stop', 'restart', 'kill', 'wait', 'pause', 'unpause', 'rename', 'logs', 'exec', 'attach', 'top', 'stats', 'cp'].map((v) => [v, 'run' as const]));
+
 /** Which module defines each verb and alias, at the top level and under `image` and `container`. */
 export const VERBS: Readonly<Record<'top' | 'image' | 'container', Readonly<Record<string, ModuleName>>>> = {
   top: {
@@ -53,6 +61,7 @@ export const VERBS: Readonly<Record<'top' | 'image' | 'container', Readonly<Reco
     create: 'containers', ps: 'containers', mount: 'containers', unmount: 'containers', umount: 'containers',
     diff: 'containers', commit: 'containers', rm: 'containers', remove: 'containers', export: 'containers',
     inspect: 'inspect', save: 'transfer', load: 'transfer', system: 'system', volume: 'volumes',
+    ...RUN_VERBS,
   },
   image: {
     import: 'images', ls: 'images', list: 'images', tag: 'images', rm: 'images', remove: 'images', history: 'images',
@@ -62,6 +71,7 @@ export const VERBS: Readonly<Record<'top' | 'image' | 'container', Readonly<Reco
     create: 'containers', ls: 'containers', list: 'containers', ps: 'containers', mount: 'containers',
     unmount: 'containers', umount: 'containers', diff: 'containers', commit: 'containers', rm: 'containers',
     remove: 'containers', export: 'containers', prune: 'containers', inspect: 'inspect',
+    ...RUN_VERBS, cleanup: 'run',
   },
 };
 

@@ -32,4 +32,4 @@ function writeAll(fd: number, data: string | Buffer): void {
 
 /** Text, or bytes as they are (a file name that is not UTF-8). */
 export const stdout = (data: string | Buffer): void => writeAll(1, data);
-export const stderr = (text: string): void => writeAll(2, text);
+export const stderr = (data: string | Buffer): void => writeAll(2, data);

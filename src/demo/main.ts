@@ -1,11 +1,11 @@
 /**
  * The seed scenario, run through the strata CLI on the default store so a user sees each command and
  * its output: a busybox base image, the cow-test images made by changing a container through `mount`
- * and committing it, five containers sharing every image layer, one of them changed, and what
- * `ps -s`, `diff`, `commit`, `history` and `system df` say about it.
+ * and committing it, five running containers (`run -dit … sh`) sharing every image layer, one of them
+ * changed with `exec`, and what `ps -s`, `diff`, `commit`, `history` and `system df` say about it.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, appendFileSync, unlinkSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,15 +68,17 @@ function main(): void {
     strata(['images']);
     strata(['history', 'acme/my-final-image:1.0']);
 
-    section('Five containers from one image: five thin writable layers');
-    for (const c of CONTAINERS) strata(['create', '--name', c, 'acme/my-final-image:1.0', 'sh']);
+    section('The image runs');
+    strata(['run', '--rm', 'acme/my-final-image:1.0']);
+
+    section('Five running containers from one image: five thin writable layers');
+    for (const c of CONTAINERS) strata(['run', '-dit', '--name', c, 'acme/my-final-image:1.0', 'sh']);
     strata(['ps', '-a', '-s']);
 
-    section('Copy-on-write: change my_container_1 through its mount');
-    const merged = strata(['mount', 'my_container_1']);
-    appendFileSync(join(merged, 'app/hello.sh'), 'echo "changed in my_container_1"\n');
-    writeFileSync(join(merged, 'tmp/notes.txt'), 'written by my_container_1\n');
-    unlinkSync(join(merged, 'etc/group'));
+    section('Copy-on-write: change my_container_1 from inside it');
+    strata(['exec', 'my_container_1', 'sh', '-c',
+      'echo \'echo "changed in my_container_1"\' >> /app/hello.sh; echo "written by my_container_1" > /tmp/notes.txt; rm /etc/group']);
+    strata(['exec', 'my_container_1', '/app/hello.sh']);
     strata(['diff', 'my_container_1']);
     strata(['ps', '-a', '-s']);
     strata(['inspect', '--format', '{{json .GraphDriver}}', 'my_container_1']);

@@ -1,5 +1,6 @@
 /** Containers: create, list, inspect, mount, diff, commit, export, remove, prune. */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { STRATA_VERSION } from './version.js';
 import { PassThrough, type Readable } from 'node:stream';
 import { diffChanges, diffSize, diffTar, directoryTar } from '../archive/index.js';
@@ -15,7 +16,9 @@ import { isoNow } from './clock.js';
 import { ConflictError, InvalidArgumentError, NotFoundError, StrataError } from './errors.js';
 import { Filters, invalidFilter, type FilterPair } from './filters.js';
 import { withSortedMaps } from './gomaps.js';
-import { hostConfig, NETWORK_MODE, networks, networkSettings } from './hostconfig.js';
+import { hostConfig, networks, networkSettings } from './hostconfig.js';
+import { Processes, statusText, ZERO_TIME, type LiveState } from './processes.js';
+import { checkRestartPolicy, DEFAULT_SETTINGS, readSettings, writeSettings, type RunSettings } from './runsettings.js';
 import { graphDriverData, rootfsPath } from './graphdriver.js';
 import type { Images } from './images.js';
 import { initKey, makeInitLayer } from './initlayer.js';
@@ -27,9 +30,9 @@ import type { MountRequest } from '../volumes/index.js';
 import { mountHostConfig, mountPoints } from './mounts.js';
 import type { Volumes } from './volumes.js';
 
-/** The filters `ps` takes, as Docker's; and those Docker takes that need what strata has not yet (a runtime, networks, volumes). */
-const PS_FILTERS = ['ancestor', 'before', 'id', 'label', 'name', 'since', 'status'];
-const PS_FILTERS_NOT_YET = ['expose', 'exited', 'health', 'isolation', 'is-task', 'network', 'publish', 'volume'];
+/** The filters `ps` takes, as Docker's; and those Docker takes that need what strata has not yet (networks, volumes, health checks). */
+const PS_FILTERS = ['ancestor', 'before', 'exited', 'id', 'label', 'name', 'since', 'status'];
+const PS_FILTERS_NOT_YET = ['expose', 'health', 'isolation', 'is-task', 'network', 'publish', 'volume'];
 /** Docker's container states, the values `status=` takes. */
 const STATES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
 
@@ -41,6 +44,10 @@ export interface CreateOptions extends CreateOverrides {
   name?: string;
   /** -v, --mount, --tmpfs, --volumes-from (volumes/plan.ts). */
   mounts?: MountRequest;
+  /** How it runs (Docker's HostConfig): defaults for what is not given. */
+  run?: Partial<RunSettings>;
+  /** --restart: only `no` is possible without a daemon. */
+  restart?: string;
 }
 
 export interface CommitOptions {
@@ -60,9 +67,15 @@ export interface ListOptions {
 }
 
 export class Containers {
+  /** The containers' processes: start, stop, exec, logs, and the live state the listing shows. */
+  readonly processes: Processes;
+
   constructor(
     private readonly store: Store, private readonly images: Images, private readonly layers: Layers, private readonly volumes: Volumes,
-  ) {}
+    self: string[] | null = null,
+  ) {
+    this.processes = new Processes(store, this, volumes, self);
+  }
 
   /** Find a container by full ID, name, or unique ID prefix. */
   resolve(ref: string): ContainerRecord {
@@ -91,6 +104,8 @@ export class Containers {
     if (planned.configVolumes.length) config.Volumes = { ...config.Volumes, ...Object.fromEntries(planned.configVolumes.map((d) => [d, {}])) };
     // Docker's daemon refuses a container that could never run, before it looks at the name.
     if (!config.Cmd?.length && !config.Entrypoint?.length) throw new InvalidArgumentError('No command specified');
+    checkRestartPolicy(opts.restart);
+    const settings: RunSettings = { ...DEFAULT_SETTINGS, ...opts.run, ...(opts.hostname ? { hostname: opts.hostname } : {}) };
     const name = opts.name?.replace(/^\//, '') ?? undefined;
     if (name !== undefined && !VALID_NAME.test(name)) {
       throw new InvalidArgumentError(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
@@ -113,6 +128,9 @@ export class Containers {
         });
         volumes!.record();
         store.commitSnapshot(snapshot);
+        const dir = store.containerDir(id);
+        mkdirSync(dir, { recursive: true });
+        writeSettings(dir, settings);
       });
     } catch (e) {
       volumes?.discard();
@@ -209,9 +227,10 @@ export class Containers {
     const out: ContainerSummary[] = [];
     for (const c of this.store.meta.listContainers()) {
       if (opts.last !== undefined && out.length >= opts.last) break;
-      if (!all && opts.last === undefined && c.state !== 'running') continue;
-      if (!match(c)) continue;
-      const s = this.summary(c);
+      const live = await this.processes.state(c);
+      if (!all && opts.last === undefined && live.status !== 'running' && live.status !== 'paused') continue;
+      if (!match(c, live)) continue;
+      const s = this.summary(c, live);
       if (opts.size) Object.assign(s, await this.sizes(c));
       out.push(s);
     }
@@ -223,12 +242,14 @@ export class Containers {
    * `Invalid filter '…'`. `ancestor=` names an image by any of its names or its ID, and matches the
    * containers of that image and of every image built on it; an image that does not exist matches nothing.
    */
-  private matcher(pairs: readonly FilterPair[]): (c: ContainerRecord) => boolean {
+  private matcher(pairs: readonly FilterPair[]): (c: ContainerRecord, live: LiveState) => boolean {
     const f = new Filters(pairs, [...PS_FILTERS, ...PS_FILTERS_NOT_YET]);
     const unsupported = PS_FILTERS_NOT_YET.find((k) => f.has(k));
-    if (unsupported) throw new InvalidArgumentError(`filter '${unsupported}' is not supported yet: strata has no runtime, networks or volumes`);
+    if (unsupported) throw new InvalidArgumentError(`filter '${unsupported}' is not supported yet: strata has no networks, volumes or health checks`);
     const bad = f.values('status').find((v) => !STATES.includes(v));
     if (bad !== undefined) throw invalidFilter('status', bad);
+    const badCode = f.values('exited').find((v) => !/^-?\d+$/.test(v));
+    if (badCode !== undefined) throw invalidFilter('exited', badCode);
     const ancestors = f.has('ancestor') ? this.descendants(f.values('ancestor')) : undefined;
     const createdOf = (key: 'before' | 'since'): bigint | undefined => {
       const ref = f.values(key).at(-1);
@@ -236,10 +257,11 @@ export class Containers {
     };
     const before = createdOf('before');
     const since = createdOf('since');
-    return (c) => {
+    return (c, live) => {
+      if (f.has('exited') && (live.status !== 'exited' || !f.values('exited').includes(String(live.exitCode)))) return false;
       if (f.has('id') && !f.values('id').some((v) => c.id.startsWith(v))) return false;
       if (f.has('name') && !f.matches('name', c.name) && !f.matches('name', `/${c.name}`)) return false;
-      if (f.has('status') && !f.values('status').includes(c.state)) return false;
+      if (f.has('status') && !f.values('status').includes(live.status)) return false;
       if (ancestors && !ancestors.has(c.imageId)) return false;
       if ((before !== undefined && timeNs(c.created) >= before) || (since !== undefined && timeNs(c.created) <= since)) return false;
       return f.labels('label', this.config(c).Labels ?? {});
@@ -266,13 +288,14 @@ export class Containers {
     return found;
   }
 
-  private summary(c: ContainerRecord): ContainerSummary {
+  private summary(c: ContainerRecord, live: LiveState): ContainerSummary {
     const config = this.config(c);
+    const settings = readSettings(this.store.containerDir(c.id));
     return {
       Id: c.id, Names: [`/${c.name}`], Image: this.imageName(c), ImageID: c.imageId,
       Command: commandLine(config), Created: Math.floor(Date.parse(c.created) / 1000), Ports: [],
-      State: c.state, Status: c.state === 'created' ? 'Created' : c.state, Labels: config.Labels ?? {},
-      HostConfig: { NetworkMode: NETWORK_MODE }, NetworkSettings: { Networks: networks() }, Mounts: this.mounts(c),
+      State: live.status, Status: statusText(live), Labels: config.Labels ?? {},
+      HostConfig: { NetworkMode: settings.network }, NetworkSettings: { Networks: networks(settings.network) }, Mounts: this.mounts(c),
     };
   }
 
@@ -294,19 +317,25 @@ export class Containers {
     const c = this.resolve(ref);
     const config = this.config(c);
     const { path, args } = commandOf(config);
+    const live = await this.processes.state(c);
+    const dir = this.store.containerDir(c.id);
+    // Docker names these files when the container starts; a container that never ran has none.
+    const file = (name: string) => (existsSync(join(dir, name)) ? join(dir, name) : '');
+    const running = live.status === 'running' || live.status === 'paused';
     const result: ContainerInspect = {
       Id: c.id, Created: c.created, Path: path, Args: args,
       State: {
-        Status: c.state, Running: c.state === 'running', Paused: false, Restarting: false, OOMKilled: false, Dead: false,
-        Pid: 0, ExitCode: 0, Error: '', StartedAt: '0001-01-01T00:00:00Z', FinishedAt: '0001-01-01T00:00:00Z',
+        Status: live.status, Running: running, Paused: live.status === 'paused', Restarting: false,
+        OOMKilled: live.status === 'exited' && live.oomKilled, Dead: false, Pid: running ? live.pid : 0,
+        ExitCode: live.status === 'created' || live.status === 'exited' ? live.exitCode : 0,
+        Error: live.status === 'created' ? live.error : '', StartedAt: live.startedAt,
+        FinishedAt: live.status === 'exited' ? live.finishedAt : ZERO_TIME,
       },
-      // Docker names these files when the container starts; a container that never ran has none.
-      Image: c.imageId, ResolvConfPath: '', HostnamePath: '', HostsPath: '',
-      LogPath: '', Name: `/${c.name}`, RestartCount: 0, Driver: this.store.snapshots.name, Platform: 'linux',
-      MountLabel: '', ProcessLabel: '', AppArmorProfile: '', ExecIDs: null,
-      HostConfig: mountHostConfig(hostConfig(), this.volumes.mountPlan(c.id)),
+      Image: c.imageId, ResolvConfPath: file('resolv.conf'), HostnamePath: file('hostname'), HostsPath: file('hosts'),
+      LogPath: file('container.log'), Name: `/${c.name}`, RestartCount: 0, Driver: this.store.snapshots.name, Platform: 'linux',
+      MountLabel: '', ProcessLabel: '', AppArmorProfile: '', ExecIDs: null, HostConfig: mountHostConfig(hostConfig(readSettings(dir)), this.volumes.mountPlan(c.id)),
       GraphDriver: { Name: this.store.snapshots.name, Data: graphDriverData(this.store.snapshots, c.snapshot, this.lowerSnapshots(c)) },
-      Mounts: this.mounts(c), Config: withSortedMaps(config), NetworkSettings: networkSettings(),
+      Mounts: this.mounts(c), Config: withSortedMaps(config), NetworkSettings: networkSettings(readSettings(dir).network),
     };
     if (opts.size) Object.assign(result, await this.sizes(c));
     return result;
@@ -330,6 +359,9 @@ export class Containers {
   /** Unmount the rootfs; the writable layer cannot change any more, so its size is kept from here on. */
   async unmount(ref: string): Promise<void> {
     const c = this.resolve(ref);
+    const live = await this.processes.state(c);
+    // Its process runs on this mount: taking it away would pull the container's root from under it.
+    if (live.status === 'running' || live.status === 'paused') throw new ConflictError(`container ${c.id} is running: stop it before unmounting its root filesystem`);
     if (this.isMounted(c)) unmount(this.rootfs(c));
     const size = await this.measure(c);
     this.store.meta.setContainerSize(c.id, size === UNMEASURABLE ? null : size);
@@ -413,14 +445,28 @@ export class Containers {
   /** `docker rm`: the record, the writable and init layers' directories, and layers only it still held. */
   async remove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<string> {
     const c = this.resolve(ref);
-    if (c.state === 'running' && !opts.force) {
-      throw new ConflictError(`cannot remove container "/${c.name}": container is running: stop the container before removing or force remove`);
+    const live = await this.processes.state(c);
+    if ((live.status === 'running' || live.status === 'paused') && !opts.force) {
+      throw new ConflictError(`You cannot remove a ${live.status} container ${c.id}. Stop the container before attempting removal or force remove`);
     }
+    await this.processes.forceStop(c);
     // Read before the record goes: its volume uses go with it.
     const plan = this.volumes.mountPlan(c.id);
     await this.removeRecord(c);
     this.volumes.release(plan, { anonymous: opts.volumes });
     return c.id;
+  }
+
+  /** `docker rename` */
+  rename(ref: string, newName: string): void {
+    const c = this.resolve(ref);
+    const name = newName.replace(/^\//, '');
+    if (!VALID_NAME.test(name)) throw new InvalidArgumentError(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+    if (name === c.name) throw new InvalidArgumentError(`Renaming a container with the same name as its current name`);
+    this.store.meta.tx(() => {
+      this.assertNameFree(name);
+      this.store.meta.renameContainer(c.id, name);
+    });
   }
 
   private async removeRecord(c: ContainerRecord): Promise<number> {
@@ -447,7 +493,8 @@ export class Containers {
     const deleted: string[] = [];
     let reclaimed = 0;
     for (const c of this.store.meta.listContainers()) {
-      if (c.state === 'running') continue;
+      const live = await this.processes.state(c);
+      if (live.status === 'running' || live.status === 'paused') continue;
       if (until !== undefined && timeNs(c.created) > until) continue;
       if (!f.pruneLabels(this.config(c).Labels ?? {})) continue;
       reclaimed += await this.removeRecord(c);

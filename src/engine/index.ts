@@ -18,11 +18,11 @@ export class Engine {
   readonly volumes: Volumes;
   private transferPart?: Transfer;
 
-  private constructor(readonly store: Store) {
+  private constructor(readonly store: Store, self: string[] | null) {
     this.layers = new Layers(store);
     this.images = new Images(store, this.layers);
     this.volumes = new Volumes(store);
-    this.containers = new Containers(store, this.images, this.layers, this.volumes);
+    this.containers = new Containers(store, this.images, this.layers, this.volumes, self);
     this.system = new System(store, this.images, this.containers, this.volumes);
   }
 
@@ -32,8 +32,12 @@ export class Engine {
     return (this.transferPart ??= new Transfer(this.store, this.images, this.layers));
   }
 
-  static async open(opts: StoreOptions = {}): Promise<Engine> {
-    return new Engine(await Store.open(opts));
+  /**
+   * `self`: how to run the strata CLI (its program, and script if any), which conmon runs when a
+   * container's process exits to settle (and with --rm remove) it; without it, the next command does.
+   */
+  static async open(opts: StoreOptions & { self?: string[] } = {}): Promise<Engine> {
+    return new Engine(await Store.open(opts), opts.self ?? null);
   }
 
   close(): void {
@@ -50,6 +54,10 @@ export type { FilterPair } from './filters.js';
 export type { Volume, VolumePruneReport } from './volumes.js';
 /** `-v` and `--mount` as Docker's CLI reads them, before `containers.create` takes them (volumes/flags.ts). */
 export { parseMountFlag, splitVolumeFlags } from '../volumes/flags.js';
+export type { LiveState } from './processes.js';
+export { checkRestartPolicy, type RunSettings } from './runsettings.js';
+/** --ulimit as Docker parses it (the CLI reads the flag; the runtime defines the names). */
+export { parseUlimit } from '../runtime/index.js';
 export type { ArchiveFormat, LoadResult } from './transfer.js';
 /** File paths in the engine's data keep bytes that are not UTF-8 as archive/names.ts does; this gives their bytes back. */
 export { encodeName } from '../archive/names.js';

@@ -214,6 +214,15 @@ export class Metadata {
     this.db.prepare('UPDATE containers SET size_rw = ? WHERE id = ?').run(sizeRw, id);
   }
 
+  /** The state a container was last seen in (the runtime's files decide between running and paused). */
+  setContainerState(id: string, state: ContainerState): void {
+    this.db.prepare('UPDATE containers SET state = ? WHERE id = ?').run(state, id);
+  }
+
+  renameContainer(id: string, name: string): void {
+    this.db.prepare('UPDATE containers SET name = ? WHERE id = ?').run(name, id);
+  }
+
   deleteContainer(id: string): void {
     this.db.prepare('DELETE FROM containers WHERE id = ?').run(id);
   }

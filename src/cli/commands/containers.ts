@@ -1,7 +1,7 @@
 /** Container verbs: create, ps, mount, unmount, diff, commit, rm, export, container prune. */
 import type { Command } from 'commander';
 import {
-  encodeName, familiarRepository, InvalidArgumentError, parseMountFlag, parseReference, splitVolumeFlags, type ContainerSummary,
+  encodeName, familiarRepository, InvalidArgumentError, parseMountFlag, parseReference, splitVolumeFlags, StrataError, type ContainerSummary,
 } from '../../engine/index.js';
 import type { WithEngine } from '../context.js';
 import { filterPairs } from '../filters.js';
@@ -86,17 +86,20 @@ async function formatShowsSize(format: string): Promise<boolean> {
 }
 
 export interface CreateFlags {
-  name?: string; env: string[]; workdir?: string; user?: string; entrypoint?: string; hostname?: string;
-  label: string[]; tty?: boolean; interactive?: boolean;
+  name?: string; env: string[]; envFile: string[]; workdir?: string; user?: string; entrypoint?: string; hostname?: string;
+  label: string[]; tty?: boolean; interactive?: boolean; rm?: boolean; network: string; readOnly?: boolean; init?: boolean;
+  capAdd: string[]; capDrop: string[]; privileged?: boolean; memory?: string; pidsLimit?: string; cpus?: string; ulimit: string[];
+  shmSize?: string; runtime: string; stopSignal?: string; stopTimeout?: string; restart?: string;
   /** Volumes: -v, --mount, --tmpfs, --volumes-from. */
   volume: string[]; mount: string[]; tmpfs: string[]; volumesFrom: string[];
 }
 
-/** The flags `create` (and later `run`) share. */
+/** The flags `create` and `run` share. */
 export function addCreateFlags(cmd: Command): Command {
   return cmd
     .option('--name <string>', 'Assign a name to the container')
     .option('-e, --env <list>', 'Set environment variables', collect, [])
+    .option('--env-file <list>', 'Read in a file of environment variables', collect, [])
     .option('-w, --workdir <string>', 'Working directory inside the container')
     .option('-u, --user <string>', 'Username or UID (format: <name|uid>[:<group|gid>])')
     .option('--entrypoint <string>', 'Overwrite the default ENTRYPOINT of the image')
@@ -104,19 +107,82 @@ export function addCreateFlags(cmd: Command): Command {
     .option('-l, --label <list>', 'Set meta data on a container', collect, [])
     .option('-t, --tty', 'Allocate a pseudo-TTY')
     .option('-i, --interactive', 'Keep STDIN open even if not attached')
-    // Volumes (src/volumes/).
+    .option('--rm', 'Automatically remove the container when it exits')
+    .option('--network <network>', 'Connect a container to a network (none or host)', 'none')
+    .option('--read-only', "Mount the container's root filesystem as read only")
+    .option('--init', 'Run an init inside the container that forwards signals and reaps processes')
+    .option('--cap-add <list>', 'Add Linux capabilities', collect, [])
+    .option('--cap-drop <list>', 'Drop Linux capabilities', collect, [])
+    .option('--privileged', 'Give extended privileges to this container')
+    .option('-m, --memory <bytes>', 'Memory limit')
+    .option('--pids-limit <int>', 'Tune container pids limit (set -1 for unlimited)')
+    .option('--cpus <decimal>', 'Number of CPUs')
+    .option('--ulimit <ulimit>', 'Ulimit options', collect, [])
+    .option('--shm-size <bytes>', 'Size of /dev/shm')
+    .option('--runtime <string>', 'Runtime to use for this container (runc or crun)', 'runc')
+    .option('--stop-signal <string>', 'Signal to stop a container')
+    .option('--stop-timeout <int>', 'Timeout (in seconds) to stop a container')
+    .option('--restart <string>', 'Restart policy to apply when a container exits (only "no": strata has no daemon)')
     .option('-v, --volume <list>', 'Bind mount a volume', collect, [])
     .option('--mount <mount>', 'Attach a filesystem mount to the container', collect, [])
     .option('--tmpfs <list>', 'Mount a tmpfs directory', collect, [])
     .option('--volumes-from <list>', 'Mount volumes from the specified container(s)', collect, []);
 }
 
-export function createOptions(image: string, command: string[], f: CreateFlags) {
+/** Docker's RAMInBytes: a number with an optional binary unit (b, k, m, g, t, p), as -m and --shm-size take it. */
+export function ramInBytes(value: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([bkmgtp])?b?$/i.exec(value.trim());
+  if (!m) throw new InvalidArgumentError(`invalid argument "${value}" for "${flag}" flag: invalid size: '${value}'`);
+  const power = 'bkmgtp'.indexOf((m[2] ?? 'b').toLowerCase());
+  return Math.floor(Number(m[1]) * 1024 ** power);
+}
+
+/** A capability as Docker's CLI normalizes it: upper case with the CAP_ prefix, except ALL. */
+const capability = (name: string): string => {
+  const upper = name.toUpperCase();
+  return upper === 'ALL' || upper.startsWith('CAP_') ? upper : `CAP_${upper}`;
+};
+
+function integer(value: string, flag: string): number {
+  if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError(`invalid argument "${value}" for "${flag}" flag: strconv.ParseInt: parsing "${value}": invalid syntax`);
+  return Number(value);
+}
+
+export async function createOptions(image: string, command: string[], f: CreateFlags) {
+  const { envFileEntries } = await import('../envfile.js');
+  const { parseUlimit } = await import('../../engine/index.js');
+  if (f.network !== 'none' && f.network !== 'host') {
+    throw new StrataError(f.network === 'bridge' || f.network === 'default'
+      ? `network ${f.network}: strata has no bridge networking; use --network none or --network host`
+      : `network ${f.network} not found`, 125);
+  }
+  if (f.runtime !== 'runc' && f.runtime !== 'crun') throw new StrataError(`unknown or invalid runtime name: ${f.runtime}`, 125);
+  if (f.rm && f.restart && f.restart !== 'no') throw new StrataError('Conflicting options: --restart and --rm', 125);
+  let ulimits;
+  try {
+    ulimits = f.ulimit.map(parseUlimit);
+  } catch (e) {
+    throw new StrataError(`invalid argument "${f.ulimit.join(',')}" for "--ulimit" flag: ${(e as Error).message}`, 125);
+  }
+  const cpus = f.cpus === undefined ? 0 : Number(f.cpus);
+  if (!Number.isFinite(cpus) || cpus < 0) throw new InvalidArgumentError(`invalid argument "${f.cpus}" for "--cpus" flag: failed to parse ${f.cpus} as a rational number`);
+  const env = [...envFileEntries(f.envFile), ...f.env.map((e) => (e.includes('=') ? e : `${e}=${process.env[e] ?? ''}`))];
   return {
-    image, name: f.name, cmd: command, env: f.env.map((e) => (e.includes('=') ? e : `${e}=${process.env[e] ?? ''}`)),
+    image, name: f.name, cmd: command, env,
     workdir: f.workdir, user: f.user, entrypoint: f.entrypoint, hostname: f.hostname,
     labels: Object.fromEntries(f.label.map((l) => { const i = l.indexOf('='); return i < 0 ? [l, ''] : [l.slice(0, i), l.slice(i + 1)]; })),
-    tty: f.tty, interactive: f.interactive,
+    tty: f.tty, interactive: f.interactive, restart: f.restart,
+    run: {
+      network: f.network as 'none' | 'host', readOnly: !!f.readOnly, init: !!f.init, autoRemove: !!f.rm,
+      capAdd: f.capAdd.map(capability), capDrop: f.capDrop.map(capability), privileged: !!f.privileged,
+      memory: f.memory === undefined ? 0 : ramInBytes(f.memory, '-m, --memory'),
+      pidsLimit: f.pidsLimit === undefined ? 0 : integer(f.pidsLimit, '--pids-limit'),
+      nanoCpus: Math.round(cpus * 1e9), ulimits,
+      ...(f.shmSize !== undefined ? { shmSize: ramInBytes(f.shmSize, '--shm-size') } : {}),
+      runtime: f.runtime as 'runc' | 'crun',
+      ...(f.stopSignal ? { stopSignal: f.stopSignal } : {}),
+      ...(f.stopTimeout !== undefined ? { stopTimeout: integer(f.stopTimeout, '--stop-timeout') } : {}),
+    },
     mounts: { ...splitVolumeFlags(f.volume), mounts: f.mount.map(parseMountFlag), tmpfs: f.tmpfs, volumesFrom: f.volumesFrom },
   };
 }
@@ -135,7 +201,8 @@ export function registerContainerCommands(program: Command, container: Command, 
       .argument('[command...]')
       .passThroughOptions()
       .action(async (image: string, command: string[], f: CreateFlags) => {
-        await withEngine(async (e) => stdout((await e.containers.create(createOptions(image, command, f))) + '\n'));
+        const opts = await createOptions(image, command, f);
+        await withEngine(async (e) => stdout((await e.containers.create(opts)) + '\n'));
       });
   }
 

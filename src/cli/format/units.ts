@@ -20,6 +20,18 @@ export function humanSizeWithPrecision(size: number, precision: number): string 
   return num + DECIMAL_UNITS[i];
 }
 
+const BINARY_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB'] as const;
+
+/** go-units BytesSize: binary units to 4 digits, as `docker stats` prints memory (968KiB, 23.54GiB). */
+export function bytesSize(size: number): string {
+  let i = 0;
+  while (size >= 1024 && i < BINARY_UNITS.length - 1) {
+    size /= 1024;
+    i++;
+  }
+  return formatFloat(size, 'g', 4) + BINARY_UNITS[i];
+}
+
 /** Sizes as `docker images`, `ps -s` and `history` print them: 38B, 1.98MB, 123MB, 1.5GB. */
 export function humanSize(size: number): string {
   return humanSizeWithPrecision(size, 3);
@@ -30,30 +42,12 @@ export function goHumanSize(size: number): string {
   return humanSizeWithPrecision(size, 4);
 }
 
-const SECOND = 1000;
-const MINUTE = 60 * SECOND;
-const HOUR = 60 * MINUTE;
-
 /**
- * go-units HumanDuration, for a duration in milliseconds: "About a minute", "3 weeks"... Hours are
- * rounded half up; days, weeks (7 days), months (30 days) and years (365 days) are whole ones, cut down.
+ * go-units HumanDuration lives with the engine, which words ps's STATUS with it; imported from its own
+ * leaf module so that formatting (and `--help`) does not load the engine.
  */
-export function humanDuration(ms: number): string {
-  const seconds = Math.trunc(ms / SECOND);
-  if (seconds < 1) return 'Less than a second';
-  if (seconds === 1) return '1 second';
-  if (seconds < 60) return `${seconds} seconds`;
-  const minutes = Math.trunc(ms / MINUTE);
-  if (minutes === 1) return 'About a minute';
-  if (minutes < 60) return `${minutes} minutes`;
-  const hours = Math.trunc(ms / HOUR + 0.5);
-  if (hours === 1) return 'About an hour';
-  if (hours < 48) return `${hours} hours`;
-  if (hours < 24 * 7 * 2) return `${Math.trunc(hours / 24)} days`;
-  if (hours < 24 * 30 * 2) return `${Math.trunc(hours / (24 * 7))} weeks`;
-  if (hours < 24 * 365 * 2) return `${Math.trunc(hours / (24 * 30))} months`;
-  return `${Math.trunc(Math.trunc(ms / HOUR) / (24 * 365))} years`;
-}
+import { humanDuration } from '../../engine/duration.js';
+export { humanDuration };
 
 function toMs(t: Date | number | string): number {
   if (t instanceof Date) return t.getTime();

@@ -1,0 +1,310 @@
+/** Verbs that run containers: run, start, stop, kill, wait, restart, pause, unpause, rename, logs, exec. */
+import type { Command } from 'commander';
+import type { Engine } from '../../engine/index.js';
+import { InvalidArgumentError, StrataError } from '../../engine/index.js';
+import type { WithEngine } from '../context.js';
+import { forEachName } from '../each.js';
+import { collect } from '../output.js';
+import { stderr, stdout } from '../stdio.js';
+import { addCreateFlags, createOptions, type CreateFlags } from './containers.js';
+import { envFileEntries } from '../envfile.js';
+
+/** The signals a foreground `run` (and `start -a`) passes on to the container, as Docker's --sig-proxy. */
+const PROXIED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+
+/**
+ * Stream a container's output (starting it first with `start`) until its process exits (stdin too with -i, the terminal raw
+ * with -t); signals are passed on and the terminal's size follows. Resolves with the exit code.
+ */
+async function relay(e: Engine, id: string, o: { interactive?: boolean; tty?: boolean }, start: boolean): Promise<number> {
+  const { processes } = e.containers;
+  const stdin = o.interactive ? process.stdin : undefined;
+  const raw = !!(o.tty && stdin?.isTTY);
+  if (raw) process.stdin.setRawMode(true);
+  // A terminal that does not know its size (0×0) leaves the pty's default.
+  const consoleSize = o.tty && process.stdout.isTTY && process.stdout.rows > 0 ? { height: process.stdout.rows, width: process.stdout.columns } : undefined;
+  const forward = (signal: NodeJS.Signals) => { void processes.kill(id, signal).catch(() => {}); };
+  const resize = () => { try { processes.resize(id, process.stdout.rows, process.stdout.columns); } catch { /* exited */ } };
+  // With a pty, ^C is the terminal's to send (raw mode); without one, a signal to strata is the container's.
+  if (!o.tty) for (const s of PROXIED_SIGNALS) process.on(s, forward);
+  if (consoleSize) process.on('SIGWINCH', resize);
+  try {
+    const attach = { stdout: process.stdout, stderr: process.stderr, ...(stdin ? { stdin } : {}) };
+    if (start) {
+      const started = await processes.start(id, { attach, consoleSize });
+      for (const w of started.warnings) stderr(`WARNING: ${w}\n`);
+      await started.attachment?.done;
+    } else {
+      await (await processes.attach(id, attach)).done;
+    }
+    return await processes.wait(id);
+  } finally {
+    for (const s of PROXIED_SIGNALS) process.off(s, forward);
+    process.off('SIGWINCH', resize);
+    if (raw) process.stdin.setRawMode(false);
+    // Stop reading the terminal or pipe, so this process can end.
+    stdin?.pause();
+    stdin?.unref?.();
+  }
+}
+
+export interface RunFlags extends CreateFlags { detach?: boolean }
+
+export function registerRunCommands(program: Command, container: Command, withEngine: WithEngine): void {
+  const both = (name: string): Command[] => [program.command(name), container.command(name)];
+
+  for (const cmd of both('run')) {
+    addCreateFlags(cmd)
+      .description('Run a command in a new container')
+      .option('-d, --detach', 'Run container in background and print container ID')
+      .argument('<image>')
+      .argument('[command...]')
+      .passThroughOptions()
+      .action(async (image: string, command: string[], f: RunFlags) => withEngine(async (e) => {
+        // Whatever stops strata itself from running the container is the CLI's failure (125), as docker run says.
+        const id = await e.containers.create(await createOptions(image, command, f)).catch((err: unknown) => {
+          throw err instanceof StrataError && err.status === 1 ? new StrataError(err.message, 125) : err;
+        });
+        const autoRemove = !!f.rm;
+        const c = e.containers.resolve(id);
+        if (f.detach) {
+          try {
+            const started = await e.containers.processes.start(id);
+            for (const w of started.warnings) stderr(`WARNING: ${w}\n`);
+          } catch (err) {
+            if (autoRemove) await e.containers.remove(id, { force: true });
+            throw err;
+          }
+          stdout(`${id}\n`);
+          return;
+        }
+        // This process removes an --rm container itself once it has the exit code (conmon's exit command would race it).
+        e.containers.processes.markAttached(c, true);
+        try {
+          process.exitCode = await relay(e, id, f, true);
+        } finally {
+          e.containers.processes.markAttached(c, false);
+          if (autoRemove) await e.containers.remove(id, { force: true });
+        }
+      }));
+  }
+
+  for (const cmd of both('start')) {
+    cmd.description('Start one or more stopped containers')
+      .argument('<containers...>')
+      .option('-a, --attach', "Attach STDOUT/STDERR and forward signals")
+      .option('-i, --interactive', "Attach container's STDIN")
+      .action(async (refs: string[], o: { attach?: boolean; interactive?: boolean }) => withEngine(async (e) => {
+        if ((o.attach || o.interactive) && refs.length > 1) throw new StrataError('you cannot start and attach multiple containers at once', 1);
+        if (o.attach || o.interactive) {
+          const config = e.containers.config(e.containers.resolve(refs[0]!));
+          process.exitCode = await relay(e, refs[0]!, { interactive: o.interactive && config.OpenStdin, tty: config.Tty }, true);
+          return;
+        }
+        await forEachName(refs, false, async (r) => {
+          const started = await e.containers.processes.start(r);
+          for (const w of started.warnings) stderr(`WARNING: ${w}\n`);
+          stdout(`${r}\n`);
+        });
+      }));
+  }
+
+  for (const cmd of both('stop')) {
+    cmd.description('Stop one or more running containers')
+      .argument('<containers...>')
+      .option('-t, --time <int>', 'Seconds to wait for stop before killing it')
+      .action(async (refs: string[], o: { time?: string }) => withEngine((e) => forEachName(refs, false, async (r) => {
+        await e.containers.processes.stop(r, seconds(o.time, '-t, --time'));
+        stdout(`${r}\n`);
+      })));
+  }
+
+  for (const cmd of both('restart')) {
+    cmd.description('Restart one or more containers')
+      .argument('<containers...>')
+      .option('-t, --time <int>', 'Seconds to wait for stop before killing the container')
+      .action(async (refs: string[], o: { time?: string }) => withEngine((e) => forEachName(refs, false, async (r) => {
+        await e.containers.processes.stop(r, seconds(o.time, '-t, --time'));
+        await e.containers.processes.start(r);
+        stdout(`${r}\n`);
+      })));
+  }
+
+  for (const cmd of both('kill')) {
+    cmd.description('Kill one or more running containers')
+      .argument('<containers...>')
+      .option('-s, --signal <string>', 'Signal to send to the container', 'KILL')
+      .action(async (refs: string[], o: { signal: string }) => withEngine((e) => forEachName(refs, false, async (r) => {
+        await e.containers.processes.kill(r, o.signal);
+        stdout(`${r}\n`);
+      })));
+  }
+
+  for (const cmd of both('wait')) {
+    cmd.description('Block until one or more containers stop, then print their exit codes')
+      .argument('<containers...>')
+      .action(async (refs: string[]) => withEngine((e) => forEachName(refs, false, async (r) => {
+        stdout(`${await e.containers.processes.wait(r)}\n`);
+      })));
+  }
+
+  for (const [verb, description] of [['pause', 'Pause all processes within one or more containers'], ['unpause', 'Unpause all processes within one or more containers']] as const) {
+    for (const cmd of both(verb)) {
+      cmd.description(description)
+        .argument('<containers...>')
+        .action(async (refs: string[]) => withEngine((e) => forEachName(refs, false, async (r) => {
+          await e.containers.processes[verb](r);
+          stdout(`${r}\n`);
+        })));
+    }
+  }
+
+  for (const cmd of both('rename')) {
+    cmd.description('Rename a container')
+      .argument('<container>')
+      .argument('<new-name>')
+      .action(async (ref: string, name: string) => withEngine((e) => e.containers.rename(ref, name)));
+  }
+
+  for (const cmd of both('logs')) {
+    cmd.description('Fetch the logs of a container')
+      .argument('<container>')
+      .option('-f, --follow', 'Follow log output')
+      .option('-n, --tail <string>', 'Number of lines to show from the end of the logs', 'all')
+      .option('-t, --timestamps', 'Show timestamps')
+      .option('--since <string>', 'Show logs since timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)')
+      .option('--until <string>', 'Show logs before a timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)')
+      .action(async (ref: string, o: { follow?: boolean; tail: string; timestamps?: boolean; since?: string; until?: string }) => withEngine(async (e) => {
+        const tail = o.tail === 'all' || o.tail === '' ? undefined : Number(o.tail);
+        if (tail !== undefined && !Number.isInteger(tail)) throw new InvalidArgumentError(`invalid value for "tail": ${o.tail}`);
+        const query = { tail: tail !== undefined && tail < 0 ? undefined : tail, since: o.since || undefined, until: o.until || undefined };
+        const print = (lines: { time: string; stream: 'stdout' | 'stderr'; data: Buffer }[]) => {
+          for (const l of lines) {
+            const data = o.timestamps ? Buffer.concat([Buffer.from(`${dockerLogTime(l.time)} `), l.data]) : l.data;
+            if (l.stream === 'stderr') stderr(data); else stdout(data);
+          }
+        };
+        if (o.follow) await e.containers.processes.follow(ref, query, print);
+        else print(e.containers.processes.logs(ref, query));
+      }));
+  }
+
+  for (const cmd of both('exec')) {
+    cmd.description('Run a command in a running container')
+      .argument('<container>')
+      .argument('<command...>')
+      .option('-d, --detach', 'Detached mode: run command in the background')
+      .option('-e, --env <list>', 'Set environment variables', collect, [])
+      .option('--env-file <list>', 'Read in a file of environment variables', collect, [])
+      .option('-i, --interactive', 'Keep STDIN open even if not attached')
+      .option('--privileged', 'Give extended privileges to the command')
+      .option('-t, --tty', 'Allocate a pseudo-TTY')
+      .option('-u, --user <string>', 'Username or UID (format: <name|uid>[:<group|gid>])')
+      .option('-w, --workdir <string>', 'Working directory inside the container')
+      .passThroughOptions()
+      .action(async (ref: string, command: string[], o: { detach?: boolean; env: string[]; envFile: string[]; interactive?: boolean; privileged?: boolean; tty?: boolean; user?: string; workdir?: string }) => withEngine(async (e) => {
+        const env = [...envFileEntries(o.envFile), ...o.env.map((v) => (v.includes('=') ? v : `${v}=${process.env[v] ?? ''}`))];
+        process.exitCode = await e.containers.processes.exec(ref, {
+          cmd: command, detach: o.detach, tty: o.tty, interactive: o.interactive, env, workdir: o.workdir, user: o.user, privileged: o.privileged,
+        });
+      }));
+  }
+
+  for (const cmd of both('attach')) {
+    cmd.description('Attach local standard input, output, and error streams to a running container')
+      .argument('<container>')
+      .option('--no-stdin', 'Do not attach STDIN')
+      .option('--sig-proxy [bool]', 'Proxy all received signals to the process', 'true')
+      .action(async (ref: string, o: { stdin: boolean }) => withEngine(async (e) => {
+        const config = e.containers.config(e.containers.resolve(ref));
+        process.exitCode = await relay(e, ref, { interactive: o.stdin && config.OpenStdin, tty: config.Tty }, false);
+      }));
+  }
+
+  for (const cmd of both('top')) {
+    cmd.description('Display the running processes of a container')
+      .argument('<container>')
+      .argument('[ps-options...]')
+      .passThroughOptions()
+      .allowUnknownOption()
+      .action(async (ref: string, psArgs: string[]) => withEngine(async (e) => {
+        const top = await e.containers.processes.top(ref, psArgs.length ? psArgs : undefined);
+        // docker top's own tabwriter: cells at least 20 wide, 3 spaces apart.
+        const widths = top.Titles.map((t, i) => Math.max(20, ...[t, ...top.Processes.map((p) => p[i] ?? '')].map((x) => x.length + 3)));
+        const line = (cells: string[]) => cells.map((x, i) => (i < cells.length - 1 ? x.padEnd(widths[i]!) : x)).join('') + '\n';
+        stdout(line(top.Titles) + top.Processes.map(line).join(''));
+      }));
+  }
+
+  for (const cmd of both('stats')) {
+    cmd.description('Display a live stream of container(s) resource usage statistics')
+      .argument('[containers...]')
+      .option('-a, --all', 'Show all containers (default shows just running)')
+      .option('--no-stream', 'Disable streaming stats and only pull the first result')
+      .option('--no-trunc', 'Do not truncate output')
+      .action(async (refs: string[], o: { all?: boolean; stream: boolean; trunc: boolean }) => withEngine(async (e) => {
+        if (o.stream) throw new InvalidArgumentError('strata stats has no live stream (there is no daemon to keep sampling): use --no-stream');
+        const { bytesSize } = await import('../format/units.js');
+        const { renderTable } = await import('../format/tabwriter.js');
+        const names = refs.length ? refs : (await e.containers.list({ all: o.all })).map((c) => c.Id);
+        const rows = await Promise.all(names.map(async (ref) => {
+          const c = e.containers.resolve(ref);
+          const st = await e.containers.processes.stats(c.id);
+          const id = o.trunc ? c.id.slice(0, 12) : c.id;
+          if (!st) return [id, c.name, '0.00%', '0B / 0B', '0.00%', '0B / 0B', '0B / 0B', '0'];
+          const { now } = st;
+          return [id, c.name, `${st.cpuPercent.toFixed(2)}%`, `${bytesSize(now.memoryBytes)} / ${bytesSize(now.memoryLimitBytes)}`,
+            `${((now.memoryBytes / now.memoryLimitBytes) * 100).toFixed(2)}%`, '0B / 0B', '--', String(now.pids)];
+        }));
+        stdout(renderTable(['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'NET I/O', 'BLOCK I/O', 'PIDS'], rows));
+      }));
+  }
+
+  for (const cmd of both('cp')) {
+    cmd.description('Copy files/folders between a container and the local filesystem')
+      .argument('<src>', 'CONTAINER:SRC_PATH or SRC_PATH')
+      .argument('<dest>', 'DEST_PATH or CONTAINER:DEST_PATH')
+      .option('-a, --archive', 'Archive mode (copy all uid/gid information)')
+      .option('-L, --follow-link', 'Always follow symbol link in SRC_PATH')
+      .action(async (src: string, dst: string, o: { archive?: boolean; followLink?: boolean }) => withEngine(async (e) => {
+        const from = copySide(src);
+        const to = copySide(dst);
+        if ((from.container === undefined) === (to.container === undefined)) {
+          throw new StrataError(from.container === undefined ? 'must specify at least one container source' : 'copying between containers is not supported', 1);
+        }
+        if (src === '-' || dst === '-') throw new InvalidArgumentError('strata cp does not read or write tar streams (-) yet');
+        await e.containers.processes.copy(from, to, { archive: o.archive, followLink: o.followLink });
+      }));
+  }
+
+  // conmon's exit command: settles the container when its process exits (and removes it with --rm).
+  container.command('cleanup', { hidden: true })
+    .argument('<container>')
+    .option('--rm', 'Remove the container')
+    .action(async (ref: string, o: { rm?: boolean }) => withEngine((e) => e.containers.processes.cleanup(ref, !!o.rm)));
+}
+
+/** `CONTAINER:PATH` or a host path, as Docker's CLI splits them (a path with a `/` before any `:` is the host's). */
+function copySide(arg: string): { container?: string; path: string } {
+  const colon = arg.indexOf(':');
+  if (colon <= 0 || arg.slice(0, colon).includes('/')) return { path: arg };
+  const path = arg.slice(colon + 1);
+  return { container: arg.slice(0, colon), path: path.startsWith('/') ? path : `/${path}` };
+}
+
+/** A stop timeout flag's seconds (undefined when not given). */
+function seconds(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError(`invalid argument "${value}" for "${flag}" flag: strconv.ParseInt: parsing "${value}": invalid syntax`);
+  return n;
+}
+
+/** conmon's time (nanoseconds, zone offset) as `docker logs -t` prints it: UTC with nine fraction digits. */
+export function dockerLogTime(time: string): string {
+  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(.*)$/.exec(time);
+  if (!m) return time;
+  const utc = new Date(Date.parse(`${m[1]}${m[3] || 'Z'}`)).toISOString().slice(0, 19);
+  return `${utc}.${(m[2] ?? '').padEnd(9, '0').slice(0, 9)}Z`;
+}
+

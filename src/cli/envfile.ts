@@ -1,0 +1,23 @@
+/** --env-file, as Docker's CLI reads it (run, create, exec). */
+import { readFileSync } from 'node:fs';
+import { StrataError } from '../engine/errors.js';
+
+/** --env-file lines (comments and blank lines skipped; a bare name takes the caller's value), as Docker reads them. */
+export function envFileEntries(files: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new StrataError(`open ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`, 125);
+    }
+    for (const raw of text.split('\n')) {
+      const line = raw.replace(/^\s+/, '');
+      if (line === '' || line.startsWith('#')) continue;
+      out.push(line.includes('=') ? line : `${line}=${process.env[line] ?? ''}`);
+    }
+  }
+  return out;
+}
+

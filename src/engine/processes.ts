@@ -1,0 +1,456 @@
+/**
+ * Containers as processes: start (with or without attaching), stop, kill, wait, pause, logs, exec, and
+ * the state every other verb shows. Each started container has a conmon of its own (runtime/supervisor.ts)
+ * that outlives the CLI and runs `strata container cleanup` when the process exits; no daemon keeps
+ * anything in memory, so the answer to "is it running" always comes from conmon's files, and the first
+ * command to find a process gone settles the container (rootfs unmounted, runtime state removed).
+ */
+import type { StdioOptions } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  cgroupStats, containerSpec, hostDevices, hostFacts, hostNetworkFiles, logTime, networkFiles, OciRuntime, readLog, readLogFrom,
+  resolveUser, RuntimeError, Supervisor, UNKNOWN_EXIT_CODE, writeNetworkFiles,
+  type Attachment, type AttachStreams, type CgroupStats, type ExitStatus, type LogLine, type LogQuery, type OciSpec,
+} from '../runtime/index.js';
+import { execProcess } from '../runtime/spec.js';
+import type { ContainerRecord } from '../metadata/index.js';
+import { isMounted, unmount } from '../snapshots/index.js';
+import { isoNow } from './clock.js';
+import type { Containers } from './containers.js';
+import { humanDuration } from './duration.js';
+import { ConflictError, InvalidArgumentError, StrataError } from './errors.js';
+import { copyPath, type CopyOptions, type CopySide } from './copy.js';
+import { readSettings, type RunSettings } from './runsettings.js';
+import type { Store } from './store.js';
+import type { Volumes } from './volumes.js';
+import { timestampNs } from './times.js';
+
+/** Docker's init (tini), static so it runs in any image: bind-mounted at /sbin/docker-init with --init. */
+const TINI = '/usr/bin/tini-static';
+/** Go's zero time, Docker's StartedAt/FinishedAt of a container that never ran. */
+export const ZERO_TIME = '0001-01-01T00:00:00Z';
+/** Docker's default stop timeout (seconds). */
+const STOP_TIMEOUT = 10;
+
+/** What a container is doing now, as Docker's State says it. */
+export type LiveState =
+  | { status: 'created'; startedAt: string; exitCode: number; error: string }
+  | { status: 'running' | 'paused'; pid: number; startedAt: string }
+  | { status: 'exited'; exitCode: number; startedAt: string; finishedAt: string; oomKilled: boolean };
+
+/** containers/<id>/state.json: what only the engine knows about the last start. */
+interface StartRecord { startedAt: string; error?: string; exitCode?: number }
+
+export interface StartOptions {
+  /** Relay the process's stdio here from before it starts (a foreground `run`, `start -a`). */
+  attach?: AttachStreams;
+  /** With -t: the caller's terminal size. */
+  consoleSize?: { height: number; width: number };
+}
+
+export interface Started {
+  attachment?: Attachment;
+  /** Things asked for that this host could not give (said on stderr, as Docker's warnings). */
+  warnings: string[];
+}
+
+export interface ExecOptions {
+  cmd: string[];
+  detach?: boolean;
+  tty?: boolean;
+  interactive?: boolean;
+  env?: string[];
+  workdir?: string;
+  user?: string;
+  privileged?: boolean;
+}
+
+/** `logs` as asked: --since and --until as Docker's daemon reads them (a duration back from now, a time, Unix seconds). */
+export interface LogsQuery { tail?: number; since?: string; until?: string }
+
+function logQuery(q: LogsQuery): LogQuery {
+  const now = new Date();
+  const when = (v?: string) => (v === undefined ? undefined : new Date(Number(timestampNs(v, now) / 1_000_000n)));
+  return { tail: q.tail, since: when(q.since), until: when(q.until) };
+}
+
+/** The path of a unix socket must fit in 108 bytes: conmon's attach sockets live under a short directory per store. */
+function socketDir(root: string): string {
+  return join('/run/strata', createHash('sha256').update(root).digest('hex').slice(0, 16));
+}
+
+/** Docker's STATUS column for a state. */
+export function statusText(s: LiveState, now = Date.now()): string {
+  if (s.status === 'created') return 'Created';
+  if (s.status === 'exited') return `Exited (${s.exitCode}) ${humanDuration(now - Date.parse(s.finishedAt))} ago`;
+  const up = `Up ${humanDuration(now - Date.parse(s.startedAt))}`;
+  return s.status === 'paused' ? `${up} (Paused)` : up;
+}
+
+export class Processes {
+  /**
+   * `self`: how to run this strata (program and arguments before the global options), for conmon's exit
+   * command; null when the engine is not behind the CLI (then an exited container is settled by the next command).
+   */
+  constructor(
+    private readonly store: Store, private readonly containers: Containers, private readonly volumes: Volumes,
+    private readonly self: string[] | null,
+  ) {}
+
+  private dir(c: ContainerRecord): string {
+    return this.store.containerDir(c.id);
+  }
+
+  logPath(c: ContainerRecord): string {
+    return join(this.dir(c), 'container.log');
+  }
+
+  private runtime(s: RunSettings): OciRuntime {
+    return new OciRuntime(s.runtime, join(this.store.root, 'runtime'));
+  }
+
+  private supervisor(c: ContainerRecord, s: RunSettings, extra: { stdinOnce?: boolean } = {}): Supervisor {
+    const config = this.containers.config(c);
+    const dir = this.dir(c);
+    const exitCommand = this.self
+      ? [...this.self, '--root', this.store.root, '--storage-driver', this.store.snapshots.name, 'container', 'cleanup', ...(s.autoRemove ? ['--rm'] : []), c.id]
+      : undefined;
+    return new Supervisor({
+      id: c.id, bundle: dir, runtime: this.runtime(s), logPath: this.logPath(c), exitDir: join(dir, 'exits'),
+      socketDir: socketDir(this.store.root), tty: config.Tty, stdin: config.OpenStdin, stdinOnce: extra.stdinOnce,
+      exitCommand, name: c.name,
+    });
+  }
+
+  private startRecord(c: ContainerRecord): StartRecord | null {
+    try {
+      return JSON.parse(readFileSync(join(this.dir(c), 'state.json'), 'utf8')) as StartRecord;
+    } catch {
+      return null;
+    }
+  }
+
+  private writeStartRecord(c: ContainerRecord, r: StartRecord): void {
+    writeFileSync(join(this.dir(c), 'state.json'), JSON.stringify(r));
+  }
+
+  /**
+   * The container's state now. A container whose process is gone (exited, its conmon killed, the host
+   * rebooted) is settled here: exited with its recorded code (255 when none was), rootfs unmounted.
+   */
+  async state(c: ContainerRecord): Promise<LiveState> {
+    const record = this.startRecord(c);
+    const startedAt = record?.startedAt ?? ZERO_TIME;
+    if (c.state === 'created') return { status: 'created', startedAt, exitCode: record?.exitCode ?? 0, error: record?.error ?? '' };
+    const sup = this.supervisor(c, readSettings(this.dir(c)));
+    let exit: ExitStatus | null;
+    if (c.state === 'running') {
+      const live = await sup.status();
+      if (live.state !== 'exited') return { status: live.state === 'paused' ? 'paused' : 'running', pid: live.pid, startedAt };
+      exit = live.exit;
+      await this.settle(c);
+    } else {
+      exit = sup.exitStatus();
+    }
+    return {
+      status: 'exited', exitCode: exit?.exitCode ?? UNKNOWN_EXIT_CODE, startedAt,
+      finishedAt: exit ? exit.finishedAt.toISOString() : startedAt, // conmon's persist dir tells an OOM kill (runtime/supervisor.ts) where the runtime records it.
+      oomKilled: Boolean((exit as Partial<{ oomKilled: boolean }> | null)?.oomKilled),
+    };
+  }
+
+  /** After the process is gone: the rootfs unmounted and the record says exited (its size measured again when asked). */
+  private async settle(c: ContainerRecord): Promise<void> {
+    const rootfs = this.containers.rootfs(c);
+    if (isMounted(rootfs)) {
+      try { unmount(rootfs); } catch (e) { if (isMounted(rootfs)) throw e; /* another command settled it first */ }
+    }
+    this.store.meta.setContainerState(c.id, 'exited');
+    this.store.meta.setContainerSize(c.id, null);
+  }
+
+  /**
+   * `docker start`: the rootfs mounted, config.json written from the container's settings, conmon
+   * started; with `attach`, the process's stdio is relayed from its first byte. A process that cannot
+   * start leaves the container Created with Docker's exit code (126 or 127) and nothing mounted.
+   */
+  async start(ref: string, opts: StartOptions = {}): Promise<Started> {
+    const c = this.containers.resolve(ref);
+    const now = await this.state(c);
+    if (now.status === 'running' || now.status === 'paused') {
+      return { warnings: [], ...(opts.attach ? { attachment: this.supervisor(c, readSettings(this.dir(c))).attach(opts.attach) } : {}) };
+    }
+    const dir = this.dir(c);
+    mkdirSync(dir, { recursive: true });
+    const settings = readSettings(dir);
+    const config = this.containers.config(c);
+    const rootfs = this.containers.mount(c.id);
+    try {
+      const host = hostFacts();
+      const { spec, warnings } = containerSpec({
+        id: c.id, rootfs, containerDir: dir,
+        image: { Entrypoint: config.Entrypoint, Cmd: config.Cmd, Env: config.Env, WorkingDir: config.WorkingDir },
+        user: resolveUser(rootfs, config.User ?? ''), hostname: settings.hostname, tty: config.Tty, consoleSize: opts.consoleSize,
+        network: settings.network, readOnly: settings.readOnly, shmSize: settings.shmSize, capAdd: settings.capAdd,
+        capDrop: settings.capDrop, privileged: settings.privileged, ulimits: settings.ulimits, memory: settings.memory || undefined,
+        pidsLimit: settings.pidsLimit, nanoCpus: settings.nanoCpus, initPath: settings.init ? TINI : undefined,
+        // Volumes made ready (mounted, filled from the image at first use) and bound, as planned at create.
+        mounts: this.volumes.mountsForStart(c.id, rootfs),
+      }, host, settings.privileged ? hostDevices() : []);
+      writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
+      writeNetworkFiles(dir, networkFiles(spec.hostname, settings.network, hostNetworkFiles()));
+      const sup = this.supervisor(c, settings, { stdinOnce: !!opts.attach?.stdin });
+      await sup.create();
+      const attachment = opts.attach ? sup.attach(opts.attach) : undefined;
+      // Taken before the program runs: a process that exits at once must not have finished before it started.
+      const startedAt = isoNow();
+      await sup.start();
+      this.writeStartRecord(c, { startedAt });
+      this.store.meta.setContainerState(c.id, 'running');
+      return { attachment, warnings };
+    } catch (e) {
+      if (isMounted(rootfs)) unmount(rootfs);
+      if (e instanceof RuntimeError) {
+        this.writeStartRecord(c, { startedAt: ZERO_TIME, error: e.message, exitCode: e.exitCode });
+        throw new StrataError(e.message, e.exitCode);
+      }
+      if (e instanceof StrataError) throw e;
+      // Docker's daemon words a start it refuses (unknown user, bad working dir…) as its own failure.
+      throw new StrataError((e as Error).message, 125);
+    }
+  }
+
+  /** Whether a running `strata run` relays this container (so `--rm` is its job, not the exit command's). */
+  markAttached(c: ContainerRecord, attached: boolean): void {
+    const file = join(this.dir(c), 'attached');
+    if (attached) writeFileSync(file, String(process.pid));
+    else rmSync(file, { force: true });
+  }
+
+  private attachedElsewhere(c: ContainerRecord): boolean {
+    try {
+      const pid = Number(readFileSync(join(this.dir(c), 'attached'), 'utf8'));
+      if (pid === process.pid) return false;
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * conmon's exit command (and anyone else's after an exit): settle the container; with `remove` (--rm),
+   * remove it too, unless a foreground `run` still relays it and will remove it once it has its exit code.
+   */
+  async cleanup(ref: string, remove: boolean): Promise<void> {
+    const c = this.containers.resolve(ref);
+    const s = await this.state(c);
+    if (s.status !== 'exited') return;
+    if (remove && !this.attachedElsewhere(c)) await this.containers.remove(c.id, { force: true });
+  }
+
+  /** The container, if its process runs; else Docker's "Container … is not running" after `prefix` (the verb's words). */
+  private async running(ref: string, prefix = ''): Promise<{ c: ContainerRecord; sup: Supervisor; state: LiveState }> {
+    const c = this.containers.resolve(ref);
+    const state = await this.state(c);
+    if (state.status !== 'running' && state.status !== 'paused') {
+      throw new ConflictError(`${prefix ? `${prefix}: ` : ''}Container ${c.id} is not running`);
+    }
+    return { c, sup: this.supervisor(c, readSettings(this.dir(c))), state };
+  }
+
+  /** The exit status once the process has exited, the container settled. */
+  async wait(ref: string): Promise<number> {
+    const c = this.containers.resolve(ref);
+    const s = await this.state(c);
+    if (s.status === 'exited') return s.exitCode;
+    if (s.status === 'created') throw new ConflictError(`container ${c.id} has not been started`);
+    const status = await this.supervisor(c, readSettings(this.dir(c))).waitExit();
+    await this.state(this.containers.resolve(c.id));
+    return status.exitCode;
+  }
+
+  /** `docker stop`: the stop signal, then SIGKILL after the timeout; a container not running is left as it is. */
+  async stop(ref: string, timeoutSeconds?: number): Promise<void> {
+    const c = this.containers.resolve(ref);
+    const s = await this.state(c);
+    if (s.status !== 'running' && s.status !== 'paused') return;
+    const settings = readSettings(this.dir(c));
+    const signal = settings.stopSignal ?? this.containers.config(c).StopSignal ?? 'SIGTERM';
+    await this.supervisor(c, settings).stop(signal, timeoutSeconds ?? settings.stopTimeout ?? STOP_TIMEOUT);
+    await this.state(this.containers.resolve(c.id));
+  }
+
+  /** `docker kill -s`: a signal to the container's PID 1. */
+  async kill(ref: string, signal = 'SIGKILL'): Promise<void> {
+    if (/^0+$/.test(signal) || (/^\d+$/.test(signal) && Number(signal) > 64)) throw new InvalidArgumentError(`Invalid signal: ${signal}`);
+    const { sup } = await this.running(ref, 'Cannot kill container: ' + ref);
+    await sup.signal(/^\d+$/.test(signal) ? Number(signal) : signal.toUpperCase().replace(/^(SIG)?/, 'SIG'));
+  }
+
+  /** `docker attach`: relay a running container's stdio (stdin too when given and the container keeps it open). */
+  async attach(ref: string, streams: AttachStreams): Promise<Attachment> {
+    const c = this.containers.resolve(ref);
+    const s = await this.state(c);
+    if (s.status !== 'running' && s.status !== 'paused') throw new ConflictError('You cannot attach to a stopped container, start it first');
+    if (s.status === 'paused') throw new ConflictError('You cannot attach to a paused container, unpause it first');
+    return this.supervisor(c, readSettings(this.dir(c))).attach(streams);
+  }
+
+  /**
+   * `docker cp`: one side is `container:path`, the other a host path. The container's rootfs is mounted
+   * for the copy when it is not running, and a running one is frozen meanwhile (./copy.ts says why).
+   */
+  async copy(src: { container?: string; path: string }, dst: { container?: string; path: string }, opts: CopyOptions = {}): Promise<void> {
+    const ref = src.container ?? dst.container;
+    if (ref === undefined || (src.container !== undefined && dst.container !== undefined)) {
+      throw new InvalidArgumentError('copying between containers is not supported');
+    }
+    const c = this.containers.resolve(ref);
+    const state = await this.state(c);
+    const live = state.status === 'running' || state.status === 'paused';
+    const rootfs = this.containers.rootfs(c);
+    const mountedHere = !isMounted(rootfs);
+    if (mountedHere) this.containers.mount(c.id);
+    const freeze = state.status === 'running' ? this.runtime(readSettings(this.dir(c))) : null;
+    if (freeze) await freeze.pause(c.id);
+    try {
+      const side = (s: { container?: string; path: string }): CopySide => ({ root: s.container === undefined ? '/' : rootfs, path: s.path });
+      const describe = (s: CopySide) => (s.root === '/' ? s.path : `${ref}:${s.path}`);
+      copyPath(side(src), side(dst), opts, describe, dst.container !== undefined);
+    } finally {
+      if (freeze) await freeze.resume(c.id);
+      if (mountedHere && !live) await this.containers.unmount(c.id);
+    }
+  }
+
+  /** The pty's size follows the caller's terminal (SIGWINCH). */
+  resize(ref: string, rows: number, columns: number): void {
+    const c = this.containers.resolve(ref);
+    this.supervisor(c, readSettings(this.dir(c))).resize(rows, columns);
+  }
+
+  async pause(ref: string): Promise<void> {
+    const { c, state } = await this.running(ref);
+    if (state.status === 'paused') throw new ConflictError(`Container ${c.id} is already paused`);
+    await this.runtime(readSettings(this.dir(c))).pause(c.id);
+  }
+
+  async unpause(ref: string): Promise<void> {
+    const { c, state } = await this.running(ref);
+    if (state.status !== 'paused') throw new ConflictError(`Container ${c.id} is not paused`);
+    await this.runtime(readSettings(this.dir(c))).resume(c.id);
+  }
+
+  /** Stop a running container for removal: SIGKILL to every process, then the runtime's and conmon's leftovers. */
+  async forceStop(c: ContainerRecord): Promise<void> {
+    const s = await this.state(c);
+    const sup = this.supervisor(c, readSettings(this.dir(c)));
+    if (s.status === 'running' || s.status === 'paused') {
+      await sup.stop('SIGKILL', 0);
+      await this.settle(c);
+    }
+    if (s.status !== 'created') await sup.release();
+  }
+
+  /** `docker logs`: the lines the query selects. */
+  logs(ref: string, query: LogsQuery = {}): LogLine[] {
+    return readLog(this.logPath(this.containers.resolve(ref)), logQuery(query));
+  }
+
+  /**
+   * `logs -f`: the lines after the selected ones as they are written, until the process exits (or
+   * `signal` aborts); each batch is handed to `out`.
+   */
+  async follow(ref: string, asked: LogsQuery, out: (lines: LogLine[]) => void, signal?: AbortSignal): Promise<void> {
+    const query = logQuery(asked);
+    const c = this.containers.resolve(ref);
+    const path = this.logPath(c);
+    out(readLog(path, query));
+    let offset = existsSync(path) ? readFileSync(path).length : 0;
+    for (;;) {
+      const s = await this.state(this.containers.resolve(c.id));
+      if (existsSync(path)) {
+        const next = readLogFrom(path, offset);
+        offset = next.offset;
+        const lines = query.until ? next.lines.filter((l) => logTime(l.time) < query.until!.getTime()) : next.lines;
+        if (lines.length) out(lines);
+      }
+      if ((s.status !== 'running' && s.status !== 'paused') || signal?.aborted) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /**
+   * `docker exec`: a process in the running container, run by the runtime with the caller's stdio
+   * (the runtime relays a pty itself with -t); resolves with its exit code (0 at once with -d).
+   */
+  async exec(ref: string, o: ExecOptions): Promise<number> {
+    const { c, state } = await this.running(ref);
+    if (state.status === 'paused') throw new ConflictError(`Container ${c.id} is paused, unpause the container before exec`);
+    const dir = this.dir(c);
+    const config = this.containers.config(c);
+    const spec = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as OciSpec;
+    const rootfs = this.containers.rootfs(c);
+    const { process: proc } = execProcess({
+      cmd: o.cmd, hostname: spec.hostname, containerEnv: config.Env ?? [], container: spec.process, env: o.env,
+      user: o.user ? resolveUser(rootfs, o.user) : undefined, workdir: o.workdir, tty: o.tty, privileged: o.privileged,
+    }, hostFacts());
+    const tag = `exec-${process.pid}-${Date.now()}`;
+    const processFile = join(dir, `${tag}.json`);
+    writeFileSync(processFile, JSON.stringify(proc));
+    try {
+      // Without -i the process's stdin is empty, as Docker's; a detached one gets none of the caller's descriptors.
+      const stdio: StdioOptions = o.detach ? 'ignore' : [o.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'];
+      return await this.runtime(readSettings(dir)).execProcess(c.id, { processFile, detach: o.detach, log: join(dir, `${tag}.log`), stdio });
+    } catch (e) {
+      if (e instanceof RuntimeError) throw new StrataError(e.message, e.exitCode);
+      throw e;
+    } finally {
+      rmSync(processFile, { force: true });
+    }
+  }
+
+  /**
+   * `docker top`: the host's `ps` with the caller's options (`-ef` by default), narrowed to the container's
+   * processes by its PID column, as Docker's daemon does it (Titles and Processes, its API's fields).
+   */
+  async top(ref: string, psArgs: string[] = ['-ef']): Promise<{ Titles: string[]; Processes: string[][] }> {
+    const { c, state } = await this.running(ref);
+    if (state.status === 'paused') throw new ConflictError(`Container ${c.id} is paused`);
+    const pids = new Set((await this.runtime(readSettings(this.dir(c))).ps(c.id)).map(String));
+    const { spawnSync } = await import('node:child_process');
+    const ps = spawnSync('ps', psArgs, { encoding: 'utf8' });
+    if (ps.status !== 0) throw new StrataError(`Error running ps: ${ps.stderr.trim() || `exit status ${ps.status}`}`);
+    const [header = '', ...lines] = ps.stdout.split('\n').filter(Boolean);
+    const Titles = header.trim().split(/\s+/);
+    const pidColumn = Titles.indexOf('PID');
+    if (pidColumn < 0) throw new StrataError("Couldn't find PID field in ps output");
+    // The last column (the command) may hold spaces: split only as many times as there are titles.
+    const Processes = lines.map((line) => {
+      const fields = line.trim().split(/\s+/);
+      return [...fields.slice(0, Titles.length - 1), fields.slice(Titles.length - 1).join(' ')];
+    }).filter((row) => pids.has(row[pidColumn]!));
+    return { Titles, Processes };
+  }
+
+  /**
+   * `docker stats --no-stream`: the cgroup's counters twice, `intervalMs` apart, so CPU % is the share of
+   * one CPU used in between (Docker's formula); null when the container is not running.
+   */
+  async stats(ref: string, intervalMs = 500): Promise<{ cpuPercent: number; now: CgroupStats } | null> {
+    const c = this.containers.resolve(ref);
+    const s = await this.state(c);
+    if (s.status !== 'running' && s.status !== 'paused') return null;
+    const spec = JSON.parse(readFileSync(join(this.dir(c), 'config.json'), 'utf8')) as OciSpec;
+    const first = cgroupStats(spec.linux.cgroupsPath);
+    const t0 = process.hrtime.bigint();
+    await new Promise((r) => setTimeout(r, intervalMs));
+    const now = cgroupStats(spec.linux.cgroupsPath);
+    if (!first || !now) return null;
+    const wallNs = Number(process.hrtime.bigint() - t0);
+    return { cpuPercent: wallNs > 0 ? ((now.cpuNanos - first.cpuNanos) / wallNs) * 100 : 0, now };
+  }
+}

@@ -1,0 +1,310 @@
+/**
+ * Containers running through the CLI as a user runs them, on real runc and conmon: exit codes as
+ * Docker's (0/1/42, 125/126/127), stdout and stderr apart, stdin with -i, a pty with -t, run -d that
+ * returns at once, stop/kill/wait/restart, logs, exec, ps STATUS and filters, rm of a running
+ * container, --rm, and the next command settling a container whose conmon was killed.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { busyboxUserland } from './lib/bundle.js';
+import { tarOf } from './lib/rootfs.js';
+import { DRIVERS, STRATA_BIN, testStore, type TestStore } from './lib/strata.js';
+
+async function until(what: string, cond: () => boolean, ms = 8000): Promise<void> {
+  for (const end = Date.now() + ms; Date.now() < end;) {
+    if (cond()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+/** Whether a process runs (a zombie does not). */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** Mounts under the store still in the mount table. */
+const mountsUnder = (root: string): string[] => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(` ${root}/`));
+
+let rootfs: string;
+let tar: Buffer;
+before(() => {
+  rootfs = busyboxUserland();
+  tar = tarOf(rootfs);
+});
+after(() => rmSync(rootfs, { recursive: true, force: true }));
+
+function store(driver: string): TestStore {
+  const s = testStore(driver);
+  s.ok(['import', '-c', 'CMD ["sh"]', '-', 'bb:1'], tar);
+  return s;
+}
+
+for (const driver of DRIVERS) {
+  describe(`run on ${driver}`, () => {
+    let s: TestStore;
+    before(() => { s = store(driver); });
+    after(() => {
+      for (const id of s.run(['ps', '-aq', '--no-trunc']).stdout.split('\n').filter(Boolean)) s.run(['rm', '-f', id]);
+      s.cleanup();
+    });
+
+    test('exit codes as Docker: the process own, 125 for strata, 126 not executable, 127 not found', () => {
+      for (const code of [0, 1, 42]) assert.equal(s.run(['run', '--rm', 'bb:1', 'sh', '-c', `exit ${code}`]).status, code);
+      const notFound = s.run(['run', '--rm', 'bb:1', 'nosuch']);
+      assert.equal(notFound.status, 127);
+      assert.match(notFound.stderr, /exec: "nosuch": executable file not found in \$PATH/);
+      assert.equal(s.run(['run', 'bb:1', '/etc']).status, 126);
+      assert.equal(s.run(['run', '--network', 'bridge', 'bb:1', 'true']).status, 125);
+      assert.equal(s.run(['run', 'nosuch:1', 'true']).status, 125);
+      const restart = s.run(['run', '--restart', 'always', 'bb:1', 'true']);
+      assert.equal(restart.status, 125);
+      assert.match(restart.stderr, /--restart always is not supported: strata has no daemon/);
+      // --rm removed every container, also one that could not start; without it, that one stays Created, as Docker leaves it.
+      assert.equal(s.ok(['ps', '-a', '--format', '{{.Command}} {{.Status}} {{.State}}']), '"/etc" Created created\n');
+      assert.equal(s.ok(['inspect', '-f', '{{.State.ExitCode}}', s.ok(['ps', '-aq']).trim()]), '126\n');
+      for (const id of s.ok(['ps', '-aq']).trim().split('\n')) s.ok(['rm', id]);
+    });
+
+    test('stdout and stderr stay apart; -i feeds stdin; -t gives one pty', () => {
+      const r = s.run(['run', '--rm', 'bb:1', 'sh', '-c', 'echo out; echo err >&2; cat']);
+      assert.deepEqual([r.status, r.stdout, r.stderr], [0, 'out\n', 'err\n']);
+      assert.equal(s.ok(['run', '--rm', '-i', 'bb:1', 'sh', '-c', 'read a; echo "got $a"'], 'hello\n'), 'got hello\n');
+      const t = s.run(['run', '--rm', '-t', 'bb:1', 'sh', '-c', 'tty; echo err >&2']);
+      assert.deepEqual([t.status, t.stdout, t.stderr], [0, '/dev/pts/0\r\nerr\r\n', '']);
+    });
+
+    test('a container that ran `true` has an empty diff and 0B, and leaves nothing mounted', () => {
+      s.ok(['run', '--name', 'noop', 'bb:1', 'true']);
+      assert.equal(s.ok(['diff', 'noop']), '');
+      assert.match(s.ok(['ps', '-a', '-s', '--filter', 'name=noop', '--format', '{{.Size}}']), /^0B \(virtual /);
+      assert.deepEqual(mountsUnder(s.root), []);
+      s.ok(['rm', 'noop']);
+    });
+
+    test('run -d returns at once inside $(…); ps says Up, then Exited (code) after stop', async () => {
+      const started = Date.now();
+      const r = spawnSync('sh', ['-c', `id=$("${STRATA_BIN}" --root ${s.root} --storage-driver ${driver} run -d --name bg bb:1 sh -c 'trap "exit 3" TERM; echo ready; while :; do sleep 0.1; done'); echo "$id"`], { encoding: 'utf8', timeout: 20000 });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout.trim(), /^[0-9a-f]{64}$/);
+      assert.ok(Date.now() - started < 5000);
+      assert.match(s.ok(['ps', '--format', '{{.Names}} {{.Status}}']), /^bg Up (Less than a second|\d+ seconds?)\n$/);
+      await until('the log line', () => s.ok(['logs', 'bg']) === 'ready\n');
+      assert.equal(s.ok(['stop', '-t', '5', 'bg']), 'bg\n');
+      assert.match(s.ok(['ps', '-a', '--format', '{{.Status}}']), /^Exited \(3\) (Less than a second|\d+ seconds?) ago\n$/);
+      assert.deepEqual(mountsUnder(s.root), []);
+      s.ok(['rm', 'bg']);
+    });
+  });
+}
+
+describe('container lifecycle', () => {
+  let s: TestStore;
+  before(() => { s = store(DRIVERS[0]!); });
+  after(() => {
+    for (const id of s.run(['ps', '-aq', '--no-trunc']).stdout.split('\n').filter(Boolean)) s.run(['rm', '-f', id]);
+    s.cleanup();
+  });
+
+  test('stop -t: SIGKILL after the timeout when PID 1 ignores SIGTERM (137)', () => {
+    s.ok(['run', '-d', '--name', 'deaf', 'bb:1', 'sleep', '100']);
+    const t0 = Date.now();
+    s.ok(['stop', '-t', '1', 'deaf']);
+    const took = Date.now() - t0;
+    assert.ok(took >= 1000 && took < 8000, `stop took ${took} ms`);
+    assert.equal(s.ok(['wait', 'deaf']), '137\n');
+    assert.equal(s.ok(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}} {{.State.Running}}', 'deaf']), 'exited 137 false\n');
+  });
+
+  test('kill -s, wait, restart', async () => {
+    s.ok(['run', '-d', '--name', 'sig', 'bb:1', 'sh', '-c', 'trap "exit 9" USR1; while :; do sleep 0.1; done']);
+    // Give sh the moment it takes to set its trap.
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(s.ok(['kill', '-s', 'USR1', 'sig']), 'sig\n');
+    assert.equal(s.ok(['wait', 'sig']), '9\n');
+    assert.match(s.ok(['ps', '-a', '--filter', 'exited=9', '--format', '{{.Names}}']), /^sig\n$/);
+    assert.equal(s.ok(['ps', '-a', '--filter', 'exited=8', '-q']), '');
+    const kill = s.run(['kill', 'sig']);
+    assert.equal(kill.status, 1);
+    assert.match(kill.stderr, /^Error: Cannot kill container: sig: Container [0-9a-f]{64} is not running\n$/);
+    assert.equal(s.ok(['restart', 'sig']), 'sig\n');
+    assert.equal(s.ok(['ps', '--filter', 'status=running', '--format', '{{.Names}}']), 'sig\n');
+    s.ok(['kill', 'sig']);
+    assert.equal(s.ok(['wait', 'sig']), '137\n');
+  });
+
+  test('logs: --tail reads the end, -t stamps each line, -f follows until exit, streams apart', () => {
+    s.ok(['run', '--name', 'talk', 'bb:1', 'sh', '-c', 'for i in 1 2 3 4; do echo line$i; done; echo oops >&2']);
+    const all = s.run(['logs', 'talk']);
+    assert.deepEqual([all.stdout, all.stderr], ['line1\nline2\nline3\nline4\n', 'oops\n']);
+    assert.equal(s.ok(['logs', '--tail', '2', 'talk']), 'line4\n');
+    assert.match(s.ok(['logs', '-t', '--tail', '3', 'talk']), /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z line\d\n){2}$/);
+    s.ok(['run', '-d', '--name', 'slow', 'bb:1', 'sh', '-c', 'echo a; sleep 1; echo b']);
+    const t0 = Date.now();
+    assert.equal(s.ok(['logs', '-f', 'slow']), 'a\nb\n');
+    assert.ok(Date.now() - t0 >= 500, 'logs -f returned before the process ended');
+  });
+
+  test('exec: exit code, -e, --env-file, -w, -u, -i, -d, 126 for a missing command, refused when not running', async () => {
+    s.ok(['run', '-d', '--name', 'box', '-e', 'A=1', 'bb:1', 'sleep', '100']);
+    assert.equal(s.run(['exec', 'box', 'sh', '-c', 'exit 7']).status, 7);
+    assert.equal(s.ok(['exec', '-e', 'B=2', 'box', 'sh', '-c', 'echo $A$B $HOSTNAME']), `12 ${s.ok(['inspect', '-f', '{{.Id}}', 'box']).slice(0, 12)}\n`);
+    assert.equal(s.ok(['exec', '-w', '/tmp', '-u', 'app', 'box', 'sh', '-c', 'pwd; id -un; echo $HOME']), '/tmp\napp\n/home/app\n');
+    assert.equal(s.ok(['exec', '-i', 'box', 'cat'], 'piped\n'), 'piped\n');
+    assert.equal(s.ok(['exec', 'box', 'cat'], 'not read\n'), '');
+    assert.equal(s.ok(['exec', '-d', 'box', 'sh', '-c', 'sleep 0.2; touch /tmp/later']), '');
+    await until('the detached exec', () => s.run(['exec', 'box', 'test', '-e', '/tmp/later']).status === 0);
+    assert.equal(s.run(['exec', 'box', 'nosuch']).status, 126);
+    assert.match(s.ok(['exec', '--privileged', 'box', 'grep', 'CapEff', '/proc/self/status']), /CapEff:\s+0*1fffeffffff\n/);
+    s.ok(['rm', '-f', 'box']);
+    s.ok(['create', '--name', 'idle', 'bb:1', 'true']);
+    const r = s.run(['exec', 'idle', 'true']);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /Container [0-9a-f]{64} is not running/);
+    s.ok(['rm', 'idle']);
+  });
+
+  test('ps STATUS: Created, Up, (Paused), Exited; rm refuses a running container, rm -f kills it', () => {
+    s.ok(['create', '--name', 'new', 'bb:1', 'true']);
+    s.ok(['run', '-d', '--name', 'up', 'bb:1', 'sleep', '100']);
+    s.ok(['pause', 'up']);
+    const rows = s.ok(['ps', '-a', '--filter', 'name=new', '--filter', 'name=up', '--format', '{{.Names}} {{.Status}}']).trim().split('\n').sort();
+    assert.equal(rows[0], 'new Created');
+    assert.match(rows[1]!, /^up Up (Less than a second|\d+ seconds?) \(Paused\)$/);
+    assert.equal(s.ok(['ps', '--filter', 'status=paused', '--format', '{{.Names}}']), 'up\n');
+    s.ok(['unpause', 'up']);
+    const unmount = s.run(['unmount', 'up']);
+    assert.equal(unmount.status, 1);
+    assert.match(unmount.stderr, /is running: stop it before unmounting/);
+    const rm = s.run(['rm', 'up']);
+    assert.equal(rm.status, 1);
+    assert.match(rm.stderr, /^Error: You cannot remove a running container [0-9a-f]{64}\. Stop the container before attempting removal or force remove\n$/);
+    assert.equal(s.ok(['rm', '-f', 'up']), 'up\n');
+    assert.equal(s.run(['ps', '-a', '--filter', 'name=up', '-q']).stdout, '');
+    assert.deepEqual(mountsUnder(s.root), []);
+    assert.deepEqual(readdirSync(join(s.root, 'runtime')), []);
+    s.ok(['rm', 'new']);
+  });
+
+  test('the next command settles a container whose conmon was killed: Exited (255), unmounted, no runtime state', () => {
+    const id = s.ok(['run', '-d', '--name', 'orphan', 'bb:1', 'sleep', '100']).trim();
+    const conmon = Number(readFileSync(join(s.root, 'containers', id, 'conmon.pid'), 'utf8'));
+    process.kill(conmon, 'SIGKILL');
+    assert.match(s.ok(['ps', '-a', '--filter', 'name=orphan', '--format', '{{.Status}}']), /^Exited \(255\) /);
+    assert.deepEqual(mountsUnder(s.root), []);
+    assert.equal(existsSync(join(s.root, 'runtime', id)), false);
+    assert.equal(s.ok(['rm', 'orphan']), 'orphan\n');
+  });
+
+  test('after a simulated reboot (conmon gone, the runtime state wiped) the container is Exited (255) and its process is gone', async () => {
+    const id = s.ok(['run', '-d', '--name', 'rebooted', 'bb:1', 'sleep', '100']).trim();
+    const dir = join(s.root, 'containers', id);
+    const pid = Number(readFileSync(join(dir, 'pidfile'), 'utf8'));
+    process.kill(Number(readFileSync(join(dir, 'conmon.pid'), 'utf8')), 'SIGKILL');
+    rmSync(join(s.root, 'runtime'), { recursive: true, force: true });
+    assert.match(s.ok(['ps', '-a', '--filter', 'name=rebooted', '--format', '{{.Status}}']), /^Exited \(255\) /);
+    // Killed through its cgroup: gone, or a zombie until whatever adopted it reaps it.
+    await until('the process to die', () => !alive(pid));
+    assert.deepEqual(mountsUnder(s.root), []);
+    s.ok(['rm', 'rebooted']);
+  });
+
+  test('--rm: removed when the process exits, also when detached (conmon runs the removal)', async () => {
+    s.ok(['run', '--rm', '--name', 'fg', 'bb:1', 'true']);
+    s.ok(['run', '-d', '--rm', '--name', 'bgrm', 'bb:1', 'sh', '-c', 'sleep 0.3']);
+    await until('the removal', () => s.ok(['ps', '-a', '--filter', 'name=bgrm', '-q']) === '');
+    assert.equal(s.ok(['ps', '-a', '--filter', 'name=fg', '-q']), '');
+    // The CLI killed while its --rm container runs: conmon's exit command removes the container when it exits.
+    const cli = s.spawn(['run', '--rm', '--name', 'orphanrm', 'bb:1', 'sh', '-c', 'sleep 1']);
+    await until('the container', () => s.ok(['ps', '--filter', 'name=orphanrm', '-q']) !== '');
+    cli.kill('SIGKILL');
+    await until('the removal after the CLI died', () => s.ok(['ps', '-a', '--filter', 'name=orphanrm', '-q']) === '');
+    assert.deepEqual(mountsUnder(s.root), []);
+  });
+
+  test('top, stats --no-stream, attach, rename', async () => {
+    s.ok(['run', '-d', '--name', 'watched', 'bb:1', 'sleep', '100']);
+    const top = s.ok(['top', 'watched']).split('\n');
+    assert.match(top[0]!, /^UID {17}PID {17}PPID {16}C {19}STIME {15}TTY {17}TIME {16}CMD$/);
+    assert.match(top[1]!, /^root +\d+ .* sleep 100$/);
+    assert.equal(top.length, 3);
+    assert.match(s.ok(['top', 'watched', '-o', 'pid,comm']), /^PID {17}COMMAND\n\d+ +sleep\n$/);
+    const stats = s.ok(['stats', '--no-stream', 'watched']).split('\n');
+    assert.match(stats[0]!, /^CONTAINER ID +NAME +CPU % +MEM USAGE \/ LIMIT +MEM % +NET I\/O +BLOCK I\/O +PIDS$/);
+    assert.match(stats[1]!, /^[0-9a-f]{12} +watched +\d+\.\d\d% +[\d.]+[KM]iB \/ [\d.]+[GM]iB +\d+\.\d\d% +0B \/ 0B +-- +1$/);
+    s.ok(['rename', 'watched', 'seen']);
+    assert.equal(s.ok(['ps', '--format', '{{.Names}}']), 'seen\n');
+    const attach = s.spawn(['attach', 'seen']);
+    const code = new Promise<number | null>((r) => attach.on('close', r));
+    await new Promise((r) => setTimeout(r, 500));
+    s.ok(['kill', '-s', 'TERM', 'seen']);
+    s.ok(['kill', 'seen']);
+    assert.equal(await code, 137);
+    const stopped = s.run(['attach', 'seen']);
+    assert.deepEqual([stopped.status, stopped.stderr], [1, 'Error: You cannot attach to a stopped container, start it first\n']);
+  });
+
+  test('cp both ways with Docker\'s path rules; symlinks in the container never lead outside it', () => {
+    const host = mkdtempSync(join(tmpdir(), 'strata-cp-'));
+    try {
+      mkdirSync(join(host, 'src/sub'), { recursive: true });
+      writeFileSync(join(host, 'src/a'), 'hi\n');
+      writeFileSync(join(host, 'src/sub/b'), 'deep\n');
+      s.ok(['run', '--name', 'cpbox', 'bb:1', 'sh', '-c', `ln -s / /evil; ln -s ${host} /tohost; mkdir /data; ln -s /etc /data/etc`]);
+      // Into the container through links that name the host's root and the host's own directory: both stay inside.
+      s.ok(['cp', join(host, 'src'), 'cpbox:/evil/']);
+      // /tohost names the host's directory, which does not exist inside the container.
+      assert.equal(s.run(['cp', join(host, 'src/a'), 'cpbox:/tohost/planted']).status, 1);
+      assert.equal(existsSync(join(host, 'planted')), false);
+      assert.equal(existsSync('/src/sub/b'), false);
+      // Out of it: a file, a directory's contents (/.), a link as a link, and followed with -L.
+      s.ok(['cp', 'cpbox:/src/sub/b', join(host, 'b.txt')]);
+      assert.equal(readFileSync(join(host, 'b.txt'), 'utf8'), 'deep\n');
+      s.ok(['cp', `${join(host, 'src')}/.`, 'cpbox:/data']);
+      mkdirSync(join(host, 'out'));
+      s.ok(['cp', 'cpbox:/data/.', join(host, 'out')]);
+      assert.deepEqual(readdirSync(join(host, 'out')).sort(), ['a', 'etc', 'sub']);
+      assert.equal(readlinkSync(join(host, 'out/etc')), '/etc');
+      s.ok(['cp', '-L', 'cpbox:/data/etc/group', join(host, 'group')]);
+      assert.equal(readFileSync(join(host, 'group'), 'utf8'), readFileSync(join(rootfs, 'etc/group'), 'utf8'));
+      assert.equal(s.run(['cp', 'cpbox:/tohost/.', join(host, 'viaLink')]).status, 1);
+      assert.equal(existsSync(join(host, 'viaLink')), false);
+      const missing = s.run(['cp', 'cpbox:/nosuch', host]);
+      assert.deepEqual([missing.status, missing.stderr], [1, 'Error: No such container:path: cpbox:/nosuch\n']);
+      assert.equal(s.run(['cp', join(host, 'src'), 'cpbox:/data/a']).status, 1);
+      assert.deepEqual(mountsUnder(s.root), []);
+      // A running container gets the file in its own view.
+      s.ok(['run', '-d', '--name', 'cplive', 'bb:1', 'sleep', '100']);
+      s.ok(['cp', join(host, 'src/a'), 'cplive:/tmp/']);
+      assert.equal(s.ok(['exec', 'cplive', 'cat', '/tmp/a']), 'hi\n');
+      assert.equal(s.ok(['exec', 'cplive', 'stat', '-c', '%u:%g', '/tmp/a']), '0:0\n');
+      s.ok(['rm', '-f', 'cplive', 'cpbox']);
+    } finally {
+      rmSync(host, { recursive: true, force: true });
+    }
+  });
+
+  test('inspect: State and HostConfig from the create flags', () => {
+    s.ok(['create', '--name', 'cfg', '--read-only', '--network', 'host', '-m', '64m', '--pids-limit', '20', '--cpus', '1.5',
+      '--cap-add', 'NET_ADMIN', '--cap-drop', 'MKNOD', '--ulimit', 'nofile=100:200', '--shm-size', '1m', 'bb:1', 'true']);
+    const hc = JSON.parse(s.ok(['inspect', '-f', '{{json .HostConfig}}', 'cfg'])) as Record<string, unknown>;
+    assert.deepEqual(
+      [hc.NetworkMode, hc.ReadonlyRootfs, hc.Memory, hc.PidsLimit, hc.NanoCpus, hc.CapAdd, hc.CapDrop, hc.Ulimits, hc.ShmSize],
+      ['host', true, 64 * 1024 * 1024, 20, 1_500_000_000, ['CAP_NET_ADMIN'], ['CAP_MKNOD'], [{ Name: 'nofile', Hard: 200, Soft: 100 }], 1024 * 1024]);
+    assert.equal(s.ok(['inspect', '-f', '{{.State.Status}} {{.State.StartedAt}}', 'cfg']), 'created 0001-01-01T00:00:00Z\n');
+    s.ok(['start', 'cfg']);
+    s.ok(['wait', 'cfg']);
+    const state = JSON.parse(s.ok(['inspect', '-f', '{{json .State}}', 'cfg'])) as Record<string, unknown>;
+    assert.equal(state.Status, 'exited');
+    assert.ok(Date.parse(state.FinishedAt as string) >= Date.parse(state.StartedAt as string));
+    s.ok(['rm', 'cfg']);
+  });
+});
