@@ -58,7 +58,8 @@ const strata = (args: string[], input?: string | Buffer): Out => run([STRATA, '-
 function normalise(text: string, engine: 'docker' | 'strata'): string {
   return text
     .replace(/^(Error response from daemon: |Error: )/gm, '')
-    .replaceAll(engine === 'docker' ? 'docker' : 'strata', 'ENGINE')
+    // The engine's name as a word: a file such as .dockerenv keeps its name.
+    .replace(engine === 'docker' ? /\bdocker\b/g : /\bstrata\b/g, 'ENGINE')
     .replace(/(sha256:)?[0-9a-f]{64}/g, '<id>')
     .replace(/\b[0-9a-f]{12}\b/g, '<id12>')
     .replace(/\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?( ?[+-]\d\d:?\d\d| ?Z| \+0000 UTC)?/g, '<time>')
