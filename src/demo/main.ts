@@ -2,7 +2,8 @@
  * The seed scenario, run through the strata CLI on the default store so a user sees each command and
  * its output: a busybox base image, the cow-test images made by changing a container through `mount`
  * and committing it, five running containers (`run -dit … sh`) sharing every image layer, one of them
- * changed with `exec`, and what `ps -s`, `diff`, `commit`, `history` and `system df` say about it.
+ * changed with `exec`, and what `ps -s`, `diff`, `commit`, `history` and `system df` say about it; then the
+ * seeds' data volumes: `-v /chest`, a volume shared through `--volumes-from box`, and a host directory.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 const STRATA = resolve(fileURLToPath(import.meta.url), '../../../bin/strata');
 const CONTAINERS = [1, 2, 3, 4, 5].map((i) => `my_container_${i}`);
+const VOLUME_CONTAINERS = ['demo', 'box', 'AA', 'BB', 'hi'];
 const IMAGES = ['acme/my-changed-image:1.0', 'acme/my-final-image:1.0', 'acme/my-base-image:1.0', 'busybox:latest'];
 
 /** Run `strata args…`, echoing the command line and its output; stop the demo if it fails. */
@@ -43,7 +45,7 @@ function busyboxTar(work: string): string {
 }
 
 function cleanUp(): void {
-  strata(['rm', '-f', ...CONTAINERS, 'cow-build', 'cmd-build'], { quiet: true, mayFail: true });
+  strata(['rm', '-f', '-v', ...CONTAINERS, ...VOLUME_CONTAINERS, 'cow-build', 'cmd-build'], { quiet: true, mayFail: true });
   for (const img of IMAGES) strata(['rmi', img], { quiet: true, mayFail: true });
 }
 
@@ -91,6 +93,24 @@ function main(): void {
     section('What is shared and what each container adds');
     strata(['system', 'df']);
     strata(['system', 'df', '-v']);
+
+    section('A data volume: -v /chest, and where its file is on the host');
+    strata(['run', '--name', 'demo', '-v', '/chest', 'busybox:latest', 'touch', '/chest/coins']);
+    strata(['inspect', '--format', '{{json .Mounts}}', 'demo']);
+    const source = strata(['inspect', '--format', '{{range .Mounts}}{{.Source}}{{end}}', 'demo'], { quiet: true });
+    process.stdout.write(`\n$ ls ${source}\n${execFileSync('ls', [source]).toString()}`);
+
+    section('Sharing a volume: --volumes-from box');
+    strata(['create', '--name', 'box', '-v', '/share-vol', 'busybox:latest', 'nop']);
+    strata(['run', '--name', 'AA', '--volumes-from', 'box', 'busybox:latest', 'touch', '/share-vol/wine']);
+    strata(['run', '--name', 'BB', '--volumes-from', 'box', 'busybox:latest', 'ls', '/share-vol']);
+
+    section('A host directory: -v HOST:/data');
+    const hostDir = join(work, 'host/dir');
+    strata(['run', '--name', 'hi', '-v', `${hostDir}:/data`, 'busybox:latest', 'touch', '/data/hi']);
+    strata(['rm', 'hi']);
+    process.stdout.write(`\n$ ls ${hostDir}\n${execFileSync('ls', [hostDir]).toString()}`);
+    strata(['volume', 'ls']);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
