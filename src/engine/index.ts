@@ -48,6 +48,7 @@ export class Engine {
 export { StrataError, NotFoundError, ConflictError, InvalidArgumentError } from './errors.js';
 export { NO_CREATED_TIME } from './images.js';
 export type * from './types.js';
+export type { JsonMessage, Progress, ProgressDetail } from './messages.js';
 /** Names as Docker's CLI shortens them for display ("docker.io/library/busybox" is "busybox"). */
 export { familiarRepository, parseReference } from '../images/reference.js';
 export type { FilterPair } from './filters.js';
