@@ -2,8 +2,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { STRATA_VERSION } from './version.js';
-import { PassThrough, type Readable } from 'node:stream';
-import { diffChanges, diffSize, diffTar, directoryTar } from '../archive/index.js';
+import type { Readable } from 'node:stream';
 import type { Change } from '../archive/types.js';
 import { commandOf, containerConfig, type CreateOverrides } from '../containers/config.js';
 import { randomName, VALID_NAME } from '../containers/names.js';
@@ -28,6 +27,7 @@ import { timeNs, untilNs } from './times.js';
 import type { ContainerInspect, ContainerSummary, MountPoint, PruneReport } from './types.js';
 import type { MountRequest } from '../volumes/index.js';
 import { mountHostConfig, mountPoints } from './mounts.js';
+import { archive, streams } from './lazy.js';
 import type { Volumes } from './volumes.js';
 
 /** The filters `ps` takes, as Docker's; and those Docker takes that need what strata has not yet (networks, volumes, health checks). */
@@ -210,7 +210,7 @@ export class Containers {
 
   private async measure(c: ContainerRecord): Promise<number> {
     try {
-      return await diffSize(this.store.snapshots.mounts(c.snapshot), this.parentMounts(c));
+      return await archive().diffSize(this.store.snapshots.mounts(c.snapshot), this.parentMounts(c));
     } catch {
       return UNMEASURABLE;
     }
@@ -370,7 +370,7 @@ export class Containers {
   /** `docker diff`: the writable layer's changes against its init layer, sorted by path. */
   async diff(ref: string): Promise<Change[]> {
     const c = this.resolve(ref);
-    return diffChanges(this.store.snapshots.mounts(c.snapshot), this.parentMounts(c));
+    return archive().diffChanges(this.store.snapshots.mounts(c.snapshot), this.parentMounts(c));
   }
 
   /**
@@ -386,7 +386,7 @@ export class Containers {
     const parentLayers = meta.layerChain(c.topLayer).reverse();
     const containerConfig = this.config(c);
     const config = applyChanges(containerConfig, opts.changes ?? []);
-    const layer = await this.layers.add(diffTar(snapshots.mounts(c.snapshot), this.parentMounts(c)), parentLayers.at(-1) ?? null);
+    const layer = await this.layers.add(archive().diffTar(snapshots.mounts(c.snapshot), this.parentMounts(c)), parentLayers.at(-1) ?? null);
     const empty = layer.diffId === EMPTY_LAYER_DIFF_ID;
     const layers = empty ? parentLayers : [...parentLayers, layer];
     const created = isoNow();
@@ -422,8 +422,8 @@ export class Containers {
     const target = this.rootfs(c);
     const mountedHere = !isMounted(target);
     if (mountedHere) mountAll(this.store.snapshots.mounts(c.snapshot), target);
-    const out = new PassThrough();
-    const tar = directoryTar(target);
+    const out = new (streams().PassThrough)();
+    const tar = archive().directoryTar(target);
     let mounted = mountedHere;
     const done = (): void => {
       if (mounted) unmount(target);

@@ -6,7 +6,6 @@
  * command to find a process gone settles the container (rootfs unmounted, runtime state removed).
  */
 import type { StdioOptions } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -15,6 +14,7 @@ import {
   type Attachment, type AttachStreams, type CgroupStats, type ExitStatus, type LogLine, type LogQuery, type OciSpec,
 } from '../runtime/index.js';
 import { execProcess } from '../runtime/spec.js';
+import { hexOf, sha256 } from '../images/digest.js';
 import type { ContainerRecord } from '../metadata/index.js';
 import { isMounted, unmount } from '../snapshots/index.js';
 import { isoNow } from './clock.js';
@@ -78,7 +78,7 @@ function logQuery(q: LogsQuery): LogQuery {
 
 /** The path of a unix socket must fit in 108 bytes: conmon's attach sockets live under a short directory per store. */
 function socketDir(root: string): string {
-  return join('/run/strata', createHash('sha256').update(root).digest('hex').slice(0, 16));
+  return join('/run/strata', hexOf(sha256(root)).slice(0, 16));
 }
 
 /** Docker's STATUS column for a state. */

@@ -7,7 +7,7 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { removeTarSplit, removeTree } from '../archive/index.js';
+import { removeTree } from '../archive/remove.js';
 import { ContentStore } from '../content/index.js';
 import { randomId } from '../images/digest.js';
 import { Metadata } from '../metadata/index.js';
@@ -19,6 +19,7 @@ import { StrataError } from './errors.js';
 import { rootfsPath } from './graphdriver.js';
 import { initKey, isInitKey } from './initlayer.js';
 import { acquireLock, lockNames, takeIfAbandoned, type HeldLock } from './lock.js';
+import { archive } from './lazy.js';
 
 export interface StoreOptions {
   root?: string;
@@ -130,7 +131,7 @@ export class Store {
       if (existsSync(target) && isMounted(target)) unmount(target);
       await this.snapshots.remove(key);
     }
-    removeTarSplit(this.tarSplitPath(id));
+    archive().removeTarSplit(this.tarSplitPath(id));
   }
 
   /**
