@@ -55,10 +55,13 @@ function loadedAtStart(from: string[]): Set<string> {
   return seen;
 }
 
-test("the short commands' start loads no stream, crypto or tar code (bench/RESULTS.md: milliseconds each)", () => {
+test("the short commands' start loads no stream, crypto, tar or container-supervision code (bench/RESULTS.md: milliseconds each)", () => {
   // images, ps, inspect and create: their command modules and the engine they open.
   const loaded = loadedAtStart(['cli/main.ts', 'cli/commands/images.ts', 'cli/commands/containers.ts', 'cli/commands/inspect.ts', 'engine/index.ts']);
-  const heavy = ['node:crypto', 'node:stream', 'node:stream/promises', 'node:zlib', 'tar-stream', 'archive/index.ts', 'archive/apply.ts'];
+  const heavy = [
+    'node:crypto', 'node:stream', 'node:stream/promises', 'node:zlib', 'node:os', 'node:child_process', 'tar-stream',
+    'archive/index.ts', 'archive/apply.ts', 'runtime/index.ts', 'runtime/runc.ts', 'runtime/supervisor.ts',
+  ];
   assert.deepEqual(heavy.filter((m) => loaded.has(m)), []);
   assert.ok(loaded.has('engine/store.ts') && loaded.has('node:fs'), 'the walk follows the imports');
 });

@@ -5,7 +5,6 @@
  * leftovers from a live one's work).
  */
 import { chmodSync, existsSync, mkdirSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { removeTree } from '../archive/remove.js';
 import { ContentStore } from '../content/index.js';
@@ -29,7 +28,8 @@ export interface StoreOptions {
 export function defaultRoot(): string {
   if (process.env.STRATA_ROOT) return process.env.STRATA_ROOT;
   if (process.getuid?.() === 0) return '/var/lib/strata';
-  return join(process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'strata');
+  // node:os only here, for a user's store: root's commands do not load it.
+  return join(process.env.XDG_DATA_HOME || join((require('node:os') as typeof import('node:os')).homedir(), '.local', 'share'), 'strata');
 }
 
 export class Store {
