@@ -125,9 +125,11 @@ export async function buildProgram(modules: readonly ModuleName[] = Object.keys(
     .enablePositionalOptions()
     .exitOverride();
   const withEngine = engineOpener(program);
+  // Narrowed, a group the verb is not in is a stand-in too, and so is everything registered under it.
+  if (only) narrow(program, only.group === 'top' ? only.verb : only.group);
   const image = program.command('image').description('Manage images');
   const container = program.command('container').description('Manage containers').enablePositionalOptions();
-  if (only) for (const [group, parent] of [['top', program], ['image', image], ['container', container]] as const) narrow(parent, group === only.group ? only.verb : null);
+  if (only && only.group !== 'top') narrow(only.group === 'image' ? image : container, only.verb);
   const registers = await Promise.all((Object.keys(MODULES) as ModuleName[]).filter((m) => modules.includes(m)).map((m) => MODULES[m]()));
   for (const register of registers) register(program, { image, container }, withEngine);
   for (const sub of [image, container]) sub.exitOverride();
