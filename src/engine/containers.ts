@@ -225,12 +225,14 @@ export class Containers {
     // As Docker, a status filter looks at every container, not only the running ones.
     const all = opts.all || opts.filters?.some(([k]) => k === 'status');
     const out: ContainerSummary[] = [];
+    // The containers made from one name look it up once per listing (two queries and a parse each).
+    const imageIds = new Map<string, string | null>();
     for (const c of this.store.meta.listContainers()) {
       if (opts.last !== undefined && out.length >= opts.last) break;
       const live = await this.processes.state(c);
       if (!all && opts.last === undefined && live.status !== 'running' && live.status !== 'paused') continue;
       if (!match(c, live)) continue;
-      const s = this.summary(c, live);
+      const s = this.summary(c, live, imageIds);
       if (opts.size) Object.assign(s, await this.sizes(c));
       out.push(s);
     }
@@ -288,11 +290,11 @@ export class Containers {
     return found;
   }
 
-  private summary(c: ContainerRecord, live: LiveState): ContainerSummary {
+  private summary(c: ContainerRecord, live: LiveState, imageIds: Map<string, string | null>): ContainerSummary {
     const config = this.config(c);
     const settings = readSettings(this.store.containerDir(c.id));
     return {
-      Id: c.id, Names: [`/${c.name}`], Image: this.imageName(c), ImageID: c.imageId,
+      Id: c.id, Names: [`/${c.name}`], Image: this.imageName(c, imageIds), ImageID: c.imageId,
       Command: commandLine(config), Created: Math.floor(Date.parse(c.created) / 1000), Ports: [],
       State: live.status, Status: statusText(live), Labels: config.Labels ?? {},
       HostConfig: { NetworkMode: settings.network }, NetworkSettings: { Networks: networks(settings.network) }, Mounts: this.mounts(c),
@@ -301,16 +303,20 @@ export class Containers {
 
   /**
    * The name the container was created from, as Docker's daemon lists it: kept while it still names the
-   * container's image, else (retagged or untagged since) the image's ID.
+   * container's image, else (retagged or untagged since) the image's ID. `imageIds`: what each name
+   * resolved to so far (null: to nothing).
    */
-  private imageName(c: ContainerRecord): string {
+  private imageName(c: ContainerRecord, imageIds: Map<string, string | null>): string {
     if (c.imageRef === c.imageId) return c.imageRef;
-    try {
-      if (this.images.resolve(c.imageRef).id === c.imageId) return c.imageRef;
-    } catch (e) {
-      if (!(e instanceof NotFoundError || e instanceof InvalidArgumentError)) throw e;
+    if (!imageIds.has(c.imageRef)) {
+      try {
+        imageIds.set(c.imageRef, this.images.resolve(c.imageRef).id);
+      } catch (e) {
+        if (!(e instanceof NotFoundError || e instanceof InvalidArgumentError)) throw e;
+        imageIds.set(c.imageRef, null);
+      }
     }
-    return c.imageId;
+    return imageIds.get(c.imageRef) === c.imageId ? c.imageRef : c.imageId;
   }
 
   async inspect(ref: string, opts: { size?: boolean } = {}): Promise<ContainerInspect> {
