@@ -2,8 +2,9 @@
 # What a short command costs, start included: each runtime bare (`-e 1`) and each strata CLI's
 # `--version`, `create`, `images`, `ps -a` and `inspect` (and Docker's, when a daemon answers), warm (caches not dropped), whole processes,
 # in one run that alternates the commands (A B C … A B C …) so the load of a shared host falls on all
-# alike. Prints, in milliseconds, the median wall time and the median CPU time (user + system: what a
-# host shared with other work inflates far less), and the wall time of every run.
+# alike. Prints, in milliseconds, the median wall time and its spread (the middle half of the runs,
+# 25th–75th percentile), the median CPU time (user + system: what a host shared with other work
+# inflates far less), and the wall time of every run.
 #
 # Usage: bash bench/startup.sh [ROUNDS] [LABEL=CLI …]
 #   CLI is a strata command (bin/strata of some checkout); the default is this checkout's, labelled
@@ -72,11 +73,12 @@ for ((r = 1; r <= ROUNDS; r++)); do
   done
 done
 
-median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-echo "| command | wall (median) | CPU (median) | wall, every run | command line |"
-echo "| --- | --- | --- | --- | --- |"
+# The value at fraction q of the sorted runs (nearest rank): 0.5 the median, 0.25 and 0.75 the quartiles.
+quantile() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk -v q="$2" '{ a[NR] = $1 } END { i = int(q * NR + 0.5); print a[i < 1 ? 1 : i] }'; }
+echo "| command | wall (median) | wall (middle half) | CPU (median) | wall, every run | command line |"
+echo "| --- | --- | --- | --- | --- | --- |"
 for name in $(printf '%s\n' "${!CMDS[@]}" | sort); do
-  echo "| $name | $(median "${WALL[$name]}") ms | $(median "${CPU[$name]}") ms | ${WALL[$name]% } | \`${CMDS[$name]/#$REPO\//}\` |"
+  echo "| $name | $(quantile "${WALL[$name]}" 0.5) ms | $(quantile "${WALL[$name]}" 0.25)–$(quantile "${WALL[$name]}" 0.75) ms | $(quantile "${CPU[$name]}" 0.5) ms | ${WALL[$name]% } | \`${CMDS[$name]/#$REPO\//}\` |"
 done
 unmount_under "$WORK"
 rm -rf "$WORK"

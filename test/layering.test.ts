@@ -34,3 +34,34 @@ test('the CLI imports nothing below the engine: only its API modules', () => {
   }
   assert.deepEqual(reaching, []);
 });
+
+/**
+ * The modules a command loads at start: everything reached from `from` by static imports and re-exports
+ * (not `import type`, nor an `import()` or `require()` inside a function, which load on first use).
+ */
+function loadedAtStart(from: string[]): Set<string> {
+  const seen = new Set<string>();
+  const visit = (module: string): void => {
+    if (seen.has(module)) return;
+    seen.add(module);
+    if (!module.endsWith('.ts')) return; // node:*, bun:*, packages
+    const text = readFileSync(join(SRC, module), 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+    for (const [, kind, spec] of text.matchAll(/^(?:import|export)\s+(type\s+)?(?:[^'";]*?\s+from\s+)?['"]([^'"]+)['"]/gm)) {
+      if (kind) continue;
+      visit(spec!.startsWith('.') ? relative(SRC, resolve(dirname(join(SRC, module)), spec!.replace(/\.js$/, '.ts'))) : spec!);
+    }
+  };
+  for (const f of from) visit(f);
+  return seen;
+}
+
+test("the short commands' start loads no stream, crypto, tar or container-supervision code (bench/RESULTS.md: milliseconds each)", () => {
+  // images, ps, inspect and create: their command modules and the engine they open.
+  const loaded = loadedAtStart(['cli/main.ts', 'cli/commands/images.ts', 'cli/commands/containers.ts', 'cli/commands/inspect.ts', 'engine/index.ts']);
+  const heavy = [
+    'node:crypto', 'node:stream', 'node:stream/promises', 'node:zlib', 'node:os', 'node:child_process', 'tar-stream',
+    'archive/index.ts', 'archive/apply.ts', 'runtime/index.ts', 'runtime/runc.ts', 'runtime/supervisor.ts',
+  ];
+  assert.deepEqual(heavy.filter((m) => loaded.has(m)), []);
+  assert.ok(loaded.has('engine/store.ts') && loaded.has('node:fs'), 'the walk follows the imports');
+});

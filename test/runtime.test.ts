@@ -31,6 +31,32 @@ describe('the CLI loads the command module of the verb it runs', () => {
     }
   });
 
+  test('of its module, only the verb\'s command is registered, the same as among all the others', async () => {
+    const all = await buildProgram();
+    const shape = (c: Command) => JSON.stringify({
+      name: c.name(), aliases: c.aliases(), usage: c.usage(), description: c.description(), help: c.helpInformation(),
+      options: c.options.map((o) => [o.flags, o.defaultValue, o.negate, o.variadic]),
+      args: c.registeredArguments.map((a) => [a.name(), a.required, a.variadic]),
+    });
+    const groupOf = (p: Command, group: keyof typeof VERBS) => (group === 'top' ? p : p.commands.find((c) => c.name() === group)!);
+    for (const group of Object.keys(VERBS) as (keyof typeof VERBS)[]) {
+      for (const [verb, module] of Object.entries(VERBS[group])) {
+        const narrowed = await buildProgram([module], { group, verb, module });
+        const wanted = groupOf(all, group).commands.find((c) => c.name() === verb || c.aliases().includes(verb))!;
+        const registered = [...verbsOf(narrowed).keys()].filter((n) => n !== 'image' && n !== 'container');
+        // A group the verb is not in is not registered at all.
+        const inGroups = ['image', 'container'].flatMap((g) => {
+          const parent = narrowed.commands.find((c) => c.name() === g);
+          return parent ? [...verbsOf(parent).keys()].map((n) => `${g} ${n}`) : [];
+        });
+        assert.deepEqual(narrowed.commands.filter((c) => c.name() === 'image' || c.name() === 'container').map((c) => c.name()), group === 'top' ? [] : [group]);
+        const expected = [wanted.name(), ...wanted.aliases()].map((n) => (group === 'top' ? n : `${group} ${n}`)).sort();
+        assert.deepEqual([...registered, ...inGroups].sort(), expected, `${group} ${verb}`);
+        assert.equal(shape(verbsOf(groupOf(narrowed, group)).get(verb)!), shape(wanted), `${group} ${verb}`);
+      }
+    }
+  });
+
   test('the verb is found past the global options; anything unclear loads every module', () => {
     const every: ModuleName[] = ['images', 'containers', 'run', 'inspect', 'transfer', 'system', 'volumes'];
     assert.deepEqual(modulesFor(['container', 'exec', '-i', 'c', 'sh']), ['run']);

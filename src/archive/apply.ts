@@ -18,6 +18,7 @@ import {
 import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { native } from '../native/index.js';
+import { OPAQUE_XATTR } from './fsmeta.js';
 import { LayerSize } from './layersize.js';
 import { decodeName, encodeName, fsPath, joinNames, readNames } from './names.js';
 import { BreakoutError, cleanEntryPath, SafeParents } from './paths.js';
@@ -28,7 +29,6 @@ import type { ApplyOptions, ApplyResult, WhiteoutMode } from './types.js';
 
 export const WHITEOUT_PREFIX = '.wh.';
 export const OPAQUE_MARKER = '.wh..wh..opq';
-export const OPAQUE_XATTR = 'trusted.overlay.opaque';
 
 const S_IFCHR = 0o020000;
 const S_IFBLK = 0o060000;

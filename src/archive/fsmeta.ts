@@ -1,13 +1,14 @@
 /** Reading the metadata of files that layer tars and change lists care about. */
 import type { Stats } from 'node:fs';
 import { native } from '../native/index.js';
-import { OPAQUE_XATTR } from './apply.js';
 import { fsPath } from './names.js';
 
 /** An OverlayFS whiteout: a character device 0/0. */
 export const isWhiteout = (st: Stats): boolean => st.isCharacterDevice() && st.rdev === 0;
 
 export const CAPABILITY_XATTR = 'security.capability';
+/** OverlayFS's mark of an opaque directory (defined here, not in ./apply.ts, so reading it loads no tar code). */
+export const OPAQUE_XATTR = 'trusted.overlay.opaque';
 
 export const isOpaque = (abs: string): boolean => native.lgetxattr(fsPath(abs), OPAQUE_XATTR)?.toString() === 'y';
 

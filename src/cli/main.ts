@@ -2,9 +2,13 @@
  * The strata CLI: argument parsing and output only; all work is done by the engine.
  *
  * Every command pays the runtime's start, so a command loads only the module that defines its verb
- * (./commands/*), found from the command line before commander parses it. Anything this cannot place
- * (no verb, an unknown one, `help`, a bad global option) loads every module, and commander answers
- * exactly as with all of them loaded, help and suggestions included.
+ * (./commands/*), found from the command line before commander parses it, and of that module's commands
+ * registers only the verb's (./narrow.ts). Anything this cannot place (no verb, an unknown one, `help`,
+ * a bad global option) loads and registers everything, and commander answers exactly as with all of
+ * them loaded, help and suggestions included.
+ *
+ * A new command: register it in a module of ./commands (a new module is one more entry in MODULES), and
+ * name its verb and aliases in VERBS, under the group (top level, `image`, `container`) it is in.
  */
 import type { Command } from 'commander';
 import { engineOpener, type WithEngine } from './context.js';
@@ -13,6 +17,7 @@ import { StrataError } from '../engine/errors.js';
 import { STRATA_VERSION } from '../engine/version.js';
 import { ArgumentCountError, useDockerUsage, withDockerArity } from './usage.js';
 import { DRIVER_NAMES } from '../engine/drivers.js';
+import { narrow } from './narrow.js';
 
 /** One module of commands: what it registers on the program and on the `image` and `container` groups. */
 type Register = (program: Command, groups: { image: Command; container: Command }, withEngine: WithEngine) => void;
@@ -75,19 +80,17 @@ export const VERBS: Readonly<Record<'top' | 'image' | 'container', Readonly<Reco
   },
 };
 
-/** A table's own entry only: a verb spelt `constructor` is not a command. */
-const lookup = (table: Readonly<Record<string, ModuleName>>, key: string): ModuleName | undefined =>
-  Object.hasOwn(table, key) ? table[key] : undefined;
-
 const GLOBAL_WITH_VALUE = ['--root', '--storage-driver'];
 
+/** The command a command line runs: its group, its verb (or alias) there, and the module that defines it. */
+export interface Verb { group: keyof typeof VERBS; verb: string; module: ModuleName }
 
 /**
- * What argv needs loaded: the command module of its verb; every one when that cannot be told; or
- * nothing but the version, which commander prints as soon as it reads the flag among the global
- * options, whatever follows (so strata prints it without loading commander at all).
+ * The verb of argv, found past the global options; undefined when it cannot be told; or `version` for
+ * the version flag among the global options, which commander answers as soon as it reads it, whatever
+ * follows (so strata prints it without loading commander at all).
  */
-export function modulesFor(argv: readonly string[]): ModuleName[] | 'version' {
+function verbOf(argv: readonly string[]): Verb | 'version' | undefined {
   let i = 0;
   for (; i < argv.length; i++) {
     const a = argv[i]!;
@@ -96,12 +99,19 @@ export function modulesFor(argv: readonly string[]): ModuleName[] | 'version' {
     else if (a === '-v' || a === '--version') return 'version';
     else break;
   }
-  const verb = argv[i] ?? '';
-  const name = verb === 'image' || verb === 'container' ? lookup(VERBS[verb], argv[i + 1] ?? '') : lookup(VERBS.top, verb);
-  return name ? [name] : (Object.keys(MODULES) as ModuleName[]);
+  const [group, verb] = argv[i] === 'image' || argv[i] === 'container' ? [argv[i] as 'image' | 'container', argv[i + 1] ?? ''] : ['top' as const, argv[i] ?? ''];
+  // A table's own entry only: a verb spelt `constructor` is not a command.
+  return Object.hasOwn(VERBS[group], verb) ? { group, verb, module: VERBS[group][verb]! } : undefined;
 }
 
-export async function buildProgram(modules: readonly ModuleName[] = Object.keys(MODULES) as ModuleName[]): Promise<Command> {
+/** What argv needs loaded: the command module of its verb; every one when that cannot be told; or nothing but the version. */
+export function modulesFor(argv: readonly string[]): ModuleName[] | 'version' {
+  const found = verbOf(argv);
+  return found === 'version' ? found : found ? [found.module] : (Object.keys(MODULES) as ModuleName[]);
+}
+
+/** The program with the commands of `modules`; given `only`, the one command it names among them (./narrow.ts). */
+export async function buildProgram(modules: readonly ModuleName[] = Object.keys(MODULES) as ModuleName[], only?: Verb): Promise<Command> {
   const { Command } = await import('commander');
   const program = new (withDockerArity(Command))('strata')
     .description('A container image and storage engine')
@@ -115,8 +125,11 @@ export async function buildProgram(modules: readonly ModuleName[] = Object.keys(
     .enablePositionalOptions()
     .exitOverride();
   const withEngine = engineOpener(program);
+  // Narrowed, a group the verb is not in is a stand-in too, and so is everything registered under it.
+  if (only) narrow(program, only.group === 'top' ? only.verb : only.group);
   const image = program.command('image').description('Manage images');
   const container = program.command('container').description('Manage containers').enablePositionalOptions();
+  if (only && only.group !== 'top') narrow(only.group === 'image' ? image : container, only.verb);
   const registers = await Promise.all((Object.keys(MODULES) as ModuleName[]).filter((m) => modules.includes(m)).map((m) => MODULES[m]()));
   for (const register of registers) register(program, { image, container }, withEngine);
   for (const sub of [image, container]) sub.exitOverride();
@@ -125,12 +138,13 @@ export async function buildProgram(modules: readonly ModuleName[] = Object.keys(
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const modules = modulesFor(argv);
-  if (modules === 'version') {
+  const found = verbOf(argv);
+  if (found === 'version') {
     stdout(`${STRATA_VERSION}\n`);
     return;
   }
-  const [program, { CommanderError }] = await Promise.all([buildProgram(modules), import('commander')]);
+  const program = await (found ? buildProgram([found.module], found) : buildProgram());
+  const { CommanderError } = await import('commander');
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {

@@ -1,5 +1,5 @@
 /** Random container names in Docker's "adjective_surname" style (our own word lists). */
-import { randomInt } from 'node:crypto';
+import { randomInt } from '../images/digest.js';
 
 const ADJECTIVES = [
   'agile', 'amber', 'bold', 'brave', 'bright', 'calm', 'clever', 'cosmic', 'crisp', 'daring', 'eager', 'fervent',

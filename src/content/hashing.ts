@@ -5,9 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
+import { DigestMismatchError } from './errors.js';
 
-/** Bytes that are not what their digest or size says. */
-export class DigestMismatchError extends Error {}
+export { DigestMismatchError } from './errors.js';
 
 export interface HashingOptions {
   /** Fail as soon as more than this many bytes arrive (a source sending more than it announced). */

@@ -4,12 +4,22 @@
  */
 import { closeSync, createReadStream, createWriteStream, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { pipeline, type Readable } from 'node:stream';
-import { pipeline as pipelineAsync } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import { randomId, sha256 } from '../images/digest.js';
-import { DigestMismatchError, HashingStream } from './hashing.js';
+import { DigestMismatchError } from './errors.js';
 
-export { DigestMismatchError } from './hashing.js';
+export { DigestMismatchError } from './errors.js';
+
+/**
+ * Streams (node:stream and the hashing stream) are loaded when a blob is streamed, not at start: most
+ * commands only read small blobs (configs), and loading Bun's stream classes costs a short command about
+ * 5 ms (bench/RESULTS.md).
+ */
+const streaming = () => ({
+  ...(require('node:stream') as typeof import('node:stream')),
+  ...(require('./hashing.js') as typeof import('./hashing.js')),
+  pipelineAsync: (require('node:stream/promises') as typeof import('node:stream/promises')).pipeline,
+});
 
 const DIGEST = /^sha256:([a-f0-9]{64})$/;
 
@@ -67,6 +77,7 @@ export class ContentStore {
   async ingest(input: Readable, expected: Partial<Descriptor> = {}): Promise<Descriptor> {
     if (expected.digest !== undefined) digestHex(expected.digest);
     const tmp = this.scratch('blob');
+    const { HashingStream, pipelineAsync } = streaming();
     // A source that sends more than it announced is cut off as it does, before it can fill the disk.
     const tee = new HashingStream({ maxBytes: expected.size });
     try {
@@ -115,6 +126,7 @@ export class ContentStore {
   reader(digest: string): Readable {
     const path = this.path(digest);
     const size = this.size(digest);
+    const { HashingStream, pipeline } = streaming();
     const check = new HashingStream({
       atEnd: (actual, seen) => {
         if (seen !== size) return new DigestMismatchError(`blob ${digest} changed while read (${seen} of ${size} bytes)`);

@@ -2,8 +2,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { STRATA_VERSION } from './version.js';
-import { PassThrough, type Readable } from 'node:stream';
-import { diffChanges, diffSize, diffTar, directoryTar } from '../archive/index.js';
+import type { Readable } from 'node:stream';
 import type { Change } from '../archive/types.js';
 import { commandOf, containerConfig, type CreateOverrides } from '../containers/config.js';
 import { randomName, VALID_NAME } from '../containers/names.js';
@@ -28,6 +27,7 @@ import { timeNs, untilNs } from './times.js';
 import type { ContainerInspect, ContainerSummary, MountPoint, PruneReport } from './types.js';
 import type { MountRequest } from '../volumes/index.js';
 import { mountHostConfig, mountPoints } from './mounts.js';
+import { archive, streams } from './lazy.js';
 import type { Volumes } from './volumes.js';
 
 /** The filters `ps` takes, as Docker's; and those Docker takes that need what strata has not yet (networks, volumes, health checks). */
@@ -210,7 +210,7 @@ export class Containers {
 
   private async measure(c: ContainerRecord): Promise<number> {
     try {
-      return await diffSize(this.store.snapshots.mounts(c.snapshot), this.parentMounts(c));
+      return await archive().diffSize(this.store.snapshots.mounts(c.snapshot), this.parentMounts(c));
     } catch {
       return UNMEASURABLE;
     }
@@ -225,12 +225,14 @@ export class Containers {
     // As Docker, a status filter looks at every container, not only the running ones.
     const all = opts.all || opts.filters?.some(([k]) => k === 'status');
     const out: ContainerSummary[] = [];
+    // The containers made from one name look it up once per listing (two queries and a parse each).
+    const imageIds = new Map<string, string | null>();
     for (const c of this.store.meta.listContainers()) {
       if (opts.last !== undefined && out.length >= opts.last) break;
       const live = await this.processes.state(c);
       if (!all && opts.last === undefined && live.status !== 'running' && live.status !== 'paused') continue;
       if (!match(c, live)) continue;
-      const s = this.summary(c, live);
+      const s = this.summary(c, live, imageIds);
       if (opts.size) Object.assign(s, await this.sizes(c));
       out.push(s);
     }
@@ -288,11 +290,11 @@ export class Containers {
     return found;
   }
 
-  private summary(c: ContainerRecord, live: LiveState): ContainerSummary {
+  private summary(c: ContainerRecord, live: LiveState, imageIds: Map<string, string | null>): ContainerSummary {
     const config = this.config(c);
     const settings = readSettings(this.store.containerDir(c.id));
     return {
-      Id: c.id, Names: [`/${c.name}`], Image: this.imageName(c), ImageID: c.imageId,
+      Id: c.id, Names: [`/${c.name}`], Image: this.imageName(c, imageIds), ImageID: c.imageId,
       Command: commandLine(config), Created: Math.floor(Date.parse(c.created) / 1000), Ports: [],
       State: live.status, Status: statusText(live), Labels: config.Labels ?? {},
       HostConfig: { NetworkMode: settings.network }, NetworkSettings: { Networks: networks(settings.network) }, Mounts: this.mounts(c),
@@ -301,16 +303,20 @@ export class Containers {
 
   /**
    * The name the container was created from, as Docker's daemon lists it: kept while it still names the
-   * container's image, else (retagged or untagged since) the image's ID.
+   * container's image, else (retagged or untagged since) the image's ID. `imageIds`: what each name
+   * resolved to so far (null: to nothing).
    */
-  private imageName(c: ContainerRecord): string {
+  private imageName(c: ContainerRecord, imageIds: Map<string, string | null>): string {
     if (c.imageRef === c.imageId) return c.imageRef;
-    try {
-      if (this.images.resolve(c.imageRef).id === c.imageId) return c.imageRef;
-    } catch (e) {
-      if (!(e instanceof NotFoundError || e instanceof InvalidArgumentError)) throw e;
+    if (!imageIds.has(c.imageRef)) {
+      try {
+        imageIds.set(c.imageRef, this.images.resolve(c.imageRef).id);
+      } catch (e) {
+        if (!(e instanceof NotFoundError || e instanceof InvalidArgumentError)) throw e;
+        imageIds.set(c.imageRef, null);
+      }
     }
-    return c.imageId;
+    return imageIds.get(c.imageRef) === c.imageId ? c.imageRef : c.imageId;
   }
 
   async inspect(ref: string, opts: { size?: boolean } = {}): Promise<ContainerInspect> {
@@ -370,7 +376,7 @@ export class Containers {
   /** `docker diff`: the writable layer's changes against its init layer, sorted by path. */
   async diff(ref: string): Promise<Change[]> {
     const c = this.resolve(ref);
-    return diffChanges(this.store.snapshots.mounts(c.snapshot), this.parentMounts(c));
+    return archive().diffChanges(this.store.snapshots.mounts(c.snapshot), this.parentMounts(c));
   }
 
   /**
@@ -386,7 +392,7 @@ export class Containers {
     const parentLayers = meta.layerChain(c.topLayer).reverse();
     const containerConfig = this.config(c);
     const config = applyChanges(containerConfig, opts.changes ?? []);
-    const layer = await this.layers.add(diffTar(snapshots.mounts(c.snapshot), this.parentMounts(c)), parentLayers.at(-1) ?? null);
+    const layer = await this.layers.add(archive().diffTar(snapshots.mounts(c.snapshot), this.parentMounts(c)), parentLayers.at(-1) ?? null);
     const empty = layer.diffId === EMPTY_LAYER_DIFF_ID;
     const layers = empty ? parentLayers : [...parentLayers, layer];
     const created = isoNow();
@@ -422,8 +428,8 @@ export class Containers {
     const target = this.rootfs(c);
     const mountedHere = !isMounted(target);
     if (mountedHere) mountAll(this.store.snapshots.mounts(c.snapshot), target);
-    const out = new PassThrough();
-    const tar = directoryTar(target);
+    const out = new (streams().PassThrough)();
+    const tar = archive().directoryTar(target);
     let mounted = mountedHere;
     const done = (): void => {
       if (mounted) unmount(target);

@@ -10,7 +10,7 @@ import {
   symlinkSync, type Stats,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { resolveInRoot } from '../runtime/index.js';
+import { resolveInRoot } from '../runtime/user.js';
 import { InvalidArgumentError, NotFoundError, StrataError } from './errors.js';
 
 export interface CopyOptions {

@@ -1,7 +1,6 @@
 /** Images: import, list, inspect, history, tag, remove, prune. */
 import type { Readable } from 'node:stream';
 import { STRATA_VERSION } from './version.js';
-import { decompressed } from '../archive/index.js';
 import { applyChanges } from '../images/changes.js';
 import { emptyContainerConfig, hostArchitecture, parseImageConfig, type HistoryEntry, type ImageConfig } from '../images/config.js';
 import { chainIds, hexOf, sha256 } from '../images/digest.js';
@@ -15,6 +14,7 @@ import { familiarMatch, Filters, goList, invalidFilter, type FilterPair } from '
 import type { Layers } from './layers.js';
 import type { Store } from './store.js';
 import { timeNs, untilNs } from './times.js';
+import { archive } from './lazy.js';
 import type { DeleteItem, HistoryItem, ImageInspect, ImageSummary, PruneReport } from './types.js';
 
 export interface ImportOptions {
@@ -144,7 +144,7 @@ export class Images {
     const created = isoNow();
     const comment = opts.message || 'Imported from -';
     const containerConfig = applyChanges(emptyContainerConfig(), opts.changes ?? []);
-    const layer = await this.layers.add(await decompressed(source), null);
+    const layer = await this.layers.add(await archive().decompressed(source), null);
     const config: ImageConfig = {
       architecture: hostArchitecture(), os: 'linux', created, comment, config: containerConfig, docker_version: STRATA_VERSION,
       history: [{ created, comment }], rootfs: { type: 'layers', diff_ids: [layer.diffId] },

@@ -58,7 +58,7 @@ export { parseMountFlag, splitVolumeFlags } from '../volumes/flags.js';
 export type { LiveState } from './processes.js';
 export { checkRestartPolicy, type RunSettings } from './runsettings.js';
 /** --ulimit as Docker parses it (the CLI reads the flag; the runtime defines the names). */
-export { parseUlimit } from '../runtime/index.js';
+export { parseUlimit } from '../runtime/spec.js';
 export type { ArchiveFormat, LoadResult } from './transfer.js';
 /** File paths in the engine's data keep bytes that are not UTF-8 as archive/names.ts does; this gives their bytes back. */
 export { encodeName } from '../archive/names.js';

@@ -4,11 +4,11 @@
  */
 import { existsSync, renameSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { applyLayer, layerTar } from '../archive/index.js';
 import { chainIdOf } from '../images/digest.js';
 import type { LayerRecord } from '../metadata/index.js';
 import { isoNow } from './clock.js';
 import { InvalidArgumentError } from './errors.js';
+import { archive } from './lazy.js';
 import type { Store } from './store.js';
 
 /**
@@ -47,7 +47,7 @@ export class Layers {
       // The tar is applied straight into the prepared snapshot's directory, unmounted: the fast path.
       await store.snapshots.prepare(snapshot, parent?.snapshot ?? null);
       const target = store.snapshots.target(snapshot);
-      const applied = await applyLayer(tar, target.dir, { whiteouts: target.whiteouts, tarSplitPath: store.tarSplitPath(snapshot) });
+      const applied = await archive().applyLayer(tar, target.dir, { whiteouts: target.whiteouts, tarSplitPath: store.tarSplitPath(snapshot) });
       await store.snapshots.commit(snapshot);
       const chainId = chainIdOf(parent?.chainId ?? null, applied.diffID);
       const record: LayerRecord = {
@@ -90,7 +90,7 @@ export class Layers {
 
   /** The exact bytes of the layer's tar, as it was imported or committed; the stream fails if they no longer hash to its diffID. */
   tar(layer: LayerRecord): Readable {
-    return layerTar(this.store.snapshots.target(layer.snapshot).dir, this.store.tarSplitPath(layer.snapshot), layer.diffId);
+    return archive().layerTar(this.store.snapshots.target(layer.snapshot).dir, this.store.tarSplitPath(layer.snapshot), layer.diffId);
   }
 
   /**

@@ -6,15 +6,16 @@
  * command to find a process gone settles the container (rootfs unmounted, runtime state removed).
  */
 import type { StdioOptions } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  cgroupStats, containerSpec, hostDevices, hostFacts, hostNetworkFiles, logTime, networkFiles, OciRuntime, readLog, readLogFrom,
-  resolveUser, RuntimeError, Supervisor, UNKNOWN_EXIT_CODE, writeNetworkFiles,
-  type Attachment, type AttachStreams, type CgroupStats, type ExitStatus, type LogLine, type LogQuery, type OciSpec,
+import type {
+  Attachment, AttachStreams, CgroupStats, ExitStatus, LogLine, LogQuery, OciRuntime, OciSpec, Supervisor,
 } from '../runtime/index.js';
-import { execProcess } from '../runtime/spec.js';
+import { logTime, readLog, readLogFrom } from '../runtime/logs.js';
+import { hostNetworkFiles, networkFiles, writeNetworkFiles } from '../runtime/netfiles.js';
+import { containerSpec, execProcess } from '../runtime/spec.js';
+import { resolveUser } from '../runtime/user.js';
+import { hexOf, sha256 } from '../images/digest.js';
 import type { ContainerRecord } from '../metadata/index.js';
 import { isMounted, unmount } from '../snapshots/index.js';
 import { isoNow } from './clock.js';
@@ -26,6 +27,7 @@ import { readSettings, type RunSettings } from './runsettings.js';
 import type { Store } from './store.js';
 import type { Volumes } from './volumes.js';
 import { timestampNs } from './times.js';
+import { runtime } from './lazy.js';
 
 /** Docker's init (tini), static so it runs in any image: bind-mounted at /sbin/docker-init with --init. */
 const TINI = '/usr/bin/tini-static';
@@ -78,7 +80,7 @@ function logQuery(q: LogsQuery): LogQuery {
 
 /** The path of a unix socket must fit in 108 bytes: conmon's attach sockets live under a short directory per store. */
 function socketDir(root: string): string {
-  return join('/run/strata', createHash('sha256').update(root).digest('hex').slice(0, 16));
+  return join('/run/strata', hexOf(sha256(root)).slice(0, 16));
 }
 
 /** Docker's STATUS column for a state. */
@@ -108,7 +110,7 @@ export class Processes {
   }
 
   private runtime(s: RunSettings): OciRuntime {
-    return new OciRuntime(s.runtime, join(this.store.root, 'runtime'));
+    return new (runtime().OciRuntime)(s.runtime, join(this.store.root, 'runtime'));
   }
 
   private supervisor(c: ContainerRecord, s: RunSettings, extra: { stdinOnce?: boolean } = {}): Supervisor {
@@ -117,7 +119,7 @@ export class Processes {
     const exitCommand = this.self
       ? [...this.self, '--root', this.store.root, '--storage-driver', this.store.snapshots.name, 'container', 'cleanup', ...(s.autoRemove ? ['--rm'] : []), c.id]
       : undefined;
-    return new Supervisor({
+    return new (runtime().Supervisor)({
       id: c.id, bundle: dir, runtime: this.runtime(s), logPath: this.logPath(c), exitDir: join(dir, 'exits'),
       socketDir: socketDir(this.store.root), tty: config.Tty, stdin: config.OpenStdin, stdinOnce: extra.stdinOnce,
       exitCommand, name: c.name,
@@ -155,7 +157,7 @@ export class Processes {
       exit = sup.exitStatus();
     }
     return {
-      status: 'exited', exitCode: exit?.exitCode ?? UNKNOWN_EXIT_CODE, startedAt,
+      status: 'exited', exitCode: exit?.exitCode ?? runtime().UNKNOWN_EXIT_CODE, startedAt,
       finishedAt: exit ? exit.finishedAt.toISOString() : startedAt, // conmon's persist dir tells an OOM kill (runtime/supervisor.ts) where the runtime records it.
       oomKilled: Boolean((exit as Partial<{ oomKilled: boolean }> | null)?.oomKilled),
     };
@@ -188,7 +190,7 @@ export class Processes {
     const config = this.containers.config(c);
     const rootfs = this.containers.mount(c.id);
     try {
-      const host = hostFacts();
+      const host = runtime().hostFacts();
       const { spec, warnings } = containerSpec({
         id: c.id, rootfs, containerDir: dir,
         image: { Entrypoint: config.Entrypoint, Cmd: config.Cmd, Env: config.Env, WorkingDir: config.WorkingDir },
@@ -198,7 +200,7 @@ export class Processes {
         pidsLimit: settings.pidsLimit, nanoCpus: settings.nanoCpus, initPath: settings.init ? TINI : undefined,
         // Volumes made ready (mounted, filled from the image at first use) and bound, as planned at create.
         mounts: this.volumes.mountsForStart(c.id, rootfs),
-      }, host, settings.privileged ? hostDevices() : []);
+      }, host, settings.privileged ? runtime().hostDevices() : []);
       writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
       writeNetworkFiles(dir, networkFiles(spec.hostname, settings.network, hostNetworkFiles()));
       const sup = this.supervisor(c, settings, { stdinOnce: !!opts.attach?.stdin });
@@ -212,7 +214,7 @@ export class Processes {
       return { attachment, warnings };
     } catch (e) {
       if (isMounted(rootfs)) unmount(rootfs);
-      if (e instanceof RuntimeError) {
+      if (e instanceof runtime().RuntimeError) {
         this.writeStartRecord(c, { startedAt: ZERO_TIME, error: e.message, exitCode: e.exitCode });
         throw new StrataError(e.message, e.exitCode);
       }
@@ -397,7 +399,7 @@ export class Processes {
     const { process: proc } = execProcess({
       cmd: o.cmd, hostname: spec.hostname, containerEnv: config.Env ?? [], container: spec.process, env: o.env,
       user: o.user ? resolveUser(rootfs, o.user) : undefined, workdir: o.workdir, tty: o.tty, privileged: o.privileged,
-    }, hostFacts());
+    }, runtime().hostFacts());
     const tag = `exec-${process.pid}-${Date.now()}`;
     const processFile = join(dir, `${tag}.json`);
     writeFileSync(processFile, JSON.stringify(proc));
@@ -406,7 +408,7 @@ export class Processes {
       const stdio: StdioOptions = o.detach ? 'ignore' : [o.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'];
       return await this.runtime(readSettings(dir)).execProcess(c.id, { processFile, detach: o.detach, log: join(dir, `${tag}.log`), stdio });
     } catch (e) {
-      if (e instanceof RuntimeError) throw new StrataError(e.message, e.exitCode);
+      if (e instanceof runtime().RuntimeError) throw new StrataError(e.message, e.exitCode);
       throw e;
     } finally {
       rmSync(processFile, { force: true });
@@ -445,10 +447,10 @@ export class Processes {
     const s = await this.state(c);
     if (s.status !== 'running' && s.status !== 'paused') return null;
     const spec = JSON.parse(readFileSync(join(this.dir(c), 'config.json'), 'utf8')) as OciSpec;
-    const first = cgroupStats(spec.linux.cgroupsPath);
+    const first = runtime().cgroupStats(spec.linux.cgroupsPath);
     const t0 = process.hrtime.bigint();
     await new Promise((r) => setTimeout(r, intervalMs));
-    const now = cgroupStats(spec.linux.cgroupsPath);
+    const now = runtime().cgroupStats(spec.linux.cgroupsPath);
     if (!first || !now) return null;
     const wallNs = Number(process.hrtime.bigint() - t0);
     return { cpuPercent: wallNs > 0 ? ((now.cpuNanos - first.cpuNanos) / wallNs) * 100 : 0, now };

@@ -5,9 +5,8 @@
  * leftovers from a live one's work).
  */
 import { chmodSync, existsSync, mkdirSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { removeTarSplit, removeTree } from '../archive/index.js';
+import { removeTree } from '../archive/remove.js';
 import { ContentStore } from '../content/index.js';
 import { randomId } from '../images/digest.js';
 import { Metadata } from '../metadata/index.js';
@@ -19,6 +18,7 @@ import { StrataError } from './errors.js';
 import { rootfsPath } from './graphdriver.js';
 import { initKey, isInitKey } from './initlayer.js';
 import { acquireLock, lockNames, takeIfAbandoned, type HeldLock } from './lock.js';
+import { archive } from './lazy.js';
 
 export interface StoreOptions {
   root?: string;
@@ -28,7 +28,8 @@ export interface StoreOptions {
 export function defaultRoot(): string {
   if (process.env.STRATA_ROOT) return process.env.STRATA_ROOT;
   if (process.getuid?.() === 0) return '/var/lib/strata';
-  return join(process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'strata');
+  // node:os only here, for a user's store: root's commands do not load it.
+  return join(process.env.XDG_DATA_HOME || join((require('node:os') as typeof import('node:os')).homedir(), '.local', 'share'), 'strata');
 }
 
 export class Store {
@@ -130,7 +131,7 @@ export class Store {
       if (existsSync(target) && isMounted(target)) unmount(target);
       await this.snapshots.remove(key);
     }
-    removeTarSplit(this.tarSplitPath(id));
+    archive().removeTarSplit(this.tarSplitPath(id));
   }
 
   /**

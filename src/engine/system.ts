@@ -1,6 +1,6 @@
 /** Store-wide views and upkeep: `system df` from the database alone, and `system check`. */
 import { existsSync, readdirSync } from 'node:fs';
-import { removeTree } from '../archive/index.js';
+import { removeTree } from '../archive/remove.js';
 import { join } from 'node:path';
 import type { LayerRecord } from '../metadata/index.js';
 import type { Containers } from './containers.js';

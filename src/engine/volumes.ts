@@ -4,7 +4,7 @@
  * handed to the runtime at start, and the anonymous ones removed by `rm -v`.
  */
 import { mkdirSync } from 'node:fs';
-import { treeSize } from '../archive/index.js';
+import { treeSize } from '../archive/usage.js';
 import type { OciMount } from '../runtime/oci.js';
 import {
   checkOptions, checkVolumeName, dataDir, makeVolumeDir, mountVolume, ociMounts, planMounts, removeVolumeDir, seedVolume,

@@ -1,10 +1,28 @@
 /**
  * Identities as Docker and OCI define them, in one place: content digests, the empty layer's diffID,
  * chainIDs, and the random IDs of containers, snapshots and scratch files.
+ *
+ * Hashed by Bun's own hasher and drawn from Web Crypto's random source, not through `node:crypto`: a
+ * short command hashes configs and chainIDs and draws IDs, and loading `node:crypto` (which loads Bun's
+ * stream classes) would cost it about 5 ms of its start (bench/RESULTS.md). Streams of layers are hashed
+ * where they are read (content/hashing.ts, archive/), which only the verbs that move layers load.
  */
-import { createHash, randomBytes } from 'node:crypto';
+export const sha256 = (data: string | Buffer): string => 'sha256:' + new Bun.CryptoHasher('sha256').update(data).digest('hex');
 
-export const sha256 = (data: string | Buffer): string => 'sha256:' + createHash('sha256').update(data).digest('hex');
+/** `n` random bytes from the system's secure source. */
+export const randomBytes = (n: number): Buffer => {
+  const bytes = Buffer.alloc(n);
+  crypto.getRandomValues(bytes);
+  return bytes;
+};
+
+/** A uniform random integer in [0, n), n ≤ 2^32 (rejection sampling, so no value is favoured). */
+export function randomInt(n: number): number {
+  const limit = 2 ** 32 - (2 ** 32 % n);
+  const word = new Uint32Array(1);
+  do crypto.getRandomValues(word); while (word[0]! >= limit);
+  return word[0]! % n;
+}
 
 /**
  * The diffID of an empty changeset: the sha256 of an empty tar (two zero blocks). A commit with no

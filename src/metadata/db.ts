@@ -161,11 +161,9 @@ const MIGRATIONS: string[] = [
 export function openDatabase(path: string): DB {
   // strict: named parameters bind from plain keys ({ c } for @c), as in better-sqlite3.
   const db = new Database(path, { create: true, readwrite: true, strict: true });
-  // First, so that switching to WAL below already waits for another process's lock instead of failing.
-  db.exec('PRAGMA busy_timeout = 30000');
-  db.exec('PRAGMA journal_mode = WAL');
-  db.exec('PRAGMA synchronous = NORMAL');
-  db.exec('PRAGMA foreign_keys = ON');
+  // In one call (each is a round trip through Bun's binding at every command's start). busy_timeout
+  // first, so that switching to WAL already waits for another process's lock instead of failing.
+  db.exec('PRAGMA busy_timeout = 30000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON');
   migrate(db);
   return adapt(db);
 }

@@ -7,7 +7,7 @@ import {
   chmodSync, closeSync, copyFileSync, lchownSync, linkSync, lstatSync, mkdirSync, openSync,
   readlinkSync, symlinkSync, type BigIntStats,
 } from 'node:fs';
-import { major, minor } from '../archive/index.js';
+import { major, minor } from '../archive/fsmeta.js';
 import { fsPath, joinNames, readNames } from '../archive/names.js';
 import { native } from '../native/index.js';
 

@@ -6,9 +6,10 @@
  * it costs the same for any image size.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { removeTree, treeSize } from '../archive/index.js';
+import { removeTree } from '../archive/remove.js';
+import { treeSize } from '../archive/usage.js';
+import { randomBytes } from '../images/digest.js';
 import { native } from '../native/index.js';
 import { checkKey, SNAPSHOT_KEY } from './keys.js';
 import { mountAll, unmount } from './mount.js';

@@ -6,7 +6,8 @@
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { removeTree, treeSize } from '../archive/index.js';
+import { removeTree } from '../archive/remove.js';
+import { treeSize } from '../archive/usage.js';
 import { TreeCopier } from './copy.js';
 import { checkKey, SNAPSHOT_KEY } from './keys.js';
 import type { DriverModule } from './registry.js';

@@ -1,11 +1,11 @@
 /** Volume names, as Docker's local driver allows them, and anonymous volumes' names. */
-import { randomBytes } from 'node:crypto';
 import { InvalidArgumentError } from '../engine/errors.js';
+import { randomId } from '../images/digest.js';
 
 const VALID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
 /** An anonymous volume's name: 64 hex digits, as Docker's. */
-export const anonymousName = (): string => randomBytes(32).toString('hex');
+export const anonymousName = (): string => randomId();
 
 /** Refuse a name the local driver would, in Docker's words (`create NAME: …`). */
 export function checkVolumeName(name: string): void {
