@@ -149,6 +149,19 @@ describe('build (overlay2 or the probed driver)', () => {
     assert.equal(history[1], '|1 WHO=you /bin/sh -c echo "$GREETING|$EMPTY|$DEF|$WHO" > out');
     assert.equal(history[4], '/bin/sh -c #(nop)  ENV GREETING=hello you EMPTY= DEF=dflt');
     assert.equal(history[5], '/bin/sh -c #(nop)  ARG WHO=nobody');
+    // The same build args: all from the cache; another value: the RUN (and what follows) runs again.
+    assert.equal(s.ok(['build', '--build-arg', 'WHO=you', dir]).match(/Using cache/g)?.length, 6);
+    const other = s.ok(['build', '--build-arg', 'WHO=me', '-t', 'args:2', dir]);
+    assert.doesNotMatch(other, /RUN echo[^\n]*\n ---> Using cache/);
+    assert.equal(s.ok(['run', '--rm', 'args:2']), 'hello me||dflt|me\n');
+  });
+
+  test('VOLUME: what a later RUN writes there is not in the image, as in Docker', () => {
+    const dir = ctx({ Dockerfile: 'FROM busybox:latest\nRUN mkdir /data && echo kept > /data/before\nVOLUME /data\nRUN echo lost > /data/after\nCMD ls /data\n' });
+    s.ok(['build', '-t', 'volume:1', dir]);
+    // The RUN's anonymous volume went with its container.
+    assert.equal(s.ok(['volume', 'ls', '-q']), '');
+    assert.equal(s.ok(['run', '--rm', 'volume:1']), 'before\n');
   });
 
   test('.dockerignore: patterns, exceptions and **; the context size counts what is sent', () => {

@@ -29,7 +29,7 @@ export interface BuildOptions {
   dockerfileText?: string;
   /** -t: names for the final image. */
   tags?: string[];
-  /** --build-arg K=V (a value of undefined: K's value comes from `env`, as the CLI takes `--build-arg K`). */
+  /** --build-arg K=V (the CLI has already read `--build-arg K` alone from its environment, as the docker CLI does). */
   buildArgs?: Record<string, string>;
   target?: string;
   noCache?: boolean;

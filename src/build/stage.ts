@@ -100,8 +100,8 @@ export class Stage {
     const meta: Lookup = (n) => args.metaValue(n);
     if (platform) checkFromPlatform(expandWord(platform, meta, escape));
     const words = expandWords(instr.args, meta, escape);
-    const ref = words[0]!;
-    if (ref === '') throw new BuildError('base name (${' + instr.args + '}) should not be blank');
+    const ref = words[0];
+    if (ref === undefined || ref === '') throw new BuildError(`base name (${instr.args.split(/\s+/)[0]}) should not be blank`);
     const name = (words[2] ?? String(stages.length)).toLowerCase();
     const earlier = stages.find((s) => s.name === ref.toLowerCase() && !/^\d+$/.test(s.name));
     let image: string | null = null;
@@ -310,7 +310,7 @@ export class Stage {
     const chown = i.flags.get('chown');
     const work = async (src: SourceRoot) => {
       const sources = findSources(src, words, verb);
-      const digest = sourcesDigest(src, sources);
+      const digest = await sourcesDigest(src, sources);
       // The classic builder writes --chown's flag right before the digest, without a space.
       const keyCmd = [...this.shell, `#(nop) ${verb} ${chown ? `--chown=${chown}` : ''}${digest} in ${dest} `];
       this.image = await this.steps.filesystem(this.request(keyCmd, keyCmd.join(' ')), (root) => {
