@@ -9,8 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import {
-  chmodSync, closeSync, copyFileSync, lchownSync, lstatSync, lutimesSync, mkdirSync, openSync, readdirSync, readlinkSync,
-  readSync, rmSync, statSync, symlinkSync, type Stats,
+  chmodSync, closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, lstatSync, lutimesSync, mkdirSync, openSync, readdirSync,
+  readlinkSync, readSync, rmSync, statSync, symlinkSync, writeSync, type Stats,
 } from 'node:fs';
 import { basename, join, posix } from 'node:path';
 import { resolveInRoot } from '../runtime/index.js';
@@ -151,10 +151,13 @@ export function makeDirectory(root: string, abs: string, owner: Owner): void {
   }
 }
 
-/** Copy one entry (and a directory's tree) from `src` to `dst` inside `root`; `dst`'s parent exists. */
-function copyEntry(root: string, from: SourceRoot, src: string, srcRel: string, dstAbs: string, owner: Owner): void {
+/**
+ * Copy one entry (and a directory's tree) from `src` to `dst`, a host path inside the root filesystem whose
+ * parent is a real directory there. Nothing met at `dst` is followed: a link or file in the way is replaced,
+ * so the children of a directory made or kept here are named from its host path without resolving again.
+ */
+function copyEntry(from: SourceRoot, src: string, srcRel: string, dst: string, owner: Owner): void {
   const st = lstatSync(src);
-  const dst = inRoot(root, dstAbs);
   const existing = (() => { try { return lstatSync(dst); } catch { return null; } })();
   if (st.isDirectory()) {
     if (existing && !existing.isDirectory()) rmSync(dst, { force: true });
@@ -165,19 +168,42 @@ function copyEntry(root: string, from: SourceRoot, src: string, srcRel: string, 
     }
     for (const name of readdirSync(src).sort()) {
       const rel = srcRel === '.' ? name : `${srcRel}/${name}`;
-      if (!from.excluded(rel)) copyEntry(root, from, join(src, name), rel, posix.join(dstAbs, name), owner);
+      if (!from.excluded(rel)) copyEntry(from, join(src, name), rel, join(dst, name), owner);
     }
     if (!existing?.isDirectory()) lutimesSync(dst, st.atime, st.mtime);
     return;
   }
   if (existing) rmSync(dst, { recursive: true, force: true });
-  if (st.isSymbolicLink()) symlinkSync(readlinkSync(src), dst);
-  else if (st.isFile()) {
-    copyFileSync(src, dst);
-    chmodSync(dst, st.mode & 0o7777);
-  } else return; // sockets, devices and FIFOs in a context are not copied, as Docker's tar of it leaves them out
+  if (st.isFile()) return copyFile(src, dst, st, owner);
+  if (!st.isSymbolicLink()) return; // sockets, devices and FIFOs in a context are not copied, as Docker's tar of it leaves them out
+  symlinkSync(readlinkSync(src), dst);
   lchownSync(dst, owner.uid, owner.gid);
   lutimesSync(dst, st.atime, st.mtime);
+}
+
+/** A regular file's bytes, owner, mode and times, set through one descriptor (a COPY writes thousands of small files). */
+function copyFile(src: string, dst: string, st: Stats, owner: Owner): void {
+  const fd = openSync(dst, 'wx', 0o600);
+  try {
+    if (st.size > 0) copyFileRange(src, fd, st.size);
+    fchownSync(fd, owner.uid, owner.gid);
+    // After the owner: a chown clears the set-user-ID and set-group-ID bits.
+    fchmodSync(fd, st.mode & 0o7777);
+    futimesSync(fd, st.atime, st.mtime);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The source's bytes written to `fd`, in pieces for a large file. */
+function copyFileRange(src: string, fd: number, size: number): void {
+  const input = openSync(src, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(Math.min(size, 1 << 20));
+    for (let n = readSync(input, buf, 0, buf.length, null); n > 0; n = readSync(input, buf, 0, buf.length, null)) writeSync(fd, buf, 0, n);
+  } finally {
+    closeSync(input);
+  }
 }
 
 /** Whether ADD unpacks the file: a tar, plain or gzip, bzip2 or xz compressed (known by its first bytes, not its name). */
@@ -231,13 +257,13 @@ export function copyInto(root: string, r: CopyRequest): void {
     const st = statSync(path);
     if (st.isDirectory()) {
       makeDirectory(root, posix.dirname(destClean), r.owner);
-      copyEntry(root, r.from, path, src, destClean, r.owner);
+      copyEntry(r.from, path, src, inRoot(root, destClean), r.owner);
     } else if (r.add && tarKind(path)) {
       unpack(root, path, destClean, r.owner);
     } else {
       const target = destIsDir ? posix.join(destClean, basename(src)) : destClean;
       makeDirectory(root, posix.dirname(target), r.owner);
-      copyEntry(root, { ...r.from, excluded: () => false }, path, src, target, r.owner);
+      copyEntry({ ...r.from, excluded: () => false }, path, src, inRoot(root, target), r.owner);
     }
   }
 }

@@ -85,8 +85,11 @@ export function registerBuildCommands(program: Command, image: Command, withEngi
       else if (o.file !== undefined) opts.dockerfileText = readDockerfileFlag(o.file);
       let empty: string | undefined;
       let source: ContextSource;
+      /** What the docker CLI would have sent from stdin: the tar, or a tar of the Dockerfile alone. */
+      let sent: number | undefined;
       if (contextArg === '-') {
         const input = await readAll(await openInput('-'));
+        sent = isArchive(input) ? input.length : 1024 + 512 + Math.ceil(input.length / 512) * 512;
         if (isArchive(input)) source = { tar: Readable.from([input]) };
         else {
           // A Dockerfile on stdin and no context, as `docker build - < Dockerfile`.
@@ -104,7 +107,7 @@ export function registerBuildCommands(program: Command, image: Command, withEngi
       try {
         await withEngine(async (e) => {
           const builder = await e.builder();
-          if (!o.quiet && 'dir' in source) stdout(`Sending build context to Docker daemon  ${goHumanSize(await builder.contextSize(source.dir))}\n`);
+          if (!o.quiet) stdout(`Sending build context to Docker daemon  ${goHumanSize(sent ?? ('dir' in source ? await builder.contextSize(source.dir) : 0))}\n`);
           let failure: JsonMessage | undefined;
           const id = await builder.build(source, opts, (m) => {
             if (m.error !== undefined) failure = m;
