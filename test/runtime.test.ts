@@ -58,7 +58,9 @@ describe('the CLI loads the command module of the verb it runs', () => {
   });
 
   test('the verb is found past the global options; anything unclear loads every module', () => {
-    const every: ModuleName[] = ['images', 'containers', 'run', 'inspect', 'transfer', 'system', 'volumes'];
+    const every: ModuleName[] = ['images', 'containers', 'run', 'inspect', 'transfer', 'system', 'volumes', 'build'];
+    assert.deepEqual(modulesFor(['build', '-t', 'x', '.']), ['build']);
+    assert.deepEqual(modulesFor(['image', 'build', '.']), ['build']);
     assert.deepEqual(modulesFor(['container', 'exec', '-i', 'c', 'sh']), ['run']);
     assert.deepEqual(modulesFor(['--root', '/r', '--storage-driver=vfs', 'create', 'x']), ['containers']);
     assert.deepEqual(modulesFor(['container', 'ls', '-a']), ['containers']);

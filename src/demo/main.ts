@@ -1,7 +1,7 @@
 /**
  * The seed scenario, run through the strata CLI on the default store so a user sees each command and
- * its output: a busybox base image, the cow-test images made by changing a container through `mount`
- * and committing it, five running containers (`run -dit … sh`) sharing every image layer, one of them
+ * its output: a busybox base image, the cow-test images built from the seeds' two Dockerfiles with
+ * `strata build` (and built again, from the cache), five running containers (`run -dit … sh`) sharing every image layer, one of them
  * changed with `exec`, and what `ps -s`, `diff`, `commit`, `history` and `system df` say about it; then the
  * seeds' data volumes: `-v /chest`, a volume shared through `--volumes-from box`, and a host directory.
  */
@@ -44,8 +44,19 @@ function busyboxTar(work: string): string {
   return tar;
 }
 
+/** The seeds' cow-test directory: hello.sh, Dockerfile.base (COPY . /app on the base) and Dockerfile (CMD on that). */
+function cowTest(work: string): string {
+  const dir = join(work, 'cow-test');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'hello.sh'), '#!/bin/sh\necho "Hello world"\n');
+  chmodSync(join(dir, 'hello.sh'), 0o755);
+  writeFileSync(join(dir, 'Dockerfile.base'), 'FROM busybox:latest\nCOPY . /app\n');
+  writeFileSync(join(dir, 'Dockerfile'), 'FROM acme/my-base-image:1.0\nCMD /app/hello.sh\n');
+  return dir;
+}
+
 function cleanUp(): void {
-  strata(['rm', '-f', '-v', ...CONTAINERS, ...VOLUME_CONTAINERS, 'cow-build', 'cmd-build'], { quiet: true, mayFail: true });
+  strata(['rm', '-f', '-v', ...CONTAINERS, ...VOLUME_CONTAINERS], { quiet: true, mayFail: true });
   for (const img of IMAGES) strata(['rmi', img], { quiet: true, mayFail: true });
 }
 
@@ -56,19 +67,16 @@ function main(): void {
     section('A base image from the host\'s busybox-static');
     strata(['import', '-m', 'busybox-static from the host', busyboxTar(work), 'busybox:latest']);
 
-    section('cow-test: COPY . /app, as a container changed through mount and committed');
-    strata(['create', '--name', 'cow-build', 'busybox:latest', 'sh']);
-    const build = strata(['mount', 'cow-build']);
-    mkdirSync(join(build, 'app'));
-    writeFileSync(join(build, 'app/hello.sh'), '#!/bin/sh\necho "Hello world"\n');
-    chmodSync(join(build, 'app/hello.sh'), 0o755);
-    strata(['diff', 'cow-build']);
-    strata(['commit', '-m', 'COPY . /app', 'cow-build', 'acme/my-base-image:1.0']);
-    strata(['create', '--name', 'cmd-build', 'acme/my-base-image:1.0']);
-    strata(['commit', '-c', 'CMD /app/hello.sh', 'cmd-build', 'acme/my-final-image:1.0']);
-    strata(['rm', 'cow-build', 'cmd-build']);
+    section('cow-test: the seeds\' two Dockerfiles, built with strata build');
+    const cow = cowTest(work);
+    strata(['build', '-t', 'acme/my-base-image:1.0', '-f', join(cow, 'Dockerfile.base'), cow]);
+    strata(['build', '-t', 'acme/my-final-image:1.0', cow]);
     strata(['images']);
     strata(['history', 'acme/my-final-image:1.0']);
+
+    section('Built again: every step from the cache');
+    strata(['build', '-t', 'acme/my-base-image:1.0', '-f', join(cow, 'Dockerfile.base'), cow]);
+    strata(['build', '-t', 'acme/my-final-image:1.0', cow]);
 
     section('The image runs');
     strata(['run', '--rm', 'acme/my-final-image:1.0']);

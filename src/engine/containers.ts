@@ -55,6 +55,19 @@ export interface CommitOptions {
   message?: string;
   author?: string;
   changes?: string[];
+  /** A build step's commit: the image's config and history line as the builder decided them (instead of the container's and `changes`). */
+  step?: BuildStep;
+}
+
+/** What a build step records in its image, as Docker's classic builder writes it. */
+export interface BuildStep {
+  config: ContainerConfig;
+  /** History's created_by: `/bin/sh -c #(nop)  CMD […]`, `|1 K=V /bin/sh -c make`. */
+  createdBy: string;
+  /** The configuration the step ran with (its Cmd is the step's own): the build cache's key. */
+  containerConfig: ContainerConfig;
+  /** MAINTAINER: the image's author. */
+  author?: string;
 }
 
 export interface ListOptions {
@@ -390,19 +403,20 @@ export class Containers {
     const parentImage = meta.getImage(c.imageId);
     const parentConfig: ImageConfig | undefined = parentImage ? this.images.config(parentImage) : undefined;
     const parentLayers = meta.layerChain(c.topLayer).reverse();
+    const author = opts.author ?? opts.step?.author;
     const containerConfig = this.config(c);
-    const config = applyChanges(containerConfig, opts.changes ?? []);
+    const config = opts.step?.config ?? applyChanges(containerConfig, opts.changes ?? []);
     const layer = await this.layers.add(archive().diffTar(snapshots.mounts(c.snapshot), this.parentMounts(c)), parentLayers.at(-1) ?? null);
     const empty = layer.diffId === EMPTY_LAYER_DIFF_ID;
     const layers = empty ? parentLayers : [...parentLayers, layer];
     const created = isoNow();
     const imageConfig: ImageConfig = {
       architecture: parentConfig?.architecture ?? 'amd64', os: parentConfig?.os ?? 'linux', created,
-      ...(opts.author ? { author: opts.author } : {}),
+      ...(author ? { author } : {}),
       ...(opts.message ? { comment: opts.message } : {}),
-      config, container: c.id, docker_version: STRATA_VERSION,
+      config, container: c.id, ...(opts.step ? { container_config: opts.step.containerConfig } : {}), docker_version: STRATA_VERSION,
       history: [...(parentConfig?.history ?? []), {
-        created, created_by: (containerConfig.Cmd ?? []).join(' '),
+        created, created_by: opts.step?.createdBy ?? (containerConfig.Cmd ?? []).join(' '),
         ...(opts.author ? { author: opts.author } : {}), ...(opts.message ? { comment: opts.message } : {}),
         ...(empty ? { empty_layer: true } : {}),
       }],

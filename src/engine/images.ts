@@ -15,6 +15,7 @@ import type { Layers } from './layers.js';
 import type { Store } from './store.js';
 import { timeNs, untilNs } from './times.js';
 import { archive } from './lazy.js';
+import type { BuildStep } from './containers.js';
 import type { DeleteItem, HistoryItem, ImageInspect, ImageSummary, PruneReport } from './types.js';
 
 export interface ImportOptions {
@@ -181,6 +182,32 @@ export class Images {
       content.put(bytes);
     });
     return id;
+  }
+
+  /**
+   * A build step's image on `parent` (null: on scratch): the parent's layers, plus `layer` when the step made
+   * one; else its history entry is an empty layer, as Docker's classic builder records a step that changed no file.
+   */
+  async derive(parent: string | null, step: BuildStep, layer?: LayerRecord): Promise<string> {
+    const { meta } = this.store;
+    const parentImage = parent ? meta.getImage(parent) : undefined;
+    if (parent && !parentImage) throw new NotFoundError(`No such image: ${parent}`);
+    const parentConfig = parentImage ? this.config(parentImage) : undefined;
+    const layers = [...(parentImage ? meta.layerChain(parentImage.topLayer).reverse() : []), ...(layer ? [layer] : [])];
+    const created = isoNow();
+    const config: ImageConfig = {
+      architecture: parentConfig?.architecture ?? hostArchitecture(), os: parentConfig?.os ?? 'linux', created,
+      ...(step.author ? { author: step.author } : {}), config: step.config, container_config: step.containerConfig, docker_version: STRATA_VERSION,
+      history: [...(parentConfig?.history ?? []), { created, created_by: step.createdBy, ...(layer ? {} : { empty_layer: true }) }],
+      rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) },
+    };
+    return this.create({ config, layers, parent: parentImage?.id ?? null });
+  }
+
+  /** The images made on `parent` (on nothing: null), where the build cache looks for a step's earlier result. */
+  children(parent: string | null): string[] {
+    const { meta } = this.store;
+    return parent ? meta.childImages(parent) : meta.listImages().filter((i) => !i.parent).map((i) => i.id);
   }
 
   /** The stored form of a REPO[:TAG] given by a user; throws the reference error before any work is done. */

@@ -9,6 +9,7 @@ import { Store, type StoreOptions } from './store.js';
 import { System } from './system.js';
 import { Volumes } from './volumes.js';
 import type { Transfer } from './transfer.js';
+import type { Builder } from '../build/index.js';
 
 export class Engine {
   readonly layers: Layers;
@@ -17,6 +18,7 @@ export class Engine {
   readonly system: System;
   readonly volumes: Volumes;
   private transferPart?: Transfer;
+  private builderPart?: Builder;
 
   private constructor(readonly store: Store, self: string[] | null) {
     this.layers = new Layers(store);
@@ -30,6 +32,12 @@ export class Engine {
   async transfer(): Promise<Transfer> {
     const { Transfer } = await import('./transfer.js');
     return (this.transferPart ??= new Transfer(this.store, this.images, this.layers));
+  }
+
+  /** `build`: Docker's classic builder (src/build/). Its code (the Dockerfile parser among it) loads only for a build. */
+  async builder(): Promise<Builder> {
+    const { Builder } = await import('../build/index.js');
+    return (this.builderPart ??= new Builder(this));
   }
 
   /**
@@ -60,5 +68,7 @@ export { checkRestartPolicy, type RunSettings } from './runsettings.js';
 /** --ulimit as Docker parses it (the CLI reads the flag; the runtime defines the names). */
 export { parseUlimit } from '../runtime/spec.js';
 export type { ArchiveFormat, LoadResult } from './transfer.js';
+export type { BuildOptions, ContextSource } from '../build/index.js';
+export type { BuildStep } from './containers.js';
 /** File paths in the engine's data keep bytes that are not UTF-8 as archive/names.ts does; this gives their bytes back. */
 export { encodeName } from '../archive/names.js';

@@ -21,7 +21,13 @@ export interface ContainerConfig {
   OnBuild: string[] | null;
   Labels: Record<string, string> | null;
   StopSignal?: string;
+  /** SHELL: the shell form's command prefix (Docker's default is /bin/sh -c). */
+  Shell?: string[];
+  /** HEALTHCHECK, durations in nanoseconds as Docker's API gives them. */
+  Healthcheck?: HealthConfig;
 }
+
+export interface HealthConfig { Test: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; Retries?: number }
 
 export interface HistoryEntry {
   created?: string;
@@ -40,6 +46,8 @@ export interface ImageConfig {
   comment?: string;
   config: ContainerConfig;
   container?: string;
+  /** The configuration the step that made this image ran with (Docker's classic builder keys its cache on it). */
+  container_config?: ContainerConfig;
   docker_version?: string;
   history: HistoryEntry[];
   rootfs: { type: 'layers'; diff_ids: string[] };

@@ -1,0 +1,167 @@
+/**
+ * A build step as images and containers: the cache lookup (Docker's classic builder's: a child of the
+ * parent image made with the same configuration, its Cmd naming the step), a configuration-only step
+ * (an image on the parent's layers), a RUN (a container run and committed), and a change to the root
+ * filesystem (COPY, ADD, WORKDIR: a container changed through its mount and committed).
+ */
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { directoryTar } from '../archive/index.js';
+import type { BuildStep, Engine } from '../engine/index.js';
+import type { ContainerConfig } from '../images/config.js';
+import type { Context } from './context.js';
+import { BuildError } from './errors.js';
+import type { BuildOptions } from './index.js';
+
+export const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
+
+/** The parts of a configuration the cache compares, with map keys in order. */
+function cacheKey(c: ContainerConfig): string {
+  const sorted = (o: Record<string, unknown> | null | undefined) => (o ? Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b))) : null);
+  return JSON.stringify([
+    c.Cmd, c.Env, c.Entrypoint, c.WorkingDir, c.User, sorted(c.Labels), sorted(c.ExposedPorts), sorted(c.Volumes), c.OnBuild,
+    c.StopSignal ?? null, c.Shell ?? null, c.Healthcheck ?? null, c.Image,
+  ]);
+}
+
+export interface StepRequest {
+  parent: string | null;
+  /** The configuration the new image gets. */
+  config: ContainerConfig;
+  /** The Cmd the step runs with, which names it in the cache (`/bin/sh -c #(nop) …`, or the RUN command with its build args). */
+  keyCmd: string[];
+  createdBy: string;
+  author?: string;
+}
+
+export class StepMaker {
+  constructor(
+    private readonly engine: Engine, readonly context: Context, private readonly opts: BuildOptions,
+    readonly emit: (text: string) => void, private readonly scratch: string,
+  ) {}
+
+  private step(r: StepRequest): BuildStep {
+    return { config: r.config, createdBy: r.createdBy, containerConfig: { ...r.config, Cmd: r.keyCmd, Image: r.parent ?? '' }, ...(r.author ? { author: r.author } : {}) };
+  }
+
+  /** The image an earlier build made for this step, unless --no-cache. */
+  private cached(r: StepRequest): string | null {
+    if (this.opts.noCache) return null;
+    const key = cacheKey(this.step(r).containerConfig);
+    const { images } = this.engine;
+    for (const child of images.children(r.parent)) {
+      const made = images.config(images.resolve(child));
+      if (made.container_config && cacheKey(made.container_config) === key && made.history.at(-1)?.created_by === r.createdBy && (made.author ?? '') === (r.author ?? '')) return child;
+    }
+    return null;
+  }
+
+  private hit(r: StepRequest): string | null {
+    const id = this.cached(r);
+    if (id) this.emit(' ---> Using cache\n');
+    return id;
+  }
+
+  /** ENV, CMD, LABEL…: an image with the parent's layers and the new configuration. */
+  async configOnly(r: StepRequest): Promise<string> {
+    const cached = this.hit(r);
+    if (cached) return cached;
+    return this.engine.images.derive(r.parent, this.step(r));
+  }
+
+  /** RUN: `cmd` in a container on the parent, its output streamed, its writable layer the step's layer. */
+  async run(r: StepRequest, cmd: string[], env: string[]): Promise<string> {
+    const cached = this.hit(r);
+    if (cached) return cached;
+    if (!r.parent) throw new BuildError(`The command '${cmd.join(' ')}' cannot run: the stage has no files yet (FROM scratch)`);
+    const { containers } = this.engine;
+    const { processes } = containers;
+    const id = await containers.create({
+      image: r.parent, cmd, entrypoint: '', env, workdir: r.config.WorkingDir || undefined, user: r.config.User || undefined,
+      run: { network: this.opts.network ?? 'none' },
+    });
+    this.emit(` ---> Running in ${short(id)}\n`);
+    const signal = this.opts.signal;
+    const kill = () => { void processes.kill(id, 'SIGKILL').catch(() => {}); };
+    let ok = false;
+    try {
+      const out = new Writable({ write: (chunk: Buffer, _enc, done) => { this.emit(chunk.toString()); done(); } });
+      // The classic builder sends a RUN's stderr in the same stream, in red (ANSI), as the docker CLI then prints it.
+      const err = new Writable({ write: (chunk: Buffer, _enc, done) => { this.emit(`\x1b[91m${chunk.toString()}\x1b[0m`); done(); } });
+      signal?.throwIfAborted();
+      const started = await processes.start(id, { attach: { stdout: out, stderr: err } });
+      // Cancelled while it started: the listener below would never hear of it.
+      if (signal?.aborted) kill();
+      signal?.addEventListener('abort', kill);
+      await started.attachment?.done;
+      const code = await processes.wait(id);
+      signal?.throwIfAborted();
+      if (code !== 0) throw new BuildError(`The command '${cmd.join(' ')}' returned a non-zero code: ${code}`);
+      const image = await containers.commit(id, { step: this.step(r) });
+      ok = true;
+      if (this.opts.rm !== false) await this.removeContainer(id, true);
+      return image;
+    } finally {
+      signal?.removeEventListener('abort', kill);
+      // A failed step's container is kept for a look inside, as Docker keeps it, unless --force-rm or the build was cancelled.
+      if (!ok && (this.opts.forceRm || signal?.aborted)) await this.removeContainer(id, false);
+    }
+  }
+
+  private async removeContainer(id: string, say: boolean): Promise<void> {
+    await this.engine.containers.remove(id, { force: true, volumes: true });
+    if (say) this.emit(`Removing intermediate container ${short(id)}\n`);
+  }
+
+  /**
+   * COPY, ADD, WORKDIR: `work` changes the parent's root filesystem (a container's, mounted) and the change
+   * becomes the step's layer. On scratch there is no parent to stand on: the files are made in an empty
+   * directory that becomes the layer. `announce`: say the container, as Docker does for WORKDIR.
+   */
+  async filesystem(r: StepRequest, work: (root: string) => void | Promise<void>, announce: boolean): Promise<string> {
+    const cached = this.hit(r);
+    if (cached) return cached;
+    const { containers, images, layers } = this.engine;
+    let image: string;
+    if (!r.parent) {
+      const dir = mkdtempSync(join(this.scratch, 'root-'));
+      await work(dir);
+      image = await images.derive(null, this.step(r), await layers.add(directoryTar(dir), null));
+    } else {
+      const id = await containers.create({ image: r.parent, cmd: r.keyCmd, entrypoint: '', run: { network: 'none' } });
+      if (announce) this.emit(` ---> Running in ${short(id)}\n`);
+      try {
+        const root = containers.mount(id);
+        try {
+          await work(root);
+        } finally {
+          await containers.unmount(id);
+        }
+        image = await containers.commit(id, { step: this.step(r) });
+      } finally {
+        await this.removeContainer(id, announce);
+      }
+    }
+    return image;
+  }
+
+  /**
+   * A root filesystem to read from for `COPY --from`: the image's, mounted in a container made for the
+   * purpose, given to `use` and released after.
+   */
+  async withImageRoot<T>(image: string, use: (root: string) => T | Promise<T>): Promise<T> {
+    const { containers } = this.engine;
+    const id = await containers.create({ image, cmd: ['/bin/sh'], entrypoint: '', run: { network: 'none' } });
+    try {
+      return await use(containers.mount(id));
+    } finally {
+      await containers.remove(id, { force: true, volumes: true });
+    }
+  }
+
+  resolveImage(ref: string): { id: string; config: ContainerConfig } {
+    const img = this.engine.images.resolve(ref);
+    return { id: img.id, config: this.engine.images.config(img).config };
+  }
+}
