@@ -22,7 +22,9 @@ export class SeqpacketSocket {
   static connect(path: string): SeqpacketSocket {
     let dirFd: number | undefined;
     let target = path;
-    if (Buffer.byteLength(path) >= SUN_PATH_MAX) {
+    // The addon takes at most SUN_PATH_MAX - 2 bytes: a string that fills its buffer cannot be told
+    // from a truncated one, so a 107-byte path (which sun_path would hold) goes this way too.
+    if (Buffer.byteLength(path) > SUN_PATH_MAX - 2) {
       const slash = path.lastIndexOf('/');
       dirFd = openSync(path.slice(0, slash), 'r');
       target = `/proc/self/fd/${dirFd}${path.slice(slash)}`;
