@@ -9,6 +9,8 @@ import type { StdioOptions } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import {
   cgroupStats, containerSpec, hostDevices, hostFacts, hostNetworkFiles, logTime, networkFiles, OciRuntime, readLog, readLogFrom,
   resolveUser, RuntimeError, Supervisor, UNKNOWN_EXIT_CODE, writeNetworkFiles,
@@ -21,7 +23,7 @@ import { isoNow } from './clock.js';
 import type { Containers } from './containers.js';
 import { humanDuration } from './duration.js';
 import { ConflictError, InvalidArgumentError, StrataError } from './errors.js';
-import { copyPath, type CopyOptions, type CopySide } from './copy.js';
+import { copyInTar, copyOutTar, copyPath, type ContainerView, type CopyOptions, type CopySide } from './copy.js';
 import { readSettings, type RunSettings } from './runsettings.js';
 import type { Store } from './store.js';
 import type { Volumes } from './volumes.js';
@@ -308,6 +310,28 @@ export class Processes {
     if (ref === undefined || (src.container !== undefined && dst.container !== undefined)) {
       throw new InvalidArgumentError('copying between containers is not supported');
     }
+    await this.withFiles(ref, async (view) => {
+      const side = (s: { container?: string; path: string }): CopySide => ({ view: s.container === undefined ? null : view, path: s.path });
+      const describe = (s: CopySide) => (s.view ? `${ref}:${s.path}` : s.path);
+      copyPath(side(src), side(dst), opts, describe, dst.container !== undefined);
+    });
+  }
+
+  /** `docker cp CONTAINER:PATH -`: the path as a tar, piped to `out`, which it ends (the container frozen until the last byte). */
+  async copyOut(ref: string, path: string, out: NodeJS.WritableStream, opts: CopyOptions = {}): Promise<void> {
+    await this.withFiles(ref, (view) => pipeline(copyOutTar({ view, path }, opts, ref), out));
+  }
+
+  /** `docker cp - CONTAINER:DIR`: a tar from `input` extracted into the container's directory DIR. */
+  async copyIn(ref: string, path: string, input: Readable): Promise<void> {
+    await this.withFiles(ref, (view) => copyInTar(input, { view, path }, this.store.scratchPath('cp'), ref));
+  }
+
+  /**
+   * Run `work` on the container's files: its rootfs mounted for the while when it is not running, a
+   * running one frozen meanwhile, and its volume and bind mounts where the container sees them.
+   */
+  private async withFiles<T>(ref: string, work: (view: ContainerView) => Promise<T> | T): Promise<T> {
     const c = this.containers.resolve(ref);
     const state = await this.state(c);
     const live = state.status === 'running' || state.status === 'paused';
@@ -317,9 +341,10 @@ export class Processes {
     const freeze = state.status === 'running' ? this.runtime(readSettings(this.dir(c))) : null;
     if (freeze) await freeze.pause(c.id);
     try {
-      const side = (s: { container?: string; path: string }): CopySide => ({ root: s.container === undefined ? '/' : rootfs, path: s.path });
-      const describe = (s: CopySide) => (s.root === '/' ? s.path : `${ref}:${s.path}`);
-      copyPath(side(src), side(dst), opts, describe, dst.container !== undefined);
+      const mounts = this.volumes.mountPlan(c.id).mounts
+        .filter((m) => m.type !== 'tmpfs')
+        .map((m) => ({ destination: m.destination, source: m.source, rw: m.rw }));
+      return await work({ rootfs, mounts });
     } finally {
       if (freeze) await freeze.resume(c.id);
       if (mountedHere && !live) await this.containers.unmount(c.id);

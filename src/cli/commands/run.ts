@@ -272,8 +272,10 @@ export function registerRunCommands(program: Command, container: Command, withEn
         if ((from.container === undefined) === (to.container === undefined)) {
           throw new StrataError(from.container === undefined ? 'must specify at least one container source' : 'copying between containers is not supported', 1);
         }
-        if (src === '-' || dst === '-') throw new InvalidArgumentError('strata cp does not read or write tar streams (-) yet');
-        await e.containers.processes.copy(from, to, { archive: o.archive, followLink: o.followLink });
+        const opts = { archive: o.archive, followLink: o.followLink };
+        if (dst === '-') await e.containers.processes.copyOut(from.container!, from.path, process.stdout, opts);
+        else if (src === '-') await e.containers.processes.copyIn(to.container!, to.path, process.stdin);
+        else await e.containers.processes.copy(from, to, opts);
       }));
   }
 
