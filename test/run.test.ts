@@ -141,6 +141,20 @@ describe('container lifecycle', () => {
     assert.equal(s.ok(['wait', 'sig']), '137\n');
   });
 
+  test('wait on a container that is not running answers at once with its exit code, as Docker 20.10', () => {
+    // Docker's `wait` (condition not-running): 0 for one never started, the start failure's code for one that could not start.
+    s.ok(['create', '--name', 'never', 'bb:1', 'sh', '-c', 'exit 3']);
+    const t0 = Date.now();
+    assert.equal(s.ok(['wait', 'never']), '0\n');
+    assert.ok(Date.now() - t0 < 5000);
+    s.ok(['create', '--name', 'cannot', 'bb:1', 'nosuch']);
+    assert.equal(s.run(['start', 'cannot']).status, 1);
+    assert.equal(s.ok(['wait', 'cannot']), '127\n');
+    s.ok(['start', 'never']);
+    assert.equal(s.ok(['wait', 'never']), '3\n');
+    s.ok(['rm', 'never', 'cannot']);
+  });
+
   test('logs: --tail reads the end, -t stamps each line, -f follows until exit, streams apart', () => {
     s.ok(['run', '--name', 'talk', 'bb:1', 'sh', '-c', 'for i in 1 2 3 4; do echo line$i; done; echo oops >&2']);
     const all = s.run(['logs', 'talk']);

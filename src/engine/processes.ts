@@ -263,12 +263,15 @@ export class Processes {
     return { c, sup: this.supervisor(c, readSettings(this.dir(c))), state };
   }
 
-  /** The exit status once the process has exited, the container settled. */
+  /**
+   * The exit status once the process has exited, the container settled. A container that is not running
+   * answers at once with its State.ExitCode, as Docker 20.10's `docker wait` (condition "not-running"):
+   * 0 for one never started, 126/127 for one whose start failed.
+   */
   async wait(ref: string): Promise<number> {
     const c = this.containers.resolve(ref);
     const s = await this.state(c);
-    if (s.status === 'exited') return s.exitCode;
-    if (s.status === 'created') throw new ConflictError(`container ${c.id} has not been started`);
+    if (s.status === 'exited' || s.status === 'created') return s.exitCode;
     const status = await this.supervisor(c, readSettings(this.dir(c))).waitExit();
     await this.state(this.containers.resolve(c.id));
     return status.exitCode;
