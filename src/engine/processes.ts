@@ -244,13 +244,16 @@ export class Processes {
 
   /**
    * conmon's exit command (and anyone else's after an exit): settle the container; with `remove` (--rm),
-   * remove it too, unless a foreground `run` still relays it and will remove it once it has its exit code.
+   * remove it too; both are left to a foreground `run` that still relays it (it removes it once it has the exit code).
    */
   async cleanup(ref: string, remove: boolean): Promise<void> {
     const c = this.containers.resolve(ref);
+    // A foreground `run` still relaying settles (and removes) the container itself: settling it here too
+    // would only race it for the same work, on a host whose two cores the run is waiting for.
+    if (this.attachedElsewhere(c)) return;
     const s = await this.state(c);
     if (s.status !== 'exited') return;
-    if (remove && !this.attachedElsewhere(c)) await this.containers.remove(c.id, { force: true });
+    if (remove) await this.containers.remove(c.id, { force: true });
   }
 
   /** The container, if its process runs; else Docker's "Container … is not running" after `prefix` (the verb's words). */
