@@ -244,6 +244,28 @@ describe('container lifecycle', () => {
     assert.deepEqual(mountsUnder(s.root), []);
   });
 
+  test('stats streams a frame a second (screen cleared first, as Docker 20.10), a stopped container as zeros, until interrupted', async () => {
+    s.ok(['run', '-d', '--name', 'busy', 'bb:1', 'sh', '-c', 'while :; do :; done']);
+    const stats = s.spawn(['stats', 'busy']);
+    let out = '';
+    stats.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    const frames = () => out.split('\x1b[2J\x1b[H').slice(1);
+    await until('three frames', () => frames().length >= 3, 15000);
+    for (const f of frames()) assert.match(f, /^CONTAINER ID +NAME +CPU % +MEM USAGE \/ LIMIT +MEM % +NET I\/O +BLOCK I\/O +PIDS\n[0-9a-f]{12} +busy +/);
+    // The first frame has no earlier reading to compare with; the next ones see a busy loop.
+    assert.match(frames()[0]!, /busy +0\.00% /);
+    const busy = Number(/busy +([\d.]+)% /.exec(frames()[2]!)![1]);
+    assert.ok(busy > 10, `CPU ${busy}%`);
+    s.ok(['kill', 'busy']);
+    await until('a frame of zeros', () => /busy +0\.00% +0B \/ 0B +0\.00% +0B \/ 0B +0B \/ 0B +0\n$/.test(frames().at(-1)!), 15000);
+    assert.equal(stats.exitCode, null, 'still streaming');
+    stats.kill('SIGINT');
+    await new Promise((r) => stats.on('close', r));
+    const missing = s.run(['stats', 'nosuch']);
+    assert.deepEqual([missing.status, missing.stderr], [1, 'Error: No such container: nosuch\n']);
+    s.ok(['rm', 'busy']);
+  });
+
   test('top, stats --no-stream, attach, rename', async () => {
     s.ok(['run', '-d', '--name', 'watched', 'bb:1', 'sleep', '100']);
     const top = s.ok(['top', 'watched']).split('\n');

@@ -55,7 +55,9 @@ export type { FilterPair } from './filters.js';
 export type { Volume, VolumePruneReport } from './volumes.js';
 /** `-v` and `--mount` as Docker's CLI reads them, before `containers.create` takes them (volumes/flags.ts). */
 export { parseMountFlag, splitVolumeFlags } from '../volumes/flags.js';
-export type { LiveState } from './processes.js';
+export type { LiveState, StatsSample } from './processes.js';
+/** CPU % between two of `stats`' samples, as Docker computes it. */
+export { cpuPercent } from './processes.js';
 export { checkRestartPolicy, type RunSettings } from './runsettings.js';
 /** --ulimit as Docker parses it (the CLI reads the flag; the runtime defines the names). */
 export { parseUlimit } from '../runtime/index.js';

@@ -472,16 +472,29 @@ export class Processes {
    * one CPU used in between (Docker's formula); null when the container is not running.
    */
   async stats(ref: string, intervalMs = 500): Promise<{ cpuPercent: number; now: CgroupStats } | null> {
+    const first = await this.statsSample(ref);
+    if (!first) return null;
+    await new Promise((r) => setTimeout(r, intervalMs));
+    const now = await this.statsSample(ref);
+    return now ? { cpuPercent: cpuPercent(first, now), now: now.counters } : null;
+  }
+
+  /** One reading of the container's cgroup counters, taken now; null when it is not running. `stats`' stream takes one a second. */
+  async statsSample(ref: string): Promise<StatsSample | null> {
     const c = this.containers.resolve(ref);
     const s = await this.state(c);
     if (s.status !== 'running' && s.status !== 'paused') return null;
     const spec = JSON.parse(readFileSync(join(this.dir(c), 'config.json'), 'utf8')) as OciSpec;
-    const first = cgroupStats(spec.linux.cgroupsPath);
-    const t0 = process.hrtime.bigint();
-    await new Promise((r) => setTimeout(r, intervalMs));
-    const now = cgroupStats(spec.linux.cgroupsPath);
-    if (!first || !now) return null;
-    const wallNs = Number(process.hrtime.bigint() - t0);
-    return { cpuPercent: wallNs > 0 ? ((now.cpuNanos - first.cpuNanos) / wallNs) * 100 : 0, now };
+    const counters = cgroupStats(spec.linux.cgroupsPath);
+    return counters ? { counters, takenAt: process.hrtime.bigint() } : null;
   }
+}
+
+/** A container's cgroup counters and when they were read (a monotonic clock, in nanoseconds). */
+export interface StatsSample { counters: CgroupStats; takenAt: bigint }
+
+/** The CPU % Docker shows between two samples: CPU time used over wall time, 100% being one CPU. */
+export function cpuPercent(before: StatsSample, after: StatsSample): number {
+  const wallNs = Number(after.takenAt - before.takenAt);
+  return wallNs > 0 ? ((after.counters.cpuNanos - before.counters.cpuNanos) / wallNs) * 100 : 0;
 }

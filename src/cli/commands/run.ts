@@ -1,7 +1,7 @@
 /** Verbs that run containers: run, start, stop, kill, wait, restart, pause, unpause, rename, logs, exec. */
 import type { Command } from 'commander';
 import type { Engine } from '../../engine/index.js';
-import { InvalidArgumentError, StrataError } from '../../engine/index.js';
+import { cpuPercent, InvalidArgumentError, StrataError, type StatsSample } from '../../engine/index.js';
 import type { WithEngine } from '../context.js';
 import { forEachName } from '../each.js';
 import { collect } from '../output.js';
@@ -11,6 +11,8 @@ import { envFileEntries } from '../envfile.js';
 
 /** The signals a foreground `run` (and `start -a`) passes on to the container, as Docker's --sig-proxy. */
 const PROXIED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+/** How often `stats` draws a frame: Docker's daemon sends a reading a second. */
+const STATS_INTERVAL_MS = 1000;
 
 /**
  * Stream a container's output (starting it first with `start`) until its process exits (stdin too with -i, the terminal raw
@@ -243,20 +245,42 @@ export function registerRunCommands(program: Command, container: Command, withEn
       .option('--no-stream', 'Disable streaming stats and only pull the first result')
       .option('--no-trunc', 'Do not truncate output')
       .action(async (refs: string[], o: { all?: boolean; stream: boolean; trunc: boolean }) => withEngine(async (e) => {
-        if (o.stream) throw new InvalidArgumentError('strata stats has no live stream (there is no daemon to keep sampling): use --no-stream');
         const { bytesSize } = await import('../format/units.js');
         const { renderTable } = await import('../format/tabwriter.js');
-        const names = refs.length ? refs : (await e.containers.list({ all: o.all })).map((c) => c.Id);
-        const rows = await Promise.all(names.map(async (ref) => {
-          const c = e.containers.resolve(ref);
-          const st = await e.containers.processes.stats(c.id);
-          const id = o.trunc ? c.id.slice(0, 12) : c.id;
-          if (!st) return [id, c.name, '0.00%', '0B / 0B', '0.00%', '0B / 0B', '0B / 0B', '0'];
-          const { now } = st;
-          return [id, c.name, `${st.cpuPercent.toFixed(2)}%`, `${bytesSize(now.memoryBytes)} / ${bytesSize(now.memoryLimitBytes)}`,
+        // The containers named (each must exist, as Docker checks before the first frame), else those running (all with -a), anew each frame.
+        const named = refs.map((r) => e.containers.resolve(r).id);
+        const targets = async () => (refs.length ? named : (await e.containers.list({ all: o.all })).map((c) => c.Id));
+        const row = (id: string, sample: StatsSample | null, cpu: number): string[] => {
+          const c = e.containers.resolve(id);
+          const shown = o.trunc ? c.id.slice(0, 12) : c.id;
+          if (!sample) return [shown, c.name, '0.00%', '0B / 0B', '0.00%', '0B / 0B', '0B / 0B', '0'];
+          const now = sample.counters;
+          return [shown, c.name, `${cpu.toFixed(2)}%`, `${bytesSize(now.memoryBytes)} / ${bytesSize(now.memoryLimitBytes)}`,
             `${((now.memoryBytes / now.memoryLimitBytes) * 100).toFixed(2)}%`, '0B / 0B', '--', String(now.pids)];
-        }));
-        stdout(renderTable(['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'NET I/O', 'BLOCK I/O', 'PIDS'], rows));
+        };
+        const header = ['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'NET I/O', 'BLOCK I/O', 'PIDS'];
+        if (!o.stream) {
+          const rows = await Promise.all((await targets()).map(async (id) => {
+            const st = await e.containers.processes.stats(id);
+            return row(id, st ? { counters: st.now, takenAt: 0n } : null, st?.cpuPercent ?? 0);
+          }));
+          stdout(renderTable(header, rows));
+          return;
+        }
+        // Docker 20.10's stream: a frame a second, the screen cleared before each (on a terminal or not), until
+        // interrupted; a container that stops stays with zeros. CPU % is over the second between two frames.
+        const last = new Map<string, StatsSample>();
+        for (;;) {
+          const rows: string[][] = [];
+          for (const id of await targets()) {
+            const sample = await e.containers.processes.statsSample(id).catch(() => null);
+            const before = last.get(id);
+            rows.push(row(id, sample, sample && before ? cpuPercent(before, sample) : 0));
+            if (sample) last.set(id, sample); else last.delete(id);
+          }
+          stdout(`\x1b[2J\x1b[H${renderTable(header, rows)}`);
+          await new Promise((r) => setTimeout(r, STATS_INTERVAL_MS));
+        }
       }));
   }
 
