@@ -61,6 +61,8 @@ export { cpuPercent } from './processes.js';
 export { checkRestartPolicy, type RunSettings } from './runsettings.js';
 /** --ulimit as Docker parses it (the CLI reads the flag; the runtime defines the names). */
 export { parseUlimit } from '../runtime/index.js';
+/** --detach-keys as Docker reads them (the CLI watches its input for them). */
+export { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../runtime/index.js';
 export type { ArchiveFormat, LoadResult } from './transfer.js';
 /** File paths in the engine's data keep bytes that are not UTF-8 as archive/names.ts does; this gives their bytes back. */
 export { encodeName } from '../archive/names.js';

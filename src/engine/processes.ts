@@ -203,7 +203,8 @@ export class Processes {
       }, host, settings.privileged ? hostDevices() : []);
       writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
       writeNetworkFiles(dir, networkFiles(spec.hostname, settings.network, hostNetworkFiles()));
-      const sup = this.supervisor(c, settings, { stdinOnce: !!opts.attach?.stdin });
+      // Docker's StdinOnce: a foreground run's stdin closes when it leaves, except with a pty (it may detach and come back).
+      const sup = this.supervisor(c, settings, { stdinOnce: !!opts.attach?.stdin && !config.Tty });
       await sup.create();
       const attachment = opts.attach ? sup.attach(opts.attach) : undefined;
       // Taken before the program runs: a process that exits at once must not have finished before it started.

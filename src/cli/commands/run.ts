@@ -1,7 +1,7 @@
 /** Verbs that run containers: run, start, stop, kill, wait, restart, pause, unpause, rename, logs, exec. */
 import type { Command } from 'commander';
 import type { Engine } from '../../engine/index.js';
-import { cpuPercent, InvalidArgumentError, StrataError, type StatsSample } from '../../engine/index.js';
+import { cpuPercent, DEFAULT_DETACH_KEYS, InvalidArgumentError, parseDetachKeys, StrataError, type StatsSample } from '../../engine/index.js';
 import type { WithEngine } from '../context.js';
 import { forEachName } from '../each.js';
 import { collect } from '../output.js';
@@ -14,11 +14,24 @@ const PROXIED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQU
 /** How often `stats` draws a frame: Docker's daemon sends a reading a second. */
 const STATS_INTERVAL_MS = 1000;
 
+/** What `--detach-keys` asks for, checked before anything is made (Docker's default when not given). */
+const detachKeys = (spec: string | undefined): Buffer => {
+  try {
+    return parseDetachKeys(spec || DEFAULT_DETACH_KEYS);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+};
+
+/** A relay that ended because the detach keys were typed: the container runs on. */
+const DETACHED = null;
+
 /**
  * Stream a container's output (starting it first with `start`) until its process exits (stdin too with -i, the terminal raw
- * with -t); signals are passed on and the terminal's size follows. Resolves with the exit code.
+ * with -t); signals are passed on and the terminal's size follows. Resolves with the exit code, or DETACHED when the
+ * detach keys were typed (read from stdin with -i -t only, as Docker's client reads them).
  */
-async function relay(e: Engine, id: string, o: { interactive?: boolean; tty?: boolean }, start: boolean): Promise<number> {
+async function relay(e: Engine, id: string, o: { interactive?: boolean; tty?: boolean; detachKeys?: Buffer }, start: boolean): Promise<number | typeof DETACHED> {
   const { processes } = e.containers;
   const stdin = o.interactive ? process.stdin : undefined;
   const raw = !!(o.tty && stdin?.isTTY);
@@ -31,14 +44,18 @@ async function relay(e: Engine, id: string, o: { interactive?: boolean; tty?: bo
   if (!o.tty) for (const s of PROXIED_SIGNALS) process.on(s, forward);
   if (consoleSize) process.on('SIGWINCH', resize);
   try {
-    const attach = { stdout: process.stdout, stderr: process.stderr, ...(stdin ? { stdin } : {}) };
+    const keys = stdin && o.tty ? { detachKeys: o.detachKeys } : {};
+    const attach = { stdout: process.stdout, stderr: process.stderr, ...(stdin ? { stdin } : {}), ...keys };
+    let attachment;
     if (start) {
       const started = await processes.start(id, { attach, consoleSize });
       for (const w of started.warnings) stderr(`WARNING: ${w}\n`);
-      await started.attachment?.done;
+      attachment = started.attachment;
     } else {
-      await (await processes.attach(id, attach)).done;
+      attachment = await processes.attach(id, attach);
     }
+    await attachment?.done;
+    if (attachment?.escaped) return DETACHED;
     return await processes.wait(id);
   } finally {
     for (const s of PROXIED_SIGNALS) process.off(s, forward);
@@ -50,7 +67,7 @@ async function relay(e: Engine, id: string, o: { interactive?: boolean; tty?: bo
   }
 }
 
-export interface RunFlags extends CreateFlags { detach?: boolean }
+export interface RunFlags extends CreateFlags { detach?: boolean; detachKeys?: string }
 
 export function registerRunCommands(program: Command, container: Command, withEngine: WithEngine): void {
   const both = (name: string): Command[] => [program.command(name), container.command(name)];
@@ -59,10 +76,12 @@ export function registerRunCommands(program: Command, container: Command, withEn
     addCreateFlags(cmd)
       .description('Run a command in a new container')
       .option('-d, --detach', 'Run container in background and print container ID')
+      .option('--detach-keys <string>', 'Override the key sequence for detaching a container')
       .argument('<image>')
       .argument('[command...]')
       .passThroughOptions()
       .action(async (image: string, command: string[], f: RunFlags) => withEngine(async (e) => {
+        const keys = detachKeys(f.detachKeys);
         // Whatever stops strata itself from running the container is the CLI's failure (125), as docker run says.
         const id = await e.containers.create(await createOptions(image, command, f)).catch((err: unknown) => {
           throw err instanceof StrataError && err.status === 1 ? new StrataError(err.message, 125) : err;
@@ -82,11 +101,14 @@ export function registerRunCommands(program: Command, container: Command, withEn
         }
         // This process removes an --rm container itself once it has the exit code (conmon's exit command would race it).
         e.containers.processes.markAttached(c, true);
+        let code: number | typeof DETACHED = 1;
         try {
-          process.exitCode = await relay(e, id, f, true);
+          code = await relay(e, id, { ...f, detachKeys: keys }, true);
+          // Detached (Docker prints nothing and exits 0): the container runs on, and conmon's exit command does --rm.
+          process.exitCode = code ?? 0;
         } finally {
           e.containers.processes.markAttached(c, false);
-          if (autoRemove) await e.containers.remove(id, { force: true });
+          if (autoRemove && code !== DETACHED) await e.containers.remove(id, { force: true });
         }
       }));
   }
@@ -96,11 +118,14 @@ export function registerRunCommands(program: Command, container: Command, withEn
       .argument('<containers...>')
       .option('-a, --attach', "Attach STDOUT/STDERR and forward signals")
       .option('-i, --interactive', "Attach container's STDIN")
-      .action(async (refs: string[], o: { attach?: boolean; interactive?: boolean }) => withEngine(async (e) => {
+      .option('--detach-keys <string>', 'Override the key sequence for detaching a container')
+      .action(async (refs: string[], o: { attach?: boolean; interactive?: boolean; detachKeys?: string }) => withEngine(async (e) => {
         if ((o.attach || o.interactive) && refs.length > 1) throw new StrataError('you cannot start and attach multiple containers at once', 1);
         if (o.attach || o.interactive) {
+          const keys = detachKeys(o.detachKeys);
           const config = e.containers.config(e.containers.resolve(refs[0]!));
-          process.exitCode = await relay(e, refs[0]!, { interactive: o.interactive && config.OpenStdin, tty: config.Tty }, true);
+          // Detached: Docker's start -a prints nothing and exits 0, as run does.
+          process.exitCode = (await relay(e, refs[0]!, { interactive: o.interactive && config.OpenStdin, tty: config.Tty, detachKeys: keys }, true)) ?? 0;
           return;
         }
         await forEachName(refs, false, async (r) => {
@@ -217,9 +242,18 @@ export function registerRunCommands(program: Command, container: Command, withEn
       .argument('<container>')
       .option('--no-stdin', 'Do not attach STDIN')
       .option('--sig-proxy [bool]', 'Proxy all received signals to the process', 'true')
-      .action(async (ref: string, o: { stdin: boolean }) => withEngine(async (e) => {
+      .option('--detach-keys <string>', 'Override the key sequence for detaching a container')
+      .action(async (ref: string, o: { stdin: boolean; detachKeys?: string }) => withEngine(async (e) => {
+        const keys = detachKeys(o.detachKeys);
         const config = e.containers.config(e.containers.resolve(ref));
-        process.exitCode = await relay(e, ref, { interactive: o.stdin && config.OpenStdin, tty: config.Tty }, false);
+        const code = await relay(e, ref, { interactive: o.stdin && config.OpenStdin, tty: config.Tty, detachKeys: keys }, false);
+        if (code === DETACHED) {
+          // Docker's attach says why it ended, bare, and fails.
+          stderr('read escape sequence\n');
+          process.exitCode = 1;
+        } else {
+          process.exitCode = code;
+        }
       }));
   }
 
