@@ -341,6 +341,9 @@ describe('container lifecycle', () => {
     const state = JSON.parse(s.ok(['inspect', '-f', '{{json .State}}', 'cfg'])) as Record<string, unknown>;
     assert.equal(state.Status, 'exited');
     assert.ok(Date.parse(state.FinishedAt as string) >= Date.parse(state.StartedAt as string));
+    // Go's RFC3339Nano, as Docker prints State times: up to nine fraction digits, no trailing zero, finer than milliseconds.
+    for (const t of [state.StartedAt, state.FinishedAt] as string[]) assert.match(t, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{0,8}[1-9])?Z$/);
+    assert.ok([state.StartedAt, state.FinishedAt].some((t) => /\.\d{4,9}Z$/.test(t as string)), `${state.StartedAt} ${state.FinishedAt}`);
     s.ok(['rm', 'cfg']);
   });
 });

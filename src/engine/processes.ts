@@ -19,7 +19,7 @@ import {
 import { execProcess } from '../runtime/spec.js';
 import type { ContainerRecord } from '../metadata/index.js';
 import { isMounted, unmount } from '../snapshots/index.js';
-import { isoNow } from './clock.js';
+import { nowNs, rfc3339Nano } from './clock.js';
 import type { Containers } from './containers.js';
 import { humanDuration } from './duration.js';
 import { ConflictError, InvalidArgumentError, StrataError } from './errors.js';
@@ -82,6 +82,8 @@ function logQuery(q: LogsQuery): LogQuery {
 function socketDir(root: string): string {
   return join('/run/strata', createHash('sha256').update(root).digest('hex').slice(0, 16));
 }
+
+const maxNs = (a: bigint, b: bigint): bigint => (a > b ? a : b);
 
 /** Docker's STATUS column for a state. */
 export function statusText(s: LiveState, now = Date.now()): string {
@@ -158,7 +160,8 @@ export class Processes {
     }
     return {
       status: 'exited', exitCode: exit?.exitCode ?? UNKNOWN_EXIT_CODE, startedAt,
-      finishedAt: exit ? exit.finishedAt.toISOString() : startedAt, // conmon's persist dir tells an OOM kill (runtime/supervisor.ts) where the runtime records it.
+      // The exit file's time is the kernel's coarse clock (a tick behind at most): never before the start.
+      finishedAt: exit ? rfc3339Nano(maxNs(exit.finishedAtNs, startedAt === ZERO_TIME ? 0n : timestampNs(startedAt, new Date()))) : startedAt,
       oomKilled: Boolean((exit as Partial<{ oomKilled: boolean }> | null)?.oomKilled),
     };
   }
@@ -208,7 +211,7 @@ export class Processes {
       await sup.create();
       const attachment = opts.attach ? sup.attach(opts.attach) : undefined;
       // Taken before the program runs: a process that exits at once must not have finished before it started.
-      const startedAt = isoNow();
+      const startedAt = rfc3339Nano(nowNs());
       await sup.start();
       this.writeStartRecord(c, { startedAt });
       this.store.meta.setContainerState(c.id, 'running');

@@ -58,6 +58,8 @@ export interface SupervisorOptions {
 export interface ExitStatus {
   exitCode: number;
   finishedAt: Date;
+  /** The same time to the nanosecond (the exit file's mtime), for Docker's State.FinishedAt. */
+  finishedAtNs: bigint;
   /** The kernel's OOM killer ended the process (Docker's State.OOMKilled). */
   oomKilled: boolean;
 }
@@ -272,7 +274,11 @@ export class Supervisor {
     try {
       const text = readFileSync(this.exitFile, 'utf8').trim();
       if (text === '') return null;
-      return { exitCode: Number(text), finishedAt: statSync(this.exitFile).mtime, oomKilled: existsSync(join(this.persistDir, 'oom')) };
+      const { mtimeNs } = statSync(this.exitFile, { bigint: true });
+      return {
+        exitCode: Number(text), finishedAt: new Date(Number(mtimeNs / 1_000_000n)), finishedAtNs: mtimeNs,
+        oomKilled: existsSync(join(this.persistDir, 'oom')),
+      };
     } catch {
       return null;
     }
