@@ -7,8 +7,9 @@
  * state `ps -a` shows and `rm -f` removes without leaving anything behind.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { busyboxUserland } from './lib/bundle.js';
@@ -25,17 +26,18 @@ async function until(what: string, cond: () => boolean, ms = 15000): Promise<voi
 
 describe('run flags and faults', () => {
   let s: TestStore;
+  let rootfs: string;
   before(() => {
-    const rootfs = busyboxUserland();
+    rootfs = busyboxUserland();
     s = testStore(DRIVERS[0]!);
     const tar = tarOf(rootfs);
     s.ok(['import', '-c', 'CMD ["sh"]', '-', 'bb:1'], tar);
     s.ok(['import', '-c', 'STOPSIGNAL SIGUSR1', '-c', 'CMD ["sh"]', '-', 'bb:usr1'], tar);
-    rmSync(rootfs, { recursive: true, force: true });
   });
   after(() => {
     for (const id of s.run(['ps', '-aq', '--no-trunc']).stdout.split('\n').filter(Boolean)) s.run(['rm', '-f', id]);
     s.cleanup();
+    rmSync(rootfs, { recursive: true, force: true });
   });
 
   test('--init: Docker\'s init (tini, at /sbin/docker-init) is PID 1 and runs the command as its child', () => {
@@ -110,5 +112,46 @@ describe('run flags and faults', () => {
     const state = spawnSync('runc', ['--root', join(s.root, 'runtime'), 'list', '-q'], { encoding: 'utf8' });
     assert.equal(state.stdout, '');
     assert.equal(spawnSync('pgrep', ['-f', `conmon.*${id}`]).status, 1, 'no conmon left');
+  });
+
+  test('system check sees what containers and volumes left without a record; --repair removes it, and only it', () => {
+    const runtimeRoot = join(s.root, 'runtime');
+    s.ok(['run', '-d', '--name', 'kept', '-v', 'keptvol:/k', 'bb:1', 'sleep', '100']);
+    // Runtime state of a container strata has no record of (a database restored from before it was made).
+    const bundle = mkdtempSync(join(tmpdir(), 'strata-orphan-bundle-'));
+    execFileSync('runc', ['spec'], { cwd: bundle });
+    const spec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8'));
+    Object.assign(spec, { root: { path: rootfs, readonly: true } });
+    Object.assign(spec.process, { terminal: false, args: ['sleep', '100'] });
+    writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
+    const ghost = 'f'.repeat(64);
+    execFileSync('runc', ['--root', runtimeRoot, 'run', '-d', '--bundle', bundle, ghost], { stdio: 'ignore' });
+    // What an rm killed after the record went leaves, and a volume directory made by a create that died.
+    const lostDir = join(s.root, 'containers', 'e'.repeat(64));
+    mkdirSync(lostDir);
+    writeFileSync(join(lostDir, 'container.log'), 'x\n');
+    mkdirSync(join(s.root, 'volumes', 'lostvol', '_data'), { recursive: true });
+    try {
+      const check = s.run(['system', 'check']);
+      assert.equal(check.status, 1);
+      assert.equal(check.stdout.split('\n').filter((l) => l.startsWith('problem: ')).sort().join('\n'), [
+        `problem: container directory ${'e'.repeat(64)} is not referenced by any container`,
+        `problem: runtime state of container ${ghost}, which does not exist`,
+        'problem: volume directory lostvol is not referenced by any volume',
+      ].join('\n'));
+      const repair = s.ok(['system', 'check', '--repair']);
+      assert.match(repair, new RegExp(`repaired: removed the runtime state of container ${ghost}`));
+      assert.equal(s.ok(['system', 'check']), 'No problems found\n');
+      assert.equal(execFileSync('runc', ['--root', runtimeRoot, 'list', '-q'], { encoding: 'utf8' }).trim(),
+        s.ok(['inspect', '-f', '{{.Id}}', 'kept']).trim(), 'only the live container is left to the runtime');
+      assert.deepEqual([existsSync(lostDir), existsSync(join(s.root, 'volumes', 'lostvol'))], [false, false]);
+      assert.equal(s.ok(['ps', '--format', '{{.Names}} {{.State}}']), 'kept running\n');
+      assert.equal(s.ok(['volume', 'ls', '-q']), 'keptvol\n');
+    } finally {
+      spawnSync('runc', ['--root', runtimeRoot, 'delete', '--force', ghost]);
+      rmSync(bundle, { recursive: true, force: true });
+      s.ok(['rm', '-f', '-v', 'kept']);
+      s.ok(['volume', 'rm', 'keptvol']);
+    }
   });
 });

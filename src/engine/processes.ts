@@ -7,7 +7,7 @@
  */
 import type { StdioOptions } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -388,6 +388,44 @@ export class Processes {
       await this.settle(c);
     }
     if (s.status !== 'created') await sup.release();
+  }
+
+  /**
+   * `system check`: what a container left after its record went (a crash during `rm`, a store whose database
+   * was restored): runtime state under the store's runtime root, and a directory under containers/. With
+   * `repair`, the runtime's record is deleted (killing what still runs there) and directories `removable`
+   * says no live command may be making are removed. The disk is listed before the database is read; a
+   * container's runtime state is only ever made after its record and deleted before it.
+   */
+  async checkOrphans(repair: boolean, removable: (path: string) => boolean): Promise<{ problems: string[]; repaired: string[] }> {
+    const problems: string[] = [];
+    const repaired: string[] = [];
+    const runtime = new OciRuntime('runc', join(this.store.root, 'runtime'));
+    const states = existsSync(runtime.root) ? await runtime.list() : [];
+    let dirs: string[] = [];
+    try { dirs = readdirSync(join(this.store.root, 'containers')); } catch { /* none made yet */ }
+    for (const { id } of states) {
+      if (this.store.meta.getContainer(id)) continue;
+      if (!repair) {
+        problems.push(`runtime state of container ${id}, which does not exist`);
+        continue;
+      }
+      try {
+        await runtime.delete(id, true);
+      } catch (e) {
+        if (await runtime.state(id)) throw e; // gone meanwhile: what was wanted
+      }
+      repaired.push(`removed the runtime state of container ${id}, which does not exist`);
+    }
+    for (const id of dirs) {
+      if (this.store.meta.getContainer(id)) continue;
+      const dir = this.store.containerDir(id);
+      if (repair && removable(dir)) {
+        rmSync(dir, { recursive: true, force: true });
+        repaired.push(`removed container directory ${id}, which no container names`);
+      } else problems.push(`container directory ${id} is not referenced by any container`);
+    }
+    return { problems, repaired };
   }
 
   /** `docker logs`: the lines the query selects. */
