@@ -44,14 +44,21 @@ else
   PRIVATE_DOCKERD=true
 fi
 
+# Everything this script made, on each engine (docker_cli is a function, so no xargs).
 cleanup() {
   set +e
-  docker_cli ps -aq --filter "ancestor=$TAG" | xargs -r docker_cli rm -f >/dev/null 2>&1
+  local ids
+  ids=$(docker_cli ps -aq --filter "ancestor=$TAG" 2>/dev/null)
+  [[ -n $ids ]] && docker_cli rm -f $ids >/dev/null 2>&1
   docker_cli rmi "$TAG" >/dev/null 2>&1
   [[ -n ${PRIVATE_DOCKERD:-} ]] && stop_dockerd
   for id in $(runc --root "$RUNC_ROOT" list -q 2>/dev/null); do runc --root "$RUNC_ROOT" delete -f "$id"; done
-  strata_cli ps -aq | xargs -r "$REPO/bin/strata" --root "$WORK/strata" rm -f >/dev/null 2>&1
+  if [[ -d $WORK/strata ]]; then
+    ids=$(strata_cli ps -aq 2>/dev/null)
+    [[ -n $ids ]] && strata_cli rm -f $ids >/dev/null 2>&1
+  fi
   unmount_under "$WORK"
+  return 0
 }
 trap cleanup EXIT
 cleanup

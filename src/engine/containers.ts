@@ -1,5 +1,5 @@
 /** Containers: create, list, inspect, mount, diff, commit, export, remove, prune. */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { STRATA_VERSION } from './version.js';
 import { PassThrough, type Readable } from 'node:stream';
@@ -480,8 +480,16 @@ export class Containers {
       this.store.retireSnapshots([c.snapshot]);
       return this.layers.collect(c.topLayer);
     });
+    // The container's own directory leaves at once, in one rename into this command's scratch space: should
+    // the command be killed from here on, the next command's sweep removes it with the snapshot it retired.
+    const doomed = this.store.scratchPath('container');
+    try {
+      renameSync(this.store.containerDir(c.id), doomed);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
     await this.store.discardSnapshot(c.snapshot);
-    rmSync(this.store.containerDir(c.id), { recursive: true, force: true });
+    rmSync(doomed, { recursive: true, force: true });
     return size + await this.store.removeRetired(freed.map((l) => l.snapshot));
   }
 
