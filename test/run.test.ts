@@ -141,6 +141,20 @@ describe('container lifecycle', () => {
     assert.equal(s.ok(['wait', 'sig']), '137\n');
   });
 
+  test('wait on a container that is not running answers at once with its exit code, as Docker 20.10', () => {
+    // Docker's `wait` (condition not-running): 0 for one never started, the start failure's code for one that could not start.
+    s.ok(['create', '--name', 'never', 'bb:1', 'sh', '-c', 'exit 3']);
+    const t0 = Date.now();
+    assert.equal(s.ok(['wait', 'never']), '0\n');
+    assert.ok(Date.now() - t0 < 5000);
+    s.ok(['create', '--name', 'cannot', 'bb:1', 'nosuch']);
+    assert.equal(s.run(['start', 'cannot']).status, 1);
+    assert.equal(s.ok(['wait', 'cannot']), '127\n');
+    s.ok(['start', 'never']);
+    assert.equal(s.ok(['wait', 'never']), '3\n');
+    s.ok(['rm', 'never', 'cannot']);
+  });
+
   test('logs: --tail reads the end, -t stamps each line, -f follows until exit, streams apart', () => {
     s.ok(['run', '--name', 'talk', 'bb:1', 'sh', '-c', 'for i in 1 2 3 4; do echo line$i; done; echo oops >&2']);
     const all = s.run(['logs', 'talk']);
@@ -230,6 +244,28 @@ describe('container lifecycle', () => {
     assert.deepEqual(mountsUnder(s.root), []);
   });
 
+  test('stats streams a frame a second (screen cleared first, as Docker 20.10), a stopped container as zeros, until interrupted', async () => {
+    s.ok(['run', '-d', '--name', 'busy', 'bb:1', 'sh', '-c', 'while :; do :; done']);
+    const stats = s.spawn(['stats', 'busy']);
+    let out = '';
+    stats.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    const frames = () => out.split('\x1b[2J\x1b[H').slice(1);
+    await until('three frames', () => frames().length >= 3, 15000);
+    for (const f of frames()) assert.match(f, /^CONTAINER ID +NAME +CPU % +MEM USAGE \/ LIMIT +MEM % +NET I\/O +BLOCK I\/O +PIDS\n[0-9a-f]{12} +busy +/);
+    // The first frame has no earlier reading to compare with; the next ones see a busy loop.
+    assert.match(frames()[0]!, /busy +0\.00% /);
+    const busy = Number(/busy +([\d.]+)% /.exec(frames()[2]!)![1]);
+    assert.ok(busy > 10, `CPU ${busy}%`);
+    s.ok(['kill', 'busy']);
+    await until('a frame of zeros', () => /busy +0\.00% +0B \/ 0B +0\.00% +0B \/ 0B +0B \/ 0B +0\n$/.test(frames().at(-1)!), 15000);
+    assert.equal(stats.exitCode, null, 'still streaming');
+    stats.kill('SIGINT');
+    await new Promise((r) => stats.on('close', r));
+    const missing = s.run(['stats', 'nosuch']);
+    assert.deepEqual([missing.status, missing.stderr], [1, 'Error: No such container: nosuch\n']);
+    s.ok(['rm', 'busy']);
+  });
+
   test('top, stats --no-stream, attach, rename', async () => {
     s.ok(['run', '-d', '--name', 'watched', 'bb:1', 'sleep', '100']);
     const top = s.ok(['top', 'watched']).split('\n');
@@ -305,6 +341,9 @@ describe('container lifecycle', () => {
     const state = JSON.parse(s.ok(['inspect', '-f', '{{json .State}}', 'cfg'])) as Record<string, unknown>;
     assert.equal(state.Status, 'exited');
     assert.ok(Date.parse(state.FinishedAt as string) >= Date.parse(state.StartedAt as string));
+    // Go's RFC3339Nano, as Docker prints State times: up to nine fraction digits, no trailing zero, finer than milliseconds.
+    for (const t of [state.StartedAt, state.FinishedAt] as string[]) assert.match(t, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{0,8}[1-9])?Z$/);
+    assert.ok([state.StartedAt, state.FinishedAt].some((t) => /\.\d{4,9}Z$/.test(t as string)), `${state.StartedAt} ${state.FinishedAt}`);
     s.ok(['rm', 'cfg']);
   });
 });

@@ -12,7 +12,7 @@ import { Engine } from '../src/engine/index.js';
 import { OciRuntime } from '../src/runtime/runc.js';
 import { makeBundle } from './lib/bundle.js';
 import { busyboxRootfs, tarOf } from './lib/rootfs.js';
-import { testStore, type TestStore } from './lib/strata.js';
+import { DRIVERS, testStore, type TestStore } from './lib/strata.js';
 
 const IMAGE = 'volimg:1';
 const ANON = /^[0-9a-f]{64}$/;
@@ -50,8 +50,9 @@ async function start(ref: string, cmd: string[]): Promise<{ code: number; out: s
   }
 }
 
-before(() => {
-  s = testStore('overlay2');
+/** The store for one driver's run of the suite: the image below, made as the suite starts. */
+function setUp(driver: string): void {
+  s = testStore(driver);
   work = mkdtempSync(join(tmpdir(), 'strata-vol-'));
   runc = new OciRuntime('runc', join(work, 'state'));
   // The image: busybox, a /data directory with an owner, a mode and a file, declared a VOLUME.
@@ -62,14 +63,17 @@ before(() => {
   chmodSync(join(rootfs, 'data'), 0o710);
   s.ok(['import', '-c', 'VOLUME /data', '-c', 'CMD ["sh"]', '-', IMAGE], tarOf(rootfs));
   rmSync(rootfs, { recursive: true, force: true });
-});
+}
 
-after(() => {
+function tearDown(): void {
   s.cleanup();
   rmSync(work, { recursive: true, force: true });
-});
+}
 
-describe('volumes', () => {
+for (const driver of DRIVERS) describe(`volumes on ${driver}`, () => {
+  before(() => setUp(driver));
+  after(tearDown);
+
   test('the seeds: -v /chest keeps a file on the host where inspect says; box/AA/BB share through --volumes-from', async () => {
     const demo = create('--name', 'demo', '-v', '/chest', IMAGE);
     const [chest] = mountsOf(demo).filter((m) => m.Destination === '/chest');
@@ -227,6 +231,20 @@ describe('volumes', () => {
     s.ok(['rm', 'fastuser']);
     s.ok(['volume', 'rm', 'fast']);
     assert.doesNotMatch(readFileSync('/proc/self/mountinfo', 'utf8'), /volumes\/fast\/_data/);
+  });
+
+  test('ps --filter volume= matches a volume name, a bind source or a destination, as Docker 20.10', () => {
+    const host = join(work, 'psbind');
+    create('--name', 'psvol', '-v', 'psnamed:/pn', '-v', `${host}:/pb`, '--tmpfs', '/pt', IMAGE);
+    create('--name', 'psother', IMAGE);
+    const ps = (...values: string[]) => s.ok(['ps', '-a', ...values.flatMap((v) => ['--filter', `volume=${v}`]), '--format', '{{.Names}}']);
+    for (const v of ['psnamed', '/pn', host, '/pb']) assert.equal(ps(v), 'psvol\n', v);
+    // A --tmpfs is no mount Docker lists; a volume's own path on the host is not its name.
+    for (const v of ['/pt', 'nosuch', join(s.root, 'volumes/psnamed/_data')]) assert.equal(ps(v), '', v);
+    assert.equal(ps('nosuch', 'psnamed'), 'psvol\n');
+    assert.equal(s.ok(['ps', '-a', '--filter', 'volume=psnamed', '--filter', 'name=nosuch', '-q']), '');
+    s.ok(['rm', '-v', 'psvol', 'psother']);
+    s.ok(['volume', 'rm', 'psnamed']);
   });
 
   test("volume create's errors are Docker's; the local driver's bind option mounts a host directory when used", async () => {

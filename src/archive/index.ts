@@ -5,7 +5,7 @@ export { decompressed } from './compression.js';
 export { overlayChanges, treeChanges } from './changes.js';
 export { diffChanges, diffSize, diffTar } from './differ.js';
 export { filesSize, treeSize } from './usage.js';
-export { overlayUpperTar, changesTar, directoryTar } from './write.js';
+export { overlayUpperTar, changesTar, directoryTar, pathTar } from './write.js';
 export { tarOnThread } from './thread.js';
 export { removeTree } from './remove.js';
 export { major, minor } from './fsmeta.js';

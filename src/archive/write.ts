@@ -156,6 +156,21 @@ export function directoryTar(rootDir: string): Readable {
 }
 
 /**
+ * Tar of the one entry at `abs` (never followed), named `name`, and when it is a directory of everything
+ * below it as `name/…` (`docker cp CONTAINER:PATH -`, whose entries are named after the path copied).
+ */
+export function pathTar(abs: string, name: string): Readable {
+  const below = (rel: string): string => (name.endsWith('/') ? `${name}${rel}` : `${name}/${rel}`);
+  return stream((function* () {
+    const w = new TarWriter();
+    const st = lstatSync(fsPath(abs));
+    yield* w.entry(name.endsWith('/') && st.isDirectory() ? name.slice(0, -1) : name, abs, st);
+    if (st.isDirectory()) for (const e of readingAhead(walk(abs))) yield* w.entry(below(e.rel), e.abs, e.st);
+    yield* w.end();
+  })());
+}
+
+/**
  * OCI changeset of an overlay upper dir, as the tar's bytes in order: whiteout devices become `.wh.`
  * files, opaque dirs get `.wh..wh..opq`. (overlayUpperTar streams it; tarworker.ts batches it.)
  */

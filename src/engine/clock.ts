@@ -11,3 +11,19 @@ export function isoNow(): string {
   const d = new Date();
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}Z`;
 }
+
+/** Nanoseconds since the epoch, now: the wall clock as precisely as the runtime reads it (sub-millisecond). */
+export function nowNs(): bigint {
+  return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
+}
+
+/**
+ * A time as Go's RFC3339Nano writes it, which Docker uses for a container's State times: UTC, up to nine
+ * fraction digits, trailing zeros dropped ("2026-11-30T11:51:59.62715Z", "2026-11-30T11:51:59Z").
+ */
+export function rfc3339Nano(ns: bigint): string {
+  const ms = Number(ns / 1_000_000n);
+  const d = new Date(ms);
+  const fraction = String(ns % 1_000_000_000n).padStart(9, '0').replace(/0+$/, '');
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}${fraction ? `.${fraction}` : ''}Z`;
+}

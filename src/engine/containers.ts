@@ -1,5 +1,5 @@
 /** Containers: create, list, inspect, mount, diff, commit, export, remove, prune. */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { STRATA_VERSION } from './version.js';
 import type { Readable } from 'node:stream';
@@ -31,8 +31,8 @@ import { archive, streams } from './lazy.js';
 import type { Volumes } from './volumes.js';
 
 /** The filters `ps` takes, as Docker's; and those Docker takes that need what strata has not yet (networks, volumes, health checks). */
-const PS_FILTERS = ['ancestor', 'before', 'exited', 'id', 'label', 'name', 'since', 'status'];
-const PS_FILTERS_NOT_YET = ['expose', 'health', 'isolation', 'is-task', 'network', 'publish', 'volume'];
+const PS_FILTERS = ['ancestor', 'before', 'exited', 'id', 'label', 'name', 'since', 'status', 'volume'];
+const PS_FILTERS_NOT_YET = ['expose', 'health', 'isolation', 'is-task', 'network', 'publish'];
 /** Docker's container states, the values `status=` takes. */
 const STATES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
 
@@ -260,7 +260,7 @@ export class Containers {
   private matcher(pairs: readonly FilterPair[]): (c: ContainerRecord, live: LiveState) => boolean {
     const f = new Filters(pairs, [...PS_FILTERS, ...PS_FILTERS_NOT_YET]);
     const unsupported = PS_FILTERS_NOT_YET.find((k) => f.has(k));
-    if (unsupported) throw new InvalidArgumentError(`filter '${unsupported}' is not supported yet: strata has no networks, volumes or health checks`);
+    if (unsupported) throw new InvalidArgumentError(`filter '${unsupported}' is not supported yet: strata has no networks or health checks`);
     const bad = f.values('status').find((v) => !STATES.includes(v));
     if (bad !== undefined) throw invalidFilter('status', bad);
     const badCode = f.values('exited').find((v) => !/^-?\d+$/.test(v));
@@ -278,6 +278,8 @@ export class Containers {
       if (f.has('name') && !f.matches('name', c.name) && !f.matches('name', `/${c.name}`)) return false;
       if (f.has('status') && !f.values('status').includes(live.status)) return false;
       if (ancestors && !ancestors.has(c.imageId)) return false;
+      // volume=: a mount's volume name (a bind's source) or its destination, as Docker's daemon matches it.
+      if (f.has('volume') && !this.mounts(c).some((m) => f.values('volume').some((v) => v === (m.Name ?? m.Source) || v === m.Destination))) return false;
       if ((before !== undefined && timeNs(c.created) >= before) || (since !== undefined && timeNs(c.created) <= since)) return false;
       return f.labels('label', this.config(c).Labels ?? {});
     };
@@ -498,8 +500,16 @@ export class Containers {
       this.store.retireSnapshots([c.snapshot]);
       return this.layers.collect(c.topLayer);
     });
+    // The container's own directory leaves at once, in one rename into this command's scratch space: should
+    // the command be killed from here on, the next command's sweep removes it with the snapshot it retired.
+    const doomed = this.store.scratchPath('container');
+    try {
+      renameSync(this.store.containerDir(c.id), doomed);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
     await this.store.discardSnapshot(c.snapshot);
-    rmSync(this.store.containerDir(c.id), { recursive: true, force: true });
+    rmSync(doomed, { recursive: true, force: true });
     return size + await this.store.removeRetired(freed.map((l) => l.snapshot));
   }
 

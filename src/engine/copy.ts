@@ -4,14 +4,18 @@
  * the copy never follows a symlink it meets inside the container: it is copied as a link, or replaced
  * when the copy writes there. A running container is frozen for the copy (as Docker does since
  * CVE-2018-15664), so nothing in it can swap a directory for a link between a check and its use.
+ * A path under one of the container's volume or bind mounts is the mount's source on the host, as it is
+ * inside the container, running or not (Docker's daemon mounts them for a copy).
  */
 import {
   chmodSync, constants, copyFileSync, lchownSync, lstatSync, lutimesSync, mkdirSync, readdirSync, readlinkSync, rmSync,
   symlinkSync, type Stats,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { resolveInRoot } from '../runtime/user.js';
-import { InvalidArgumentError, NotFoundError, StrataError } from './errors.js';
+import { ConflictError, InvalidArgumentError, NotFoundError, StrataError } from './errors.js';
+import { archive } from './lazy.js';
 
 export interface CopyOptions {
   /** -L: follow a symlink named by the source path. */
@@ -20,8 +24,30 @@ export interface CopyOptions {
   archive?: boolean;
 }
 
-/** One side of a copy: the root the path is inside ("/" for the host), the path as the user wrote it. */
-export interface CopySide { root: string; path: string }
+/** A mount of the container whose files are on the host: a volume's `_data` or a bind's source (not tmpfs). */
+export interface HostMount { destination: string; source: string; rw: boolean }
+
+/** Where a container's paths are on the host: its mounted rootfs, and its mounts over it. */
+export interface ContainerView { rootfs: string; mounts: HostMount[] }
+
+/** One side of a copy: the container it is in (null for the host), the path as the user wrote it. */
+export interface CopySide { view: ContainerView | null; path: string }
+
+/** The mount a container path (relative to its `/`) is under, the deepest one, if any. */
+function mountOf(view: ContainerView, rel: string): HostMount | undefined {
+  const path = `/${rel}`;
+  let best: HostMount | undefined;
+  for (const m of view.mounts) {
+    if ((path === m.destination || path.startsWith(`${m.destination}/`)) && m.destination.length > (best?.destination.length ?? 0)) best = m;
+  }
+  return best;
+}
+
+/** The host path of a container path (relative to its `/`, free of links): under a mount's source, or the rootfs. */
+function locate(view: ContainerView, rel: string): string {
+  const m = mountOf(view, rel);
+  return m ? join(m.source, `/${rel}`.slice(m.destination.length)) : join(view.rootfs, rel);
+}
 
 function lstatOrNull(path: string): Stats | null {
   try {
@@ -37,10 +63,23 @@ function lstatOrNull(path: string): Stats | null {
  * to be followed (-L, or a path ending in `/` or `/.`), else taken as it is (a link is copied as a link).
  */
 function hostPath(side: CopySide, followLast: boolean): string {
-  if (side.root === '/') return side.path;
+  return containerPath(side, followLast, (view, rel) => locate(view, rel));
+}
+
+/** The side's path resolved as hostPath does, then given to `at` (the container's view, the path relative to its `/`). */
+function containerPath<T>(side: CopySide, followLast: boolean, at: (view: ContainerView, rel: string) => T): T | string {
+  const { view } = side;
+  if (!view) return side.path;
+  const resolve = (p: string) => resolveInRoot(view.rootfs, p, (rel) => locate(view, rel));
   const trailing = /\/\.?$/.test(side.path);
-  if (followLast || trailing || side.path === '/' ) return join(side.root, resolveInRoot(side.root, side.path));
-  return join(side.root, resolveInRoot(side.root, dirname(side.path)), basename(side.path));
+  if (followLast || trailing || side.path === '/') return at(view, resolve(side.path));
+  return at(view, join(resolve(dirname(side.path)), basename(side.path)));
+}
+
+/** Docker's refusal to write under a read-only mount of the container. */
+function assertWritable(dst: CopySide): void {
+  const m = containerPath(dst, true, (view, rel) => mountOf(view, rel));
+  if (typeof m === 'object' && !m.rw) throw new ConflictError('mounted volume is marked read-only');
 }
 
 /** Copy the entry at `from` (never followed) to `to`, replacing what is there unless both are directories. */
@@ -71,9 +110,10 @@ function copyEntry(from: string, to: string, owner: { uid: number; gid: number }
 export function copyPath(src: CopySide, dst: CopySide, opts: CopyOptions, describe: (side: CopySide) => string, intoContainer: boolean): void {
   const from = hostPath(src, !!opts.followLink);
   const st = lstatOrNull(from);
-  if (!st) throw new NotFoundError(src.root === '/' ? `lstat ${src.path}: no such file or directory` : `No such container:path: ${describe(src)}`);
+  if (!st) throw new NotFoundError(src.view ? `No such container:path: ${describe(src)}` : `lstat ${src.path}: no such file or directory`);
   if (/\/\.?$/.test(src.path) && !st.isDirectory()) throw new InvalidArgumentError(`${describe(src)}: not a directory`);
   const contentsOnly = /\/\.$/.test(src.path);
+  if (intoContainer) assertWritable(dst);
   const to = hostPath(dst, true);
   const target = lstatOrNull(to);
   const owner = intoContainer && !opts.archive ? { uid: 0, gid: 0 } : null;
@@ -98,4 +138,36 @@ export function copyPath(src: CopySide, dst: CopySide, opts: CopyOptions, descri
   if (!target && /\/$/.test(dst.path)) throw new NotFoundError(`${describe(dst)}: destination directory does not exist`);
   if (!lstatOrNull(dirname(to))?.isDirectory()) throw new NotFoundError(`${describe(dst)}: no such directory`);
   copyEntry(from, to, owner);
+}
+
+/**
+ * `docker cp CONTAINER:PATH -`: a tar of the path, its one top entry named as the path's last component
+ * (`.` for `PATH/.`, the link's target with -L, `/` for the root), as Docker's daemon writes it.
+ */
+export function copyOutTar(src: CopySide, opts: CopyOptions, ref: string): Readable {
+  const from = hostPath(src, !!opts.followLink);
+  const st = lstatOrNull(from);
+  if (!st) throw new NotFoundError(`Could not find the file ${src.path} in container ${ref}`);
+  if (/\/\.?$/.test(src.path) && !st.isDirectory()) throw new InvalidArgumentError(`${ref}:${src.path}: not a directory`);
+  const name = src.path === '/' ? '/' : /\/\.$/.test(src.path) ? '.' : opts.followLink ? basename(from) : basename(src.path);
+  return archive().pathTar(from, name);
+}
+
+/**
+ * `docker cp - CONTAINER:DIR`: a tar (plain or compressed) from `input` extracted into the directory DIR,
+ * owners, modes and times as the tar gives them. The extraction is archive/'s layer applier: no entry
+ * can land outside DIR, nor write through a link, whatever the tar or the container planted.
+ */
+export async function copyInTar(input: Readable, dst: CopySide, scratch: string, ref: string): Promise<void> {
+  assertWritable(dst);
+  const to = hostPath(dst, true);
+  if (!lstatOrNull(to)?.isDirectory()) throw new InvalidArgumentError(`destination "${ref}:${dst.path}" must be a directory`);
+  try {
+    await archive().applyLayer(await archive().decompressed(input), to, { whiteouts: 'apply', tarSplitPath: scratch });
+  } catch (e) {
+    if (e instanceof StrataError) throw e;
+    throw new StrataError(`Error processing tar file: ${(e as Error).message}`);
+  } finally {
+    archive().removeTarSplit(scratch);
+  }
 }

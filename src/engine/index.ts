@@ -63,10 +63,14 @@ export type { FilterPair } from './filters.js';
 export type { Volume, VolumePruneReport } from './volumes.js';
 /** `-v` and `--mount` as Docker's CLI reads them, before `containers.create` takes them (volumes/flags.ts). */
 export { parseMountFlag, splitVolumeFlags } from '../volumes/flags.js';
-export type { LiveState } from './processes.js';
+export type { LiveState, StatsSample } from './processes.js';
+/** CPU % between two of `stats`' samples, as Docker computes it. */
+export { cpuPercent } from './processes.js';
 export { checkRestartPolicy, type RunSettings } from './runsettings.js';
 /** --ulimit as Docker parses it (the CLI reads the flag; the runtime defines the names). */
 export { parseUlimit } from '../runtime/spec.js';
+/** --detach-keys as Docker reads them (the CLI watches its input for them). */
+export { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../runtime/detachkeys.js';
 export type { ArchiveFormat, LoadResult } from './transfer.js';
 export type { BuildOptions, ContextSource } from '../build/index.js';
 export type { BuildStep } from './containers.js';

@@ -6,8 +6,9 @@
  * command to find a process gone settles the container (rootfs unmounted, runtime state removed).
  */
 import type { StdioOptions } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import type {
   Attachment, AttachStreams, CgroupStats, ExitStatus, LogLine, LogQuery, OciRuntime, OciSpec, Supervisor,
 } from '../runtime/index.js';
@@ -18,16 +19,16 @@ import { resolveUser } from '../runtime/user.js';
 import { hexOf, sha256 } from '../images/digest.js';
 import type { ContainerRecord } from '../metadata/index.js';
 import { isMounted, unmount } from '../snapshots/index.js';
-import { isoNow } from './clock.js';
+import { nowNs, rfc3339Nano } from './clock.js';
 import type { Containers } from './containers.js';
 import { humanDuration } from './duration.js';
 import { ConflictError, InvalidArgumentError, StrataError } from './errors.js';
-import { copyPath, type CopyOptions, type CopySide } from './copy.js';
+import { copyInTar, copyOutTar, copyPath, type ContainerView, type CopyOptions, type CopySide } from './copy.js';
 import { readSettings, type RunSettings } from './runsettings.js';
 import type { Store } from './store.js';
 import type { Volumes } from './volumes.js';
 import { timestampNs } from './times.js';
-import { runtime } from './lazy.js';
+import { runtime, streams } from './lazy.js';
 
 /** Docker's init (tini), static so it runs in any image: bind-mounted at /sbin/docker-init with --init. */
 const TINI = '/usr/bin/tini-static';
@@ -82,6 +83,8 @@ function logQuery(q: LogsQuery): LogQuery {
 function socketDir(root: string): string {
   return join('/run/strata', hexOf(sha256(root)).slice(0, 16));
 }
+
+const maxNs = (a: bigint, b: bigint): bigint => (a > b ? a : b);
 
 /** Docker's STATUS column for a state. */
 export function statusText(s: LiveState, now = Date.now()): string {
@@ -158,7 +161,8 @@ export class Processes {
     }
     return {
       status: 'exited', exitCode: exit?.exitCode ?? runtime().UNKNOWN_EXIT_CODE, startedAt,
-      finishedAt: exit ? exit.finishedAt.toISOString() : startedAt, // conmon's persist dir tells an OOM kill (runtime/supervisor.ts) where the runtime records it.
+      // The exit file's time is the kernel's coarse clock (a tick behind at most): never before the start.
+      finishedAt: exit ? rfc3339Nano(maxNs(exit.finishedAtNs, startedAt === ZERO_TIME ? 0n : timestampNs(startedAt, new Date()))) : startedAt,
       oomKilled: Boolean((exit as Partial<{ oomKilled: boolean }> | null)?.oomKilled),
     };
   }
@@ -203,11 +207,12 @@ export class Processes {
       }, host, settings.privileged ? runtime().hostDevices() : []);
       writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
       writeNetworkFiles(dir, networkFiles(spec.hostname, settings.network, hostNetworkFiles()));
-      const sup = this.supervisor(c, settings, { stdinOnce: !!opts.attach?.stdin });
+      // Docker's StdinOnce: a foreground run's stdin closes when it leaves, except with a pty (it may detach and come back).
+      const sup = this.supervisor(c, settings, { stdinOnce: !!opts.attach?.stdin && !config.Tty });
       await sup.create();
       const attachment = opts.attach ? sup.attach(opts.attach) : undefined;
       // Taken before the program runs: a process that exits at once must not have finished before it started.
-      const startedAt = isoNow();
+      const startedAt = rfc3339Nano(nowNs());
       await sup.start();
       this.writeStartRecord(c, { startedAt });
       this.store.meta.setContainerState(c.id, 'running');
@@ -244,13 +249,16 @@ export class Processes {
 
   /**
    * conmon's exit command (and anyone else's after an exit): settle the container; with `remove` (--rm),
-   * remove it too, unless a foreground `run` still relays it and will remove it once it has its exit code.
+   * remove it too; both are left to a foreground `run` that still relays it (it removes it once it has the exit code).
    */
   async cleanup(ref: string, remove: boolean): Promise<void> {
     const c = this.containers.resolve(ref);
+    // A foreground `run` still relaying settles (and removes) the container itself: settling it here too
+    // would only race it for the same work, on a host whose two cores the run is waiting for.
+    if (this.attachedElsewhere(c)) return;
     const s = await this.state(c);
     if (s.status !== 'exited') return;
-    if (remove && !this.attachedElsewhere(c)) await this.containers.remove(c.id, { force: true });
+    if (remove) await this.containers.remove(c.id, { force: true });
   }
 
   /** The container, if its process runs; else Docker's "Container … is not running" after `prefix` (the verb's words). */
@@ -263,12 +271,15 @@ export class Processes {
     return { c, sup: this.supervisor(c, readSettings(this.dir(c))), state };
   }
 
-  /** The exit status once the process has exited, the container settled. */
+  /**
+   * The exit status once the process has exited, the container settled. A container that is not running
+   * answers at once with its State.ExitCode, as Docker 20.10's `docker wait` (condition "not-running"):
+   * 0 for one never started, 126/127 for one whose start failed.
+   */
   async wait(ref: string): Promise<number> {
     const c = this.containers.resolve(ref);
     const s = await this.state(c);
-    if (s.status === 'exited') return s.exitCode;
-    if (s.status === 'created') throw new ConflictError(`container ${c.id} has not been started`);
+    if (s.status === 'exited' || s.status === 'created') return s.exitCode;
     const status = await this.supervisor(c, readSettings(this.dir(c))).waitExit();
     await this.state(this.containers.resolve(c.id));
     return status.exitCode;
@@ -310,6 +321,28 @@ export class Processes {
     if (ref === undefined || (src.container !== undefined && dst.container !== undefined)) {
       throw new InvalidArgumentError('copying between containers is not supported');
     }
+    await this.withFiles(ref, async (view) => {
+      const side = (s: { container?: string; path: string }): CopySide => ({ view: s.container === undefined ? null : view, path: s.path });
+      const describe = (s: CopySide) => (s.view ? `${ref}:${s.path}` : s.path);
+      copyPath(side(src), side(dst), opts, describe, dst.container !== undefined);
+    });
+  }
+
+  /** `docker cp CONTAINER:PATH -`: the path as a tar, piped to `out`, which it ends (the container frozen until the last byte). */
+  async copyOut(ref: string, path: string, out: NodeJS.WritableStream, opts: CopyOptions = {}): Promise<void> {
+    await this.withFiles(ref, (view) => streams().promises.pipeline(copyOutTar({ view, path }, opts, ref), out));
+  }
+
+  /** `docker cp - CONTAINER:DIR`: a tar from `input` extracted into the container's directory DIR. */
+  async copyIn(ref: string, path: string, input: Readable): Promise<void> {
+    await this.withFiles(ref, (view) => copyInTar(input, { view, path }, this.store.scratchPath('cp'), ref));
+  }
+
+  /**
+   * Run `work` on the container's files: its rootfs mounted for the while when it is not running, a
+   * running one frozen meanwhile, and its volume and bind mounts where the container sees them.
+   */
+  private async withFiles<T>(ref: string, work: (view: ContainerView) => Promise<T> | T): Promise<T> {
     const c = this.containers.resolve(ref);
     const state = await this.state(c);
     const live = state.status === 'running' || state.status === 'paused';
@@ -319,9 +352,10 @@ export class Processes {
     const freeze = state.status === 'running' ? this.runtime(readSettings(this.dir(c))) : null;
     if (freeze) await freeze.pause(c.id);
     try {
-      const side = (s: { container?: string; path: string }): CopySide => ({ root: s.container === undefined ? '/' : rootfs, path: s.path });
-      const describe = (s: CopySide) => (s.root === '/' ? s.path : `${ref}:${s.path}`);
-      copyPath(side(src), side(dst), opts, describe, dst.container !== undefined);
+      const mounts = this.volumes.mountPlan(c.id).mounts
+        .filter((m) => m.type !== 'tmpfs')
+        .map((m) => ({ destination: m.destination, source: m.source, rw: m.rw }));
+      return await work({ rootfs, mounts });
     } finally {
       if (freeze) await freeze.resume(c.id);
       if (mountedHere && !live) await this.containers.unmount(c.id);
@@ -355,6 +389,44 @@ export class Processes {
       await this.settle(c);
     }
     if (s.status !== 'created') await sup.release();
+  }
+
+  /**
+   * `system check`: what a container left after its record went (a crash during `rm`, a store whose database
+   * was restored): runtime state under the store's runtime root, and a directory under containers/. With
+   * `repair`, the runtime's record is deleted (killing what still runs there) and directories `removable`
+   * says no live command may be making are removed. The disk is listed before the database is read; a
+   * container's runtime state is only ever made after its record and deleted before it.
+   */
+  async checkOrphans(repair: boolean, removable: (path: string) => boolean): Promise<{ problems: string[]; repaired: string[] }> {
+    const problems: string[] = [];
+    const repaired: string[] = [];
+    const runc = new (runtime().OciRuntime)('runc', join(this.store.root, 'runtime'));
+    const states = existsSync(runc.root) ? await runc.list() : [];
+    let dirs: string[] = [];
+    try { dirs = readdirSync(join(this.store.root, 'containers')); } catch { /* none made yet */ }
+    for (const { id } of states) {
+      if (this.store.meta.getContainer(id)) continue;
+      if (!repair) {
+        problems.push(`runtime state of container ${id}, which does not exist`);
+        continue;
+      }
+      try {
+        await runc.delete(id, true);
+      } catch (e) {
+        if (await runc.state(id)) throw e; // gone meanwhile: what was wanted
+      }
+      repaired.push(`removed the runtime state of container ${id}, which does not exist`);
+    }
+    for (const id of dirs) {
+      if (this.store.meta.getContainer(id)) continue;
+      const dir = this.store.containerDir(id);
+      if (repair && removable(dir)) {
+        rmSync(dir, { recursive: true, force: true });
+        repaired.push(`removed container directory ${id}, which no container names`);
+      } else problems.push(`container directory ${id} is not referenced by any container`);
+    }
+    return { problems, repaired };
   }
 
   /** `docker logs`: the lines the query selects. */
@@ -443,16 +515,29 @@ export class Processes {
    * one CPU used in between (Docker's formula); null when the container is not running.
    */
   async stats(ref: string, intervalMs = 500): Promise<{ cpuPercent: number; now: CgroupStats } | null> {
+    const first = await this.statsSample(ref);
+    if (!first) return null;
+    await new Promise((r) => setTimeout(r, intervalMs));
+    const now = await this.statsSample(ref);
+    return now ? { cpuPercent: cpuPercent(first, now), now: now.counters } : null;
+  }
+
+  /** One reading of the container's cgroup counters, taken now; null when it is not running. `stats`' stream takes one a second. */
+  async statsSample(ref: string): Promise<StatsSample | null> {
     const c = this.containers.resolve(ref);
     const s = await this.state(c);
     if (s.status !== 'running' && s.status !== 'paused') return null;
     const spec = JSON.parse(readFileSync(join(this.dir(c), 'config.json'), 'utf8')) as OciSpec;
-    const first = runtime().cgroupStats(spec.linux.cgroupsPath);
-    const t0 = process.hrtime.bigint();
-    await new Promise((r) => setTimeout(r, intervalMs));
-    const now = runtime().cgroupStats(spec.linux.cgroupsPath);
-    if (!first || !now) return null;
-    const wallNs = Number(process.hrtime.bigint() - t0);
-    return { cpuPercent: wallNs > 0 ? ((now.cpuNanos - first.cpuNanos) / wallNs) * 100 : 0, now };
+    const counters = runtime().cgroupStats(spec.linux.cgroupsPath);
+    return counters ? { counters, takenAt: process.hrtime.bigint() } : null;
   }
+}
+
+/** A container's cgroup counters and when they were read (a monotonic clock, in nanoseconds). */
+export interface StatsSample { counters: CgroupStats; takenAt: bigint }
+
+/** The CPU % Docker shows between two samples: CPU time used over wall time, 100% being one CPU. */
+export function cpuPercent(before: StatsSample, after: StatsSample): number {
+  const wallNs = Number(after.takenAt - before.takenAt);
+  return wallNs > 0 ? ((after.counters.cpuNanos - before.counters.cpuNanos) / wallNs) * 100 : 0;
 }

@@ -1,5 +1,5 @@
 /** Store-wide views and upkeep: `system df` from the database alone, and `system check`. */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { removeTree } from '../archive/remove.js';
 import { join } from 'node:path';
 import type { LayerRecord } from '../metadata/index.js';
@@ -96,6 +96,28 @@ export class System {
     for (const d of content.list()) {
       try { content.get(d); } catch (e) { problems.push(`blob ${d}: ${(e as Error).message}`); }
     }
+    // What containers and volumes left behind without a record (runtime state, their directories).
+    const removable = madeBeforeOtherCommands(this.store);
+    for (const part of [await this.containers.processes.checkOrphans(!!opts.repair, removable), this.volumes.checkOrphans(!!opts.repair, removable)]) {
+      problems.push(...part.problems);
+      repaired.push(...part.repaired);
+    }
     return { problems, repaired };
   }
+}
+
+/**
+ * Whether a path was made before every strata command now holding the store began (each takes its lock
+ * file, new, at its start, and makes nothing before; this one's own counts too): then no live command is
+ * making it, and a directory without a record is garbage. What a command still running made is left to it.
+ */
+function madeBeforeOtherCommands(store: Store): (path: string) => boolean {
+  const locks = join(store.root, 'locks');
+  let oldest = Infinity;
+  for (const name of readdirSync(locks)) {
+    try { oldest = Math.min(oldest, statSync(join(locks, name)).ctimeMs); } catch { /* released meanwhile */ }
+  }
+  return (path) => {
+    try { return statSync(path).ctimeMs < oldest; } catch { return false; }
+  };
 }

@@ -3,11 +3,12 @@
  * plan made at create, the volumes it uses recorded with the container (their reference count), the mounts
  * handed to the runtime at start, and the anonymous ones removed by `rm -v`.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { treeSize } from '../archive/usage.js';
 import type { OciMount } from '../runtime/oci.js';
 import {
-  checkOptions, checkVolumeName, dataDir, makeVolumeDir, mountVolume, ociMounts, planMounts, removeVolumeDir, seedVolume,
+  checkOptions, checkVolumeName, dataDir, makeVolumeDir, mountVolume, ociMounts, planMounts, removeVolumeDir, seedVolume, volumeDir,
   anonymousName, type MountPlan, type MountRequest, type Planned, type VolumeRecord,
 } from '../volumes/index.js';
 import { isoNow } from './clock.js';
@@ -115,6 +116,26 @@ export class Volumes {
 
   private insert(records: readonly VolumeRecord[]): void {
     for (const r of records) this.meta.insertVolume(r);
+  }
+
+  /**
+   * `system check`: directories under volumes/ that no volume names (a crash between making one and
+   * recording it, or a removal cut short). With `repair`, those `removable` says no live command may be
+   * making are removed, their mounts first; the disk is listed before the database is read.
+   */
+  checkOrphans(repair: boolean, removable: (path: string) => boolean): { problems: string[]; repaired: string[] } {
+    const problems: string[] = [];
+    const repaired: string[] = [];
+    let names: string[];
+    try { names = readdirSync(join(this.store.root, 'volumes')); } catch { return { problems, repaired }; }
+    for (const name of names) {
+      if (this.meta.getVolume(name)) continue;
+      if (repair && removable(volumeDir(this.store.root, name))) {
+        removeVolumeDir(this.store.root, name);
+        repaired.push(`removed volume directory ${name}, which no volume names`);
+      } else problems.push(`volume directory ${name} is not referenced by any volume`);
+    }
+    return { problems, repaired };
   }
 
   inspect(name: string): Volume {

@@ -25,3 +25,4 @@ export {
   Supervisor, UNKNOWN_EXIT_CODE, type Attachment, type AttachStreams, type ContainerStatus, type ExitStatus, type SupervisorOptions,
 } from './supervisor.js';
 export { readFileInRoot, resolveInRoot, resolveUser, type ResolvedUser } from './user.js';
+export { DEFAULT_DETACH_KEYS, parseDetachKeys } from './detachkeys.js';

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { cgroupPids, removeCgroup } from './cgroups.js';
 import type { OciSpec } from './oci.js';
 import { RuntimeError, runtimeMessage, startFailureCode, type OciRuntime } from './runc.js';
+import { DetachScanner } from './detachkeys.js';
 import { SeqpacketSocket, SHUT_RDWR, SHUT_WR } from './seqpacket.js';
 
 const CONMON = '/usr/bin/conmon';
@@ -57,6 +58,8 @@ export interface SupervisorOptions {
 export interface ExitStatus {
   exitCode: number;
   finishedAt: Date;
+  /** The same time to the nanosecond (the exit file's mtime), for Docker's State.FinishedAt. */
+  finishedAtNs: bigint;
   /** The kernel's OOM killer ended the process (Docker's State.OOMKilled). */
   oomKilled: boolean;
 }
@@ -71,6 +74,8 @@ export interface AttachStreams {
   stderr: NodeJS.WritableStream;
   /** Sent to the process's stdin; its end closes the process's stdin (unless conmon was told to keep it). */
   stdin?: NodeJS.ReadableStream;
+  /** Typed into stdin, this sequence ends the attach and leaves the container running (./detachkeys.ts). */
+  detachKeys?: Buffer;
 }
 
 export interface Attachment {
@@ -78,6 +83,8 @@ export interface Attachment {
   done: Promise<void>;
   /** Stop relaying; the container keeps running. */
   detach(): void;
+  /** Whether the attach ended because the detach keys were typed (the container runs on). */
+  readonly escaped: boolean;
 }
 
 /** Resolve with the first line a stream carries (or what came before its end). */
@@ -209,15 +216,27 @@ export class Supervisor {
   attach(streams: AttachStreams): Attachment {
     const sock = SeqpacketSocket.connect(this.attachSocket);
     let detached = false;
+    let escaped = false;
     let inputClosed = false;
+    const scanner = streams.detachKeys?.length ? new DetachScanner(streams.detachKeys) : null;
+    const detach = () => {
+      detached = true;
+      sock.shutdown(SHUT_RDWR);
+    };
     const relayIn = (chunk: Buffer | string) => {
-      const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      let data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      if (scanner) {
+        const { pass, detach: typed } = scanner.feed(data);
+        data = pass;
+        escaped = typed;
+      }
       try {
         for (let at = 0; at < data.length && !detached && !inputClosed; at += STDIN_CHUNK) sock.send(data.subarray(at, at + STDIN_CHUNK));
       } catch {
         // The process exited or closed its stdin (EPIPE): what is still typed has nowhere to go, as under Docker.
         inputClosed = true;
       }
+      if (escaped) detach();
     };
     const endIn = () => { if (!detached && !inputClosed) sock.shutdown(SHUT_WR); };
     streams.stdin?.on('data', relayIn);
@@ -237,13 +256,7 @@ export class Supervisor {
         sock.close();
       }
     })();
-    return {
-      done,
-      detach: () => {
-        detached = true;
-        sock.shutdown(SHUT_RDWR);
-      },
-    };
+    return { done, detach, get escaped() { return escaped; } };
   }
 
   /** Tell conmon the pty's size (rows × columns), as a terminal's SIGWINCH should. */
@@ -261,7 +274,11 @@ export class Supervisor {
     try {
       const text = readFileSync(this.exitFile, 'utf8').trim();
       if (text === '') return null;
-      return { exitCode: Number(text), finishedAt: statSync(this.exitFile).mtime, oomKilled: existsSync(join(this.persistDir, 'oom')) };
+      const { mtimeNs } = statSync(this.exitFile, { bigint: true });
+      return {
+        exitCode: Number(text), finishedAt: new Date(Number(mtimeNs / 1_000_000n)), finishedAtNs: mtimeNs,
+        oomKilled: existsSync(join(this.persistDir, 'oom')),
+      };
     } catch {
       return null;
     }

@@ -28,9 +28,10 @@ const MAX_ID = 2 ** 31 - 1;
 /**
  * `path` (absolute, as seen in the container) resolved inside `root`: every symlink is read and followed
  * with `root` as `/`, and ".." never climbs above it. Returns the path relative to root, free of links
- * up to the first component that does not exist.
+ * up to the first component that does not exist. `locate` says where a path relative to the container's
+ * `/` is on the host (by default under `root`; `cp` passes one that knows the container's volume mounts).
  */
-export function resolveInRoot(root: string, path: string): string {
+export function resolveInRoot(root: string, path: string, locate: (rel: string) => string = (rel) => join(root, rel)): string {
   const pending = path.split('/').filter(Boolean);
   const done: string[] = [];
   let links = 0;
@@ -40,13 +41,13 @@ export function resolveInRoot(root: string, path: string): string {
     if (part === '..') { done.pop(); continue; }
     let isLink: boolean;
     try {
-      isLink = lstatSync(join(root, ...done, part)).isSymbolicLink();
+      isLink = lstatSync(locate(join(...done, part))).isSymbolicLink();
     } catch {
       return [...done, part, ...pending].join('/');
     }
     if (!isLink) { done.push(part); continue; }
     if (++links > MAX_LINKS) throw Object.assign(new Error(`${path}: too many levels of symbolic links`), { code: 'ELOOP' });
-    const target = readlinkSync(join(root, ...done, part));
+    const target = readlinkSync(locate(join(...done, part)));
     if (target.startsWith('/')) done.length = 0;
     pending.unshift(...target.split('/').filter(Boolean));
   }

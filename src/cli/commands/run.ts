@@ -1,7 +1,7 @@
 /** Verbs that run containers: run, start, stop, kill, wait, restart, pause, unpause, rename, logs, exec. */
 import type { Command } from 'commander';
 import type { Engine } from '../../engine/index.js';
-import { InvalidArgumentError, StrataError } from '../../engine/index.js';
+import { cpuPercent, DEFAULT_DETACH_KEYS, InvalidArgumentError, parseDetachKeys, StrataError, type StatsSample } from '../../engine/index.js';
 import type { WithEngine } from '../context.js';
 import { forEachName } from '../each.js';
 import { collect } from '../output.js';
@@ -11,12 +11,27 @@ import { envFileEntries } from '../envfile.js';
 
 /** The signals a foreground `run` (and `start -a`) passes on to the container, as Docker's --sig-proxy. */
 const PROXIED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+/** How often `stats` draws a frame: Docker's daemon sends a reading a second. */
+const STATS_INTERVAL_MS = 1000;
+
+/** What `--detach-keys` asks for, checked before anything is made (Docker's default when not given). */
+const detachKeys = (spec: string | undefined): Buffer => {
+  try {
+    return parseDetachKeys(spec || DEFAULT_DETACH_KEYS);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+};
+
+/** A relay that ended because the detach keys were typed: the container runs on. */
+const DETACHED = null;
 
 /**
  * Stream a container's output (starting it first with `start`) until its process exits (stdin too with -i, the terminal raw
- * with -t); signals are passed on and the terminal's size follows. Resolves with the exit code.
+ * with -t); signals are passed on and the terminal's size follows. Resolves with the exit code, or DETACHED when the
+ * detach keys were typed (read from stdin with -i -t only, as Docker's client reads them).
  */
-async function relay(e: Engine, id: string, o: { interactive?: boolean; tty?: boolean }, start: boolean): Promise<number> {
+async function relay(e: Engine, id: string, o: { interactive?: boolean; tty?: boolean; detachKeys?: Buffer }, start: boolean): Promise<number | typeof DETACHED> {
   const { processes } = e.containers;
   const stdin = o.interactive ? process.stdin : undefined;
   const raw = !!(o.tty && stdin?.isTTY);
@@ -29,14 +44,18 @@ async function relay(e: Engine, id: string, o: { interactive?: boolean; tty?: bo
   if (!o.tty) for (const s of PROXIED_SIGNALS) process.on(s, forward);
   if (consoleSize) process.on('SIGWINCH', resize);
   try {
-    const attach = { stdout: process.stdout, stderr: process.stderr, ...(stdin ? { stdin } : {}) };
+    const keys = stdin && o.tty ? { detachKeys: o.detachKeys } : {};
+    const attach = { stdout: process.stdout, stderr: process.stderr, ...(stdin ? { stdin } : {}), ...keys };
+    let attachment;
     if (start) {
       const started = await processes.start(id, { attach, consoleSize });
       for (const w of started.warnings) stderr(`WARNING: ${w}\n`);
-      await started.attachment?.done;
+      attachment = started.attachment;
     } else {
-      await (await processes.attach(id, attach)).done;
+      attachment = await processes.attach(id, attach);
     }
+    await attachment?.done;
+    if (attachment?.escaped) return DETACHED;
     return await processes.wait(id);
   } finally {
     for (const s of PROXIED_SIGNALS) process.off(s, forward);
@@ -48,7 +67,7 @@ async function relay(e: Engine, id: string, o: { interactive?: boolean; tty?: bo
   }
 }
 
-export interface RunFlags extends CreateFlags { detach?: boolean }
+export interface RunFlags extends CreateFlags { detach?: boolean; detachKeys?: string }
 
 export function registerRunCommands(program: Command, container: Command, withEngine: WithEngine): void {
   const both = (name: string): Command[] => [program.command(name), container.command(name)];
@@ -57,10 +76,12 @@ export function registerRunCommands(program: Command, container: Command, withEn
     addCreateFlags(cmd)
       .description('Run a command in a new container')
       .option('-d, --detach', 'Run container in background and print container ID')
+      .option('--detach-keys <string>', 'Override the key sequence for detaching a container')
       .argument('<image>')
       .argument('[command...]')
       .passThroughOptions()
       .action(async (image: string, command: string[], f: RunFlags) => withEngine(async (e) => {
+        const keys = detachKeys(f.detachKeys);
         // Whatever stops strata itself from running the container is the CLI's failure (125), as docker run says.
         const id = await e.containers.create(await createOptions(image, command, f)).catch((err: unknown) => {
           throw err instanceof StrataError && err.status === 1 ? new StrataError(err.message, 125) : err;
@@ -80,11 +101,14 @@ export function registerRunCommands(program: Command, container: Command, withEn
         }
         // This process removes an --rm container itself once it has the exit code (conmon's exit command would race it).
         e.containers.processes.markAttached(c, true);
+        let code: number | typeof DETACHED = 1;
         try {
-          process.exitCode = await relay(e, id, f, true);
+          code = await relay(e, id, { ...f, detachKeys: keys }, true);
+          // Detached (Docker prints nothing and exits 0): the container runs on, and conmon's exit command does --rm.
+          process.exitCode = code ?? 0;
         } finally {
           e.containers.processes.markAttached(c, false);
-          if (autoRemove) await e.containers.remove(id, { force: true });
+          if (autoRemove && code !== DETACHED) await e.containers.remove(id, { force: true });
         }
       }));
   }
@@ -94,11 +118,14 @@ export function registerRunCommands(program: Command, container: Command, withEn
       .argument('<containers...>')
       .option('-a, --attach', "Attach STDOUT/STDERR and forward signals")
       .option('-i, --interactive', "Attach container's STDIN")
-      .action(async (refs: string[], o: { attach?: boolean; interactive?: boolean }) => withEngine(async (e) => {
+      .option('--detach-keys <string>', 'Override the key sequence for detaching a container')
+      .action(async (refs: string[], o: { attach?: boolean; interactive?: boolean; detachKeys?: string }) => withEngine(async (e) => {
         if ((o.attach || o.interactive) && refs.length > 1) throw new StrataError('you cannot start and attach multiple containers at once', 1);
         if (o.attach || o.interactive) {
+          const keys = detachKeys(o.detachKeys);
           const config = e.containers.config(e.containers.resolve(refs[0]!));
-          process.exitCode = await relay(e, refs[0]!, { interactive: o.interactive && config.OpenStdin, tty: config.Tty }, true);
+          // Detached: Docker's start -a prints nothing and exits 0, as run does.
+          process.exitCode = (await relay(e, refs[0]!, { interactive: o.interactive && config.OpenStdin, tty: config.Tty, detachKeys: keys }, true)) ?? 0;
           return;
         }
         await forEachName(refs, false, async (r) => {
@@ -215,9 +242,18 @@ export function registerRunCommands(program: Command, container: Command, withEn
       .argument('<container>')
       .option('--no-stdin', 'Do not attach STDIN')
       .option('--sig-proxy [bool]', 'Proxy all received signals to the process', 'true')
-      .action(async (ref: string, o: { stdin: boolean }) => withEngine(async (e) => {
+      .option('--detach-keys <string>', 'Override the key sequence for detaching a container')
+      .action(async (ref: string, o: { stdin: boolean; detachKeys?: string }) => withEngine(async (e) => {
+        const keys = detachKeys(o.detachKeys);
         const config = e.containers.config(e.containers.resolve(ref));
-        process.exitCode = await relay(e, ref, { interactive: o.stdin && config.OpenStdin, tty: config.Tty }, false);
+        const code = await relay(e, ref, { interactive: o.stdin && config.OpenStdin, tty: config.Tty, detachKeys: keys }, false);
+        if (code === DETACHED) {
+          // Docker's attach says why it ended, bare, and fails.
+          stderr('read escape sequence\n');
+          process.exitCode = 1;
+        } else {
+          process.exitCode = code;
+        }
       }));
   }
 
@@ -243,20 +279,42 @@ export function registerRunCommands(program: Command, container: Command, withEn
       .option('--no-stream', 'Disable streaming stats and only pull the first result')
       .option('--no-trunc', 'Do not truncate output')
       .action(async (refs: string[], o: { all?: boolean; stream: boolean; trunc: boolean }) => withEngine(async (e) => {
-        if (o.stream) throw new InvalidArgumentError('strata stats has no live stream (there is no daemon to keep sampling): use --no-stream');
         const { bytesSize } = await import('../format/units.js');
         const { renderTable } = await import('../format/tabwriter.js');
-        const names = refs.length ? refs : (await e.containers.list({ all: o.all })).map((c) => c.Id);
-        const rows = await Promise.all(names.map(async (ref) => {
-          const c = e.containers.resolve(ref);
-          const st = await e.containers.processes.stats(c.id);
-          const id = o.trunc ? c.id.slice(0, 12) : c.id;
-          if (!st) return [id, c.name, '0.00%', '0B / 0B', '0.00%', '0B / 0B', '0B / 0B', '0'];
-          const { now } = st;
-          return [id, c.name, `${st.cpuPercent.toFixed(2)}%`, `${bytesSize(now.memoryBytes)} / ${bytesSize(now.memoryLimitBytes)}`,
+        // The containers named (each must exist, as Docker checks before the first frame), else those running (all with -a), anew each frame.
+        const named = refs.map((r) => e.containers.resolve(r).id);
+        const targets = async () => (refs.length ? named : (await e.containers.list({ all: o.all })).map((c) => c.Id));
+        const row = (id: string, sample: StatsSample | null, cpu: number): string[] => {
+          const c = e.containers.resolve(id);
+          const shown = o.trunc ? c.id.slice(0, 12) : c.id;
+          if (!sample) return [shown, c.name, '0.00%', '0B / 0B', '0.00%', '0B / 0B', '0B / 0B', '0'];
+          const now = sample.counters;
+          return [shown, c.name, `${cpu.toFixed(2)}%`, `${bytesSize(now.memoryBytes)} / ${bytesSize(now.memoryLimitBytes)}`,
             `${((now.memoryBytes / now.memoryLimitBytes) * 100).toFixed(2)}%`, '0B / 0B', '--', String(now.pids)];
-        }));
-        stdout(renderTable(['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'NET I/O', 'BLOCK I/O', 'PIDS'], rows));
+        };
+        const header = ['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'NET I/O', 'BLOCK I/O', 'PIDS'];
+        if (!o.stream) {
+          const rows = await Promise.all((await targets()).map(async (id) => {
+            const st = await e.containers.processes.stats(id);
+            return row(id, st ? { counters: st.now, takenAt: 0n } : null, st?.cpuPercent ?? 0);
+          }));
+          stdout(renderTable(header, rows));
+          return;
+        }
+        // Docker 20.10's stream: a frame a second, the screen cleared before each (on a terminal or not), until
+        // interrupted; a container that stops stays with zeros. CPU % is over the second between two frames.
+        const last = new Map<string, StatsSample>();
+        for (;;) {
+          const rows: string[][] = [];
+          for (const id of await targets()) {
+            const sample = await e.containers.processes.statsSample(id).catch(() => null);
+            const before = last.get(id);
+            rows.push(row(id, sample, sample && before ? cpuPercent(before, sample) : 0));
+            if (sample) last.set(id, sample); else last.delete(id);
+          }
+          stdout(`\x1b[2J\x1b[H${renderTable(header, rows)}`);
+          await new Promise((r) => setTimeout(r, STATS_INTERVAL_MS));
+        }
       }));
   }
 
@@ -272,8 +330,10 @@ export function registerRunCommands(program: Command, container: Command, withEn
         if ((from.container === undefined) === (to.container === undefined)) {
           throw new StrataError(from.container === undefined ? 'must specify at least one container source' : 'copying between containers is not supported', 1);
         }
-        if (src === '-' || dst === '-') throw new InvalidArgumentError('strata cp does not read or write tar streams (-) yet');
-        await e.containers.processes.copy(from, to, { archive: o.archive, followLink: o.followLink });
+        const opts = { archive: o.archive, followLink: o.followLink };
+        if (dst === '-') await e.containers.processes.copyOut(from.container!, from.path, process.stdout, opts);
+        else if (src === '-') await e.containers.processes.copyIn(to.container!, to.path, process.stdin);
+        else await e.containers.processes.copy(from, to, opts);
       }));
   }
 
