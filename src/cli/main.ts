@@ -16,7 +16,7 @@ import { DRIVER_NAMES } from '../engine/drivers.js';
 
 /** One module of commands: what it registers on the program and on the `image` and `container` groups. */
 type Register = (program: Command, groups: { image: Command; container: Command }, withEngine: WithEngine) => void;
-export type ModuleName = 'images' | 'containers' | 'run' | 'inspect' | 'transfer' | 'system' | 'volumes';
+export type ModuleName = 'images' | 'containers' | 'run' | 'inspect' | 'transfer' | 'system' | 'volumes' | 'registry';
 
 /** The command modules, in the order their commands were always registered (and `--help` lists them). */
 const MODULES: Record<ModuleName, () => Promise<Register>> = {
@@ -48,6 +48,10 @@ const MODULES: Record<ModuleName, () => Promise<Register>> = {
     const { registerVolumeCommands } = await import('./commands/volumes.js');
     return (p, _, w) => registerVolumeCommands(p, w);
   },
+  registry: async () => {
+    const { registerRegistryCommands } = await import('./commands/registry.js');
+    return (p, g, w) => registerRegistryCommands(p, g.image, w);
+  },
 };
 
 /** The verbs that run containers (./commands/run.ts), the same at the top level and under `container`. */
@@ -61,11 +65,12 @@ export const VERBS: Readonly<Record<'top' | 'image' | 'container', Readonly<Reco
     create: 'containers', ps: 'containers', mount: 'containers', unmount: 'containers', umount: 'containers',
     diff: 'containers', commit: 'containers', rm: 'containers', remove: 'containers', export: 'containers',
     inspect: 'inspect', save: 'transfer', load: 'transfer', system: 'system', volume: 'volumes',
+    pull: 'registry', push: 'registry', login: 'registry', logout: 'registry',
     ...RUN_VERBS,
   },
   image: {
     import: 'images', ls: 'images', list: 'images', tag: 'images', rm: 'images', remove: 'images', history: 'images',
-    prune: 'images', inspect: 'inspect', save: 'transfer', load: 'transfer',
+    prune: 'images', inspect: 'inspect', save: 'transfer', load: 'transfer', pull: 'registry', push: 'registry',
   },
   container: {
     create: 'containers', ls: 'containers', list: 'containers', ps: 'containers', mount: 'containers',

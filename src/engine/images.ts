@@ -417,6 +417,8 @@ export class Images {
     const { meta, content } = this.store;
     meta.tx(() => {
       for (const id of done.images) if (!meta.getImage(id)) content.remove(id);
+      // Compressed blobs kept from a pull go with the last layer that is their content.
+      for (const digest of meta.blobs.dropOrphanBlobs()) content.remove(digest);
     });
     return reclaimed;
   }

@@ -9,6 +9,7 @@ import { Store, type StoreOptions } from './store.js';
 import { System } from './system.js';
 import { Volumes } from './volumes.js';
 import type { Transfer } from './transfer.js';
+import type { Registry } from '../registry/index.js';
 
 export class Engine {
   readonly layers: Layers;
@@ -17,6 +18,7 @@ export class Engine {
   readonly system: System;
   readonly volumes: Volumes;
   private transferPart?: Transfer;
+  private registryPart?: Registry;
 
   private constructor(readonly store: Store, self: string[] | null) {
     this.layers = new Layers(store);
@@ -30,6 +32,12 @@ export class Engine {
   async transfer(): Promise<Transfer> {
     const { Transfer } = await import('./transfer.js');
     return (this.transferPart ??= new Transfer(this.store, this.images, this.layers));
+  }
+
+  /** pull, push, login and logout (src/registry/), loaded by the verbs that use them. */
+  async registry(): Promise<Registry> {
+    const { Registry } = await import('../registry/index.js');
+    return (this.registryPart ??= new Registry(this.store, this.images, this.layers));
   }
 
   /**
@@ -60,5 +68,6 @@ export { checkRestartPolicy, type RunSettings } from './runsettings.js';
 /** --ulimit as Docker parses it (the CLI reads the flag; the runtime defines the names). */
 export { parseUlimit } from '../runtime/index.js';
 export type { ArchiveFormat, LoadResult } from './transfer.js';
+export type { Compression, Credentials, LoginResult, PullOptions, PullResult, PushOptions, PushResult, Registry } from '../registry/index.js';
 /** File paths in the engine's data keep bytes that are not UTF-8 as archive/names.ts does; this gives their bytes back. */
 export { encodeName } from '../archive/names.js';

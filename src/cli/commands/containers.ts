@@ -1,5 +1,6 @@
 /** Container verbs: create, ps, mount, unmount, diff, commit, rm, export, container prune. */
 import type { Command } from 'commander';
+import { pullIfMissing } from '../pullmissing.js';
 import {
   encodeName, familiarRepository, InvalidArgumentError, parseMountFlag, parseReference, splitVolumeFlags, StrataError, type ContainerSummary,
 } from '../../engine/index.js';
@@ -202,7 +203,10 @@ export function registerContainerCommands(program: Command, container: Command, 
       .passThroughOptions()
       .action(async (image: string, command: string[], f: CreateFlags) => {
         const opts = await createOptions(image, command, f);
-        await withEngine(async (e) => stdout((await e.containers.create(opts)) + '\n'));
+        await withEngine(async (e) => {
+          await pullIfMissing(e, image);
+          stdout((await e.containers.create(opts)) + '\n');
+        });
       });
   }
 
