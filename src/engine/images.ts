@@ -93,7 +93,8 @@ export class Images {
     try {
       const name = referenceString(parseTaggedReference(ref));
       missing = familiarString(name);
-      const id = meta.tagTarget(name);
+      // A name with a digest (`repo@sha256:…`) is an image pulled or pushed as that manifest.
+      const id = meta.tagTarget(name) ?? meta.repoDigestTarget(name);
       const image = id ? meta.getImage(id) : undefined;
       if (image) return { image, byName: true };
     } catch (e) {

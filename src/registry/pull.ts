@@ -76,7 +76,7 @@ export class Puller {
     const id = sha256(configBytes);
     checkLayers(manifest, config);
     const before = name ? this.store.meta.tagTarget(name) : this.store.meta.repoDigestTarget(repoDigest);
-    const { records, blobs } = await this.layersOf(t, manifest, config, opts);
+    const { records, blobs } = await this.layersOf(t, manifest, config, id, opts);
     const downloaded = blobs.length > 0;
     let done = false;
     try {
@@ -106,7 +106,7 @@ export class Puller {
     const headers = { Accept: MANIFEST_ACCEPT };
     const what = ref.startsWith('sha256:') ? `${t.familiar}@${ref}` : `${t.familiar}:${ref}`;
     const head = await this.client.request('HEAD', this.client.url(`${t.path}/manifests/${ref}`), { headers, scopes });
-    await this.failed(head, what);
+    await this.failed(head, what, true);
     const headDigest = head.headers.get('docker-content-digest') ?? undefined;
     const get = headDigest?.startsWith('sha256:') ? headDigest : ref;
     const res = await this.client.request('GET', this.client.url(`${t.path}/manifests/${get}`), { headers, scopes });
@@ -119,10 +119,11 @@ export class Puller {
     return { bytes, digest, contentType: res.headers.get('content-type') };
   }
 
-  private async failed(res: Response, what: string): Promise<void> {
+  private async failed(res: Response, what: string, head = false): Promise<void> {
     if (res.ok) return;
     if (res.status === 404) {
-      const { text } = res.headers.get('content-type')?.includes('json') ? await errorText(res) : { text: 'manifest unknown: manifest unknown' };
+      // A HEAD's 404 has no body to say why: Docker's words for it.
+      const { text } = head ? { text: 'manifest unknown: manifest unknown' } : await errorText(res);
       throw new NotFoundError(`manifest for ${what} not found: ${text}`);
     }
     if (res.status === 401) {
@@ -141,7 +142,7 @@ export class Puller {
   }
 
   /** Every layer in place: found in the store, or downloaded and applied. */
-  private async layersOf(t: Target, manifest: ImageManifest, config: ImageConfig, opts: PullOneOptions):
+  private async layersOf(t: Target, manifest: ImageManifest, config: ImageConfig, imageId: string, opts: PullOneOptions):
     Promise<{ records: LayerRecord[]; blobs: { digest: string; file: string }[] }> {
     const diffIds = config.rootfs.diff_ids;
     const chains = chainIds(diffIds);
@@ -157,9 +158,11 @@ export class Puller {
       const found = meta.getLayer(c);
       return found && this.layers.intact(found) ? found : undefined;
     });
+    // An image that is here already says nothing per layer, as Docker's pull of an image it has.
+    const imageHere = present.every(Boolean) && !!meta.getImage(imageId);
     manifest.layers.forEach((l, i) => {
       layerCompression(l.mediaType);
-      progress[i]!.status(present[i] ? 'Already exists' : 'Pulling fs layer');
+      if (!imageHere) progress[i]!.status(present[i] ? 'Already exists' : 'Pulling fs layer');
     });
     const settled: boolean[] = [];
     let firstError: unknown;

@@ -9,7 +9,6 @@ import { createReadStream } from 'node:fs';
 import { Transform, type Readable } from 'node:stream';
 import { HashingStream } from '../content/hashing.js';
 import { sha256 } from '../images/digest.js';
-import { familiarRepository } from '../images/reference.js';
 import type { ImageRecord, LayerBlob, LayerRecord } from '../metadata/index.js';
 import type { Layers } from '../engine/layers.js';
 import type { Progress } from '../engine/messages.js';
@@ -111,7 +110,7 @@ export class Pusher {
         { scopes: [...scopes, scope(from, 'pull')], headers: { 'Content-Length': '0' } });
       await res.body?.cancel().catch(() => undefined);
       if (res.status === 201) {
-        lp.status(`Mounted from ${familiarRepository(b.repository)}`);
+        lp.status(`Mounted from ${from}`);
         return record(desc(b));
       }
       if (res.status === 202 && res.headers.get('location')) {
