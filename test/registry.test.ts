@@ -7,7 +7,7 @@
  * partial in the store, and a retry that succeeds.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,10 +31,10 @@ const newStore = (): TestStore => {
   return s;
 };
 
-/** Three layers: a small base, 3 MB that do not compress, a top file. */
+/** Three layers: a small base, 5 MB that do not compress (two members for the parallel gzip), a top file. */
 const LAYERS = [
   buildTar([{ name: 'etc/', type: '5' }, { name: 'etc/hostname', body: 'registry-test\n' }]),
-  buildTar([{ name: 'big', body: randomBytes(3 << 20) }]),
+  buildTar([{ name: 'big', body: randomBytes(5 << 20) }]),
   buildTar([{ name: 'top', body: 'top\n' }]),
 ];
 const CONFIG = { architecture: 'amd64', os: 'linux', created: '2024-01-01T00:00:00Z', config: { Cmd: ['/bin/sh'] }, history: LAYERS.map(() => ({ created: '2024-01-01T00:00:00Z', created_by: 'test' })) };
@@ -388,6 +388,34 @@ test('SIGKILL of a pull midway leaves nothing visible, and the pull then succeed
     assert.equal(again.status, 0, again.stderr);
   } finally {
     proxy.stop();
+  }
+});
+
+test('a mount the registry answers with 202 (the source lost the blob) still uploads the kept blob', async () => {
+  const name = `${reg.host}/mnt/src:1`;
+  storeWith(name).ok(['push', name]);
+  const s = newStore();
+  s.ok(['pull', name]);
+  const layers = JSON.parse(execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${name}`]).toString()).layers as { digest: string }[];
+  // The source repository forgets its blobs: a mount from it can only open an upload.
+  for (const l of layers) assert.equal((await fetch(`http://${reg.host}/v2/mnt/src/blobs/${l.digest}`, { method: 'DELETE' })).status, 202);
+  s.ok(['tag', name, `${reg.host}/mnt/dst:1`]);
+  const out = s.ok(['push', `${reg.host}/mnt/dst:1`]);
+  assert.equal(out.split('\n').filter((l) => l.endsWith(': Pushed')).length, 3, out);
+  const copied = JSON.parse(execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/mnt/dst:1`]).toString()).layers as { digest: string }[];
+  assert.deepEqual(copied.map((l) => l.digest), layers.map((l) => l.digest));
+});
+
+test('Docker pulls what strata pushes (multi-member gzip from the parallel compressor included)', { skip: spawnSync('docker', ['info'], { stdio: 'ignore' }).status !== 0 }, () => {
+  const name = `${reg.host}/registry-docker/app:1`;
+  const s = storeWith(name);
+  s.ok(['push', name]);
+  try {
+    execFileSync('docker', ['pull', '-q', name]);
+    const layers = execFileSync('docker', ['inspect', '-f', '{{json .RootFS.Layers}}', name]).toString();
+    assert.deepEqual(JSON.parse(layers), inspect(s, name).RootFS.Layers);
+  } finally {
+    spawnSync('docker', ['rmi', name], { stdio: 'ignore' });
   }
 });
 
