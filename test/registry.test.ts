@@ -135,6 +135,10 @@ test('pull by digest: an untagged image with its digest; an unknown tag and an a
   assert.equal(missing.status, 1);
   assert.equal(missing.stdout, 'Using default tag: latest\nlatest: Pulling from rt/nosuch\n');
   assert.equal(missing.stderr, `Error: manifest for ${reg.host}/rt/nosuch:latest not found: manifest unknown: manifest unknown\n`);
+  const absent = s.run(['push', `${reg.host}/rt/absent:3`]);
+  assert.equal(absent.status, 1);
+  assert.equal(absent.stdout, `The push refers to repository [${reg.host}/rt/absent]\n`);
+  assert.equal(absent.stderr, `Error: An image does not exist locally with the tag: ${reg.host}/rt/absent\n`);
   const down = s.run(['pull', '127.0.0.1:1/x:1']);
   assert.equal(down.status, 1);
   assert.match(down.stderr, /^Error: Get "http:\/\/127\.0\.0\.1:1\/v2\/": .*connection refused/);

@@ -186,9 +186,20 @@ wl_push_pulled_run() { timed push-pulled reg_cli "$1" push "$REGISTRY/bench/pp-$
 wl_push_pulled_cleanup() { [[ $1 == skopeo ]] || remove_image "$1" "$REGISTRY/bench/pp-$1-$CUR_ROUND:latest"; }
 wl_push_pulled_teardown() { reg_drop "$1" "$REGISTRY/$BASE"; }
 
-# push of a freshly imported layer, never pushed by this engine (skopeo has no such image: skipped)
+# push of a freshly imported layer no engine has seen (the minbase tar and a file of its round's own, so no
+# engine's records of earlier pulls let it skip the work); skopeo has no such image: skipped
+fresh_tar() {
+  local tar=$WORK/fresh-$CUR_ROUND.tar
+  if [[ ! -s $tar ]]; then
+    cp "$MINBASE_TAR" "$tar.tmp"
+    head -c 64 /dev/urandom | base64 >"$WORK/bench-fresh-round"
+    tar --append -f "$tar.tmp" -C "$WORK" bench-fresh-round
+    mv "$tar.tmp" "$tar"
+  fi
+  echo "$tar"
+}
 wl_push_fresh_setup() { start_registry; }
-wl_push_fresh_prepare() { [[ $1 == skopeo ]] || eng "$1" import "$MINBASE_TAR" "$REGISTRY/bench/pf-$1-$CUR_ROUND:latest" >/dev/null; }
+wl_push_fresh_prepare() { [[ $1 == skopeo ]] || eng "$1" import "$(fresh_tar)" "$REGISTRY/bench/pf-$1-$CUR_ROUND:latest" >/dev/null; }
 wl_push_fresh_run() { [[ $1 == skopeo ]] || timed push-fresh reg_cli "$1" push "$REGISTRY/bench/pf-$1-$CUR_ROUND:latest"; }
 wl_push_fresh_cleanup() { [[ $1 == skopeo ]] || remove_image "$1" "$REGISTRY/bench/pf-$1-$CUR_ROUND:latest"; }
-wl_push_fresh_teardown() { :; }
+wl_push_fresh_teardown() { rm -f "$WORK"/fresh-*.tar; }

@@ -419,7 +419,7 @@ export class Images {
     meta.tx(() => {
       for (const id of done.images) if (!meta.getImage(id)) content.remove(id);
       // Compressed blobs kept from a pull go with the last layer that is their content.
-      for (const digest of meta.blobs.dropOrphanBlobs()) content.remove(digest);
+      if (done.images.length) for (const digest of meta.blobs.unusedBlobFiles()) content.remove(digest);
     });
     return reclaimed;
   }

@@ -33,15 +33,12 @@ export class BlobMetadata {
   }
 
   /**
-   * Inside the transaction that deleted layers: forget the blobs of layers no longer in the store; returns
-   * their digests, whose files the caller removes (unless another layer's row still names the digest).
+   * Inside the transaction that deleted layers: the kept blob files no stored layer is the content of any
+   * more, for the caller to remove. The rows stay, as Docker keeps its diffID → digest records after an
+   * rmi: a later import or commit of the same content can still skip or mount what a registry has.
    */
-  dropOrphanBlobs(): string[] {
-    const gone = (this.db.prepare(`SELECT DISTINCT digest FROM layer_blobs b WHERE NOT EXISTS (SELECT 1 FROM layers l WHERE l.diff_id = b.diff_id)`)
-      .all() as { digest: string }[]).map((r) => r.digest);
-    if (gone.length === 0) return [];
-    this.db.prepare('DELETE FROM layer_blobs WHERE NOT EXISTS (SELECT 1 FROM layers l WHERE l.diff_id = layer_blobs.diff_id)').run();
-    const still = this.db.prepare('SELECT 1 FROM layer_blobs WHERE digest = ?');
-    return gone.filter((d) => still.get(d) === undefined);
+  unusedBlobFiles(): string[] {
+    return (this.db.prepare(`SELECT DISTINCT digest FROM layer_blobs b WHERE NOT EXISTS
+      (SELECT 1 FROM layer_blobs o JOIN layers l ON l.diff_id = o.diff_id WHERE o.digest = b.digest)`).all() as { digest: string }[]).map((r) => r.digest);
   }
 }

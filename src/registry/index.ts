@@ -78,15 +78,16 @@ export class Registry {
     const t = target(ref);
     if (t.digest) throw new InvalidArgumentError(`cannot push a digest reference: ${ref}`);
     if (opts.allTags && t.tag) throw new InvalidArgumentError('tag can\'t be used with --all-tags/-a');
+    // As Docker: the repository is named first, then what is missing (without its tag).
+    progress({ status: `The push refers to repository [${t.repository}]` });
     const tags = opts.allTags ? this.localTags(t) : [t.tag ?? 'latest'];
     const images = tags.map((tag) => {
       const id = this.store.meta.tagTarget(referenceString({ repository: t.repository, tag }));
       const img = id ? this.store.meta.getImage(id) : undefined;
-      if (!img) throw new NotFoundError(`An image does not exist locally with the tag: ${t.familiar}${opts.allTags ? '' : `:${tag}`}`.replace(/:latest$/, t.tag ? ':latest' : ''));
+      if (!img) throw new NotFoundError(`An image does not exist locally with the tag: ${t.familiar}`);
       return { tag, img };
     });
     const client = this.client(t.host, opts);
-    progress({ status: `The push refers to repository [${t.repository}]` });
     await client.ping();
     const pusher = new Pusher(this.store, this.layers, client, progress);
     const one = { concurrency: opts.concurrency ?? 5, compression: opts.compression ?? 'gzip', signal: opts.signal ?? new AbortController().signal };
