@@ -63,7 +63,7 @@ export function registerRunCommands(program: Command, container: Command, withEn
       .passThroughOptions()
       .action(async (image: string, command: string[], f: RunFlags) => withEngine(async (e) => {
         // Whatever stops strata itself from running the container is the CLI's failure (125), as docker run says.
-        const id = await pullIfMissing(e, image).then(async () => e.containers.create(await createOptions(image, command, f))).catch((err: unknown) => {
+        const id = await pullIfMissing(e, image, f.pull).then(async () => e.containers.create(await createOptions(image, command, f))).catch((err: unknown) => {
           throw err instanceof StrataError && err.status === 1 ? new StrataError(err.message, 125) : err;
         });
         const autoRemove = !!f.rm;
