@@ -70,6 +70,7 @@ cleanup() {
     [[ $e == strata ]] && unmount_under "$WORK/strata"
     [[ $e == podman ]] && unmount_under "$WORK/podman"
   done
+  stop_registry
   return 0
 }
 trap cleanup EXIT
@@ -79,7 +80,8 @@ for e in "${ENGINES[@]}"; do
   case $e in
     strata) ;;
     docker | podman) install_peer "$e" || die "could not install $e" ;;
-    *) die "unknown engine $e (strata, docker, podman)" ;;
+    skopeo) command -v skopeo >/dev/null || apt_install skopeo ;;
+    *) die "unknown engine $e (strata, docker, podman, skopeo)" ;;
   esac
 done
 log "setting up strata (scripts/setup.sh)"
@@ -103,7 +105,7 @@ log "engines: $(for e in "${ENGINES[@]}"; do printf '%s; ' "${VERSIONS[$e]}"; do
 # --- measure ---
 for wl in "${WORKLOADS[@]}"; do
   fn=${wl//-/_}
-  declare -F "wl_${fn}_run" >/dev/null || die "unknown workload $wl (import, create, create-warm, diff-commit, creates)"
+  declare -F "wl_${fn}_run" >/dev/null || die "unknown workload $wl (import, create, create-warm, diff-commit, creates, pull, push-pulled, push-fresh)"
   CUR_WL=$wl
   log "workload $wl: $ROUNDS rounds"
   for e in "${ENGINES[@]}"; do CUR_ENGINE=$e; "wl_${fn}_setup" "$e"; done

@@ -28,10 +28,14 @@ const TARGETS: Record<string, Target> = {
   diff: { peer: 'docker', maxRatio: 1 },
   commit: { peer: 'docker', maxRatio: 1 },
   'diff+commit': { peer: 'docker', maxRatio: 1 },
+  // Issue 12, item 9: pull ≤ 0.5× Docker's; push of a pulled image ≤ 0.3×; push of a fresh layer ≤ 0.5×.
+  pull: { peer: 'docker', maxRatio: 0.5 },
+  'push-pulled': { peer: 'docker', maxRatio: 0.3 },
+  'push-fresh': { peer: 'docker', maxRatio: 0.5 },
 };
 
-const ENGINE_ORDER = ['strata', 'docker', 'podman'];
-const COMPONENT_ORDER = ['import', 'create', 'create-warm', 'diff', 'commit', 'diff+commit', 'creates-100'];
+const ENGINE_ORDER = ['strata', 'docker', 'podman', 'skopeo'];
+const COMPONENT_ORDER = ['import', 'create', 'create-warm', 'diff', 'commit', 'diff+commit', 'creates-100', 'pull', 'push-pulled', 'push-fresh'];
 const rank = (order: string[], x: string): number => (order.indexOf(x) + 1 || order.length + 1);
 
 function median(values: number[]): number {

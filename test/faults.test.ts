@@ -66,7 +66,8 @@ for (const driver of DRIVERS) {
     });
 
     test('unknown image or container, names in use, bad references', () => {
-      failsCleanly(['create', 'acme/nope:1.0'], 'No such image: acme/nope:1.0');
+      // Without --pull never, an absent image is pulled first, as Docker does (test/registry.test.ts).
+      failsCleanly(['create', '--pull', 'never', 'acme/nope:1.0'], 'No such image: acme/nope:1.0');
       failsCleanly(['diff', 'nope'], 'No such container: nope');
       failsCleanly(['rmi', 'nope'], 'No such image: nope');
       failsCleanly(['tag', 'base', 'Bad:Name'], 'Error parsing reference: "Bad:Name" is not a valid repository/tag: invalid reference format: repository name (library/Bad) must be lowercase');

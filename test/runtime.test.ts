@@ -58,13 +58,15 @@ describe('the CLI loads the command module of the verb it runs', () => {
   });
 
   test('the verb is found past the global options; anything unclear loads every module', () => {
-    const every: ModuleName[] = ['images', 'containers', 'run', 'inspect', 'transfer', 'system', 'volumes', 'build'];
+    const every: ModuleName[] = ['images', 'containers', 'run', 'inspect', 'transfer', 'system', 'volumes', 'build', 'registry'];
     assert.deepEqual(modulesFor(['build', '-t', 'x', '.']), ['build']);
     assert.deepEqual(modulesFor(['image', 'build', '.']), ['build']);
     assert.deepEqual(modulesFor(['container', 'exec', '-i', 'c', 'sh']), ['run']);
     assert.deepEqual(modulesFor(['--root', '/r', '--storage-driver=vfs', 'create', 'x']), ['containers']);
     assert.deepEqual(modulesFor(['container', 'ls', '-a']), ['containers']);
     assert.deepEqual(modulesFor(['image', 'save', 'x']), ['transfer']);
+    assert.deepEqual(modulesFor(['pull', '-q', 'x']), ['registry']);
+    assert.deepEqual(modulesFor(['image', 'push', 'x']), ['registry']);
     assert.equal(modulesFor(['--root=/r', '-v', 'images']), 'version');
     for (const argv of [[], ['constructor'], ['--root'], ['-h'], ['help', 'ps'], ['image'], ['image', 'bogus'], ['--bogus', 'ps']]) {
       assert.deepEqual(modulesFor(argv), every, JSON.stringify(argv));

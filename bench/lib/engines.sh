@@ -36,6 +36,7 @@ reset_store() {
     strata) unmount_under "$WORK/strata"; rm -rf "$WORK/strata" ;;
     docker) unmount_under "$DOCKER_DIR"; unmount_under "$DOCKER_EXEC_ROOT"; rm -rf "$DOCKER_DIR" "$DOCKER_EXEC_ROOT" ;;
     podman) unmount_under "$WORK/podman"; rm -rf "$WORK/podman" ;;
+    skopeo) rm -rf "$WORK/skopeo" ;;
   esac
 }
 
@@ -75,6 +76,7 @@ engine_version() {
     strata) echo "strata $(git -C "$REPO" describe --always --dirty) (overlay2)" ;;
     docker) echo "Docker Engine $(docker_cli version -f '{{.Server.Version}}') ($(docker_cli info -f '{{.Driver}}'))" ;;
     podman) echo "Podman $(podman_cli version -f '{{.Client.Version}}') ($(podman_cli info -f '{{.Store.GraphDriverName}}'))" ;;
+    skopeo) skopeo --version ;;
   esac
 }
 

@@ -125,3 +125,81 @@ wl_creates_cleanup() {
   remove_containers "$1" "${names[@]}"
 }
 wl_creates_teardown() { remove_image "$1" "$BASE"; }
+
+# --- (issue 12) pull and push of the minbase image through a docker-registry on loopback ---
+# Engines: strata, docker, podman, and skopeo (copy to and from a directory: the floor for moving the
+# bytes). The registry is started once; its image is pushed once by a strata store of its own.
+REGISTRY=''
+start_registry() {
+  [[ -n $REGISTRY ]] && return 0
+  local dir=$WORK/registry port i
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  printf 'version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: %s/data\nhttp:\n  addr: 127.0.0.1:%s\n' \
+    "$dir" "$port" >"$dir/config.yml"
+  docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 </dev/null &
+  echo $! >"$dir/pid"
+  for ((i = 0; i < 100; i++)); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    sleep 0.1
+  done
+  REGISTRY=127.0.0.1:$port
+  local seed=("$REPO/bin/strata" --root "$dir/seed" --storage-driver overlay2)
+  "${seed[@]}" import "$MINBASE_TAR" "$REGISTRY/$BASE" >/dev/null
+  "${seed[@]}" push -q "$REGISTRY/$BASE" >/dev/null || die "could not seed the registry"
+  unmount_under "$dir/seed"
+  rm -rf "$dir/seed"
+}
+stop_registry() {
+  [[ -f $WORK/registry/pid ]] && kill "$(cat "$WORK/registry/pid")" 2>/dev/null
+  REGISTRY=''
+}
+
+# reg_cli ENGINE pull|push REF: the engine's pull or push (skopeo copies to or from $WORK/skopeo/DIR).
+reg_cli() {
+  local e=$1 verb=$2 ref=$3
+  case $e in
+    podman) podman_cli "$verb" -q --tls-verify=false "$ref" >/dev/null ;;
+    skopeo)
+      if [[ $verb == pull ]]; then skopeo copy -q --src-tls-verify=false "docker://$ref" "dir:$WORK/skopeo/pulled"
+      else skopeo copy -q --dest-tls-verify=false "dir:$WORK/skopeo/pulled" "docker://$ref"; fi ;;
+    *) eng "$e" "$verb" -q "$ref" >/dev/null ;;
+  esac
+}
+# reg_drop ENGINE REF: the local copy gone (layers too).
+reg_drop() {
+  if [[ $1 == skopeo ]]; then rm -rf "$WORK/skopeo/pulled"; else remove_image "$1" "$2"; fi
+}
+
+# pull of the minbase image into a store without it
+wl_pull_setup() { start_registry; mkdir -p "$WORK/skopeo"; }
+wl_pull_prepare() { reg_drop "$1" "$REGISTRY/$BASE"; }
+wl_pull_run() { timed pull reg_cli "$1" pull "$REGISTRY/$BASE"; }
+wl_pull_cleanup() { :; }
+wl_pull_teardown() { reg_drop "$1" "$REGISTRY/$BASE"; }
+
+# push of a pulled image to a repository that does not have it yet (a new name each round)
+wl_push_pulled_setup() { start_registry; mkdir -p "$WORK/skopeo"; reg_drop "$1" "$REGISTRY/$BASE"; reg_cli "$1" pull "$REGISTRY/$BASE"; }
+wl_push_pulled_prepare() { [[ $1 == skopeo ]] || eng "$1" tag "$REGISTRY/$BASE" "$REGISTRY/bench/pp-$1-$CUR_ROUND:latest"; }
+wl_push_pulled_run() { timed push-pulled reg_cli "$1" push "$REGISTRY/bench/pp-$1-$CUR_ROUND:latest"; }
+wl_push_pulled_cleanup() { [[ $1 == skopeo ]] || remove_image "$1" "$REGISTRY/bench/pp-$1-$CUR_ROUND:latest"; }
+wl_push_pulled_teardown() { reg_drop "$1" "$REGISTRY/$BASE"; }
+
+# push of a freshly imported layer no engine has seen (the minbase tar and a file of its round's own, so no
+# engine's records of earlier pulls let it skip the work); skopeo has no such image: skipped
+fresh_tar() {
+  local tar=$WORK/fresh-$CUR_ROUND.tar
+  if [[ ! -s $tar ]]; then
+    cp "$MINBASE_TAR" "$tar.tmp"
+    head -c 64 /dev/urandom | base64 >"$WORK/bench-fresh-round"
+    tar --append -f "$tar.tmp" -C "$WORK" bench-fresh-round
+    mv "$tar.tmp" "$tar"
+  fi
+  echo "$tar"
+}
+wl_push_fresh_setup() { start_registry; }
+wl_push_fresh_prepare() { [[ $1 == skopeo ]] || eng "$1" import "$(fresh_tar)" "$REGISTRY/bench/pf-$1-$CUR_ROUND:latest" >/dev/null; }
+wl_push_fresh_run() { [[ $1 == skopeo ]] || timed push-fresh reg_cli "$1" push "$REGISTRY/bench/pf-$1-$CUR_ROUND:latest"; }
+wl_push_fresh_cleanup() { [[ $1 == skopeo ]] || remove_image "$1" "$REGISTRY/bench/pf-$1-$CUR_ROUND:latest"; }
+wl_push_fresh_teardown() { rm -f "$WORK"/fresh-*.tar; }

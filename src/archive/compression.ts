@@ -27,19 +27,26 @@ async function peek(input: Readable, n: number): Promise<{ head: Buffer; stream:
   return { head: Buffer.concat(chunks).subarray(0, n), stream: out };
 }
 
+/** node:zlib's zstd streams, which the installed Node.js typings predate. */
+export interface ZstdZlib {
+  createZstdDecompress(opts?: { chunkSize?: number }): import('node:stream').Transform;
+  createZstdCompress(opts?: { chunkSize?: number }): import('node:stream').Transform;
+}
+
 export async function decompressed(input: Readable): Promise<Readable> {
   const { head, stream } = await peek(input, 6);
   const kind = MAGIC.find(([, m]) => m.every((b, i) => head[i] === b))?.[0];
   if (!kind) return stream;
-  if (kind !== 'gzip') {
+  if (kind !== 'gzip' && kind !== 'zstd') {
     stream.destroy();
-    throw new Error(`unsupported compression: ${kind} (strata reads plain and gzip tars)`);
+    throw new Error(`unsupported compression: ${kind} (strata reads plain, gzip and zstd tars)`);
   }
-  // zlib loads here, not at start: it costs a few milliseconds that only import and load need.
-  const { createGunzip } = await import('node:zlib');
-  const gunzip = createGunzip({ chunkSize: 1 << 20 });
-  stream.on('error', (e) => gunzip.destroy(e));
+  // zlib loads here, not at start: it costs a few milliseconds that only import, load and pull need.
+  const zlib = await import('node:zlib');
+  // Bun's node:zlib has zstd (Node.js has it from 22.15 on), so zstd layers need no library of their own.
+  const inflate = kind === 'gzip' ? zlib.createGunzip({ chunkSize: 1 << 20 }) : (zlib as unknown as ZstdZlib).createZstdDecompress({ chunkSize: 1 << 20 });
+  stream.on('error', (e) => inflate.destroy(e));
   // Registered before the consumer's handlers, so every reader sees which stream was bad.
-  gunzip.once('error', (e) => { e.message = `invalid gzip stream: ${e.message}`; });
-  return stream.pipe(gunzip);
+  inflate.once('error', (e: Error) => { e.message = `invalid ${kind} stream: ${e.message}`; });
+  return stream.pipe(inflate);
 }

@@ -21,7 +21,7 @@ import { narrow } from './narrow.js';
 
 /** One module of commands: what it registers on the program and on the `image` and `container` groups. */
 type Register = (program: Command, groups: { image: Command; container: Command }, withEngine: WithEngine) => void;
-export type ModuleName = 'images' | 'containers' | 'run' | 'inspect' | 'transfer' | 'system' | 'volumes' | 'build';
+export type ModuleName = 'images' | 'containers' | 'run' | 'inspect' | 'transfer' | 'system' | 'volumes' | 'build' | 'registry';
 
 /** The command modules, in the order their commands were always registered (and `--help` lists them). */
 const MODULES: Record<ModuleName, () => Promise<Register>> = {
@@ -57,6 +57,10 @@ const MODULES: Record<ModuleName, () => Promise<Register>> = {
     const { registerBuildCommands } = await import('./commands/build.js');
     return (p, g, w) => registerBuildCommands(p, g.image, w);
   },
+  registry: async () => {
+    const { registerRegistryCommands } = await import('./commands/registry.js');
+    return (p, g, w) => registerRegistryCommands(p, g.image, w);
+  },
 };
 
 /** The verbs that run containers (./commands/run.ts), the same at the top level and under `container`. */
@@ -70,11 +74,12 @@ export const VERBS: Readonly<Record<'top' | 'image' | 'container', Readonly<Reco
     create: 'containers', ps: 'containers', mount: 'containers', unmount: 'containers', umount: 'containers',
     diff: 'containers', commit: 'containers', rm: 'containers', remove: 'containers', export: 'containers',
     inspect: 'inspect', save: 'transfer', load: 'transfer', system: 'system', volume: 'volumes', build: 'build',
+    pull: 'registry', push: 'registry', login: 'registry', logout: 'registry',
     ...RUN_VERBS,
   },
   image: {
     import: 'images', ls: 'images', list: 'images', tag: 'images', rm: 'images', remove: 'images', history: 'images',
-    prune: 'images', inspect: 'inspect', save: 'transfer', load: 'transfer', build: 'build',
+    prune: 'images', inspect: 'inspect', save: 'transfer', load: 'transfer', build: 'build', pull: 'registry', push: 'registry',
   },
   container: {
     create: 'containers', ls: 'containers', list: 'containers', ps: 'containers', mount: 'containers',

@@ -98,6 +98,17 @@ export class ContentStore {
   }
 
   /**
+   * Take a file whose bytes are known to hash to `digest` (checked by the caller as they were written, as a
+   * pull checks a layer's blob while it streams): synced, then renamed into place.
+   */
+  adopt(file: string, digest: string): void {
+    digestHex(digest);
+    const fd = openSync(file, 'r');
+    try { fsyncSync(fd); } finally { closeSync(fd); }
+    this.commit(file, digest);
+  }
+
+  /**
    * Put a synced temp file in place. rename() replaces atomically, so two writers of the same blob (other
    * processes included) both succeed and readers see one whole copy or the other; the directory is
    * synced so the name survives a crash.

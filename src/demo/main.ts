@@ -5,7 +5,7 @@
  * changed with `exec`, and what `ps -s`, `diff`, `commit`, `history` and `system df` say about it; then the
  * seeds' data volumes: `-v /chest`, a volume shared through `--volumes-from box`, and a host directory.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -119,8 +119,38 @@ function main(): void {
     strata(['rm', 'hi']);
     process.stdout.write(`\n$ ls ${hostDir}\n${execFileSync('ls', [hostDir]).toString()}`);
     strata(['volume', 'ls']);
+    registryRoundTrip(work);
   } finally {
     rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Through a registry (issue 12): the demo's final image pushed to a docker-registry started here on
+ * loopback, its name removed and pulled back (its layers are still here: `Already exists`), then pulled
+ * into an empty store, which downloads every layer.
+ */
+function registryRoundTrip(work: string): void {
+  section('Through a registry: push to a local docker-registry, remove, pull back');
+  const free = 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])';
+  const port = execFileSync('python3', ['-c', free]).toString().trim();
+  const dir = join(work, 'registry');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'config.yml'), `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\nhttp:\n  addr: 127.0.0.1:${port}\n`);
+  const registry = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: 'ignore' });
+  try {
+    const wait = `import socket, time\nfor i in range(100):\n  try:\n    socket.create_connection(("127.0.0.1", ${port})).close(); break\n  except OSError: time.sleep(0.1)`;
+    execFileSync('python3', ['-c', wait]);
+    const name = `127.0.0.1:${port}/acme/my-final-image:1.0`;
+    strata(['tag', 'acme/my-final-image:1.0', name]);
+    strata(['push', name]);
+    strata(['rmi', name]);
+    strata(['pull', name]);
+    strata(['--root', join(work, 'empty-store'), 'pull', name]);
+    strata(['--root', join(work, 'empty-store'), 'images', '--digests']);
+    strata(['rmi', name], { quiet: true });
+  } finally {
+    registry.kill();
   }
 }
 

@@ -94,7 +94,8 @@ export class Images {
     try {
       const name = referenceString(parseTaggedReference(ref));
       missing = familiarString(name);
-      const id = meta.tagTarget(name);
+      // A name with a digest (`repo@sha256:…`) is an image pulled or pushed as that manifest.
+      const id = meta.tagTarget(name) ?? meta.repoDigestTarget(name);
       const image = id ? meta.getImage(id) : undefined;
       if (image) return { image, byName: true };
     } catch (e) {
@@ -444,6 +445,8 @@ export class Images {
     const { meta, content } = this.store;
     meta.tx(() => {
       for (const id of done.images) if (!meta.getImage(id)) content.remove(id);
+      // Compressed blobs kept from a pull go with the last layer that is their content.
+      if (done.images.length) for (const digest of meta.blobs.unusedBlobFiles()) content.remove(digest);
     });
     return reclaimed;
   }

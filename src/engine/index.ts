@@ -10,6 +10,7 @@ import { System } from './system.js';
 import { Volumes } from './volumes.js';
 import type { Transfer } from './transfer.js';
 import type { Builder } from '../build/index.js';
+import type { Registry } from '../registry/index.js';
 
 export class Engine {
   readonly layers: Layers;
@@ -19,6 +20,7 @@ export class Engine {
   readonly volumes: Volumes;
   private transferPart?: Transfer;
   private builderPart?: Builder;
+  private registryPart?: Registry;
 
   private constructor(readonly store: Store, self: string[] | null) {
     this.layers = new Layers(store);
@@ -38,6 +40,12 @@ export class Engine {
   async builder(): Promise<Builder> {
     const { Builder } = await import('../build/index.js');
     return (this.builderPart ??= new Builder(this));
+  }
+
+  /** pull, push, login and logout (src/registry/), loaded by the verbs that use them. */
+  async registry(): Promise<Registry> {
+    const { Registry } = await import('../registry/index.js');
+    return (this.registryPart ??= new Registry(this.store, this.images, this.layers));
   }
 
   /**
@@ -74,5 +82,6 @@ export { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../runtime/detachkeys.js';
 export type { ArchiveFormat, LoadResult } from './transfer.js';
 export type { BuildOptions, ContextSource } from '../build/index.js';
 export type { BuildStep } from './containers.js';
+export type { Compression, Credentials, LoginResult, PullOptions, PullResult, PushOptions, PushResult, Registry } from '../registry/index.js';
 /** File paths in the engine's data keep bytes that are not UTF-8 as archive/names.ts does; this gives their bytes back. */
 export { encodeName } from '../archive/names.js';

@@ -156,6 +156,16 @@ const MIGRATIONS: string[] = [
      PRIMARY KEY (container_id, volume)
    );
    CREATE INDEX volume_users_volume ON volume_users(volume);`,
+  // Registry blobs of layers (metadata/blobs.ts): diffID → compressed blob, per repository it is in.
+  `CREATE TABLE layer_blobs (
+     diff_id TEXT NOT NULL,
+     repository TEXT NOT NULL,
+     digest TEXT NOT NULL,
+     media_type TEXT NOT NULL,
+     size INTEGER NOT NULL,
+     PRIMARY KEY (diff_id, repository, digest)
+   );
+   CREATE INDEX layer_blobs_digest ON layer_blobs(digest);`,
 ];
 
 export function openDatabase(path: string): DB {

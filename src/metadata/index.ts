@@ -4,8 +4,10 @@
  */
 import { openDatabase, type DB } from './db.js';
 import type { ContainerRecord, ContainerState, ImageRecord, LayerRecord } from './records.js';
+import { BlobMetadata } from './blobs.js';
 import { VolumeMetadata } from './volumes.js';
 
+export type { LayerBlob } from './blobs.js';
 export type { ContainerRecord, ContainerState, ImageRecord, LayerRecord } from './records.js';
 
 interface LayerRow { chain_id: string; diff_id: string; parent: string | null; snapshot: string; size: number; tar_size: number; created_at: string }
@@ -32,10 +34,13 @@ export class Metadata {
   readonly db: DB;
   /** Volumes and containers' mounts (./volumes.ts). */
   readonly volumes: VolumeMetadata;
+  /** Layers' compressed registry blobs (./blobs.ts). */
+  readonly blobs: BlobMetadata;
 
   constructor(path: string) {
     this.db = openDatabase(path);
     this.volumes = new VolumeMetadata(this.db);
+    this.blobs = new BlobMetadata(this.db);
   }
 
   close(): void {
@@ -175,6 +180,11 @@ export class Metadata {
 
   repoDigestsOf(imageId: string): string[] {
     return (this.db.prepare('SELECT name FROM repo_digests WHERE image_id = ? ORDER BY name').all(imageId) as { name: string }[]).map((r) => r.name);
+  }
+
+  /** The image a `repository@digest` name was pulled or pushed as, if it is still here. */
+  repoDigestTarget(name: string): string | undefined {
+    return (this.db.prepare('SELECT image_id FROM repo_digests WHERE name = ?').get(name) as { image_id: string } | undefined)?.image_id;
   }
 
   addRepoDigest(name: string, imageId: string): void {

@@ -1,5 +1,6 @@
 /** Container verbs: create, ps, mount, unmount, diff, commit, rm, export, container prune. */
 import type { Command } from 'commander';
+import { pullIfMissing } from '../pullmissing.js';
 import {
   encodeName, familiarRepository, InvalidArgumentError, parseMountFlag, parseReference, splitVolumeFlags, StrataError, type ContainerSummary,
 } from '../../engine/index.js';
@@ -90,6 +91,8 @@ export interface CreateFlags {
   label: string[]; tty?: boolean; interactive?: boolean; rm?: boolean; network: string; readOnly?: boolean; init?: boolean;
   capAdd: string[]; capDrop: string[]; privileged?: boolean; memory?: string; pidsLimit?: string; cpus?: string; ulimit: string[];
   shmSize?: string; runtime: string; stopSignal?: string; stopTimeout?: string; restart?: string;
+  /** When to pull the image: missing (Docker's default), always, never. */
+  pull: string;
   /** Volumes: -v, --mount, --tmpfs, --volumes-from. */
   volume: string[]; mount: string[]; tmpfs: string[]; volumesFrom: string[];
 }
@@ -98,6 +101,7 @@ export interface CreateFlags {
 export function addCreateFlags(cmd: Command): Command {
   return cmd
     .option('--name <string>', 'Assign a name to the container')
+    .option('--pull <string>', 'Pull image before creating ("always"|"missing"|"never")', 'missing')
     .option('-e, --env <list>', 'Set environment variables', collect, [])
     .option('--env-file <list>', 'Read in a file of environment variables', collect, [])
     .option('-w, --workdir <string>', 'Working directory inside the container')
@@ -202,7 +206,10 @@ export function registerContainerCommands(program: Command, container: Command, 
       .passThroughOptions()
       .action(async (image: string, command: string[], f: CreateFlags) => {
         const opts = await createOptions(image, command, f);
-        await withEngine(async (e) => stdout((await e.containers.create(opts)) + '\n'));
+        await withEngine(async (e) => {
+          await pullIfMissing(e, image, f.pull);
+          stdout((await e.containers.create(opts)) + '\n');
+        });
       });
   }
 

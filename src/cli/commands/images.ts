@@ -53,7 +53,9 @@ const createdSince = (img: ImageSummary, now: Date): string =>
 function imageRows(images: ImageSummary[], opts: { noTrunc?: boolean; digests?: boolean }, now: Date): ImageRow[] {
   const rows: ImageRow[] = [];
   for (const img of images) {
-    const names = img.RepoTags.length ? img.RepoTags : ['<none>:<none>'];
+    // An image pulled by digest has no tag: Docker lists it under its repository with TAG <none>.
+    const digestRepos = [...new Set(img.RepoDigests.map((d) => `${d.split('@')[0]}:<none>`))];
+    const names = img.RepoTags.length ? img.RepoTags : digestRepos.length ? digestRepos : ['<none>:<none>'];
     for (const name of names) {
       const colon = name.lastIndexOf(':');
       const repo = name.slice(0, colon);

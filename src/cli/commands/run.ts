@@ -8,6 +8,7 @@ import { collect } from '../output.js';
 import { stderr, stdout } from '../stdio.js';
 import { addCreateFlags, createOptions, type CreateFlags } from './containers.js';
 import { envFileEntries } from '../envfile.js';
+import { pullIfMissing } from '../pullmissing.js';
 
 /** The signals a foreground `run` (and `start -a`) passes on to the container, as Docker's --sig-proxy. */
 const PROXIED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
@@ -83,7 +84,7 @@ export function registerRunCommands(program: Command, container: Command, withEn
       .action(async (image: string, command: string[], f: RunFlags) => withEngine(async (e) => {
         const keys = detachKeys(f.detachKeys);
         // Whatever stops strata itself from running the container is the CLI's failure (125), as docker run says.
-        const id = await e.containers.create(await createOptions(image, command, f)).catch((err: unknown) => {
+        const id = await pullIfMissing(e, image, f.pull).then(async () => e.containers.create(await createOptions(image, command, f))).catch((err: unknown) => {
           throw err instanceof StrataError && err.status === 1 ? new StrataError(err.message, 125) : err;
         });
         const autoRemove = !!f.rm;
