@@ -12,17 +12,21 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function waitFor(engine: Engine, id: string, condition: WaitCondition, signal: AbortSignal): Promise<number> {
   const { containers } = engine;
-  const state = async () => containers.processes.state(containers.resolve(id));
-  let s = await state();
-  const before = s.startedAt;
-  // Until it has run: a container created a moment ago is started by the client after this wait is set;
-  // for next-exit, an exited one must start again (its start time changes).
-  const ran = () => s.status !== 'created' && !(condition === 'next-exit' && s.status === 'exited' && s.startedAt === before);
-  while (condition !== 'not-running' && !ran()) {
+  if (condition === 'not-running') {
+    const s = await containers.processes.state(containers.resolve(id));
+    if (s.status === 'exited' || s.status === 'created') return s.status === 'exited' ? s.exitCode : 0;
+    return containers.processes.wait(id);
+  }
+  // Until it runs: a container created a moment ago is started by the client after this wait is set. The
+  // record is looked at, not the process: asking the process's state while it exits would settle it before
+  // conmon has written its exit code.
+  const initial = containers.resolve(id).state;
+  let record = initial;
+  while (record === 'created' || (condition === 'next-exit' && record === 'exited' && initial === 'exited')) {
     if (signal.aborted) throw new Error('client went away');
     await sleep(POLL_MS);
     try {
-      s = await state();
+      record = containers.resolve(id).state;
     } catch (e) {
       // Started and removed (--rm) between two looks.
       if (e instanceof NotFoundError && condition === 'removed') return lastExitCode(engine, id);
@@ -31,7 +35,7 @@ export async function waitFor(engine: Engine, id: string, condition: WaitConditi
   }
   let code: number;
   try {
-    code = s.status === 'exited' ? s.exitCode : s.status === 'created' ? 0 : await containers.processes.wait(id);
+    code = await containers.processes.wait(id);
   } catch (e) {
     if (e instanceof NotFoundError) return lastExitCode(engine, id);
     throw e;
@@ -39,8 +43,7 @@ export async function waitFor(engine: Engine, id: string, condition: WaitConditi
   if (condition !== 'removed') return code;
   for (;;) {
     try {
-      const now = await state();
-      if (now.status === 'exited') code = now.exitCode;
+      containers.resolve(id);
     } catch (e) {
       if (e instanceof NotFoundError) return code;
       throw e;
