@@ -64,6 +64,6 @@ for w in create ps-a inspect images run-rm creates-20; do
     s+=($a); d+=($b); r+=($(awk -v a=$a -v b=$b 'BEGIN{printf "%.3f", a/b}'))
   done
   ms() { printf '%s\n' "$@" | median | awk '{printf "%.1f ms", $1/1e6}'; }
-  range=$(printf '%s\n' "${r[@]}" | sort -g | sed -n '1p;$p' | paste -sd'–')
+  range=$(printf '%s\n' "${r[@]}" | sort -g | sed -n '1p;$p' | paste -sd'-')
   printf '| %s | %s | %s | %s (%s) |\n' $w "$(ms "${s[@]}")" "$(ms "${d[@]}")" "$(printf '%s\n' "${r[@]}" | median)" "$range"
 done
