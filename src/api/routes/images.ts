@@ -8,6 +8,7 @@ import type { Readable } from 'node:stream';
 import { streamProgress } from '../progress.js';
 import { ApiError, filterPairs, flag, sendJson, type Handler } from '../http.js';
 import type { Router } from '../router.js';
+import { compareVersions } from '../versions.js';
 import type { Service } from './service.js';
 
 /**
@@ -17,6 +18,11 @@ import type { Service } from './service.js';
  */
 export interface PullPushBuild { pull?: Handler; push?: Handler; build?: Handler; auth?: Handler }
 
+/** Before API 1.44 an image summary also had VirtualSize (the same as Size), which older clients compute with. */
+export function withVirtualSize<T extends { Size: number }>(version: string, images: T[]): (T & { VirtualSize?: number })[] {
+  return compareVersions(version, '1.44') < 0 ? images.map((i) => ({ ...i, VirtualSize: i.Size })) : images;
+}
+
 const notSupported = (what: string): Handler => () => { throw new ApiError(501, `${what} is not supported by strata's API service yet`); };
 
 export function imageRoutes(r: Router, s: Service, wired: PullPushBuild): void {
@@ -25,7 +31,8 @@ export function imageRoutes(r: Router, s: Service, wired: PullPushBuild): void {
   r.add('GET', '/images/json', (req, { res }) => {
     // `filter=NAME` is the reference filter older clients send.
     const legacy = req.query.get('filter');
-    sendJson(res, 200, images.list({ all: flag(req.query, 'all'), filters: [...filterPairs(req.query), ...(legacy ? [['reference', legacy] as const] : [])] }));
+    const list = images.list({ all: flag(req.query, 'all'), filters: [...filterPairs(req.query), ...(legacy ? [['reference', legacy] as const] : [])] });
+    sendJson(res, 200, withVirtualSize(req.version, list));
   });
 
   r.add('GET', '/images/search', notSupported('searching a registry (docker search)'));

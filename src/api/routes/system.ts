@@ -7,6 +7,7 @@ import { ApiError, filterPairs, sendJson } from '../http.js';
 import type { Router } from '../router.js';
 import { API_VERSION, MIN_API_VERSION } from '../versions.js';
 import { eventMatcher } from './eventfilter.js';
+import { withVirtualSize } from './images.js';
 import type { Service } from './service.js';
 
 const GO_ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x' };
@@ -73,10 +74,10 @@ export function systemRoutes(r: Router, s: Service): void {
     });
   });
 
-  r.add('GET', '/system/df', async (_, { res }) => {
+  r.add('GET', '/system/df', async (req, { res }) => {
     const df = await engine.system.df();
     const volumes = new Map(engine.volumes.list().map((v) => [v.Name, v]));
-    sendJson(res, 200, { ...df, Volumes: df.Volumes.map((v) => ({ ...volumes.get(v.Name), ...v })) });
+    sendJson(res, 200, { ...df, Images: withVirtualSize(req.version, df.Images), Volumes: df.Volumes.map((v) => ({ ...volumes.get(v.Name), ...v })) });
   });
 
   r.add('GET', '/networks', (req, { res }) => {
