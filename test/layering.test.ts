@@ -18,6 +18,9 @@ const SRC = join(REPO_ROOT, 'src');
  */
 const ENGINE_API = ['engine/index.ts', 'engine/errors.ts', 'engine/version.ts', 'engine/drivers.ts', 'engine/duration.ts'];
 
+/** The API service is a front end beside the CLI; `system service` (cli/commands/service.ts) alone starts it. */
+const CLI_TO_API = ['cli/commands/service.ts imports api/listen.ts', 'cli/commands/service.ts imports api/server.ts'];
+
 const sources = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
 
@@ -29,6 +32,21 @@ test('the CLI imports nothing below the engine: only its API modules', () => {
       if (!spec!.startsWith('.')) continue; // node:*, commander
       const target = relative(SRC, resolve(dirname(file), spec!.replace(/\.js$/, '.ts')));
       if (target.startsWith('cli/') || ENGINE_API.includes(target)) continue;
+      const found = `${relative(SRC, file)} imports ${target}`;
+      if (!CLI_TO_API.includes(found)) reaching.push(found);
+    }
+  }
+  assert.deepEqual(reaching, []);
+});
+
+test('the API service imports nothing below the engine: only its API modules', () => {
+  const reaching: string[] = [];
+  for (const file of sources(join(SRC, 'api'))) {
+    const text = readFileSync(file, 'utf8');
+    for (const [, spec] of text.matchAll(/(?:from|import\()\s*'([^']+)'/g)) {
+      if (!spec!.startsWith('.')) continue; // node:*
+      const target = relative(SRC, resolve(dirname(file), spec!.replace(/\.js$/, '.ts')));
+      if (target.startsWith('api/') || ENGINE_API.includes(target)) continue;
       reaching.push(`${relative(SRC, file)} imports ${target}`);
     }
   }

@@ -3,7 +3,8 @@ import type { ContainerConfig } from '../images/config.js';
 
 export interface CreateOverrides {
   cmd?: string[];
-  entrypoint?: string;
+  /** A string (the CLI's --entrypoint, "" clears it) or the API's array (empty clears it). */
+  entrypoint?: string | string[];
   env?: string[];
   workdir?: string;
   user?: string;
@@ -20,7 +21,8 @@ export function containerConfig(image: ContainerConfig, imageRef: string, id: st
     const i = env.findIndex((x) => x.split('=')[0] === key);
     if (i >= 0) env[i] = e; else env.push(e);
   }
-  const entrypoint = o.entrypoint === undefined ? image.Entrypoint : o.entrypoint === '' ? null : [o.entrypoint];
+  const given = typeof o.entrypoint === 'string' ? [o.entrypoint] : o.entrypoint;
+  const entrypoint = given === undefined ? image.Entrypoint : given.length === 0 || (given.length === 1 && given[0] === '') ? null : given;
   // As Docker: a new entrypoint drops the image's CMD unless a command is given.
   const cmd = o.cmd && o.cmd.length > 0 ? o.cmd : o.entrypoint !== undefined ? null : image.Cmd;
   return {

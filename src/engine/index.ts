@@ -3,6 +3,8 @@
  * It returns data, never formatted text.
  */
 import { Containers } from './containers.js';
+import { recordContainerEvents, recordImageEvents, recordTransferEvents, recordVolumeEvents } from './eventhooks.js';
+import { Events } from './events.js';
 import { Images } from './images.js';
 import { Layers } from './layers.js';
 import { Store, type StoreOptions } from './store.js';
@@ -18,6 +20,8 @@ export class Engine {
   readonly containers: Containers;
   readonly system: System;
   readonly volumes: Volumes;
+  /** What happened, for `GET /events`: every process's verbs append to the store's events.log. */
+  readonly events: Events;
   private transferPart?: Transfer;
   private builderPart?: Builder;
   private registryPart?: Registry;
@@ -28,12 +32,20 @@ export class Engine {
     this.volumes = new Volumes(store);
     this.containers = new Containers(store, this.images, this.layers, this.volumes, self);
     this.system = new System(store, this.images, this.containers, this.volumes);
+    this.events = new Events(store.root);
+    recordContainerEvents(this.events, this.containers);
+    recordImageEvents(this.events, this.images);
+    recordVolumeEvents(this.events, this.volumes);
   }
 
   /** `save` and `load`. Their archive code (tar-stream) is loaded by the verbs that use it, not at every start. */
   async transfer(): Promise<Transfer> {
     const { Transfer } = await import('./transfer.js');
-    return (this.transferPart ??= new Transfer(this.store, this.images, this.layers));
+    if (!this.transferPart) {
+      this.transferPart = new Transfer(this.store, this.images, this.layers);
+      recordTransferEvents(this.events, this.transferPart);
+    }
+    return this.transferPart;
   }
 
   /** `build`: Docker's classic builder (src/build/). Its code (the Dockerfile parser among it) loads only for a build. */
@@ -65,6 +77,12 @@ export { StrataError, NotFoundError, ConflictError, InvalidArgumentError } from 
 export { NO_CREATED_TIME } from './images.js';
 export type * from './types.js';
 export type { JsonMessage, Progress, ProgressDetail } from './messages.js';
+export type { EventMessage, EventType } from './events.js';
+export type { ExecOptions, LogsQuery } from './processes.js';
+export type { CreateOptions } from './containers.js';
+export { dockerLogTime } from './times.js';
+/** What attach relays to and how it ends (the runtime's types, as the engine's start and attach take them). */
+export type { AttachStreams, Attachment } from '../runtime/index.js';
 /** Names as Docker's CLI shortens them for display ("docker.io/library/busybox" is "busybox"). */
 export { familiarRepository, parseReference } from '../images/reference.js';
 export type { FilterPair } from './filters.js';

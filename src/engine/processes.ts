@@ -68,6 +68,8 @@ export interface ExecOptions {
   workdir?: string;
   user?: string;
   privileged?: boolean;
+  /** The process's stdin, stdout and stderr (descriptors the caller opened); the caller's own otherwise. */
+  stdio?: StdioOptions;
 }
 
 /** `logs` as asked: --since and --until as Docker's daemon reads them (a duration back from now, a time, Unix seconds). */
@@ -477,7 +479,7 @@ export class Processes {
     writeFileSync(processFile, JSON.stringify(proc));
     try {
       // Without -i the process's stdin is empty, as Docker's; a detached one gets none of the caller's descriptors.
-      const stdio: StdioOptions = o.detach ? 'ignore' : [o.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'];
+      const stdio: StdioOptions = o.stdio ?? (o.detach ? 'ignore' : [o.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit']);
       return await this.runtime(readSettings(dir)).execProcess(c.id, { processFile, detach: o.detach, log: join(dir, `${tag}.log`), stdio });
     } catch (e) {
       if (e instanceof runtime().RuntimeError) throw new StrataError(e.message, e.exitCode);

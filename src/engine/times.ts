@@ -87,3 +87,11 @@ export function timestampNs(value: string, now: Date): bigint {
   }
   return BigInt(ms) * 1_000_000n + fractionNs(m[7] ?? '');
 }
+
+/** conmon's time (nanoseconds, zone offset) as `docker logs -t` prints it: UTC with nine fraction digits. */
+export function dockerLogTime(time: string): string {
+  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(.*)$/.exec(time);
+  if (!m) return time;
+  const utc = new Date(Date.parse(`${m[1]}${m[3] || 'Z'}`)).toISOString().slice(0, 19);
+  return `${utc}.${(m[2] ?? '').padEnd(9, '0').slice(0, 9)}Z`;
+}

@@ -1,7 +1,7 @@
 /** Verbs that run containers: run, start, stop, kill, wait, restart, pause, unpause, rename, logs, exec. */
 import type { Command } from 'commander';
 import type { Engine } from '../../engine/index.js';
-import { cpuPercent, DEFAULT_DETACH_KEYS, InvalidArgumentError, parseDetachKeys, StrataError, type StatsSample } from '../../engine/index.js';
+import { cpuPercent, DEFAULT_DETACH_KEYS, dockerLogTime, InvalidArgumentError, parseDetachKeys, StrataError, type StatsSample } from '../../engine/index.js';
 import type { WithEngine } from '../context.js';
 import { forEachName } from '../each.js';
 import { collect } from '../output.js';
@@ -359,13 +359,5 @@ function seconds(value: string | undefined, flag: string): number | undefined {
   const n = Number(value);
   if (!Number.isInteger(n)) throw new InvalidArgumentError(`invalid argument "${value}" for "${flag}" flag: strconv.ParseInt: parsing "${value}": invalid syntax`);
   return n;
-}
-
-/** conmon's time (nanoseconds, zone offset) as `docker logs -t` prints it: UTC with nine fraction digits. */
-export function dockerLogTime(time: string): string {
-  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(.*)$/.exec(time);
-  if (!m) return time;
-  const utc = new Date(Date.parse(`${m[1]}${m[3] || 'Z'}`)).toISOString().slice(0, 19);
-  return `${utc}.${(m[2] ?? '').padEnd(9, '0').slice(0, 9)}Z`;
 }
 

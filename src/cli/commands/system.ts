@@ -66,6 +66,15 @@ export function registerSystemCommands(program: Command, withEngine: WithEngine)
       await printRows(rows, o.format, 'table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}', DF_HEADERS);
     }));
 
+  system.command('service')
+    .description('Serve the Docker Engine API on a socket (for the docker CLI, compose, dockerode, testcontainers)')
+    .argument('[uri]', 'unix:///PATH or tcp://127.0.0.1:PORT (default: unix:///run/strata/strata.sock as root)')
+    .option('-t, --time <seconds>', 'Seconds without a request before the service exits (0: never)', '5')
+    .action(async (uri: string | undefined, o: { time: string }) => {
+      const { runService } = await import('./service.js');
+      await runService(withEngine, uri, o.time);
+    });
+
   system.command('check')
     .description('Check the store for consistency; with --repair, remove what nothing refers to')
     .option('-r, --repair', 'Remove unreferenced snapshots and records')

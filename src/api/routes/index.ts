@@ -1,0 +1,23 @@
+/** Every route of the service, on one router. */
+import { Router } from '../router.js';
+import { archiveRoutes } from './archive.js';
+import { containerRoutes } from './containers.js';
+import { execRoutes } from './exec.js';
+import { imageRoutes, type PullPushBuild } from './images.js';
+import type { Service } from './service.js';
+import { systemRoutes } from './system.js';
+import { volumeRoutes } from './volumes.js';
+
+export type { Service } from './service.js';
+export type { PullPushBuild } from './images.js';
+
+export function routes(s: Service, wired: PullPushBuild = {}): Router {
+  const r = new Router();
+  systemRoutes(r, s);
+  containerRoutes(r, s);
+  archiveRoutes(r, s);
+  execRoutes(r, s);
+  imageRoutes(r, s, wired);
+  volumeRoutes(r, s);
+  return r;
+}

@@ -1,0 +1,13 @@
+/** `strata system service [--time SECONDS] [URI]`: the Docker Engine API, as `podman system service` serves it. */
+import { InvalidArgumentError } from '../../engine/errors.js';
+import type { WithEngine } from '../context.js';
+
+export async function runService(withEngine: WithEngine, uri: string | undefined, time: string): Promise<void> {
+  const idleSeconds = Number(time);
+  if (!Number.isInteger(idleSeconds) || idleSeconds < 0) throw new InvalidArgumentError(`invalid argument "${time}" for "-t, --time" flag: must be whole seconds (0: never exit)`, 125);
+  // Loaded here: the API's modules are this command's alone.
+  const { defaultUri, parseUri } = await import('../../api/listen.js');
+  const address = parseUri(uri ?? defaultUri());
+  const { serve } = await import('../../api/server.js');
+  await withEngine((engine) => serve(engine, { address, idleSeconds }));
+}

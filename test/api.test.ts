@@ -1,0 +1,270 @@
+/**
+ * The Engine API service with real clients: Debian's docker CLI (20.10) pointed at it runs the seed
+ * scenarios (no build, pull or push) and answers as strata's own CLI does on the same store; dockerode drives
+ * create/start/attach/exec/logs/wait/remove; testcontainers starts a container and waits for its log line;
+ * and the service answers bad input with Docker's errors, never a crash, and stops as asked.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { busyboxUserland } from './lib/bundle.js';
+import { tarOf } from './lib/rootfs.js';
+import { DRIVERS, STRATA_BIN, testStore, type TestStore } from './lib/strata.js';
+
+const DOCKER = '/usr/bin/docker';
+
+async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 10000): Promise<void> {
+  for (const end = Date.now() + ms; Date.now() < end;) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+/** One raw HTTP exchange on the socket: what the service wrote back before closing. */
+function raw(socket: string, request: string | Buffer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = connect(socket);
+    let got = '';
+    c.on('data', (d) => { got += d; });
+    c.on('close', () => resolve(got));
+    c.on('error', reject);
+    c.end(request);
+  });
+}
+
+interface Service { socket: string; proc: ChildProcess; docker(args: string[], input?: string): { status: number | null; stdout: string; stderr: string } }
+
+async function startService(s: TestStore, extra: string[] = []): Promise<Service> {
+  const socket = join(mkdtempSync(join(tmpdir(), 'strata-api-')), 'strata.sock');
+  const proc = spawn(STRATA_BIN, ['--root', s.root, '--storage-driver', s.driver, 'system', 'service', ...extra, `unix://${socket}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  await until('the service to listen', () => existsSync(socket));
+  const docker = (args: string[], input?: string) => {
+    const r = spawnSync(DOCKER, args, { input, encoding: 'utf8', env: { ...process.env, DOCKER_HOST: `unix://${socket}` }, timeout: 60000 });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  return { socket, proc, docker };
+}
+
+const ok = (r: { status: number | null; stdout: string; stderr: string }, what: string): string => {
+  assert.equal(r.status, 0, `${what}: ${r.stderr}`);
+  return r.stdout;
+};
+
+let tarFile: string;
+before(() => {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-api-img-'));
+  tarFile = join(dir, 'rootfs.tar');
+  writeFileSync(tarFile, tarOf(busyboxUserland()));
+});
+
+describe('docker CLI through the service', () => {
+  let s: TestStore;
+  let svc: Service;
+  before(async () => {
+    s = testStore(DRIVERS[0]!);
+    svc = await startService(s, ['--time', '0']);
+  });
+  after(() => {
+    svc.proc.kill('SIGTERM');
+    s.run(['rm', '-f', ...s.ok(['ps', '-aq']).split('\n').filter(Boolean)]);
+    s.cleanup();
+  });
+
+  test('the seed scenarios answer as strata\'s CLI on the same store', () => {
+    const d = svc.docker;
+    const id = ok(d(['import', tarFile, 'seed:1']), 'import').trim();
+    assert.match(id, /^sha256:[0-9a-f]{64}$/);
+    assert.equal(ok(d(['images', '--format', '{{.Repository}}:{{.Tag}} {{.ID}} {{.Size}}']), 'images'), s.ok(['images', '--format', '{{.Repository}}:{{.Tag}} {{.ID}} {{.Size}}']));
+    for (const n of [1, 2, 3, 4, 5]) ok(d(['run', '-dit', '--name', `c${n}`, 'seed:1', 'sh']), `run -dit c${n}`);
+    assert.equal(s.ok(['ps', '-q']).split('\n').filter(Boolean).length, 5);
+    // exec: output on its own stream, the process's exit code.
+    const ex = d(['exec', 'c1', 'sh', '-c', 'echo out; echo err >&2; mkdir /coins; echo 1 > /coins/a; exit 3']);
+    assert.deepEqual([ex.status, ex.stdout, ex.stderr], [3, 'out\n', 'err\n']);
+    assert.equal(ok(d(['exec', '-i', 'c2', 'cat'], 'through stdin\n'), 'exec -i'), 'through stdin\n');
+    assert.equal(ok(d(['diff', 'c1']), 'diff'), s.ok(['diff', 'c1']));
+    assert.match(ok(d(['diff', 'c1']), 'diff'), /^A \/coins\nA \/coins\/a\n$/);
+    const ps = '{{.Names}} {{.Image}} {{.Command}} {{.Size}} {{.State}}';
+    assert.equal(ok(d(['ps', '-a', '-s', '--format', ps]), 'ps -s'), s.ok(['ps', '-a', '-s', '--format', ps]));
+    ok(d(['commit', '-m', 'coins', 'c1', 'seed:2']), 'commit');
+    const hist = '{{.CreatedBy}}|{{.Size}}|{{.Comment}}';
+    assert.equal(ok(d(['history', '--format', hist, 'seed:2']), 'history'), s.ok(['history', '--format', hist, 'seed:2']));
+    // Volumes, --volumes-from, cp both ways.
+    ok(d(['volume', 'create', 'chest']), 'volume create');
+    ok(d(['run', '-d', '--name', 'box', '-v', 'chest:/chest', '-v', '/share', 'seed:1', 'sh', '-c', 'echo gold > /chest/g; echo shared > /share/s; sleep 300']), 'run -v');
+    assert.equal(ok(d(['run', '--rm', '--volumes-from', 'box', 'seed:1', 'cat', '/share/s']), 'run --volumes-from'), 'shared\n');
+    assert.equal(ok(d(['volume', 'ls', '-q']), 'volume ls'), s.ok(['volume', 'ls', '-q']));
+    const host = mkdtempSync(join(tmpdir(), 'strata-api-cp-'));
+    writeFileSync(join(host, 'in.txt'), 'into the box\n');
+    ok(d(['cp', join(host, 'in.txt'), 'box:/root/']), 'cp in');
+    assert.equal(s.ok(['exec', 'box', 'cat', '/root/in.txt']), 'into the box\n');
+    ok(d(['cp', 'box:/root/in.txt', join(host, 'out.txt')]), 'cp out');
+    assert.equal(readFileSync(join(host, 'out.txt'), 'utf8'), 'into the box\n');
+    // logs: stdout and stderr apart, as strata's logs gives them.
+    ok(d(['run', '--name', 'talker', 'seed:1', 'sh', '-c', 'echo one; echo two >&2']), 'run talker');
+    const logs = d(['logs', 'talker']);
+    assert.deepEqual([logs.stdout, logs.stderr], ['one\n', 'two\n']);
+    assert.equal(ok(d(['logs', '--tail', '1', 'talker']), 'logs --tail'), s.ok(['logs', '--tail', '1', 'talker']));
+    // An exit code through run (wait next-exit) and through run --rm (wait removed).
+    assert.equal(d(['run', 'seed:1', 'sh', '-c', 'exit 7']).status, 7);
+    assert.equal(d(['run', '--rm', 'seed:1', 'sh', '-c', 'exit 4']).status, 4);
+    // save/load round trip.
+    ok(d(['save', '-o', join(host, 'seed.tar'), 'seed:2']), 'save');
+    ok(d(['rmi', 'seed:2']), 'rmi');
+    assert.match(ok(d(['load', '-i', join(host, 'seed.tar')]), 'load'), /Loaded image: seed:2/);
+    assert.equal(ok(d(['inspect', '-f', '{{.Comment}}', 'seed:2']), 'inspect'), 'coins\n');
+    // Errors as Docker's daemon gives them.
+    const missing = d(['inspect', 'nosuch']);
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /No such object: nosuch|No such container/);
+    assert.match(d(['rm', 'box']).stderr, /Error response from daemon: You cannot remove a running container/);
+    assert.match(d(['network', 'create', 'x']).stderr, /not supported/);
+    rmSync(host, { recursive: true, force: true });
+  });
+
+  test('events made by the CLI and by the service both reach a client', async () => {
+    const since = String(Math.floor(Date.now() / 1000) - 1);
+    ok(svc.docker(['create', '--name', 'ev1', 'seed:1', 'true']), 'create');
+    s.ok(['rename', 'ev1', 'ev2']);
+    const until = String(Math.floor(Date.now() / 1000) + 1);
+    const ev = ok(svc.docker(['events', '--since', since, '--until', until, '--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}']), 'events');
+    assert.match(ev, /container create ev1\ncontainer rename ev2\n/);
+  });
+});
+
+describe('dockerode and testcontainers', () => {
+  let s: TestStore;
+  let svc: Service;
+  before(async () => {
+    s = testStore(DRIVERS[0]!);
+    svc = await startService(s, ['--time', '0']);
+    s.ok(['import', tarFile, 'node-seed:1']);
+  });
+  after(() => {
+    svc.proc.kill('SIGTERM');
+    s.run(['rm', '-f', ...s.ok(['ps', '-aq']).split('\n').filter(Boolean)]);
+    s.cleanup();
+  });
+
+  test('dockerode: create, attach, start, exec, logs, wait, remove', async () => {
+    const { default: Docker } = await import('dockerode');
+    const docker = new Docker({ socketPath: svc.socket });
+    const c = await docker.createContainer({ Image: 'node-seed:1', Cmd: ['sh', '-c', 'read line; echo "got $line"; echo warn >&2; exit 5'], OpenStdin: true, StdinOnce: true, AttachStdin: true, AttachStdout: true, AttachStderr: true });
+    const stream = await c.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    const { PassThrough } = await import('node:stream');
+    const so = new PassThrough().on('data', (d: Buffer) => out.push(d));
+    const se = new PassThrough().on('data', (d: Buffer) => err.push(d));
+    docker.modem.demuxStream(stream, so, se);
+    await c.start();
+    stream.write('hello\n');
+    const { StatusCode } = await c.wait();
+    assert.equal(StatusCode, 5);
+    await until('the attach to end', () => Buffer.concat(out).toString() === 'got hello\n' && Buffer.concat(err).toString() === 'warn\n');
+    const logs = await c.logs({ stdout: true, stderr: true });
+    assert.equal(logs.subarray(8).toString().split('\u0002')[0]!.startsWith('got hello'), true);
+    await c.remove();
+    await assert.rejects(c.inspect(), /no such container/i);
+    // exec in a running one, its exit code from exec inspect.
+    const r = await docker.createContainer({ Image: 'node-seed:1', Cmd: ['sleep', '300'] });
+    await r.start();
+    const exec = await r.exec({ Cmd: ['sh', '-c', 'echo in-exec; exit 2'], AttachStdout: true, AttachStderr: true });
+    const es = await exec.start({ hijack: true, stdin: false });
+    const chunks: Buffer[] = [];
+    es.on('data', (d: Buffer) => chunks.push(d));
+    await new Promise((resolve) => es.on('end', resolve));
+    assert.equal(Buffer.concat(chunks).subarray(8).toString(), 'in-exec\n');
+    assert.equal((await exec.inspect()).ExitCode, 2);
+    await r.remove({ force: true });
+  });
+
+  test('testcontainers starts a container and waits for its log line', async () => {
+    process.env.DOCKER_HOST = `unix://${svc.socket}`;
+    process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
+    // testcontainers finds the host's address from the `bridge` network's gateway, which strata has not (README).
+    process.env.TESTCONTAINERS_HOST_OVERRIDE = 'localhost';
+    const { GenericContainer, Wait } = await import('testcontainers');
+    const started = await new GenericContainer('node-seed:1')
+      .withNetworkMode('host')
+      .withCommand(['sh', '-c', 'echo warming; sleep 1; echo ready to serve; sleep 300'])
+      .withWaitStrategy(Wait.forLogMessage('ready to serve'))
+      .withStartupTimeout(30000)
+      .start();
+    assert.match(s.ok(['ps', '--format', '{{.State}}', '--filter', `id=${started.getId()}`]), /running/);
+    await started.stop();
+  });
+});
+
+describe('service robustness', () => {
+  let s: TestStore;
+  let svc: Service;
+  before(async () => {
+    s = testStore(DRIVERS[0]!);
+    svc = await startService(s, ['--time', '0']);
+    s.ok(['import', tarFile, 'rb:1']);
+  });
+  after(() => {
+    svc.proc.kill('SIGKILL');
+    s.cleanup();
+  });
+
+  test('the socket is 0660; bad requests get Docker\'s errors and the service stays up', async () => {
+    assert.equal(statSync(svc.socket).mode & 0o777, 0o660);
+    assert.match(await raw(svc.socket, 'GET /nope HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n'), /^HTTP\/1.1 404[^]*\{"message":"page not found"\}/);
+    assert.match(await raw(svc.socket, 'GET /v1.12/info HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n'), /^HTTP\/1.1 400[^]*client version 1.12 is too old/);
+    assert.match(await raw(svc.socket, 'GARBAGE\r\n\r\n'), /^HTTP\/1.1 400/);
+    assert.match(await raw(svc.socket, `GET /info HTTP/1.1\r\nHost: d\r\nX-Big: ${'a'.repeat(2 * 1024 * 1024)}\r\n\r\n`), /^HTTP\/1.1 431/);
+    const body = '{"Image": ';
+    assert.match(await raw(svc.socket, `POST /containers/create HTTP/1.1\r\nHost: d\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`), /^HTTP\/1.1 400[^]*invalid JSON/);
+    assert.match(await raw(svc.socket, 'GET /containers/nosuch/json HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n'), /^HTTP\/1.1 404[^]*No such container: nosuch/);
+    assert.match(await raw(svc.socket, 'HEAD /_ping HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n'), /^HTTP\/1.1 200[^]*Api-Version: 1.50/i);
+    assert.equal(svc.docker(['version', '--format', '{{.Server.APIVersion}}']).stdout, '1.50\n');
+  });
+
+  test('many clients at once; an export never stalls the others; a client gone mid-export leaves nothing mounted', async () => {
+    const ids = await Promise.all(Array.from({ length: 10 }, (_, i) => new Promise<string>((resolve) => {
+      const p = spawn(DOCKER, ['create', '--name', `many${i}`, 'rb:1', 'true'], { env: { ...process.env, DOCKER_HOST: `unix://${svc.socket}` } });
+      let out = '';
+      p.stdout.on('data', (d) => { out += d; });
+      p.on('close', () => resolve(out.trim()));
+    })));
+    assert.equal(new Set(ids.filter((id) => /^[0-9a-f]{64}$/.test(id))).size, 10);
+    // Start an export, and go away after its first bytes: the service stops it and unmounts what it mounted.
+    await new Promise<void>((resolve) => {
+      const c = connect(svc.socket);
+      c.once('data', () => { assert.match(readFileSync('/proc/self/mountinfo', 'utf8'), new RegExp(s.root)); c.destroy(); resolve(); });
+      c.write('GET /containers/many0/export HTTP/1.1\r\nHost: d\r\n\r\n');
+    });
+    await until('the export to be unmounted', () => !readFileSync('/proc/self/mountinfo', 'utf8').includes(`${s.root}/`));
+    assert.equal(svc.docker(['ps', '-aq']).stdout.split('\n').filter(Boolean).length, 10);
+  });
+
+  test('a non-loopback TCP address is refused with the reason; --time exits when idle; SIGTERM stops it', async () => {
+    const refused = s.run(['system', 'service', 'tcp://0.0.0.0:23750']);
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /refusing to serve the API without authentication on 0\.0\.0\.0/);
+    const idle = await startService(s, ['--time', '1']);
+    await until('the idle service to exit', () => idle.proc.exitCode !== null, 8000);
+    assert.equal(idle.proc.exitCode, 0);
+    const term = await startService(s, ['--time', '0']);
+    term.proc.kill('SIGTERM');
+    await until('SIGTERM to stop the service', () => term.proc.exitCode !== null, 8000);
+    assert.equal(term.proc.exitCode, 0);
+  });
+
+  test('SIGKILL of the service leaves a store the next command repairs', async () => {
+    const killed = await startService(s, ['--time', '0']);
+    const load = spawn(DOCKER, ['import', tarFile, 'half:1'], { env: { ...process.env, DOCKER_HOST: `unix://${killed.socket}` } });
+    await new Promise((r) => setTimeout(r, 150));
+    killed.proc.kill('SIGKILL');
+    await new Promise((r) => load.on('close', r));
+    await until('the service to die', () => killed.proc.exitCode !== null || killed.proc.signalCode !== null);
+    s.ok(['images']);
+    assert.match(s.ok(['system', 'check']), /No problems found/);
+  });
+});
