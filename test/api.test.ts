@@ -1,6 +1,6 @@
 /**
  * The Engine API service with real clients: Debian's docker CLI (20.10) pointed at it runs the seed
- * scenarios (no build, pull or push) and answers as strata's own CLI does on the same store; dockerode drives
+ * scenarios (build, pull and push too) and answers as strata's own CLI does on the same store; dockerode drives
  * create/start/attach/exec/logs/wait/remove; testcontainers starts a container and waits for its log line;
  * and the service answers bad input with Docker's errors, never a crash, and stops as asked.
  */
@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { busyboxUserland } from './lib/bundle.js';
+import { startRegistry, type LocalRegistry } from './lib/registry.js';
 import { tarOf } from './lib/rootfs.js';
 import { DRIVERS, STRATA_BIN, testStore, type TestStore } from './lib/strata.js';
 
@@ -266,5 +267,50 @@ describe('service robustness', () => {
     await until('the service to die', () => killed.proc.exitCode !== null || killed.proc.signalCode !== null);
     s.ok(['images']);
     assert.match(s.ok(['system', 'check']), /No problems found/);
+  });
+});
+
+describe('docker build, push and pull through the service', () => {
+  let s: TestStore;
+  let svc: Service;
+  let reg: LocalRegistry;
+  before(async () => {
+    s = testStore(DRIVERS[0]!);
+    svc = await startService(s, ['--time', '0']);
+    reg = await startRegistry();
+  });
+  after(async () => {
+    svc.proc.kill('SIGTERM');
+    await reg.stop();
+    s.cleanup();
+  });
+
+  test('the seed cow-test built with the classic builder, pushed, removed, pulled back and run; a missing name is a 404', () => {
+    ok(svc.docker(['import', tarFile, 'api-base:1']), 'import');
+    const ctx = mkdtempSync(join(tmpdir(), 'strata-api-ctx-'));
+    writeFileSync(join(ctx, 'hello.sh'), '#!/bin/sh\necho Hello world\n', { mode: 0o755 });
+    writeFileSync(join(ctx, 'Dockerfile'), 'FROM api-base:1\nCOPY . /app\nRUN chmod +x /app/hello.sh\nCMD ["/bin/sh", "-c", "/app/hello.sh"]\n');
+    const built = ok(svc.docker(['build', '-t', 'api-cow', ctx]), 'build');
+    assert.match(built, /^Sending build context to Docker daemon {2}\S+\r*\nStep 1\/4 : FROM api-base:1\n ---> [0-9a-f]{12}\nStep 2\/4 : COPY \. \/app\n/);
+    assert.match(built, /Successfully built [0-9a-f]{12}\nSuccessfully tagged api-cow:latest\n$/);
+    // The same context again: every step from the cache.
+    assert.equal((ok(svc.docker(['build', '-t', 'api-cow', ctx]), 'rebuild').match(/ ---> Using cache/g) ?? []).length, 3);
+    rmSync(ctx, { recursive: true, force: true });
+    const id = ok(svc.docker(['inspect', '-f', '{{.Id}}', 'api-cow']), 'inspect').trim();
+
+    const name = `${reg.host}/api-cow:v1`;
+    ok(svc.docker(['tag', 'api-cow', name]), 'tag');
+    const pushed = ok(svc.docker(['push', name]), 'push');
+    assert.match(pushed, new RegExp(`^The push refers to repository \\[${reg.host}/api-cow\\]\\n`));
+    assert.match(pushed, /\nv1: digest: sha256:[0-9a-f]{64} size: \d+\n$/);
+    ok(svc.docker(['rmi', name, 'api-cow']), 'rmi');
+    const pulled = ok(svc.docker(['pull', name]), 'pull');
+    assert.match(pulled, new RegExp(`^v1: Pulling from api-cow\\n[\\s\\S]*Status: Downloaded newer image for ${name}\\n${name}\\n$`));
+    assert.equal(ok(svc.docker(['inspect', '-f', '{{.Id}}', name]), 'inspect pulled').trim(), id, 'the same image ID after the round trip');
+    assert.equal(ok(svc.docker(['run', '--rm', name]), 'run'), 'Hello world\n');
+
+    const missing = svc.docker(['pull', `${reg.host}/nosuch`]);
+    assert.deepEqual([missing.status, missing.stdout, missing.stderr],
+      [1, 'Using default tag: latest\n', `Error response from daemon: manifest for ${reg.host}/nosuch:latest not found: manifest unknown: manifest unknown\n`]);
   });
 });

@@ -238,7 +238,7 @@ describe('build (overlay2 or the probed driver)', () => {
     assert.equal(s.ok(['system', 'check']), 'No problems found\n');
   });
 
-  test('errors before the build: the Dockerfile\'s line, BuildKit-only syntax, missing sources, --pull', () => {
+  test('errors before the build: the Dockerfile\'s line, BuildKit-only syntax, missing sources, a FROM nobody serves', () => {
     const cases: [string, RegExp][] = [
       ['FROM busybox:latest\nBOGUS x\n', /^Error: dockerfile parse error line 2: unknown instruction: BOGUS\n$/],
       ['FROM busybox:latest\nCOPY --bogus=1 a /a\n', /^Error: dockerfile parse error line 2: Unknown flag: bogus\n$/],
@@ -258,9 +258,11 @@ describe('build (overlay2 or the probed driver)', () => {
       assert.equal(r.status, 1, dockerfile);
       assert.match(r.stderr, error, dockerfile);
     }
-    const pull = s.run(['build', '--pull', ctx({ Dockerfile: 'FROM busybox:latest\n' })]);
+    // A FROM image the store lacks is pulled, here from a registry nobody answers at.
+    const pull = s.run(['build', '--pull', ctx({ Dockerfile: 'FROM 127.0.0.1:9/nosuch:1\n' })]);
     assert.equal(pull.status, 1);
-    assert.match(pull.stderr, /^Error: --pull is not supported yet/);
+    assert.match(pull.stdout, /Step 1\/1 : FROM 127\.0\.0\.1:9\/nosuch:1\n/);
+    assert.match(pull.stderr, /127\.0\.0\.1:9\/v2\/.*(refused|Unable to connect)/i);
   });
 
   test('a comment inside a continuation is skipped, as Docker does; the escape directive', () => {

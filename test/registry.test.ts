@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -435,4 +435,22 @@ test('run and create of an absent image pull it first', () => {
   const absent = s.run(['create', `${reg.host}/auto/nosuch:1`]);
   assert.equal(absent.status, 1);
   assert.match(absent.stderr, /manifest unknown/);
+});
+
+test('build pulls a FROM image the store lacks, as the classic builder does, and --pull asks the registry again', () => {
+  const name = `${reg.host}/build/base:1`;
+  storeWith(name).ok(['push', name]);
+  const s = newStore();
+  const ctx = join(work, 'build-ctx');
+  mkdirSync(ctx, { recursive: true });
+  writeFileSync(join(ctx, 'Dockerfile'), `FROM ${name}\nCMD ["/x"]\n`);
+  const out = s.ok(['build', '-t', 'built:1', ctx]).split('\n');
+  const from = out.indexOf(`Step 1/2 : FROM ${name}`);
+  assert.equal(out[from + 1], '1: Pulling from build/base', out.join('\n'));
+  assert.ok(out.includes(`Status: Downloaded newer image for ${name}`), out.join('\n'));
+  assert.match(out[out.indexOf('Step 2/2 : CMD ["/x"]') - 1]!, /^ ---> [0-9a-f]{12}$/);
+  assert.deepEqual(inspect(s, 'built:1').RootFS.Layers, inspect(s, name).RootFS.Layers, 'the built image is on the pulled one');
+  const again = s.ok(['build', '--pull', '-t', 'built:1', ctx]);
+  assert.match(again, new RegExp(`Status: Image is up to date for ${name.replace(/[.]/g, '\\.')}\\n`));
+  assert.match(again, / ---> Using cache\n/);
 });

@@ -42,6 +42,8 @@ export interface BuildOptions {
   network?: 'none' | 'host';
   labels?: Record<string, string>;
   platform?: string;
+  /** --pull: pull every FROM image, even one the store has (an image not here is pulled in any case, as Docker). */
+  pull?: boolean;
   /** Cancels the build: the running step's container is killed and removed, nothing is tagged. */
   signal?: AbortSignal;
 }
@@ -70,10 +72,12 @@ export class Builder {
       const dockerfile = parseDockerfile(text);
       const instructions = targetStages(dockerfile, opts.target);
       const emit = (stream: string) => { if (!opts.quiet) progress({ stream }); };
+      // A pull's own messages (a FROM image not here, or --pull), shown among the steps as Docker shows them.
+      const pulling: Progress = (m) => { if (!opts.quiet) progress(m); };
       const scratch = engine.store.scratchPath('build');
       mkdirSync(scratch, { recursive: true });
       try {
-        const steps = new StepMaker(engine, context, opts, emit, scratch);
+        const steps = new StepMaker(engine, context, opts, emit, pulling, scratch);
         const args = new BuildArgs(opts.buildArgs ?? {});
         let id: string;
         try {

@@ -112,7 +112,7 @@ export class Stage {
     } else if (ref.toLowerCase() === 'scratch') {
       config = normalizeContainerConfig({});
     } else {
-      const found = steps.resolveImage(ref);
+      const found = await steps.resolveImage(ref);
       image = found.id;
       config = structuredClone(found.config);
     }
@@ -319,7 +319,7 @@ export class Stage {
     };
     if (from === undefined) return work({ root: this.steps.context.root, excluded: (rel) => this.steps.context.excluded(rel), chrooted: false });
     const stage = /^\d+$/.test(from) ? this.stages[Number(from)] : this.stages.find((s) => s.name === from.toLowerCase());
-    const image = stage ? stage.image : this.steps.resolveImage(from).id;
+    const image = stage ? stage.image : (await this.steps.resolveImage(from)).id;
     if (!image) throw new BuildError(`${verb} failed: the stage ${from} has no files (FROM scratch)`);
     await this.steps.withImageRoot(image, (root) => work({ root, excluded: () => false, chrooted: true }));
   }

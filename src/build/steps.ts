@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { directoryTar } from '../archive/index.js';
-import type { BuildStep, Engine } from '../engine/index.js';
+import { NotFoundError, type BuildStep, type Engine, type Progress } from '../engine/index.js';
 import type { ContainerConfig } from '../images/config.js';
 import type { Context } from './context.js';
 import { BuildError } from './errors.js';
@@ -38,7 +38,7 @@ export interface StepRequest {
 export class StepMaker {
   constructor(
     private readonly engine: Engine, readonly context: Context, private readonly opts: BuildOptions,
-    readonly emit: (text: string) => void, private readonly scratch: string,
+    readonly emit: (text: string) => void, private readonly pulling: Progress, private readonly scratch: string,
   ) {}
 
   private step(r: StepRequest): BuildStep {
@@ -160,8 +160,26 @@ export class StepMaker {
     }
   }
 
-  resolveImage(ref: string): { id: string; config: ContainerConfig } {
-    const img = this.engine.images.resolve(ref);
-    return { id: img.id, config: this.engine.images.config(img).config };
+  /**
+   * The image FROM or `COPY --from` names, pulled first when the store lacks it or with --pull, as the
+   * classic builder does.
+   */
+  async resolveImage(ref: string): Promise<{ id: string; config: ContainerConfig }> {
+    const { images } = this.engine;
+    if (this.opts.pull || !this.present(ref)) {
+      await (await this.engine.registry()).pull(ref, { platform: this.opts.platform, signal: this.opts.signal }, this.pulling);
+    }
+    const img = images.resolve(ref);
+    return { id: img.id, config: images.config(img).config };
+  }
+
+  private present(ref: string): boolean {
+    try {
+      this.engine.images.resolve(ref);
+      return true;
+    } catch (e) {
+      if (e instanceof NotFoundError) return false;
+      throw e;
+    }
   }
 }

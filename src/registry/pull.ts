@@ -57,9 +57,10 @@ export class Puller {
   /** One tag or digest of the repository. */
   async pull(t: Target, opts: PullOneOptions): Promise<PullResult> {
     const ref = t.digest ?? t.tag!;
-    this.progress({ status: `Pulling from ${t.path}`, id: ref });
     const scopes = [scope(t.path, 'pull')];
     const top = await this.manifest(t, ref, scopes);
+    // Only once the registry has the manifest, as Docker: a name it lacks fails having said nothing (the API's 404).
+    this.progress({ status: `Pulling from ${t.path}`, id: ref });
     let manifestDoc = parseManifest(top.bytes, top.contentType);
     if (manifestDoc.kind === 'index') {
       const chosen = selectPlatform(manifestDoc.index, parsePlatform(opts.platform));

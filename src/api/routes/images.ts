@@ -1,22 +1,16 @@
 /**
- * /images/…: list, inspect, history, tag, remove, prune, get (save), load, create from a tar (import);
- * search is refused. Pull (`create?fromImage`), push and build are the registry's and builder's (wired
- * where PULL_PUSH_BUILD says).
+ * /images/…: list, inspect, history, tag, remove, prune, get (save), load, create from a tar (import) or
+ * from a registry (pull, ./registry.ts), push; search is refused.
  */
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { streamProgress } from '../progress.js';
+import { build } from './build.js';
+import { auth, pull, push } from './registry.js';
 import { ApiError, filterPairs, flag, sendJson, type Handler } from '../http.js';
 import type { Router } from '../router.js';
 import { compareVersions } from '../versions.js';
 import type { Service } from './service.js';
-
-/**
- * The endpoints whose work lives in other parts (engine.registry(), engine.builder()); until they are
- * wired, each answers that it is not supported. To wire one, give it a handler built on `streamProgress`:
- * `pull: (req, { res }) => streamProgress(res, async (p) => (await engine.registry()).pull(ref, opts, p))`.
- */
-export interface PullPushBuild { pull?: Handler; push?: Handler; build?: Handler; auth?: Handler }
 
 /** Before API 1.44 an image summary also had VirtualSize (the same as Size), which older clients compute with. */
 export function withVirtualSize<T extends { Size: number }>(version: string, images: T[]): (T & { VirtualSize?: number })[] {
@@ -25,7 +19,7 @@ export function withVirtualSize<T extends { Size: number }>(version: string, ima
 
 const notSupported = (what: string): Handler => () => { throw new ApiError(501, `${what} is not supported by strata's API service yet`); };
 
-export function imageRoutes(r: Router, s: Service, wired: PullPushBuild): void {
+export function imageRoutes(r: Router, s: Service): void {
   const { images } = s.engine;
 
   r.add('GET', '/images/json', (req, { res }) => {
@@ -54,7 +48,7 @@ export function imageRoutes(r: Router, s: Service, wired: PullPushBuild): void {
 
   r.add('POST', '/images/create', async (req, reply) => {
     const q = req.query;
-    if (q.get('fromImage')) return (wired.pull ?? notSupported('pulling an image'))(req, reply);
+    if (q.get('fromImage')) return pull(s)(req, reply);
     const src = q.get('fromSrc');
     if (src !== '-') throw new ApiError(501, `importing from ${JSON.stringify(src ?? '')} is not supported: send the tar in the request (fromSrc=-)`);
     const repo = q.get('repo');
@@ -80,7 +74,7 @@ export function imageRoutes(r: Router, s: Service, wired: PullPushBuild): void {
   r.add('GET', '/images/*name/json', (req, { res }) => sendJson(res, 200, images.inspect(req.params.name!)));
   r.add('GET', '/images/*name/history', (req, { res }) => sendJson(res, 200, images.history(req.params.name!)));
   r.add('GET', '/images/*name/get', async (req, reply) => save(s, [req.params.name!], reply.res, reply.signal));
-  r.add('POST', '/images/*name/push', (req, reply) => (wired.push ?? notSupported('pushing an image'))(req, reply));
+  r.add('POST', '/images/*name/push', push(s));
 
   r.add('POST', '/images/*name/tag', async (req, { res }) => {
     const repo = req.query.get('repo');
@@ -94,8 +88,8 @@ export function imageRoutes(r: Router, s: Service, wired: PullPushBuild): void {
     sendJson(res, 200, await images.remove(req.params.name!, { force: flag(req.query, 'force'), noPrune: flag(req.query, 'noprune') }));
   });
 
-  r.add('POST', '/build', (req, reply) => (wired.build ?? notSupported('building an image'))(req, reply));
-  r.add('POST', '/auth', (req, reply) => (wired.auth ?? notSupported('logging in to a registry'))(req, reply));
+  r.add('POST', '/build', build(s));
+  r.add('POST', '/auth', auth(s));
 }
 
 /** docker-archive of `refs` streamed to the client; a client gone mid-way stops the save. */

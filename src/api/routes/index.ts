@@ -3,21 +3,20 @@ import { Router } from '../router.js';
 import { archiveRoutes } from './archive.js';
 import { containerRoutes } from './containers.js';
 import { execRoutes } from './exec.js';
-import { imageRoutes, type PullPushBuild } from './images.js';
+import { imageRoutes } from './images.js';
 import type { Service } from './service.js';
 import { systemRoutes } from './system.js';
 import { volumeRoutes } from './volumes.js';
 
 export type { Service } from './service.js';
-export type { PullPushBuild } from './images.js';
 
-export function routes(s: Service, wired: PullPushBuild = {}): Router {
+export function routes(s: Service): Router {
   const r = new Router();
   systemRoutes(r, s);
   containerRoutes(r, s);
   archiveRoutes(r, s);
   execRoutes(r, s);
-  imageRoutes(r, s, wired);
+  imageRoutes(r, s);
   volumeRoutes(r, s);
   return r;
 }

@@ -13,6 +13,7 @@ import type { BuildOptions, ContextSource, JsonMessage } from '../../engine/inde
 import type { WithEngine } from '../context.js';
 import { goHumanSize } from '../format/units.js';
 import { openInput } from '../input.js';
+import { ProgressDisplay } from '../progress.js';
 import { collect } from '../output.js';
 import { stderr, stdout } from '../stdio.js';
 
@@ -74,12 +75,11 @@ export function registerBuildCommands(program: Command, image: Command, withEngi
     .option('--iidfile <file>', 'Write the image ID to the file')
     .option('--platform <platform>', 'Set platform if server is multi-platform capable')
     .action(async (contextArg: string, o: BuildFlags) => {
-      if (o.pull) throw new InvalidArgumentError('--pull is not supported yet: strata has no registry client to pull with');
       if (o.network !== 'none' && o.network !== 'host') throw new InvalidArgumentError(`network mode ${JSON.stringify(o.network)} is not supported: strata has none and host only`);
       if (contextArg === '-' && o.file === '-') throw new InvalidArgumentError('invalid argument: can\'t use stdin for both build context and dockerfile');
       const opts: BuildOptions = {
         tags: o.tag, buildArgs: buildArgs(o.buildArg), target: o.target, noCache: !o.cache, quiet: o.quiet,
-        rm: o.rm !== 'false' && o.rm !== false, forceRm: o.forceRm, network: o.network, labels: labels(o.label), platform: o.platform,
+        rm: o.rm !== 'false' && o.rm !== false, forceRm: o.forceRm, network: o.network, labels: labels(o.label), platform: o.platform, pull: o.pull,
       };
       if (o.file === '-') opts.dockerfileText = (await readAll(await openInput('-'))).toString('utf8');
       else if (o.file !== undefined) opts.dockerfileText = readDockerfileFlag(o.file);
@@ -109,9 +109,11 @@ export function registerBuildCommands(program: Command, image: Command, withEngi
           const builder = await e.builder();
           if (!o.quiet) stdout(`Sending build context to Docker daemon  ${goHumanSize(sent ?? ('dir' in source ? await builder.contextSize(source.dir) : 0))}\n`);
           let failure: JsonMessage | undefined;
+          const pulling = new ProgressDisplay(stdout, !!process.stdout.isTTY);
           const id = await builder.build(source, opts, (m) => {
             if (m.error !== undefined) failure = m;
             else if (m.stream !== undefined) stdout(m.stream);
+            else pulling.show(m);
           });
           if (id === null) {
             // As the docker CLI: the builder's message as it is, without `Error:`.
