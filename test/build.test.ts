@@ -113,9 +113,12 @@ describe('build (overlay2 or the probed driver)', () => {
     const all = s.ok(['images', '-a', '-q']).trim().split('\n').length;
     const named = s.ok(['images', '-q']).trim().split('\n').length;
     assert.ok(all >= named + 6, `${all} images with -a, ${named} without`);
+    const steps = s.ok(['history', '-q', '--no-trunc', 'cache:4']).trim().split('\n').slice(0, 3);
     const removed = s.ok(['rmi', 'cache:4']);
-    // The three steps' images and the RUN's layer; the COPY's layer is cache:3's too (same content, same chain ID) and stays.
-    assert.equal(removed.match(/^Deleted: /gm)?.length, 4, removed);
+    // The three steps' images go. The COPY's layer is cache:3's too (same content, same chain ID) and stays; so may the
+    // RUN's, when cache:3's RUN wrote /b.txt within the same second (a layer holds its files' times).
+    for (const step of steps) assert.match(removed, new RegExp(`^Deleted: ${step}$`, 'm'));
+    assert.ok([3, 4].includes(removed.match(/^Deleted: /gm)?.length ?? 0), removed);
     assert.equal(s.ok(['run', '--rm', 'cache:3']), 'two\n');
   });
 
