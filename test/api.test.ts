@@ -308,6 +308,9 @@ describe('docker build, push and pull through the service', () => {
     assert.match(pulled, new RegExp(`^v1: Pulling from api-cow\\n[\\s\\S]*Status: Downloaded newer image for ${name}\\n${name}\\n$`));
     assert.equal(ok(svc.docker(['inspect', '-f', '{{.Id}}', name]), 'inspect pulled').trim(), id, 'the same image ID after the round trip');
     assert.equal(ok(svc.docker(['run', '--rm', name]), 'run'), 'Hello world\n');
+    // run --rm's wait (condition=removed) raced the removal and could read 255 for a code conmon had recorded.
+    const codes = Array.from({ length: 20 }, () => svc.docker(['run', '--rm', name, 'sh', '-c', 'exit 4']).status);
+    assert.deepEqual(codes, Array(20).fill(4));
 
     const missing = svc.docker(['pull', `${reg.host}/nosuch`]);
     assert.deepEqual([missing.status, missing.stdout, missing.stderr],

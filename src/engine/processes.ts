@@ -382,7 +382,11 @@ export class Processes {
     await this.runtime(readSettings(this.dir(c))).resume(c.id);
   }
 
-  /** Stop a running container for removal: SIGKILL to every process, then the runtime's and conmon's leftovers. */
+  /**
+   * Stop a running container for removal: SIGKILL to every process, then the runtime's and conmon's leftovers.
+   * The exit file stays until the container's directory goes with its record: a `wait` reading the record
+   * meanwhile (the API's, for `docker run --rm`) still finds the real exit code, not 255.
+   */
   async forceStop(c: ContainerRecord): Promise<void> {
     const s = await this.state(c);
     const sup = this.supervisor(c, readSettings(this.dir(c)));
@@ -390,7 +394,7 @@ export class Processes {
       await sup.stop('SIGKILL', 0);
       await this.settle(c);
     }
-    if (s.status !== 'created') await sup.release();
+    if (s.status !== 'created') await sup.release({ keepExitFile: true });
   }
 
   /**

@@ -177,12 +177,13 @@ export class Supervisor {
 
   /**
    * Drop what a finished run left: the runtime's record of the stopped container, the exit file and
-   * conmon's files, so the container can run again or be removed. Only for a container that has exited.
+   * conmon's files, so the container can run again or be removed (`keepExitFile`: its directory goes with it).
+   * Only for a container that has exited.
    */
-  async release(): Promise<void> {
+  async release(opts: { keepExitFile?: boolean } = {}): Promise<void> {
     const { id, bundle, socketDir } = this.opts;
     await this.forget();
-    for (const f of [this.exitFile, this.conmonPidFile, this.pidFile, join(socketDir, id), join(bundle, 'winsz'), this.persistDir]) {
+    for (const f of [...(opts.keepExitFile ? [] : [this.exitFile]), this.conmonPidFile, this.pidFile, join(socketDir, id), join(bundle, 'winsz'), this.persistDir]) {
       rmSync(f, { force: true, recursive: true });
     }
   }
@@ -432,8 +433,11 @@ export class Supervisor {
   private settling: Promise<ExitStatus | null> | undefined;
 
   private async settle(): Promise<ExitStatus | null> {
-    const recorded = this.exitStatus();
+    let recorded = this.exitStatus();
     if (!recorded && this.supervisorAlive()) return null;
+    // conmon writes the exit file before it exits: read again now it is gone, or an exit between the two looks
+    // would be taken for a conmon that died (255) and its real code overwritten.
+    recorded ??= this.exitStatus();
     await this.forget();
     if (recorded) return recorded;
     mkdirSync(this.opts.exitDir, { recursive: true });
