@@ -14,4 +14,4 @@ if ((${#TESTS[@]} == 0)); then
   echo "test: no test files under test/" >&2
   exit 1
 fi
-exec node_modules/bun/bin/bun.exe test --timeout=3600000 "${TESTS[@]}"
+exec node_modules/bun/bin/bun.exe test --timeout=600000 "${TESTS[@]}"

@@ -7,13 +7,14 @@
  * partial in the store, and a retry that succeeds.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { dockerArchive, sha256 } from './lib/archive.js';
+import { startDockerd } from './lib/dockerd.js';
 import { cutAfter, runAsync, startProxy, startRegistry, type LocalRegistry } from './lib/registry.js';
 import { buildTar } from './lib/tarbuild.js';
 import { exited, testStore, type TestStore } from './lib/strata.js';
@@ -411,16 +412,18 @@ test('a mount the registry answers with 202 (the source lost the blob) still upl
   assert.deepEqual(copied.map((l) => l.digest), layers.map((l) => l.digest));
 });
 
-test('Docker pulls what strata pushes (multi-member gzip from the parallel compressor included)', { skip: spawnSync('docker', ['info'], { stdio: 'ignore' }).status !== 0 }, () => {
+test('Docker pulls what strata pushes (multi-member gzip from the parallel compressor included)', async () => {
   const name = `${reg.host}/registry-docker/app:1`;
   const s = storeWith(name);
   s.ok(['push', name]);
+  const dockerd = await startDockerd();
   try {
-    execFileSync('docker', ['pull', '-q', name]);
-    const layers = execFileSync('docker', ['inspect', '-f', '{{json .RootFS.Layers}}', name]).toString();
+    const pulled = dockerd.docker(['pull', '-q', name]);
+    assert.equal(pulled.status, 0, pulled.stderr);
+    const layers = dockerd.docker(['inspect', '-f', '{{json .RootFS.Layers}}', name]).stdout;
     assert.deepEqual(JSON.parse(layers), inspect(s, name).RootFS.Layers);
   } finally {
-    spawnSync('docker', ['rmi', name], { stdio: 'ignore' });
+    await dockerd.stop();
   }
 });
 
