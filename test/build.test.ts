@@ -64,7 +64,8 @@ for (const driver of DRIVERS) {
         ' ---> <id>', 'Successfully built <id>', 'Successfully tagged acme/my-base-image:1.0', '',
       ].join('\n'));
       const second = s.ok(['build', '-t', 'acme/my-final-image:1.0', dir]);
-      assert.match(ids(second), /^Step 1\/2 : FROM acme\/my-base-image:1.0\n ---> <id>\nStep 2\/2 : CMD \/app\/hello.sh\n ---> <id>\nSuccessfully built <id>\nSuccessfully tagged acme\/my-final-image:1.0\n$/m);
+      // The classic builder commits a container for a CMD too, and says so.
+      assert.match(ids(second), /^Step 1\/2 : FROM acme\/my-base-image:1.0\n ---> <id>\nStep 2\/2 : CMD \/app\/hello.sh\n ---> Running in <id>\nRemoving intermediate container <id>\n ---> <id>\nSuccessfully built <id>\nSuccessfully tagged acme\/my-final-image:1.0\n$/m);
       const layers = (ref: string) => s.ok(['inspect', '-f', '{{json .RootFS.Layers}}', ref]);
       assert.equal(layers('acme/my-final-image:1.0'), layers('acme/my-base-image:1.0'));
       assert.equal(s.ok(['run', '--rm', 'acme/my-final-image:1.0']), 'Hello world\n');
@@ -120,6 +121,54 @@ describe('build (overlay2 or the probed driver)', () => {
     for (const step of steps) assert.match(removed, new RegExp(`^Deleted: ${step}$`, 'm'));
     assert.ok([3, 4].includes(removed.match(/^Deleted: /gm)?.length ?? 0), removed);
     assert.equal(s.ok(['run', '--rm', 'cache:3']), 'two\n');
+  });
+
+  test('every step but COPY/ADD has an intermediate container, as the classic builder; --rm=false keeps them; cached steps none', () => {
+    const dir = ctx({
+      f: 'hi\n',
+      Dockerfile: 'ARG X=1\nFROM busybox:latest AS a\nARG Y=2\nMAINTAINER me\nCOPY f /f\nADD f /g\nEXPOSE 80\nVOLUME /v\nUSER root\n'
+        + 'STOPSIGNAL SIGTERM\nSHELL ["/bin/sh", "-c"]\nHEALTHCHECK CMD true\nENTRYPOINT ["sh"]\nONBUILD RUN echo trig\nFROM a\nCOPY --from=a /f /h\n',
+    });
+    // Docker 20.10's output for this Dockerfile (DOCKER_BUILDKIT=0 docker build), IDs replaced.
+    const container = [' ---> Running in <id>', 'Removing intermediate container <id>', ' ---> <id>'];
+    const docker = [
+      'Sending build context to Docker daemon  3.072kB', 'Step 1/16 : ARG X=1', 'Step 2/16 : FROM busybox:latest AS a', ' ---> <id>',
+      'Step 3/16 : ARG Y=2', ...container, 'Step 4/16 : MAINTAINER me', ...container, 'Step 5/16 : COPY f /f', ' ---> <id>',
+      'Step 6/16 : ADD f /g', ' ---> <id>', 'Step 7/16 : EXPOSE 80', ...container, 'Step 8/16 : VOLUME /v', ...container,
+      'Step 9/16 : USER root', ...container, 'Step 10/16 : STOPSIGNAL SIGTERM', ...container, 'Step 11/16 : SHELL ["/bin/sh", "-c"]', ...container,
+      'Step 12/16 : HEALTHCHECK CMD true', ...container, 'Step 13/16 : ENTRYPOINT ["sh"]', ...container, 'Step 14/16 : ONBUILD RUN echo trig', ...container,
+      'Step 15/16 : FROM a', '# Executing 1 build trigger', ' ---> Running in <id>', 'trig', 'Removing intermediate container <id>', ' ---> <id>',
+      'Step 16/16 : COPY --from=a /f /h', ' ---> <id>', 'Successfully built <id>', 'Successfully tagged steps:1', '',
+    ].join('\n');
+    const before = s.ok(['ps', '-a', '-q']);
+    assert.equal(ids(s.ok(['build', '-t', 'steps:1', dir])), docker);
+    assert.equal(s.ok(['ps', '-a', '-q']), before);
+    // --rm=false: the same lines without the removals, and the containers stay as Docker leaves them (Created; the trigger's RUN Exited).
+    const kept = s.ok(['build', '--no-cache', '--rm=false', '-t', 'steps:1', dir]);
+    assert.equal(ids(kept), docker.replace(/Removing intermediate container <id>\n/g, ''));
+    const made = kept.match(/(?<= ---> Running in )[0-9a-f]{12}/g)!;
+    assert.equal(made.length, 11);
+    const listed = s.ok(['ps', '-a', '--format', '{{.ID}} {{.Status}} {{.Command}}', '--no-trunc']);
+    for (const id of made.slice(0, 8)) assert.match(listed, new RegExp(`^${id}[0-9a-f]{52} Created "/bin/sh -c '#\\(nop\\) ' '`, 'm'));
+    assert.match(listed, new RegExp(`^${made[10]}[0-9a-f]{52} Exited \\(0\\) .* "/bin/sh -c 'echo trig'"$`, 'm'));
+    // From ENTRYPOINT on, the step's container has the entrypoint before its command, as Docker's.
+    assert.match(listed, new RegExp(`^${made[8]}[0-9a-f]{52} Created "sh /bin/sh -c '#\\(nop\\) ' 'ENTRYPOINT \\[\\\\"sh\\\\"\\]'"$`, 'm'));
+    assert.match(listed, new RegExp(`^${made[9]}[0-9a-f]{52} Created "sh /bin/sh -c '#\\(nop\\) ' 'ONBUILD RUN echo trig'"$`, 'm'));
+    s.ok(['rm', ...made]);
+    // A cached rebuild makes no container.
+    const cached = s.ok(['build', '-t', 'steps:1', dir]);
+    assert.equal(cached.match(/ ---> Using cache\n/g)?.length, 14);
+    assert.doesNotMatch(cached, /Running in|Removing/);
+    assert.equal(s.ok(['ps', '-a', '-q']), before);
+  });
+
+  test('FROM scratch: a configuration step says a container too', () => {
+    const dir = ctx({ Dockerfile: 'FROM scratch\nENV A=1\nCOPY Dockerfile /\nCMD ["x"]\n' });
+    assert.equal(ids(s.ok(['build', dir])), [
+      'Sending build context to Docker daemon  2.048kB', 'Step 1/4 : FROM scratch', ' ---> ', 'Step 2/4 : ENV A=1', ' ---> Running in <id>',
+      'Removing intermediate container <id>', ' ---> <id>', 'Step 3/4 : COPY Dockerfile /', ' ---> <id>', 'Step 4/4 : CMD ["x"]', ' ---> Running in <id>',
+      'Removing intermediate container <id>', ' ---> <id>', 'Successfully built <id>', '',
+    ].join('\n'));
   });
 
   test('stages: COPY --from a stage and an image, --target stops at a stage', () => {
