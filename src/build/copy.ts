@@ -242,12 +242,16 @@ export function destination(dest: string, workdir: string): string {
   return abs;
 }
 
+/** Whether sources go into the destination (absolute, as `destination` gives it) rather than become it: a trailing `/`, or a directory there. */
+export function isDirectoryDestination(root: string, dest: string): boolean {
+  if (dest.endsWith('/') || dest.endsWith('/.')) return true;
+  try { return statSync(inRoot(root, dest)).isDirectory(); } catch { return false; }
+}
+
 /** Copy the sources into the root filesystem at `root`. */
 export function copyInto(root: string, r: CopyRequest): void {
   const dest = destination(r.dest, r.workdir);
-  const destIsDir = dest.endsWith('/') || dest.endsWith('/.') || (() => {
-    try { return statSync(inRoot(root, dest)).isDirectory(); } catch { return false; }
-  })();
+  const destIsDir = isDirectoryDestination(root, dest);
   if (r.sources.length > 1 && !destIsDir) {
     throw new BuildError(`When using ${r.verb} with more than one source file, the destination must be a directory and end with a /`);
   }

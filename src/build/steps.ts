@@ -40,8 +40,13 @@ export interface StepRequest {
 export class StepMaker {
   constructor(
     private readonly engine: Engine, readonly context: Context, private readonly opts: BuildOptions,
-    readonly emit: (text: string) => void, private readonly pulling: Progress, private readonly scratch: string,
+    readonly emit: (text: string) => void, readonly pulling: Progress, readonly scratch: string,
   ) {}
+
+  /** Cancels the build. */
+  get signal(): AbortSignal | undefined {
+    return this.opts.signal;
+  }
 
   private step(r: StepRequest): BuildStep {
     return { config: r.config, createdBy: r.createdBy, containerConfig: { ...r.config, Cmd: r.keyCmd, Image: r.parent ?? '' }, ...(r.author ? { author: r.author } : {}) };
