@@ -171,6 +171,21 @@ describe('build (overlay2 or the probed driver)', () => {
     ].join('\n'));
   });
 
+  test('the cache reads a context file again when its bytes change, even with the same size, mode and mtime', async () => {
+    const dir = ctx({ 'a.txt': 'memo one\n', Dockerfile: 'FROM busybox:latest\nCOPY a.txt /a.txt\nCMD ["cat", "/a.txt"]\n' });
+    const file = join(dir, 'a.txt');
+    utimesSync(file, 1000, 1000);
+    // Older than a second, so the build may keep its digest by its stat (a younger file is read every time).
+    await new Promise((r) => setTimeout(r, 1100));
+    s.ok(['build', '-t', 'memo:1', dir]);
+    assert.match(s.ok(['build', '-t', 'memo:1', dir]), /COPY a.txt \/a.txt\n ---> Using cache\n/);
+    writeFileSync(file, 'memo two\n');
+    utimesSync(file, 1000, 1000);
+    const changed = s.ok(['build', '-t', 'memo:2', dir]);
+    assert.doesNotMatch(changed, /Using cache/);
+    assert.equal(s.ok(['run', '--rm', 'memo:2']), 'memo two\n');
+  });
+
   test('stages: COPY --from a stage and an image, --target stops at a stage', () => {
     const dir = ctx({ Dockerfile: [
       'FROM busybox:latest AS builder', 'RUN echo built > /artifact', 'FROM busybox:latest AS unused', 'RUN echo unused',

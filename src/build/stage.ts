@@ -343,7 +343,7 @@ export class Stage {
         copyInto(root, { from: src, sources, dest, workdir: this.config.WorkingDir, owner: owner(root, chown), add: verb === 'ADD', verb });
       }, false);
     };
-    if (from === undefined) return work({ root: this.steps.context.root, excluded: (rel) => this.steps.context.excluded(rel), chrooted: false });
+    if (from === undefined) return work({ root: this.steps.context.root, excluded: (rel) => this.steps.context.excluded(rel), chrooted: false, memo: this.steps.memo });
     const stage = /^\d+$/.test(from) ? this.stages[Number(from)] : this.stages.find((s) => s.name === from.toLowerCase());
     const image = stage ? stage.image : (await this.steps.resolveImage(from)).id;
     if (!image) throw new BuildError(`${verb} failed: the stage ${from} has no files (FROM scratch)`);

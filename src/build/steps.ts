@@ -13,6 +13,7 @@ import { randomId } from '../images/digest.js';
 import { timeNs } from '../engine/times.js';
 import type { ContainerConfig } from '../images/config.js';
 import type { Context } from './context.js';
+import type { DigestMemo } from './digestmemo.js';
 import { BuildError } from './errors.js';
 import type { BuildOptions } from './index.js';
 
@@ -41,6 +42,8 @@ export class StepMaker {
   constructor(
     private readonly engine: Engine, readonly context: Context, private readonly opts: BuildOptions,
     readonly emit: (text: string) => void, readonly pulling: Progress, readonly scratch: string,
+    /** The context directory's memo of file digests. */
+    readonly memo?: DigestMemo,
   ) {}
 
   /** Cancels the build. */
