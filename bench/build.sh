@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # strata build vs Docker's classic builder (DOCKER_BUILDKIT=0 docker build), and buildah (`buildah bud
-# --layers --isolation chroot`: its default OCI isolation runs crun, which refuses this host's hybrid cgroups)
-# when it is installed and can run a RUN step here, on issue 13 item 9's Dockerfile, cold (no cache: the last build's images removed) and fully
+# --layers --runtime runc`: its OCI isolation with runc, the runtime strata and Docker run RUN steps with; its
+# default runtime, crun, refuses this host's hybrid cgroups) when it is installed and can run a RUN step here, on issue 13 item 9's Dockerfile, cold (no cache: the last build's images removed) and fully
 # cached, in one run:
 #
 #   bash bench/build.sh [--rounds N] [--record]
@@ -83,7 +83,7 @@ build() {
   case $1 in
     strata) strata_cli build -q --build-arg BASE=bench/minbase:latest -t bench/out:latest "$CONTEXT" ;;
     docker) DOCKER_BUILDKIT=0 docker build -q --build-arg BASE=build-bench-minbase:latest -t build-bench-out:latest "$CONTEXT" ;;
-    buildah) buildah bud --isolation chroot --layers -q --build-arg BASE="$BUILDAH_BASE" -t build-bench-out "$CONTEXT" ;;
+    buildah) buildah bud --runtime runc --layers -q --build-arg BASE="$BUILDAH_BASE" -t build-bench-out "$CONTEXT" ;;
   esac
 }
 
@@ -156,7 +156,7 @@ if $RECORD; then
     echo "Command: \`$COMMAND_LINE\` ($ROUNDS rounds; order rotated each round; caches dropped before every timed build)"
     echo
     echo "Dockerfile: FROM the Debian minbase image ($(stat -c %s "$MINBASE") bytes of tar), a RUN writing 200 files, COPY of 1,000 files (1-4 KiB), ENV, CMD."
-    echo "Engines: strata (overlay2); Docker $(docker version -f '{{.Server.Version}}') classic builder (DOCKER_BUILDKIT=0)$([[ " ${ENGINES[*]} " == *" buildah "* ]] && echo "; buildah $(buildah --version | awk '{print $3}') (\`bud --layers --isolation chroot\`, its $(buildah info --format '{{.store.GraphDriverName}}' 2>/dev/null) storage)" || echo "; buildah not installed or unable to build here")."
+    echo "Engines: strata (overlay2); Docker $(docker version -f '{{.Server.Version}}') classic builder (DOCKER_BUILDKIT=0)$([[ " ${ENGINES[*]} " == *" buildah "* ]] && echo "; buildah $(buildah --version | awk '{print $3}') (\`bud --layers --runtime runc\`, its $(buildah info --format '{{.store.GraphDriverName}}' 2>/dev/null) storage)" || echo "; buildah not installed or unable to build here")."
     echo
     echo "$TABLE"
   } >>"$REPO/bench/RESULTS.md"
