@@ -149,9 +149,11 @@ TABLE=$(awk -F'\t' -v engines="${ENGINES[*]}" '
   }' "$TIMES")
 echo "$TABLE"
 if $RECORD; then
+  # Read before the block appends to RESULTS.md, which would itself make the checkout dirty.
+  CHECKOUT="$(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet || echo -dirty)"
   {
     echo
-    echo "## $(date -u '+%Y-%m-%d %H:%M UTC') · build · checkout $(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet || echo -dirty)${STRATA_BENCH_NOTE:+ · $STRATA_BENCH_NOTE}"
+    echo "## $(date -u '+%Y-%m-%d %H:%M UTC') · build · checkout $CHECKOUT${STRATA_BENCH_NOTE:+ · $STRATA_BENCH_NOTE}"
     echo
     echo "Command: \`$COMMAND_LINE\` ($ROUNDS rounds; order rotated each round; caches dropped before every timed build)"
     echo
