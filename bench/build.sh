@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# strata build vs Docker's classic builder (DOCKER_BUILDKIT=0 docker build), and buildah when it is
-# installed, on issue 13 item 9's Dockerfile, cold (no cache: the last build's images removed) and fully
+# strata build vs Docker's classic builder (DOCKER_BUILDKIT=0 docker build), and buildah (`buildah bud
+# --layers --runtime runc`: its OCI isolation with runc, the runtime strata and Docker run RUN steps with; its
+# default runtime, crun, refuses this host's hybrid cgroups) when it is installed and can run a RUN step here, on issue 13 item 9's Dockerfile, cold (no cache: the last build's images removed) and fully
 # cached, in one run:
 #
 #   bash bench/build.sh [--rounds N] [--record]
@@ -9,7 +10,8 @@
 # an ENV and a CMD. Each round times every engine cold, then cached, in an order that rotates from round
 # to round, with `sync` and dropped caches before every timed build. Reports the median times and the
 # median of the per-round ratios strata/peer; --record appends the table to bench/RESULTS.md.
-# Docker is the running daemon; its images here are tagged build-bench-*, and removed at the end.
+# Docker is the running daemon; its images here are tagged build-bench-*, and removed at the end; buildah takes
+# the base image from Docker's (docker-daemon:) into its own storage.
 set -euo pipefail
 shopt -s inherit_errexit
 
@@ -35,6 +37,7 @@ STORE=$WORK/build-strata
 CONTEXT=$WORK/build-context
 ENGINES=(strata docker)
 command -v buildah >/dev/null && ENGINES+=(buildah)
+BUILDAH_BASE=docker.io/library/build-bench-minbase:latest
 
 strata_cli() { "$REPO/bin/strata" --root "$STORE" "$@"; }
 
@@ -62,8 +65,17 @@ prepare() {
   strata_cli import "$MINBASE" bench/minbase:latest >/dev/null
   docker rmi build-bench-minbase:latest >/dev/null 2>&1 || true
   docker import "$MINBASE" build-bench-minbase:latest >/dev/null
-  if [[ " ${ENGINES[*]} " == *" buildah "* ]]; then buildah rmi -f build-bench-minbase >/dev/null 2>&1 || true; buildah import "$MINBASE" build-bench-minbase >/dev/null; fi
   make_context
+  if [[ " ${ENGINES[*]} " == *" buildah "* ]]; then
+    buildah rmi -f "$BUILDAH_BASE" >/dev/null 2>&1 || true
+    buildah pull -q docker-daemon:build-bench-minbase:latest >/dev/null
+    # buildah stays optional: if it cannot build here (a RUN step needs its isolation to work), say why and go on without it.
+    if ! build buildah >/dev/null 2>"$WORK/build-buildah-probe.log"; then
+      log "buildah cannot build here, left out: $(tail -3 "$WORK/build-buildah-probe.log" | tr '\n' ' ')"
+      ENGINES=(strata docker)
+    fi
+    forget buildah
+  fi
 }
 
 # build ENGINE: one build of the context, tagged build-bench-out.
@@ -71,7 +83,7 @@ build() {
   case $1 in
     strata) strata_cli build -q --build-arg BASE=bench/minbase:latest -t bench/out:latest "$CONTEXT" ;;
     docker) DOCKER_BUILDKIT=0 docker build -q --build-arg BASE=build-bench-minbase:latest -t build-bench-out:latest "$CONTEXT" ;;
-    buildah) buildah bud --layers -q --build-arg BASE=build-bench-minbase -t build-bench-out "$CONTEXT" ;;
+    buildah) buildah bud --runtime runc --layers -q --build-arg BASE="$BUILDAH_BASE" -t build-bench-out "$CONTEXT" ;;
   esac
 }
 
@@ -80,6 +92,7 @@ forget() {
   case $1 in
     strata) strata_cli rmi bench/out:latest >/dev/null 2>&1 || true ;;
     docker) docker rmi build-bench-out:latest >/dev/null 2>&1 || true ;;
+    # The intermediate images --layers made are dangling once the result is gone: --prune removes them.
     buildah) buildah rmi -f build-bench-out >/dev/null 2>&1 || true; buildah rmi --prune >/dev/null 2>&1 || true ;;
   esac
 }
@@ -109,6 +122,7 @@ for ((round = 0; round < ROUNDS; round++)); do
 done
 for e in "${ENGINES[@]}"; do forget "$e"; done
 docker rmi build-bench-minbase:latest >/dev/null 2>&1 || true
+if [[ " ${ENGINES[*]} " == *" buildah "* ]]; then buildah rmi -f "$BUILDAH_BASE" >/dev/null 2>&1 || true; fi
 unmount_under "$STORE" 2>/dev/null || true
 
 # The table: medians and the median of the per-round ratios (with their range) against each peer.
@@ -135,14 +149,16 @@ TABLE=$(awk -F'\t' -v engines="${ENGINES[*]}" '
   }' "$TIMES")
 echo "$TABLE"
 if $RECORD; then
+  # Read before the block appends to RESULTS.md, which would itself make the checkout dirty.
+  CHECKOUT="$(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet || echo -dirty)"
   {
     echo
-    echo "## $(date -u '+%Y-%m-%d %H:%M UTC') · build · checkout $(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet || echo -dirty)${STRATA_BENCH_NOTE:+ · $STRATA_BENCH_NOTE}"
+    echo "## $(date -u '+%Y-%m-%d %H:%M UTC') · build · checkout $CHECKOUT${STRATA_BENCH_NOTE:+ · $STRATA_BENCH_NOTE}"
     echo
     echo "Command: \`$COMMAND_LINE\` ($ROUNDS rounds; order rotated each round; caches dropped before every timed build)"
     echo
     echo "Dockerfile: FROM the Debian minbase image ($(stat -c %s "$MINBASE") bytes of tar), a RUN writing 200 files, COPY of 1,000 files (1-4 KiB), ENV, CMD."
-    echo "Engines: strata (overlay2); Docker $(docker version -f '{{.Server.Version}}') classic builder (DOCKER_BUILDKIT=0)$([[ " ${ENGINES[*]} " == *" buildah "* ]] && echo "; buildah $(buildah --version | awk '{print $3}')" || echo "; buildah not installed")."
+    echo "Engines: strata (overlay2); Docker $(docker version -f '{{.Server.Version}}') classic builder (DOCKER_BUILDKIT=0)$([[ " ${ENGINES[*]} " == *" buildah "* ]] && echo "; buildah $(buildah --version | awk '{print $3}') (\`bud --layers --runtime runc\`, its $(buildah info --format '{{.store.GraphDriverName}}' 2>/dev/null) storage)" || echo "; buildah not installed or unable to build here")."
     echo
     echo "$TABLE"
   } >>"$REPO/bench/RESULTS.md"

@@ -64,7 +64,8 @@ for (const driver of DRIVERS) {
         ' ---> <id>', 'Successfully built <id>', 'Successfully tagged acme/my-base-image:1.0', '',
       ].join('\n'));
       const second = s.ok(['build', '-t', 'acme/my-final-image:1.0', dir]);
-      assert.match(ids(second), /^Step 1\/2 : FROM acme\/my-base-image:1.0\n ---> <id>\nStep 2\/2 : CMD \/app\/hello.sh\n ---> <id>\nSuccessfully built <id>\nSuccessfully tagged acme\/my-final-image:1.0\n$/m);
+      // The classic builder commits a container for a CMD too, and says so.
+      assert.match(ids(second), /^Step 1\/2 : FROM acme\/my-base-image:1.0\n ---> <id>\nStep 2\/2 : CMD \/app\/hello.sh\n ---> Running in <id>\nRemoving intermediate container <id>\n ---> <id>\nSuccessfully built <id>\nSuccessfully tagged acme\/my-final-image:1.0\n$/m);
       const layers = (ref: string) => s.ok(['inspect', '-f', '{{json .RootFS.Layers}}', ref]);
       assert.equal(layers('acme/my-final-image:1.0'), layers('acme/my-base-image:1.0'));
       assert.equal(s.ok(['run', '--rm', 'acme/my-final-image:1.0']), 'Hello world\n');
@@ -120,6 +121,70 @@ describe('build (overlay2 or the probed driver)', () => {
     for (const step of steps) assert.match(removed, new RegExp(`^Deleted: ${step}$`, 'm'));
     assert.ok([3, 4].includes(removed.match(/^Deleted: /gm)?.length ?? 0), removed);
     assert.equal(s.ok(['run', '--rm', 'cache:3']), 'two\n');
+  });
+
+  test('every step but COPY/ADD has an intermediate container, as the classic builder; --rm=false keeps them; cached steps none', () => {
+    const dir = ctx({
+      f: 'hi\n',
+      Dockerfile: 'ARG X=1\nFROM busybox:latest AS a\nARG Y=2\nMAINTAINER me\nCOPY f /f\nADD f /g\nEXPOSE 80\nVOLUME /v\nUSER root\n'
+        + 'STOPSIGNAL SIGTERM\nSHELL ["/bin/sh", "-c"]\nHEALTHCHECK CMD true\nENTRYPOINT ["sh"]\nONBUILD RUN echo trig\nFROM a\nCOPY --from=a /f /h\n',
+    });
+    // Docker 20.10's output for this Dockerfile (DOCKER_BUILDKIT=0 docker build), IDs replaced.
+    const container = [' ---> Running in <id>', 'Removing intermediate container <id>', ' ---> <id>'];
+    const docker = [
+      'Sending build context to Docker daemon  3.072kB', 'Step 1/16 : ARG X=1', 'Step 2/16 : FROM busybox:latest AS a', ' ---> <id>',
+      'Step 3/16 : ARG Y=2', ...container, 'Step 4/16 : MAINTAINER me', ...container, 'Step 5/16 : COPY f /f', ' ---> <id>',
+      'Step 6/16 : ADD f /g', ' ---> <id>', 'Step 7/16 : EXPOSE 80', ...container, 'Step 8/16 : VOLUME /v', ...container,
+      'Step 9/16 : USER root', ...container, 'Step 10/16 : STOPSIGNAL SIGTERM', ...container, 'Step 11/16 : SHELL ["/bin/sh", "-c"]', ...container,
+      'Step 12/16 : HEALTHCHECK CMD true', ...container, 'Step 13/16 : ENTRYPOINT ["sh"]', ...container, 'Step 14/16 : ONBUILD RUN echo trig', ...container,
+      'Step 15/16 : FROM a', '# Executing 1 build trigger', ' ---> Running in <id>', 'trig', 'Removing intermediate container <id>', ' ---> <id>',
+      'Step 16/16 : COPY --from=a /f /h', ' ---> <id>', 'Successfully built <id>', 'Successfully tagged steps:1', '',
+    ].join('\n');
+    const before = s.ok(['ps', '-a', '-q']);
+    assert.equal(ids(s.ok(['build', '-t', 'steps:1', dir])), docker);
+    assert.equal(s.ok(['ps', '-a', '-q']), before);
+    // --rm=false: the same lines without the removals, and the containers stay as Docker leaves them (Created; the trigger's RUN Exited).
+    const kept = s.ok(['build', '--no-cache', '--rm=false', '-t', 'steps:1', dir]);
+    assert.equal(ids(kept), docker.replace(/Removing intermediate container <id>\n/g, ''));
+    const made = kept.match(/(?<= ---> Running in )[0-9a-f]{12}/g)!;
+    assert.equal(made.length, 11);
+    const listed = s.ok(['ps', '-a', '--format', '{{.ID}} {{.Status}} {{.Command}}', '--no-trunc']);
+    for (const id of made.slice(0, 8)) assert.match(listed, new RegExp(`^${id}[0-9a-f]{52} Created "/bin/sh -c '#\\(nop\\) ' '`, 'm'));
+    assert.match(listed, new RegExp(`^${made[10]}[0-9a-f]{52} Exited \\(0\\) .* "/bin/sh -c 'echo trig'"$`, 'm'));
+    // From ENTRYPOINT on, the step's container has the entrypoint before its command, as Docker's.
+    assert.match(listed, new RegExp(`^${made[8]}[0-9a-f]{52} Created "sh /bin/sh -c '#\\(nop\\) ' 'ENTRYPOINT \\[\\\\"sh\\\\"\\]'"$`, 'm'));
+    assert.match(listed, new RegExp(`^${made[9]}[0-9a-f]{52} Created "sh /bin/sh -c '#\\(nop\\) ' 'ONBUILD RUN echo trig'"$`, 'm'));
+    // With their anonymous volumes (VOLUME /v made one for each container after it).
+    s.ok(['rm', '-v', ...made]);
+    // A cached rebuild makes no container.
+    const cached = s.ok(['build', '-t', 'steps:1', dir]);
+    assert.equal(cached.match(/ ---> Using cache\n/g)?.length, 14);
+    assert.doesNotMatch(cached, /Running in|Removing/);
+    assert.equal(s.ok(['ps', '-a', '-q']), before);
+  });
+
+  test('FROM scratch: a configuration step says a container too', () => {
+    const dir = ctx({ Dockerfile: 'FROM scratch\nENV A=1\nCOPY Dockerfile /\nCMD ["x"]\n' });
+    assert.equal(ids(s.ok(['build', dir])), [
+      'Sending build context to Docker daemon  2.048kB', 'Step 1/4 : FROM scratch', ' ---> ', 'Step 2/4 : ENV A=1', ' ---> Running in <id>',
+      'Removing intermediate container <id>', ' ---> <id>', 'Step 3/4 : COPY Dockerfile /', ' ---> <id>', 'Step 4/4 : CMD ["x"]', ' ---> Running in <id>',
+      'Removing intermediate container <id>', ' ---> <id>', 'Successfully built <id>', '',
+    ].join('\n'));
+  });
+
+  test('the cache reads a context file again when its bytes change, even with the same size, mode and mtime', async () => {
+    const dir = ctx({ 'a.txt': 'memo one\n', Dockerfile: 'FROM busybox:latest\nCOPY a.txt /a.txt\nCMD ["cat", "/a.txt"]\n' });
+    const file = join(dir, 'a.txt');
+    utimesSync(file, 1000, 1000);
+    // Older than a second, so the build may keep its digest by its stat (a younger file is read every time).
+    await new Promise((r) => setTimeout(r, 1100));
+    s.ok(['build', '-t', 'memo:1', dir]);
+    assert.match(s.ok(['build', '-t', 'memo:1', dir]), /COPY a.txt \/a.txt\n ---> Using cache\n/);
+    writeFileSync(file, 'memo two\n');
+    utimesSync(file, 1000, 1000);
+    const changed = s.ok(['build', '-t', 'memo:2', dir]);
+    assert.doesNotMatch(changed, /Using cache/);
+    assert.equal(s.ok(['run', '--rm', 'memo:2']), 'memo two\n');
   });
 
   test('stages: COPY --from a stage and an image, --target stops at a stage', () => {
@@ -188,7 +253,7 @@ describe('build (overlay2 or the probed driver)', () => {
     assert.equal(s.ok(['run', '--rm', 'user:1']), '/root-owned 0:0\n/app-owned 1000:50\n/app-only 1000:1000\n/home/app/work 0:0\n/tmp/uid 1000:1000\n1000\n/home/app/work\n');
   });
 
-  test('ADD of a local tar unpacks it (gzip too); a URL is refused clearly', () => {
+  test('ADD of a local tar unpacks it (gzip too)', () => {
     const src = mkdtempSync(join(tmpdir(), 'strata-build-tar-'));
     dirs.push(src);
     writeFileSync(join(src, 'inside.txt'), 'from the tar\n');
@@ -197,10 +262,72 @@ describe('build (overlay2 or the probed driver)', () => {
     writeFileSync(join(dir, 'packed.tgz'), tarOf(src, { gzip: true }));
     s.ok(['build', '-t', 'add:1', dir]);
     assert.equal(s.ok(['run', '--rm', 'add:1', 'cat', '/plain/inside.txt', '/packed/inside.txt', '/n/notatar.txt']), 'from the tar\nfrom the tar\nn');
-    const url = ctx({ Dockerfile: 'FROM busybox:latest\nADD http://example.invalid/x /x\n' });
-    const r = s.run(['build', url]);
-    assert.equal(r.status, 1);
-    assert.match(r.stderr, /^ADD failed: http:\/\/example.invalid\/x: /);
+  });
+
+  test('ADD of a URL: downloaded on every build, named from the URL, mode 0600, Last-Modified, never unpacked; Docker\'s errors', async () => {
+    const src = mkdtempSync(join(tmpdir(), 'strata-build-url-'));
+    dirs.push(src);
+    writeFileSync(join(src, 'inside.txt'), 'from the tar\n');
+    const served: Record<string, { body: string | Buffer; modified?: string }> = {
+      '/files/hello.txt': { body: 'hello\n', modified: 'Thu, 02 Jan 2020 03:04:05 GMT' },
+      '/files/arch.tgz': { body: tarOf(src, { gzip: true }), modified: 'Thu, 02 Jan 2020 03:04:05 GMT' },
+      '/': { body: 'index\n' },
+    };
+    let requests = 0;
+    const server = Bun.serve({
+      hostname: '127.0.0.1', port: 0,
+      fetch(req) {
+        requests++;
+        const file = served[new URL(req.url).pathname];
+        if (!file) return new Response('  not here\n', { status: 404 });
+        return new Response(new Uint8Array(Buffer.from(file.body)), { headers: file.modified ? { 'Last-Modified': file.modified } : {} });
+      },
+    });
+    // A port nothing listens on: one the system gave and took back.
+    const closed = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response('') });
+    const closedPort = closed.port;
+    closed.stop(true);
+    // The server answers in this process: the CLI runs beside it, not in a blocking spawnSync.
+    const build = async (args: string[]) => {
+      const p = s.spawn(['build', ...args]);
+      let stdout = '';
+      p.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); });
+      const { code, stderr } = await exited(p);
+      return { code, stdout, stderr };
+    };
+    try {
+      const base = `http://127.0.0.1:${server.port}`;
+      const dir = ctx({ Dockerfile: `FROM busybox:latest\nADD ${base}/files/hello.txt /a/\nADD ${base}/files/arch.tgz /b/\nADD ${base}/ /f\n` });
+      const cold = await build(['-t', 'url:1', dir]);
+      assert.equal(cold.code, 0, cold.stderr);
+      // As Docker's CLI shows it off a terminal: the download's bar left out, a blank line after it.
+      assert.match(ids(cold.stdout), new RegExp(`Step 2/4 : ADD ${base}/files/hello.txt /a/\n\n ---> <id>\nStep 3/4`));
+      assert.equal(s.ok(['run', '--rm', 'url:1', 'stat', '-c', '%a %u:%g %Y %s %n', '/a/hello.txt', '/b/arch.tgz', '/f']),
+        `600 0:0 1577934245 6 /a/hello.txt\n600 0:0 1577934245 ${served['/files/arch.tgz']!.body.length} /b/arch.tgz\n600 0:0 0 6 /f\n`);
+      // The history line names the download by its digest, without a kind, as Docker's.
+      assert.match(s.ok(['history', '--no-trunc', '--format', '{{.CreatedBy}}', 'url:1']).split('\n')[2]!, /^\/bin\/sh -c #\(nop\) ADD [0-9a-f]{64} in \/a\/ $/);
+      // Rebuilt: every URL fetched again, and the same bytes hit the cache.
+      const before = requests;
+      const warm = await build(['-t', 'url:1', dir]);
+      assert.equal(warm.stdout.match(/\n\n ---> Using cache\n/g)?.length, 3);
+      assert.equal(requests, before + 3);
+      // Other bytes at the same URL: that step runs again.
+      served['/files/hello.txt']!.body = 'hello again\n';
+      const changed = await build(['-t', 'url:2', dir]);
+      assert.match(changed.stdout, /Step 2\/4 : ADD \S+ \/a\/\n\n ---> [0-9a-f]{12}\n/);
+      assert.equal(s.ok(['run', '--rm', 'url:2', 'cat', '/a/hello.txt']), 'hello again\n');
+      const fails = async (add: string, message: string) => {
+        const r = await build([ctx({ Dockerfile: `FROM busybox:latest\nADD ${add}\n` })]);
+        assert.equal(r.code, 1, add);
+        assert.equal(r.stderr, `${message}\n`);
+      };
+      await fails(`${base}/gone /g/`, `ADD failed: failed to GET ${base}/gone with status 404 Not Found: not here`);
+      await fails(`http://127.0.0.1:${closedPort}/x.txt /h/`, `ADD failed: Get "http://127.0.0.1:${closedPort}/x.txt": dial tcp 127.0.0.1:${closedPort}: connect: connection refused`);
+      await fails(`${base}/ /e/`, `ADD failed: cannot determine filename for source ${base}/`);
+    } finally {
+      server.stop(true);
+    }
+    assert.equal(s.ok(['system', 'check']), 'No problems found\n');
   });
 
   test('ONBUILD triggers run in the child build', () => {

@@ -10,10 +10,11 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import {
   chmodSync, closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, lstatSync, lutimesSync, mkdirSync, openSync, readdirSync,
-  readlinkSync, readSync, rmSync, statSync, symlinkSync, writeSync, type Stats,
+  readlinkSync, readSync, rmSync, statSync, symlinkSync, writeSync, type BigIntStats, type Stats,
 } from 'node:fs';
 import { basename, join, posix } from 'node:path';
 import { resolveInRoot } from '../runtime/index.js';
+import type { DigestMemo } from './digestmemo.js';
 import { BuildError } from './errors.js';
 
 export interface Owner { uid: number; gid: number }
@@ -24,6 +25,8 @@ export interface SourceRoot {
   excluded(rel: string): boolean;
   /** Whether paths are read inside the root as in a container (symlinks followed with the root as `/`). */
   chrooted: boolean;
+  /** The build context's memo of file digests (a directory context only). */
+  memo?: DigestMemo;
 }
 
 const hasWildcard = (s: string) => /[*?[]/.test(s);
@@ -47,10 +50,12 @@ function matches(pattern: string, path: string): boolean {
 }
 
 function* walkAll(root: string, rel = ''): Generator<string> {
-  for (const name of readdirSync(join(root, rel)).sort()) {
-    const path = rel ? `${rel}/${name}` : name;
+  // The entries' types from the directory itself: no stat of each entry just to know whether to descend.
+  const dirents = readdirSync(join(root, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const d of dirents) {
+    const path = rel ? `${rel}/${d.name}` : d.name;
     yield path;
-    if (lstatSync(join(root, path)).isDirectory()) yield* walkAll(root, path);
+    if (d.isDirectory()) yield* walkAll(root, path);
   }
 }
 
@@ -90,42 +95,49 @@ export function findSources(from: SourceRoot, patterns: string[], verb: string):
 /** How many source files the digest reads at once: on a cold cache the disk serves many reads together. */
 const READ_AHEAD = 32;
 
-interface Described { rel: string; path: string; st: Stats }
+interface Described { rel: string; path: string; st: BigIntStats }
 
 /** A source's entries (the source itself first, as `rel` ''), what .dockerignore leaves of a directory's tree. */
 function describedEntries(from: SourceRoot, src: string): Described[] {
   const top = hostPath(from, src);
-  const out: Described[] = [{ rel: '', path: top, st: statSync(top) }];
+  const out: Described[] = [{ rel: '', path: top, st: statSync(top, { bigint: true }) }];
   if (out[0]!.st.isDirectory()) {
     for (const rel of walkAll(top)) {
-      if (!from.excluded(src === '.' ? rel : `${src}/${rel}`)) out.push({ rel, path: join(top, rel), st: lstatSync(join(top, rel)) });
+      if (!from.excluded(src === '.' ? rel : `${src}/${rel}`)) out.push({ rel, path: join(top, rel), st: lstatSync(join(top, rel), { bigint: true }) });
     }
   }
   return out;
 }
 
+/** A regular file's content digest: from the memo while its stat is unchanged, else read (and memoized). */
+async function fileDigest(e: Described, memo: DigestMemo | undefined): Promise<string> {
+  const known = memo?.lookup(e.path, e.st);
+  if (known) return known;
+  const digest = createHash('sha256').update(await readFile(e.path)).digest('hex');
+  memo?.record(e.path, e.st, digest);
+  return digest;
+}
+
 /**
  * `dir:<hex>`, `file:<hex>` or `multi:<hex>`: the sources' digest, as the classic builder names a COPY in its
- * history: each entry's path, type and mode, and a file's contents or a link's target.
+ * history: each entry's path, type and mode, and a file's content digest or a link's target.
  */
 export async function sourcesDigest(from: SourceRoot, sources: string[]): Promise<string> {
   const all = createHash('sha256');
   const entries = sources.flatMap((src) => describedEntries(from, src));
-  const contents: Promise<Buffer>[] = [];
-  const content = (i: number): Promise<Buffer> => {
+  const contents: Promise<string>[] = [];
+  const content = (i: number): Promise<string> => {
     const e = entries[i]!;
-    return e.st.isFile() ? readFile(e.path) : Promise.resolve(Buffer.from(e.st.isSymbolicLink() ? readlinkSync(e.path) : ''));
+    return e.st.isFile() ? fileDigest(e, from.memo) : Promise.resolve(e.st.isSymbolicLink() ? readlinkSync(e.path) : '');
   };
   for (let i = 0; i < Math.min(READ_AHEAD, entries.length); i++) contents.push(content(i));
   for (let i = 0; i < entries.length; i++) {
     if (i + READ_AHEAD < entries.length) contents.push(content(i + READ_AHEAD));
     const { rel, st } = entries[i]!;
     const type = st.isDirectory() ? 'd' : st.isSymbolicLink() ? 'l' : st.isFile() ? 'f' : 'o';
-    all.update(`${rel}\0${type}\0${(st.mode & 0o7777).toString(8)}\0`);
-    all.update(await contents[i]!);
-    all.update('\n');
+    all.update(`${rel}\0${type}\0${(Number(st.mode) & 0o7777).toString(8)}\0${await contents[i]!}\n`);
   }
-  const kind = sources.length > 1 ? 'multi' : statSync(hostPath(from, sources[0]!)).isDirectory() ? 'dir' : 'file';
+  const kind = sources.length > 1 ? 'multi' : entries[0]!.st.isDirectory() ? 'dir' : 'file';
   return `${kind}:${all.digest('hex')}`;
 }
 
@@ -242,12 +254,16 @@ export function destination(dest: string, workdir: string): string {
   return abs;
 }
 
+/** Whether sources go into the destination (absolute, as `destination` gives it) rather than become it: a trailing `/`, or a directory there. */
+export function isDirectoryDestination(root: string, dest: string): boolean {
+  if (dest.endsWith('/') || dest.endsWith('/.')) return true;
+  try { return statSync(inRoot(root, dest)).isDirectory(); } catch { return false; }
+}
+
 /** Copy the sources into the root filesystem at `root`. */
 export function copyInto(root: string, r: CopyRequest): void {
   const dest = destination(r.dest, r.workdir);
-  const destIsDir = dest.endsWith('/') || dest.endsWith('/.') || (() => {
-    try { return statSync(inRoot(root, dest)).isDirectory(); } catch { return false; }
-  })();
+  const destIsDir = isDirectoryDestination(root, dest);
   if (r.sources.length > 1 && !destIsDir) {
     throw new BuildError(`When using ${r.verb} with more than one source file, the destination must be a directory and end with a /`);
   }

@@ -8,7 +8,7 @@
  * It reports only through a Progress callback, with the messages Docker's Engine API streams for the classic
  * builder (`stream`, `aux: {ID}`, `error`), so the CLI renders them and the API service forwards them as they are.
  */
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Engine } from '../engine/index.js';
 import type { Progress } from '../engine/messages.js';
@@ -20,6 +20,7 @@ import { BuildError } from './errors.js';
 import { Stage } from './stage.js';
 import { short, StepMaker } from './steps.js';
 import { BuildArgs } from './args.js';
+import { DigestMemo } from './digestmemo.js';
 
 export type { ContextSource } from './context.js';
 
@@ -67,6 +68,8 @@ export class Builder {
     checkPlatform(opts.platform);
     const tags = (opts.tags ?? []).map((t) => engine.images.normalizeTag(t));
     const context = await openContext(source, engine.store.scratchPath('build-context'));
+    // A directory's files keep their inodes from build to build: their digests are memoized (a tar's are new each time).
+    const memo = 'dir' in source ? DigestMemo.open(join(engine.store.root, 'builder', 'digests'), realpathSync(source.dir)) : undefined;
     try {
       const text = opts.dockerfileText ?? readDockerfile(context, opts.dockerfile ?? 'Dockerfile');
       const dockerfile = parseDockerfile(text);
@@ -77,7 +80,7 @@ export class Builder {
       const scratch = engine.store.scratchPath('build');
       mkdirSync(scratch, { recursive: true });
       try {
-        const steps = new StepMaker(engine, context, opts, emit, pulling, scratch);
+        const steps = new StepMaker(engine, context, opts, emit, pulling, scratch, memo);
         const args = new BuildArgs(opts.buildArgs ?? {});
         let id: string;
         try {
@@ -100,6 +103,7 @@ export class Builder {
         rmSync(scratch, { recursive: true, force: true });
       }
     } finally {
+      memo?.save();
       context.dispose();
     }
   }

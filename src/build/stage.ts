@@ -8,7 +8,8 @@ import { posix } from 'node:path';
 import { normalizeContainerConfig, type ContainerConfig, type HealthConfig } from '../images/config.js';
 import { resolveUser } from '../runtime/index.js';
 import type { BuildArgs } from './args.js';
-import { copyInto, findSources, makeDirectory, sourcesDigest, type Owner, type SourceRoot } from './copy.js';
+import { copyInto, destination, findSources, isDirectoryDestination, makeDirectory, sourcesDigest, type Owner, type SourceRoot } from './copy.js';
+import { download, downloadsDigest, isURL, type Download } from './remote.js';
 import { parseDockerfile, type Instruction } from './dockerfile.js';
 import { BuildError } from './errors.js';
 import { expandWord, expandWords, type Lookup } from './shellwords.js';
@@ -297,17 +298,42 @@ export class Stage {
     return this.nop(`HEALTHCHECK &{${goQuoted(test)} ${q(health.Interval)} ${q(health.Timeout)} ${q(health.StartPeriod)} ${retries}}`);
   }
 
+  /**
+   * ADD of URLs: each downloaded (on every build: its digest is the cache's key, as Docker's), then copied as a
+   * file of mode 0600, never unpacked. A URL that names no file needs a destination that is not a directory.
+   */
+  private async addRemote(urls: string[], dest: string, chown: string | undefined): Promise<void> {
+    const downloads: Download[] = [];
+    for (const url of urls) {
+      downloads.push(await download(url, this.steps.scratch, this.steps.pulling, this.steps.signal));
+      this.steps.emit('\n');
+    }
+    const digest = downloadsDigest(downloads);
+    const keyCmd = [...this.shell, `#(nop) ADD ${chown ? `--chown=${chown}` : ''}${digest} in ${dest} `];
+    this.image = await this.steps.filesystem(this.request(keyCmd, keyCmd.join(' ')), (root) => {
+      const target = destination(dest, this.config.WorkingDir);
+      const intoDirectory = isDirectoryDestination(root, target);
+      if (downloads.length > 1 && !intoDirectory) throw new BuildError('When using ADD with more than one source file, the destination must be a directory and end with a /');
+      for (const [n, d] of downloads.entries()) {
+        if (!d.name && intoDirectory) throw new BuildError(`ADD failed: cannot determine filename for source ${urls[n]}`);
+        const from: SourceRoot = { root: d.dir, excluded: () => false, chrooted: false };
+        copyInto(root, { from, sources: [d.name || 'download'], dest, workdir: this.config.WorkingDir, owner: owner(root, chown), add: false, verb: 'ADD' });
+      }
+    }, false);
+  }
+
   private async copy(i: Instruction): Promise<void> {
     const verb = i.keyword;
     if (i.flags.has('chmod')) throw BUILDKIT_ONLY('chmod');
     const words = this.words(i);
     const dest = words.pop()!;
     const from = i.flags.get('from');
-    if (words.some((w) => /^https?:\/\//.test(w))) {
-      if (verb === 'COPY') throw new BuildError('COPY failed: source can\'t be a URL for COPY');
-      throw new BuildError(`ADD failed: ${words.find((w) => /^https?:\/\//.test(w))}: strata builds without network access for ADD of a URL; download it into the context and ADD the file`);
-    }
     const chown = i.flags.get('chown');
+    if (words.some(isURL)) {
+      if (verb === 'COPY') throw new BuildError('COPY failed: source can\'t be a URL for COPY');
+      if (!words.every(isURL)) throw new BuildError('ADD failed: strata takes URLs and local files in separate ADD instructions');
+      return this.addRemote(words, dest, chown);
+    }
     const work = async (src: SourceRoot) => {
       const sources = findSources(src, words, verb);
       const digest = await sourcesDigest(src, sources);
@@ -317,7 +343,7 @@ export class Stage {
         copyInto(root, { from: src, sources, dest, workdir: this.config.WorkingDir, owner: owner(root, chown), add: verb === 'ADD', verb });
       }, false);
     };
-    if (from === undefined) return work({ root: this.steps.context.root, excluded: (rel) => this.steps.context.excluded(rel), chrooted: false });
+    if (from === undefined) return work({ root: this.steps.context.root, excluded: (rel) => this.steps.context.excluded(rel), chrooted: false, memo: this.steps.memo });
     const stage = /^\d+$/.test(from) ? this.stages[Number(from)] : this.stages.find((s) => s.name === from.toLowerCase());
     const image = stage ? stage.image : (await this.steps.resolveImage(from)).id;
     if (!image) throw new BuildError(`${verb} failed: the stage ${from} has no files (FROM scratch)`);

@@ -8,9 +8,12 @@ import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { directoryTar } from '../archive/index.js';
-import { NotFoundError, type BuildStep, type Engine, type Progress } from '../engine/index.js';
+import { NotFoundError, type BuildStep, type CreateOptions, type Engine, type Progress } from '../engine/index.js';
+import { randomId } from '../images/digest.js';
+import { timeNs } from '../engine/times.js';
 import type { ContainerConfig } from '../images/config.js';
 import type { Context } from './context.js';
+import type { DigestMemo } from './digestmemo.js';
 import { BuildError } from './errors.js';
 import type { BuildOptions } from './index.js';
 
@@ -38,23 +41,34 @@ export interface StepRequest {
 export class StepMaker {
   constructor(
     private readonly engine: Engine, readonly context: Context, private readonly opts: BuildOptions,
-    readonly emit: (text: string) => void, private readonly pulling: Progress, private readonly scratch: string,
+    readonly emit: (text: string) => void, readonly pulling: Progress, readonly scratch: string,
+    /** The context directory's memo of file digests. */
+    readonly memo?: DigestMemo,
   ) {}
+
+  /** Cancels the build. */
+  get signal(): AbortSignal | undefined {
+    return this.opts.signal;
+  }
 
   private step(r: StepRequest): BuildStep {
     return { config: r.config, createdBy: r.createdBy, containerConfig: { ...r.config, Cmd: r.keyCmd, Image: r.parent ?? '' }, ...(r.author ? { author: r.author } : {}) };
   }
 
-  /** The image an earlier build made for this step, unless --no-cache. */
+  /** The image an earlier build made for this step (the newest, as the classic builder picks), unless --no-cache. */
   private cached(r: StepRequest): string | null {
     if (this.opts.noCache) return null;
     const key = cacheKey(this.step(r).containerConfig);
     const { images } = this.engine;
+    let found: { id: string; created: bigint } | null = null;
     for (const child of images.children(r.parent)) {
       const made = images.config(images.resolve(child));
-      if (made.container_config && cacheKey(made.container_config) === key && made.history.at(-1)?.created_by === r.createdBy && (made.author ?? '') === (r.author ?? '')) return child;
+      if (made.container_config && cacheKey(made.container_config) === key && made.history.at(-1)?.created_by === r.createdBy && (made.author ?? '') === (r.author ?? '')) {
+        const created = made.created ? timeNs(made.created) : 0n;
+        if (!found || created > found.created) found = { id: child, created };
+      }
     }
-    return null;
+    return found?.id ?? null;
   }
 
   private hit(r: StepRequest): string | null {
@@ -63,11 +77,19 @@ export class StepMaker {
     return id;
   }
 
-  /** ENV, CMD, LABEL…: an image with the parent's layers and the new configuration. */
+  /**
+   * ENV, CMD, LABEL…: an image with the parent's layers and the new configuration. The classic builder
+   * creates (and commits, and removes) a container for these steps too, and says so: strata creates the
+   * same container record (never started, so nothing can change its files) to show, keep with --rm=false
+   * and remove, and makes the image from the configuration alone, without a diff of a layer known to be empty.
+   */
   async configOnly(r: StepRequest): Promise<string> {
     const cached = this.hit(r);
     if (cached) return cached;
-    return this.engine.images.derive(r.parent, this.step(r));
+    const make = () => this.engine.images.derive(r.parent, this.step(r));
+    // On scratch there is no image for a container to stand on: the classic builder's lines, with an ID no record holds.
+    if (!r.parent) return this.announced(randomId(), make, async () => {});
+    return this.inContainer({ image: r.parent, cmd: r.keyCmd, entrypoint: r.config.Entrypoint ?? [], run: { network: 'none' } }, true, make);
   }
 
   /** RUN: `cmd` in a container on the parent, its output streamed, its writable layer the step's layer. */
@@ -77,73 +99,95 @@ export class StepMaker {
     if (!r.parent) throw new BuildError(`The command '${cmd.join(' ')}' cannot run: the stage has no files yet (FROM scratch)`);
     const { containers } = this.engine;
     const { processes } = containers;
-    const id = await containers.create({
+    const create = {
       image: r.parent, cmd, entrypoint: '', env, workdir: r.config.WorkingDir || undefined, user: r.config.User || undefined,
       run: { network: this.opts.network ?? 'none' },
+    };
+    return this.inContainer(create, true, async (id) => {
+      const signal = this.opts.signal;
+      const kill = () => { void processes.kill(id, 'SIGKILL').catch(() => {}); };
+      try {
+        const out = new Writable({ write: (chunk: Buffer, _enc, done) => { this.emit(chunk.toString()); done(); } });
+        // The classic builder sends a RUN's stderr in the same stream, in red (ANSI), as the docker CLI then prints it.
+        const err = new Writable({ write: (chunk: Buffer, _enc, done) => { this.emit(`\x1b[91m${chunk.toString()}\x1b[0m`); done(); } });
+        signal?.throwIfAborted();
+        const started = await processes.start(id, { attach: { stdout: out, stderr: err } });
+        // Cancelled while it started: the listener below would never hear of it.
+        if (signal?.aborted) kill();
+        signal?.addEventListener('abort', kill);
+        await started.attachment?.done;
+        const code = await processes.wait(id);
+        signal?.throwIfAborted();
+        if (code !== 0) throw new BuildError(`The command '${cmd.join(' ')}' returned a non-zero code: ${code}`);
+        return await containers.commit(id, { step: this.step(r) });
+      } finally {
+        signal?.removeEventListener('abort', kill);
+      }
     });
-    this.emit(` ---> Running in ${short(id)}\n`);
-    const signal = this.opts.signal;
-    const kill = () => { void processes.kill(id, 'SIGKILL').catch(() => {}); };
-    let ok = false;
-    try {
-      const out = new Writable({ write: (chunk: Buffer, _enc, done) => { this.emit(chunk.toString()); done(); } });
-      // The classic builder sends a RUN's stderr in the same stream, in red (ANSI), as the docker CLI then prints it.
-      const err = new Writable({ write: (chunk: Buffer, _enc, done) => { this.emit(`\x1b[91m${chunk.toString()}\x1b[0m`); done(); } });
-      signal?.throwIfAborted();
-      const started = await processes.start(id, { attach: { stdout: out, stderr: err } });
-      // Cancelled while it started: the listener below would never hear of it.
-      if (signal?.aborted) kill();
-      signal?.addEventListener('abort', kill);
-      await started.attachment?.done;
-      const code = await processes.wait(id);
-      signal?.throwIfAborted();
-      if (code !== 0) throw new BuildError(`The command '${cmd.join(' ')}' returned a non-zero code: ${code}`);
-      const image = await containers.commit(id, { step: this.step(r) });
-      ok = true;
-      if (this.opts.rm !== false) await this.removeContainer(id, true);
-      return image;
-    } finally {
-      signal?.removeEventListener('abort', kill);
-      // A failed step's container is kept for a look inside, as Docker keeps it, unless --force-rm or the build was cancelled.
-      if (!ok && (this.opts.forceRm || signal?.aborted)) await this.removeContainer(id, false);
-    }
   }
 
-  private async removeContainer(id: string, say: boolean): Promise<void> {
-    await this.engine.containers.remove(id, { force: true, volumes: true });
-    if (say) this.emit(`Removing intermediate container ${short(id)}\n`);
+  /**
+   * A step's container, created, given to `make` (which makes the step's image), and removed. `announce`: the
+   * classic builder's intermediate container (every step but COPY/ADD), said (` ---> Running in`) and kept
+   * as Docker keeps it: after success with --rm=false, after a failure unless --force-rm (or the build was
+   * cancelled). A COPY/ADD container is strata's own means and always goes.
+   */
+  private async inContainer(create: CreateOptions, announce: boolean, make: (id: string) => Promise<string>): Promise<string> {
+    const id = await this.engine.containers.create(create);
+    const remove = async () => { await this.engine.containers.remove(id, { force: true, volumes: true }); };
+    if (!announce) {
+      try {
+        return await make(id);
+      } finally {
+        await remove();
+      }
+    }
+    return this.announced(id, () => make(id), remove);
+  }
+
+  /** The intermediate container's lines around `make`, and its removal by Docker's rules. */
+  private async announced(id: string, make: () => Promise<string>, remove: () => Promise<void>): Promise<string> {
+    this.emit(` ---> Running in ${short(id)}\n`);
+    let ok = false;
+    try {
+      const image = await make();
+      ok = true;
+      if (this.opts.rm !== false) {
+        await remove();
+        this.emit(`Removing intermediate container ${short(id)}\n`);
+      }
+      return image;
+    } finally {
+      if (!ok && (this.opts.forceRm || this.opts.signal?.aborted)) await remove();
+    }
   }
 
   /**
    * COPY, ADD, WORKDIR: `work` changes the parent's root filesystem (a container's, mounted) and the change
    * becomes the step's layer. On scratch there is no parent to stand on: the files are made in an empty
-   * directory that becomes the layer. `announce`: say the container, as Docker does for WORKDIR.
+   * directory that becomes the layer. `announce`: an intermediate container as the classic builder's (WORKDIR).
    */
   async filesystem(r: StepRequest, work: (root: string) => void | Promise<void>, announce: boolean): Promise<string> {
     const cached = this.hit(r);
     if (cached) return cached;
     const { containers, images, layers } = this.engine;
-    let image: string;
     if (!r.parent) {
-      const dir = mkdtempSync(join(this.scratch, 'root-'));
-      await work(dir);
-      image = await images.derive(null, this.step(r), await layers.add(directoryTar(dir), null));
-    } else {
-      const id = await containers.create({ image: r.parent, cmd: r.keyCmd, entrypoint: '', run: { network: 'none' } });
-      if (announce) this.emit(` ---> Running in ${short(id)}\n`);
-      try {
-        const root = containers.mount(id);
-        try {
-          await work(root);
-        } finally {
-          await containers.unmount(id);
-        }
-        image = await containers.commit(id, { step: this.step(r) });
-      } finally {
-        await this.removeContainer(id, announce);
-      }
+      const make = async () => {
+        const dir = mkdtempSync(join(this.scratch, 'root-'));
+        await work(dir);
+        return images.derive(null, this.step(r), await layers.add(directoryTar(dir), null));
+      };
+      return announce ? this.announced(randomId(), make, async () => {}) : make();
     }
-    return image;
+    return this.inContainer({ image: r.parent, cmd: r.keyCmd, entrypoint: '', run: { network: 'none' } }, announce, async (id) => {
+      const root = containers.mount(id);
+      try {
+        await work(root);
+      } finally {
+        await containers.unmount(id);
+      }
+      return containers.commit(id, { step: this.step(r) });
+    });
   }
 
   /**
