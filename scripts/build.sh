@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build the CLI's executable, dist/cli/strata (what bin/strata runs): the pinned Bun with strata's
+# Build the CLI's executable, dist/cli/strata (bin/strata is a link to it): the pinned Bun with strata's
 # bundled code and its bytecode inside, so a command neither reads nor compiles its modules' sources.
 # A single executable starts faster than Bun running a bytecode bundle (bench/RESULTS.md). The commit
 # worker (src/archive/tarworker.ts) is a second entry point, embedded beside the CLI's.
