@@ -31,7 +31,8 @@ const lazyChildProcess: BunPlugin = {
   },
 };
 
-const result = await Bun.build({
+// Bun.build throws when the build fails (its messages, then a non-zero exit status for build.sh).
+await Bun.build({
   entrypoints: ['src/cli/strata.ts', 'src/archive/tarworker.ts'],
   root: 'src',
   target: 'bun',
@@ -41,7 +42,3 @@ const result = await Bun.build({
   compile: { outfile: 'dist/cli/strata' },
   plugins: [lazyChildProcess],
 });
-if (!result.success) {
-  for (const message of result.logs) console.error(message);
-  process.exit(1);
-}
