@@ -1,10 +1,6 @@
 #!/usr/bin/env bash
-# Build the CLI's executable, dist/cli/strata (what bin/strata runs): the pinned Bun with strata's
-# bundled code and its bytecode inside, so a command neither reads nor compiles its modules' sources.
-# A single executable starts faster than Bun running a bytecode bundle (bench/RESULTS.md). The commit
-# worker (src/archive/tarworker.ts) is a second entry point, embedded beside the CLI's.
+# Build the CLI's executable, dist/cli/strata (bin/strata is a link to it): see scripts/build.ts.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 rm -rf dist
-exec node_modules/bun/bin/bun.exe build --compile --bytecode --target bun --root src \
-  src/cli/strata.ts src/archive/tarworker.ts --outfile dist/cli/strata
+exec node_modules/bun/bin/bun.exe scripts/build.ts
