@@ -10,7 +10,7 @@ import { stdout } from './stdio.js';
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /** One line of stdin without its newline, or what came before the end of the input. Reads byte by byte, so nothing after the line is taken. */
-function readLine(): string {
+export function readLine(): string {
   const bytes: number[] = [];
   const one = Buffer.alloc(1);
   for (;;) {

@@ -49,10 +49,14 @@ function tlsFiles(host: string): TlsFiles {
   const out: TlsFiles = {};
   const cas = files.filter((f) => f.endsWith('.crt')).map(read);
   if (cas.length) out.ca = cas;
+  // Client pairs as Docker pairs them: every X.cert needs its X.key and every X.key its X.cert.
+  for (const f of files) {
+    if (f.endsWith('.key') && !files.includes(f.replace(/\.key$/, '.cert'))) throw new Error(`Missing client certificate ${f.replace(/\.key$/, '.cert')} for key ${f}`);
+  }
   const cert = files.find((f) => f.endsWith('.cert'));
   if (cert) {
     const key = cert.replace(/\.cert$/, '.key');
-    if (!files.includes(key)) throw new Error(`missing key ${key} for client certificate ${cert} in ${dir}`);
+    if (!files.includes(key)) throw new Error(`Missing key ${key} for client certificate ${cert}`);
     out.cert = read(cert);
     out.key = read(key);
   }

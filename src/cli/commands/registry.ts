@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError, StrataError } from '../../engine/errors.js';
 import { parseReference, type Compression } from '../../engine/index.js';
 import type { WithEngine } from '../context.js';
+import { promptCredentials } from '../credprompt.js';
 import { ProgressDisplay } from '../progress.js';
 import { stderr, stdout } from '../stdio.js';
 
@@ -15,6 +16,15 @@ function untagged(ref: string): boolean {
   } catch {
     return false; // the engine says what is wrong with it
   }
+}
+
+/**
+ * What `push -q` prints, as Docker's client: the fully qualified reference, with the default tag when
+ * none was given (`docker.io/library/app:latest`), or only the repository after `-a`.
+ */
+function quietPushed(ref: string, allTags: boolean): string {
+  const r = parseReference(ref);
+  return allTags ? r.repository : `${r.repository}:${r.tag ?? 'latest'}`;
 }
 
 /** Ctrl-C stops the transfer cleanly: what was half done is removed before strata exits. */
@@ -65,7 +75,7 @@ export function registerRegistryCommands(program: Command, image: Command, withE
       try {
         await withEngine(async (e) => {
           await (await e.registry()).push(name, { allTags: o.allTags, compression: o.compression as Compression, signal }, o.quiet ? () => {} : display.show);
-          if (o.quiet) stdout(`${name}\n`);
+          if (o.quiet) stdout(`${quietPushed(name, !!o.allTags)}\n`);
         });
       } finally {
         done();
@@ -87,11 +97,9 @@ export function registerRegistryCommands(program: Command, image: Command, withE
         if (!o.username) throw new InvalidArgumentError('Must provide --username with --password-stdin');
         o.password = readFileSync(0, 'utf8').replace(/\r?\n$/, '').replace(/\r$/, '');
       }
-      if (o.username === undefined || o.password === undefined) {
-        throw new InvalidArgumentError('Cannot perform an interactive login from a non TTY device');
-      }
+      const creds = promptCredentials(o);
       await withEngine(async (e) => {
-        const result = await (await e.registry()).login(server, { username: o.username!.trim(), password: o.password! });
+        const result = await (await e.registry()).login(server, creds);
         stdout(`${result.Status}\n`);
       });
     });
