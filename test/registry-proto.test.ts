@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { dockerArchive } from './lib/archive.js';
 import { makePki } from './lib/certs.js';
-import { startRegistry, type LocalRegistry } from './lib/registry.js';
+import { startNetProxy } from './lib/netproxy.js';
+import { runAsync, startProxy, startRegistry, type LocalRegistry } from './lib/registry.js';
 import { STRATA_BIN, testStore, type TestStore } from './lib/strata.js';
 import { buildTar } from './lib/tarbuild.js';
 import { onTerminal } from './lib/terminal.js';
@@ -227,5 +228,149 @@ test('login asks on a terminal: Username, then Password without echo; without a 
   } finally {
     rmSync(CONFIG_JSON, { force: true });
     await secured.stop();
+  }
+});
+
+/** A token server of the test's own in front of the registry: tokens of a given life, expired ones refused. */
+function tokenRegistry(opts: { expiresIn?: number; delayMs: number }) {
+  const valid = new Map<string, number>();
+  const log = { issued: 0, expiredUsed: 0, refused: [] as string[] };
+  let refuse: (path: string) => boolean = () => false;
+  const challenge = (): Response => new Response('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}', {
+    status: 401, headers: { 'WWW-Authenticate': `Bearer realm="http://${proxy.host}/token",service="proto-test"`, 'Content-Type': 'application/json' },
+  });
+  const proxy = startProxy(reg.host, {
+    async intercept(req, url) {
+      if (url.pathname === '/token') {
+        const token = `tok-${++log.issued}`;
+        valid.set(token, Date.now() + (opts.expiresIn ?? 60) * 1000);
+        return Response.json(opts.expiresIn === undefined ? { token } : { token, expires_in: opts.expiresIn });
+      }
+      const token = (req.headers.get('authorization') ?? '').replace(/^Bearer /, '');
+      const until = valid.get(token);
+      if (until === undefined) return challenge();
+      if (until <= Date.now()) {
+        log.expiredUsed++;
+        return challenge();
+      }
+      if (refuse(url.pathname)) {
+        log.refused.push(url.pathname);
+        return challenge();
+      }
+      // A slow registry: the pull outlives a short token.
+      await new Promise((r) => setTimeout(r, opts.delayMs));
+      return undefined;
+    },
+  });
+  return { proxy, log, refuseWhen: (f: (path: string) => boolean) => (refuse = f) };
+}
+
+test('Bearer tokens: one with expires_in is renewed before use once it expires, 60 s without; a 401 mid-pull gets a new token and one retry', async () => {
+  const name = (host: string): string => `${host}/tok/app:1`;
+  const src = storeWith(name(reg.host));
+  src.ok(['push', name(reg.host)]);
+  const s = newStore();
+
+  // Tokens of 2 s, a pull of more than that: renewed before they lapse, never sent expired.
+  const short = tokenRegistry({ expiresIn: 2, delayMs: 700 });
+  try {
+    const started = Date.now();
+    const pulled = await runAsync(s, ['pull', name(short.proxy.host)]);
+    assert.equal(pulled.status, 0, pulled.stderr);
+    assert.ok(Date.now() - started > 2500, 'the pull outlived a token');
+    assert.ok(short.log.issued >= 2, `tokens issued: ${short.log.issued}`);
+    assert.equal(short.log.expiredUsed, 0);
+  } finally {
+    short.proxy.stop();
+  }
+  s.ok(['rmi', name(short.proxy.host)]);
+
+  // No expires_in: the token spec's 60 s, so one token serves the whole pull.
+  const lasting = tokenRegistry({ delayMs: 700 });
+  try {
+    const pulled = await runAsync(s, ['pull', name(lasting.proxy.host)]);
+    assert.equal(pulled.status, 0, pulled.stderr);
+    assert.equal(lasting.log.issued, 1);
+
+    // The registry revokes the token as the layers start: each refused request gets a new token and is retried once.
+    s.ok(['rmi', name(lasting.proxy.host)]);
+    const issuedBefore = lasting.log.issued;
+    let revoked = false;
+    lasting.refuseWhen((path) => {
+      if (revoked || !path.includes('/blobs/')) return false;
+      return (revoked = true);
+    });
+    const again = await runAsync(s, ['pull', name(lasting.proxy.host)]);
+    assert.equal(again.status, 0, again.stderr);
+    assert.equal(lasting.log.refused.length, 1);
+    assert.equal(lasting.log.issued - issuedBefore, 2, 'one token for the pull, one after the refusal');
+
+    // A registry that refuses every fresh token too: one retry, then the registry's refusal, nothing stored.
+    s.ok(['rmi', name(lasting.proxy.host)]);
+    lasting.log.refused.length = 0;
+    lasting.refuseWhen((path) => path.includes('/blobs/'));
+    const refused = await runAsync(s, ['pull', name(lasting.proxy.host)]);
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /^Error: .*unauthorized: authentication required\n$/);
+    const perBlob = new Map<string, number>();
+    for (const p of lasting.log.refused) perBlob.set(p, (perBlob.get(p) ?? 0) + 1);
+    assert.ok(perBlob.size >= 1);
+    assert.ok([...perBlob.values()].every((n) => n === 2), JSON.stringify([...perBlob]));
+    assert.equal(s.ok(['images', '-q']), '');
+  } finally {
+    lasting.proxy.stop();
+  }
+});
+
+test('HTTPS_PROXY, HTTP_PROXY and NO_PROXY as Go\'s net/http reads them: CONNECT for TLS, forwarding for plain HTTP, loopback never proxied', async () => {
+  // The registry names only the proxy can resolve: success proves the requests went through it.
+  const pki = makePki(['registry.strata.test']);
+  const secure = await startRegistry({ ip: hostAddress(), tls: { cert: pki.serverCert, key: pki.serverKey } });
+  const securePort = secure.host.split(':')[1]!;
+  const plainPort = reg.host.split(':')[1]!;
+  const tlsName = `registry.strata.test:${securePort}`;
+  const plainName = `plain.strata.test:${plainPort}`;
+  const proxy = await startNetProxy({ [tlsName]: secure.host, [plainName]: reg.host });
+  mkdirSync(join(CERTS_D, tlsName), { recursive: true });
+  writeFileSync(join(CERTS_D, tlsName, 'ca.crt'), pki.ca);
+  const viaProxy = { HTTPS_PROXY: `http://${proxy.host}`, HTTP_PROXY: proxy.host, NO_PROXY: '' };
+  try {
+    const s = storeWith(`${tlsName}/px/app:1`);
+    const pushed = await runAsync(s, ['push', `${tlsName}/px/app:1`], viaProxy);
+    assert.equal(pushed.status, 0, pushed.stderr);
+    assert.ok(proxy.lines.length > 0);
+    assert.deepEqual(new Set(proxy.lines), new Set([`CONNECT ${tlsName} HTTP/1.1`]));
+
+    // NO_PROXY naming the domain (its subdomains match): strata connects itself, and no DNS knows the name.
+    const seen = proxy.lines.length;
+    for (const noProxy of ['strata.test', '.strata.test', `registry.strata.test:${securePort}`, '*']) {
+      s.ok(['rmi', `${tlsName}/px/app:1`]);
+      const direct = await runAsync(s, ['pull', `${tlsName}/px/app:1`], { ...viaProxy, no_proxy: noProxy, NO_PROXY: '' });
+      assert.equal(direct.status, 1, `NO_PROXY=${noProxy}: ${direct.stdout}`);
+      assert.equal(direct.stderr, `Error: Get "https://${tlsName}/v2/": dial tcp: lookup registry.strata.test: no such host\n`);
+      assert.equal(proxy.lines.length, seen, `NO_PROXY=${noProxy} sent nothing through the proxy`);
+      // An entry for another port or domain leaves the proxy in use.
+      const other = await runAsync(s, ['pull', `${tlsName}/px/app:1`], { ...viaProxy, NO_PROXY: `registry.strata.test:1,other.test,127.0.0.0/8` });
+      assert.equal(other.status, 0, other.stderr);
+      assert.ok(proxy.lines.length > seen);
+      proxy.lines.length = seen;
+    }
+
+    // Plain HTTP (an insecure registry) goes through HTTP_PROXY as absolute-URI requests.
+    const insecure = { ...viaProxy, HTTPS_PROXY: '', STRATA_INSECURE_REGISTRIES: plainName };
+    s.ok(['tag', `${tlsName}/px/app:1`, `${plainName}/px/plain:1`]);
+    const plain = await runAsync(s, ['push', `${plainName}/px/plain:1`], insecure);
+    assert.equal(plain.status, 0, plain.stderr);
+    assert.ok(proxy.lines.includes(`GET http://${plainName}/v2/ HTTP/1.1`), proxy.lines.join('\n'));
+
+    // Loopback registries are never proxied (Go's rule), whatever NO_PROXY says.
+    proxy.lines.length = 0;
+    s.ok(['tag', `${tlsName}/px/app:1`, `${reg.host}/px/loop:1`]);
+    const loop = await runAsync(s, ['push', `${reg.host}/px/loop:1`], viaProxy);
+    assert.equal(loop.status, 0, loop.stderr);
+    assert.deepEqual(proxy.lines, []);
+  } finally {
+    await proxy.stop();
+    await secure.stop();
   }
 });

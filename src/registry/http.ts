@@ -293,6 +293,8 @@ export function describe(e: unknown): string {
   const err = e as { code?: string; message?: string };
   if (err?.code === 'ConnectionRefused' || err?.code === 'ECONNREFUSED') return 'connect: connection refused';
   if (err?.code && X509[err.code]) return `x509: ${X509[err.code]}`;
+  const unknown = /ENOTFOUND (\S+)/.exec(err?.message ?? '');
+  if (err?.code === 'ENOTFOUND' && unknown) return `dial tcp: lookup ${unknown[1]}: no such host`;
   // The server ended the handshake: most often it wants a client certificate this host has none for.
   if (err?.code === 'EPROTO') return 'tls: the registry refused the handshake (does it require a client certificate? see certs.d)';
   return err?.message ?? String(e);

@@ -99,7 +99,7 @@ export interface Proxy { host: string; requests: { method: string; path: string;
  * fault, a token); otherwise it is passed on, and `shape` may change the answer (cut a blob short).
  */
 export function startProxy(upstream: string, hooks: {
-  intercept?: (req: Request, url: URL) => Response | Promise<Response> | undefined;
+  intercept?: (req: Request, url: URL) => Response | Promise<Response | undefined> | undefined;
   shape?: (req: Request, url: URL, res: Response) => Response | Promise<Response>;
 } = {}): Proxy {
   const requests: Proxy['requests'] = [];
