@@ -6,6 +6,7 @@
  * and what `push -q` prints.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
@@ -372,5 +373,32 @@ test('HTTPS_PROXY, HTTP_PROXY and NO_PROXY as Go\'s net/http reads them: CONNECT
   } finally {
     await proxy.stop();
     await secure.stop();
+  }
+});
+
+test('a disk that fills during a pull: Docker\'s "no space left on device", nothing partial in the store, and a pull once space is freed', async () => {
+  const name = `${reg.host}/full/app:1`;
+  storeWith(name).ok(['push', name]);
+  // A store on a 5 MB tmpfs: the 3 MB layer's blob and its files do not both fit.
+  const root = mkdtempSync(join(tmpdir(), 'strata-full-'));
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=5m', 'tmpfs', root]);
+  try {
+    const s = newStore(root);
+    const full = s.run(['pull', name]);
+    assert.equal(full.status, 1);
+    assert.equal(full.stderr, `Error: write ${root}: no space left on device\n`);
+    assert.equal(s.ok(['images', '-a', '-q']), '');
+    assert.equal(s.ok(['system', 'check']), 'No problems found\n');
+    assert.deepEqual(readdirSync(join(root, 'blobs', 'sha256')), []);
+    assert.deepEqual(readdirSync(join(root, 'tmp')), []);
+
+    execFileSync('mount', ['-o', 'remount,size=64m', root]);
+    const pulled = s.ok(['pull', name]).trim().split('\n');
+    assert.equal(pulled.at(-1), name);
+    assert.equal(s.ok(['images', '--format', '{{.Repository}}:{{.Tag}}']), `${name}\n`);
+    assert.equal(s.ok(['system', 'check']), 'No problems found\n');
+  } finally {
+    // The store's cleanup unmounts what is under its root, the tmpfs included, and removes it.
+    for (const st of stores.filter((x) => x.root === root)) st.cleanup();
   }
 });
