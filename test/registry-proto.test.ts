@@ -108,6 +108,17 @@ test('TLS with certs.d: the CA and a client pair as Docker reads them; without t
     const pulled = s.ok(['pull', name]).trim().split('\n');
     assert.equal(pulled.at(-1), name);
     assert.equal(s.ok(['images', '--format', '{{.Repository}}:{{.Tag}}']), `${secure.host}/tls/app:1\n`);
+
+    // An insecure registry's certificate is not checked (Docker's insecure-registries); its client pair is still sent.
+    rmSync(join(dir, 'ca.crt'));
+    s.ok(['rmi', name]);
+    assert.match(s.run(['pull', name]).stderr, /x509: certificate signed by unknown authority/);
+    process.env.STRATA_INSECURE_REGISTRIES = secure.host;
+    try {
+      assert.equal(s.ok(['pull', name]).trim().split('\n').at(-1), name);
+    } finally {
+      delete process.env.STRATA_INSECURE_REGISTRIES;
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await secure.stop();
