@@ -207,7 +207,8 @@ test('login asks on a terminal: Username, then Password without echo; without a 
     await term.shows(/Username: $/);
     term.type('alice\r');
     await term.shows(/Password: $/);
-    term.type('s3cret\r');
+    // The line can be edited as on any terminal: erase (DEL) and kill-line (Ctrl-U).
+    term.type('nope\x15s3cx\x7fret\r');
     assert.equal(await term.exited(), 0, term.screen);
     assert.equal(term.screen, 'Username: alice\r\nPassword: \r\nLogin Succeeded\r\n');
     const config = JSON.parse(readFileSync(CONFIG_JSON, 'utf8'));
@@ -230,6 +231,15 @@ test('login asks on a terminal: Username, then Password without echo; without a 
     noPassword.type('\r');
     assert.equal(await noPassword.exited(), 1);
     assert.equal(noPassword.screen, 'Password: \r\nError: Password Required\r\n');
+
+    // Ctrl-C at the password: exit 130 with the terminal's echo back on.
+    const interrupted = onTerminal(['sh', '-c', `'${STRATA_BIN}' --root '${s.root}' login -u alice ${secured.host}; echo "status $?"; stty -a`]);
+    await interrupted.shows(/Password: $/);
+    interrupted.type('s3\x03');
+    assert.equal(await interrupted.exited(), 0);
+    assert.match(interrupted.screen, /^Password: \r\nstatus 130\r\n/);
+    assert.match(interrupted.screen, /[ ;]echo /);
+    assert.doesNotMatch(interrupted.screen, /-echo |-icanon/);
 
     for (const args of [['login', secured.host], ['login', '-u', 'alice', secured.host]]) {
       const piped = s.run(args, '');

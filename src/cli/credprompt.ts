@@ -1,34 +1,53 @@
 /**
  * `login`'s questions at a terminal, as Docker's client asks them: `Username: ` and `Password: ` on
- * stdout, the password typed with echo off (the terminal stays in line mode, so the user can still edit
- * the line) and a newline printed after it, since the user's Enter was not echoed. Without a terminal on
- * stdin there is no one to ask: Docker's error.
+ * stdout, the password typed with echo off and a newline printed after it, since the user's Enter was not
+ * echoed. Without a terminal on stdin there is no one to ask: Docker's error.
  */
 import { spawnSync } from 'node:child_process';
 import { isatty } from 'node:tty';
 import { InvalidArgumentError } from '../engine/errors.js';
-import { readLine } from './confirm.js';
+import { readByte, readLine } from './confirm.js';
 import { stdout } from './stdio.js';
 
-/** Turn the terminal's echo on stdin off or on (stty acts on the terminal it is given as stdin). */
-function echo(on: boolean): void {
-  spawnSync('stty', [on ? 'echo' : '-echo'], { stdio: ['inherit', 'ignore', 'ignore'] });
+/** Run stty on the terminal that is stdin; its output. */
+const stty = (...args: string[]): string => spawnSync('stty', args, { stdio: ['inherit', 'pipe', 'ignore'], encoding: 'utf8' }).stdout.trim();
+
+/**
+ * A line typed without echo. The terminal is put in character mode with signals off, so that Ctrl-C
+ * arrives as a byte this loop sees (a blocking read would never let a signal handler run) and can put the
+ * terminal back before exiting; erase and kill-line are handled here as the terminal's line mode would.
+ */
+function readSecret(question: string): string {
+  const saved = stty('-g');
+  stty('-echo', '-icanon', '-isig', 'min', '1', 'time', '0');
+  // Asked only now, so that nothing typed at the question can be echoed.
+  stdout(question);
+  const bytes: number[] = [];
+  try {
+    for (;;) {
+      const b = readByte();
+      if (b === undefined || b === 0x0a || b === 0x0d) break;
+      if (b === 0x03) { // Ctrl-C
+        stty(saved);
+        stdout('\n');
+        process.exit(130);
+      }
+      if (b === 0x04 && bytes.length === 0) break; // Ctrl-D on an empty line
+      if (b === 0x7f || b === 0x08) bytes.pop();
+      else if (b === 0x15) bytes.length = 0; // Ctrl-U
+      else bytes.push(b);
+    }
+  } finally {
+    stty(saved);
+    stdout('\n');
+  }
+  return Buffer.from(bytes).toString('utf8');
 }
 
 function ask(question: string, secret: boolean): string {
+  if (secret) return readSecret(question).trim();
   stdout(question);
-  if (!secret) return readLine().trim();
-  echo(false);
-  // Ctrl-C while the echo is off must not leave the user's shell without one.
-  const restore = (): void => { echo(true); stdout('\n'); process.exit(130); };
-  process.once('SIGINT', restore);
-  try {
-    return readLine().trim();
-  } finally {
-    process.off('SIGINT', restore);
-    echo(true);
-    stdout('\n');
-  }
+  return readLine().trim();
 }
 
 /** The username and password, asking for whichever was not given. */

@@ -220,7 +220,7 @@ export class RegistryClient {
     const proxy = proxyFor(new URL(url));
     return fetch(url, {
       method, headers: { 'User-Agent': 'strata', ...init.headers }, body: init.body ?? undefined, redirect: 'manual', signal: this.opts.signal,
-      tls: this.tls,
+      ...(url.startsWith('https:') ? { tls: this.tls } : {}),
       // The proxy is chosen here by Go's rules (./proxy.ts); `false` keeps the runtime from choosing its own.
       proxy: proxy ? { url: proxy, respectNoProxy: false } : false,
       ...(init.body ? { duplex: 'half' } : {}),
