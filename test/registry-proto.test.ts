@@ -199,7 +199,7 @@ test('credsStore and credHelpers: login stores through docker-credential-<name>,
   }
 });
 
-test('login asks on a terminal: Username, then Password without echo; without a terminal, Docker\'s error', async () => {
+test('login asks on a terminal: Username, then Password without echo; stored credentials tried first; without a terminal, Docker\'s error', async () => {
   const secured = await startRegistry({ user: { name: 'alice', password: 's3cret' } });
   const s = newStore();
   try {
@@ -220,6 +220,34 @@ test('login asks on a terminal: Username, then Password without echo; without a 
     assert.equal(await withUser.exited(), 1);
     assert.match(withUser.screen, /^Password: \r\nError: login attempt to .* failed with status: 401 Unauthorized\r\n$/);
 
+    // Ctrl-C at the password: exit 130 with the terminal's echo back on.
+    const interrupted = onTerminal(['sh', '-c', `'${STRATA_BIN}' --root '${s.root}' login -u alice ${secured.host}; echo "status $?"; stty -a`]);
+    await interrupted.shows(/Password: $/);
+    interrupted.type('s3\x03');
+    assert.equal(await interrupted.exited(), 0);
+    assert.match(interrupted.screen, /^Password: \r\nstatus 130\r\n/);
+    assert.match(interrupted.screen, /[ ;]echo /);
+    assert.doesNotMatch(interrupted.screen, /-echo |-icanon/);
+
+    // Neither -u nor -p: the stored credentials are tried first (Docker 28's client), with or without a terminal.
+    const hint = ' Info -> To login with a different account, run \'strata logout\' followed by \'strata login\'\n\n\n';
+    const reused = s.run(['login', secured.host], '');
+    assert.equal(reused.status, 0, reused.stderr);
+    assert.equal(reused.stdout, 'Login Succeeded\n');
+    assert.equal(reused.stderr, `Authenticating with existing credentials... [Username: alice]\n\n${hint}`);
+
+    // Stored credentials that no longer work: said so, then the questions, offering the stored user.
+    writeFileSync(CONFIG_JSON, JSON.stringify({ auths: { [secured.host]: { auth: Buffer.from('alice:old').toString('base64') } } }));
+    const stale = onTerminal([STRATA_BIN, '--root', s.root, 'login', secured.host]);
+    await stale.shows(/Username \(alice\): $/);
+    stale.type('\r');
+    await stale.shows(/Password: $/);
+    stale.type('s3cret\r');
+    assert.equal(await stale.exited(), 0, stale.screen);
+    assert.match(stale.screen, /Login did not succeed, error: login attempt to .* failed with status: 401 Unauthorized\r\nUsername \(alice\): \r\nPassword: \r\nLogin Succeeded\r\n$/);
+    assert.equal(Buffer.from(JSON.parse(readFileSync(CONFIG_JSON, 'utf8')).auths[secured.host].auth, 'base64').toString(), 'alice:s3cret');
+
+    s.ok(['logout', secured.host]);
     const empty = onTerminal([STRATA_BIN, '--root', s.root, 'login', secured.host]);
     await empty.shows(/Username: $/);
     empty.type('\r');
@@ -231,15 +259,6 @@ test('login asks on a terminal: Username, then Password without echo; without a 
     noPassword.type('\r');
     assert.equal(await noPassword.exited(), 1);
     assert.equal(noPassword.screen, 'Password: \r\nError: Password Required\r\n');
-
-    // Ctrl-C at the password: exit 130 with the terminal's echo back on.
-    const interrupted = onTerminal(['sh', '-c', `'${STRATA_BIN}' --root '${s.root}' login -u alice ${secured.host}; echo "status $?"; stty -a`]);
-    await interrupted.shows(/Password: $/);
-    interrupted.type('s3\x03');
-    assert.equal(await interrupted.exited(), 0);
-    assert.match(interrupted.screen, /^Password: \r\nstatus 130\r\n/);
-    assert.match(interrupted.screen, /[ ;]echo /);
-    assert.doesNotMatch(interrupted.screen, /-echo |-icanon/);
 
     for (const args of [['login', secured.host], ['login', '-u', 'alice', secured.host]]) {
       const piped = s.run(args, '');

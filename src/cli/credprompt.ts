@@ -50,13 +50,16 @@ function ask(question: string, secret: boolean): string {
   return readLine().trim();
 }
 
-/** The username and password, asking for whichever was not given. */
-export function promptCredentials(given: { username?: string; password?: string }): { username: string; password: string } {
+/**
+ * The username and password, asking for whichever was not given; `defaultUser` (the stored one) is
+ * offered as Docker offers it, `Username (alice): `, and taken when the answer is empty.
+ */
+export function promptCredentials(given: { username?: string; password?: string }, defaultUser?: string): { username: string; password: string } {
   let { username, password } = given;
   if (username === undefined || password === undefined) {
     if (!isatty(0)) throw new InvalidArgumentError('Cannot perform an interactive login from a non TTY device');
   }
-  username = username ?? ask('Username: ', false);
+  username = username ?? (ask(defaultUser ? `Username (${defaultUser}): ` : 'Username: ', false) || defaultUser || '');
   if (!username.trim()) throw new InvalidArgumentError('Non-null Username Required');
   password = password ?? ask('Password: ', true);
   if (!password) throw new InvalidArgumentError('Password Required');

@@ -145,6 +145,12 @@ export class Registry {
     return { Status: 'Login Succeeded', ServerAddress: host };
   }
 
+  /** The username and password stored for a login server, if any (`login` tries them before asking). */
+  storedLogin(server: string | undefined): { username: string; password: string } | undefined {
+    const c = loadCredentials(serverHost(server));
+    return c?.username && c.password ? { username: c.username, password: c.password } : undefined;
+  }
+
   /** `docker logout`: false when there was nothing to remove. */
   logout(server: string | undefined): { host: string; removed: boolean } {
     const host = serverHost(server);

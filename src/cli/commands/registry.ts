@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InvalidArgumentError, StrataError } from '../../engine/errors.js';
-import { parseReference, type Compression } from '../../engine/index.js';
+import { parseReference, type Compression, type Registry } from '../../engine/index.js';
 import type { WithEngine } from '../context.js';
 import { promptCredentials } from '../credprompt.js';
 import { ProgressDisplay } from '../progress.js';
@@ -25,6 +25,24 @@ function untagged(ref: string): boolean {
 function quietPushed(ref: string, allTags: boolean): string {
   const r = parseReference(ref);
   return allTags ? r.repository : `${r.repository}:${r.tag ?? 'latest'}`;
+}
+
+/**
+ * Docker 28's first try when `login` is given neither -u nor -p: the stored credentials, if they still
+ * work. True when they did; otherwise the stored username, which the prompt then offers.
+ */
+async function loginWithStored(registry: Registry, server: string | undefined): Promise<true | string | undefined> {
+  const stored = registry.storedLogin(server);
+  if (!stored) return undefined;
+  stderr(`Authenticating with existing credentials... [Username: ${stored.username}]\n`);
+  stderr('\n Info -> To login with a different account, run \'strata logout\' followed by \'strata login\'\n\n\n');
+  try {
+    stdout(`${(await registry.login(server, stored)).Status}\n`);
+    return true;
+  } catch (e) {
+    stderr(`Login did not succeed, error: ${(e as Error).message}\n`);
+    return stored.username;
+  }
 }
 
 /** Ctrl-C stops the transfer cleanly: what was half done is removed before strata exits. */
@@ -97,9 +115,15 @@ export function registerRegistryCommands(program: Command, image: Command, withE
         if (!o.username) throw new InvalidArgumentError('Must provide --username with --password-stdin');
         o.password = readFileSync(0, 'utf8').replace(/\r?\n$/, '').replace(/\r$/, '');
       }
-      const creds = promptCredentials(o);
       await withEngine(async (e) => {
-        const result = await (await e.registry()).login(server, creds);
+        const registry = await e.registry();
+        let storedUser: string | undefined;
+        if (o.username === undefined && o.password === undefined) {
+          const stored = await loginWithStored(registry, server);
+          if (stored === true) return;
+          storedUser = stored;
+        }
+        const result = await registry.login(server, promptCredentials(o, storedUser));
         stdout(`${result.Status}\n`);
       });
     });
