@@ -192,7 +192,11 @@ test('credsStore and credHelpers: login stores through docker-credential-<name>,
     const missing = s.run(['login', '-u', 'alice', '--password-stdin', secured.host], 's3cret\n');
     assert.equal(missing.status, 1);
     assert.equal(missing.stderr, 'Error: saving credentials: error storing credentials - err: exec: "docker-credential-strata-missing": executable file not found in $PATH, out: ``\n');
-    s.ok(['pull', `${reg.host}/quiet/app:1`]);
+    const anonymous = `${reg.host}/helper/anon:1`;
+    s.ok(['tag', name, anonymous]);
+    s.ok(['push', anonymous]);
+    s.ok(['rmi', anonymous]);
+    s.ok(['pull', anonymous]);
   } finally {
     rmSync(CONFIG_JSON, { force: true });
     await secured.stop();
