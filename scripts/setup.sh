@@ -24,9 +24,10 @@ step() {
 # the vfs test on a loop-mounted XFS proves reflinked layer copies;
 # python3, make, g++: node-gyp builds the native addon from source; runc, crun, conmon, tini: containers
 # run (crun only to show its refusal of this host's hybrid cgroups), supervised, with --init; docker-registry: the registry the pull and push tests start on 127.0.0.1;
-# docker.io: its docker CLI (/usr/bin/docker, 20.10) is the real client the Engine API service is tested with;
-# buildah: the third engine of bench/build.sh.
-APT_PACKAGES=(busybox-static attr util-linux tar gzip skopeo umoci sqlite3 xfsprogs python3 make g++ runc crun conmon tini docker-registry docker.io buildah)
+# docker.io: its docker CLI (/usr/bin/docker, 20.10) is the real client the Engine API service is tested with,
+# and its dockerd, started privately by a test, pulls what strata pushes;
+# buildah: the third engine of bench/build.sh; openssl: the certificates of the TLS registry tests.
+APT_PACKAGES=(busybox-static attr util-linux tar gzip skopeo umoci sqlite3 xfsprogs python3 make g++ runc crun conmon tini docker-registry docker.io buildah openssl)
 
 missing_packages() {
   local p

@@ -46,7 +46,8 @@ export async function decompressed(input: Readable): Promise<Readable> {
   // Bun's node:zlib has zstd (Node.js has it from 22.15 on), so zstd layers need no library of their own.
   const inflate = kind === 'gzip' ? zlib.createGunzip({ chunkSize: 1 << 20 }) : (zlib as unknown as ZstdZlib).createZstdDecompress({ chunkSize: 1 << 20 });
   stream.on('error', (e) => inflate.destroy(e));
-  // Registered before the consumer's handlers, so every reader sees which stream was bad.
-  inflate.once('error', (e: Error) => { e.message = `invalid ${kind} stream: ${e.message}`; });
+  // Registered before the consumer's handlers, so every reader sees which stream was bad; an error of the
+  // system's (a full disk downstream) passes through untouched: the stream was not at fault.
+  inflate.once('error', (e: NodeJS.ErrnoException) => { if (!e.syscall) e.message = `invalid ${kind} stream: ${e.message}`; });
   return stream.pipe(inflate);
 }

@@ -9,26 +9,28 @@ import { stdout } from './stdio.js';
 /** For the sleep between retries when stdin is non-blocking and has nothing yet. */
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
-/** One line of stdin without its newline, or what came before the end of the input. Reads byte by byte, so nothing after the line is taken. */
-function readLine(): string {
-  const bytes: number[] = [];
+/** The next byte of stdin, or undefined at the end of the input. */
+export function readByte(): number | undefined {
   const one = Buffer.alloc(1);
   for (;;) {
-    let n: number;
     try {
-      n = readSync(0, one, 0, 1, null);
+      return readSync(0, one, 0, 1, null) === 0 ? undefined : one[0];
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EAGAIN') {
         Atomics.wait(pause, 0, 0, 10);
         continue;
       }
-      if (code === 'EOF' || code === 'EBADF') break;
+      if (code === 'EOF' || code === 'EBADF') return undefined;
       throw e;
     }
-    if (n === 0 || one[0] === 0x0a) break;
-    bytes.push(one[0]!);
   }
+}
+
+/** One line of stdin without its newline, or what came before the end of the input. Reads byte by byte, so nothing after the line is taken. */
+export function readLine(): string {
+  const bytes: number[] = [];
+  for (let b = readByte(); b !== undefined && b !== 0x0a; b = readByte()) bytes.push(b);
   return Buffer.from(bytes).toString('utf8');
 }
 

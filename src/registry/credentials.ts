@@ -48,29 +48,55 @@ function helperFor(config: ConfigFile, key: string): string | undefined {
   return config.credHelpers?.[key] ?? config.credHelpers?.[key.replace(/^https?:\/\//, '').replace(/\/.*$/, '')] ?? config.credsStore;
 }
 
+const VERB = { get: 'getting', store: 'storing', erase: 'erasing' } as const;
+
+/** A helper that has nothing for the server says so on stdout and exits 1 (docker-credential-helpers' words). */
+class NotFound extends Error {}
+
+/** Run `docker-credential-<helper> <action>` with `input` on stdin; its stdout. Errors in Docker's words. */
 function callHelper(helper: string, action: 'get' | 'store' | 'erase', input: string): string {
   const program = `docker-credential-${helper}`;
   const r = spawnSync(program, [action], { input, encoding: 'utf8' });
-  if (r.error) throw new Error(`error getting credentials - err: ${r.error.message}, out: \`\``);
+  if (r.error) {
+    const why = (r.error as NodeJS.ErrnoException).code === 'ENOENT' ? `exec: "${program}": executable file not found in $PATH` : r.error.message;
+    throw new Error(`error ${VERB[action]} credentials - err: ${why}, out: \`\``);
+  }
   const out = r.stdout.trim();
   if (r.status !== 0) {
-    if (/credentials not found/i.test(out)) return '';
-    throw new Error(`error ${action === 'get' ? 'getting' : action === 'store' ? 'storing' : 'erasing'} credentials - err: exit status ${r.status}, out: \`${out}\``);
+    if (/credentials not found/i.test(out)) throw new NotFound(out);
+    throw new Error(`error ${VERB[action]} credentials - err: exit status ${r.status}, out: \`${out}\``);
   }
   return out;
 }
 
-/** The stored credentials for a registry host, if any. */
+/** The helper's credentials for a server, or undefined when it has none. */
+function helperGet(helper: string, key: string): Credentials | undefined {
+  let out: string;
+  try {
+    out = callHelper(helper, 'get', key);
+  } catch (e) {
+    if (e instanceof NotFound) return undefined;
+    throw e;
+  }
+  const got = JSON.parse(out) as { Username?: string; Secret?: string };
+  // As Docker: a helper's "<token>" user means the secret is an identity token.
+  return got.Username === '<token>' ? { identityToken: got.Secret } : { username: got.Username, password: got.Secret };
+}
+
+/**
+ * The stored credentials for a registry host, if any. As Docker's client, a helper that fails (missing,
+ * or erring) leaves the pull or push anonymous rather than stopping it.
+ */
 export function loadCredentials(host: string): Credentials | undefined {
   const key = authKey(host);
   const config = readConfig();
   const helper = helperFor(config, key);
   if (helper) {
-    const out = callHelper(helper, 'get', key);
-    if (!out) return undefined;
-    const got = JSON.parse(out) as { Username?: string; Secret?: string };
-    // As Docker: a helper's "<token>" user means the secret is an identity token.
-    return got.Username === '<token>' ? { identityToken: got.Secret } : { username: got.Username, password: got.Secret };
+    try {
+      return helperGet(helper, key);
+    } catch {
+      return undefined;
+    }
   }
   const entry = config.auths?.[key] ?? config.auths?.[`https://${key}`] ?? config.auths?.[`http://${key}`];
   if (!entry) return undefined;
@@ -94,7 +120,11 @@ export function saveCredentials(host: string, creds: Credentials): void {
   config.auths ??= {};
   if (helper) {
     const [Username, Secret] = creds.identityToken ? ['<token>', creds.identityToken] : [creds.username ?? '', creds.password ?? ''];
-    callHelper(helper, 'store', JSON.stringify({ ServerURL: key, Username, Secret }));
+    try {
+      callHelper(helper, 'store', JSON.stringify({ ServerURL: key, Username, Secret }));
+    } catch (e) {
+      throw new Error(`saving credentials: ${(e as Error).message}`);
+    }
     config.auths[key] = {};
   } else {
     const entry: AuthEntry = { auth: Buffer.from(`${creds.username ?? ''}:${creds.identityToken ? '' : creds.password ?? ''}`).toString('base64') };
@@ -104,18 +134,22 @@ export function saveCredentials(host: string, creds: Credentials): void {
   writeConfig(config);
 }
 
-/** Forget a host's credentials; false when there were none. */
+/**
+ * Forget a host's credentials; false when there were none. A helper that has nothing for the host (or is
+ * gone) is no error: the entry in config.json goes all the same, as with Docker's logout.
+ */
 export function eraseCredentials(host: string): boolean {
   const key = authKey(host);
   const config = readConfig();
   const helper = helperFor(config, key);
-  const had = !!config.auths?.[key];
+  let had = !!config.auths?.[key];
   if (helper) {
-    if (!had && !loadCredentials(host)) return false;
-    callHelper(helper, 'erase', key);
-  } else if (!had) {
-    return false;
+    try {
+      callHelper(helper, 'erase', key);
+      had = true;
+    } catch { /* nothing there, or no helper to ask: nothing to erase */ }
   }
+  if (!had) return false;
   delete config.auths![key];
   writeConfig(config);
   return true;

@@ -49,12 +49,16 @@ function tlsFiles(host: string): TlsFiles {
   const out: TlsFiles = {};
   const cas = files.filter((f) => f.endsWith('.crt')).map(read);
   if (cas.length) out.ca = cas;
+  // Client pairs as Docker pairs them: an X.cert needs its X.key, and an X.key its X.cert.
+  for (const f of files.filter((name) => /\.(cert|key)$/.test(name))) {
+    const isCert = f.endsWith('.cert');
+    const other = f.replace(/\.(cert|key)$/, isCert ? '.key' : '.cert');
+    if (!files.includes(other)) throw new Error(isCert ? `Missing key ${other} for client certificate ${f}` : `Missing client certificate ${other} for key ${f}`);
+  }
   const cert = files.find((f) => f.endsWith('.cert'));
   if (cert) {
-    const key = cert.replace(/\.cert$/, '.key');
-    if (!files.includes(key)) throw new Error(`missing key ${key} for client certificate ${cert} in ${dir}`);
     out.cert = read(cert);
-    out.key = read(key);
+    out.key = read(cert.replace(/\.cert$/, '.key'));
   }
   return out;
 }

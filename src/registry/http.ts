@@ -4,9 +4,11 @@
  * they expire), redirects followed by hand so `Authorization` never goes to another host, and retries with
  * backoff of what is transient (5xx, 429 with Retry-After, a connection reset).
  */
+import { rootCertificates } from 'node:tls';
 import { StrataError } from '../engine/errors.js';
 import type { Credentials } from './credentials.js';
 import type { Endpoint } from './hosts.js';
+import { proxyFor } from './proxy.js';
 
 export class RegistryError extends StrataError {
   constructor(message: string, readonly httpStatus?: number, readonly code?: string) {
@@ -94,7 +96,16 @@ export class RegistryClient {
   private challenge?: Challenge;
   private readonly tokens = new Map<string, { token: string; expires: number }>();
 
-  constructor(readonly endpoint: Endpoint, readonly opts: ClientOptions = {}) {}
+  /**
+   * TLS as Docker's: the system's roots and the host's certs.d CAs, its client certificate if it has one;
+   * an insecure registry's certificate is not verified (it may also be spoken to in plain HTTP).
+   */
+  private readonly tls: { ca?: string[]; cert?: string; key?: string; rejectUnauthorized: boolean };
+
+  constructor(readonly endpoint: Endpoint, readonly opts: ClientOptions = {}) {
+    const { ca, cert, key } = endpoint.tls;
+    this.tls = { ...(ca ? { ca: [...rootCertificates, ...ca] } : {}), ...(cert ? { cert, key } : {}), rejectUnauthorized: !endpoint.insecure };
+  }
 
   /** `GET /v2/`: finds the scheme, and how the registry wants to be authenticated. */
   async ping(): Promise<void> {
@@ -206,11 +217,12 @@ export class RegistryClient {
   }
 
   private raw(method: string, url: string, init: { headers?: Record<string, string>; body?: BodyInit | null }): Promise<Response> {
-    const tls = this.endpoint.tls;
+    const proxy = proxyFor(new URL(url));
     return fetch(url, {
       method, headers: { 'User-Agent': 'strata', ...init.headers }, body: init.body ?? undefined, redirect: 'manual', signal: this.opts.signal,
-      // Bun's fetch takes the CAs and client certificate here; it honours HTTPS_PROXY/NO_PROXY from the environment.
-      ...(tls.ca || tls.cert ? { tls: { ...(tls.ca ? { ca: tls.ca } : {}), ...(tls.cert ? { cert: tls.cert, key: tls.key } : {}) } } : {}),
+      ...(url.startsWith('https:') ? { tls: this.tls } : {}),
+      // The proxy is chosen here by Go's rules (./proxy.ts); `false` keeps the runtime from choosing its own.
+      proxy: proxy ? { url: proxy, respectNoProxy: false } : false,
       ...(init.body ? { duplex: 'half' } : {}),
     } as RequestInit);
   }
@@ -257,15 +269,33 @@ export class RegistryClient {
     const token = body.token ?? body.access_token;
     if (!token) throw new RegistryError(`the token server ${c.realm} answered without a token`);
     const issued = body.issued_at ? Date.parse(body.issued_at) || Date.now() : Date.now();
-    // A token is refreshed a little before it expires (60 s when the server does not say, as the spec has it).
+    // A token lives 60 s when the server does not say (the token spec's default). It is renewed a little
+    // before it expires (5 s, or a quarter of a shorter life), so no request starts with one about to lapse.
     const lifetime = (body.expires_in && body.expires_in > 0 ? body.expires_in : 60) * 1000;
-    return { token, expires: Math.min(issued, Date.now()) + lifetime - 5000 };
+    return { token, expires: Math.min(issued, Date.now()) + lifetime - Math.min(5000, lifetime / 4) };
   }
 }
 
-/** A fetch failure in words (`connect: connection refused`). */
+/** What Go's crypto/x509 says of a certificate the runtime refused (Docker's words for the same failure). */
+const X509: Record<string, string> = {
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'certificate signed by unknown authority',
+  UNABLE_TO_GET_ISSUER_CERT: 'certificate signed by unknown authority',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'certificate signed by unknown authority',
+  SELF_SIGNED_CERT_IN_CHAIN: 'certificate signed by unknown authority',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'certificate signed by unknown authority',
+  CERT_HAS_EXPIRED: 'certificate has expired or is not yet valid',
+  CERT_NOT_YET_VALID: 'certificate has expired or is not yet valid',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'certificate is not valid for this host',
+};
+
+/** A fetch failure in words (`connect: connection refused`, `x509: certificate signed by unknown authority`). */
 export function describe(e: unknown): string {
   const err = e as { code?: string; message?: string };
   if (err?.code === 'ConnectionRefused' || err?.code === 'ECONNREFUSED') return 'connect: connection refused';
+  if (err?.code && X509[err.code]) return `x509: ${X509[err.code]}`;
+  const unknown = /ENOTFOUND (\S+)/.exec(err?.message ?? '');
+  if (err?.code === 'ENOTFOUND' && unknown) return `dial tcp: lookup ${unknown[1]}: no such host`;
+  // The server ended the handshake: most often it wants a client certificate this host has none for.
+  if (err?.code === 'EPROTO') return 'tls: the registry refused the handshake (does it require a client certificate? see certs.d)';
   return err?.message ?? String(e);
 }

@@ -3,7 +3,7 @@
  * only through a Progress callback of Docker's JSON messages and stops when its AbortSignal fires, so the
  * CLI and the API service drive it alike.
  */
-import { InvalidArgumentError, NotFoundError } from '../engine/errors.js';
+import { InvalidArgumentError, NotFoundError, StrataError } from '../engine/errors.js';
 import type { Images } from '../engine/images.js';
 import type { Layers } from '../engine/layers.js';
 import type { Progress } from '../engine/messages.js';
@@ -67,10 +67,24 @@ export class Registry {
     await client.ping();
     const puller = new Puller(this.store, this.images, this.layers, client, progress);
     const one = { platform: opts.platform, concurrency: opts.concurrency ?? 3, signal: opts.signal ?? new AbortController().signal };
-    if (!opts.allTags) return [await puller.pull(t.tag || t.digest ? t : { ...t, tag: 'latest' }, one)];
-    const results: PullResult[] = [];
-    for (const tag of await this.tags(client, t)) results.push(await puller.pull({ ...t, tag }, one));
-    return results;
+    try {
+      if (!opts.allTags) return [await puller.pull(t.tag || t.digest ? t : { ...t, tag: 'latest' }, one)];
+      const results: PullResult[] = [];
+      for (const tag of await this.tags(client, t)) results.push(await puller.pull({ ...t, tag }, one));
+      return results;
+    } catch (e) {
+      throw this.diskFull(e);
+    }
+  }
+
+  /**
+   * A full disk in Docker's words (`write <path>: no space left on device`): the runtime's ENOSPC names
+   * the system call, not the file, so the path is the store's (the file system that filled).
+   */
+  private diskFull(e: unknown): unknown {
+    const err = e as NodeJS.ErrnoException;
+    if (err?.code !== 'ENOSPC' && !/ENOSPC|no space left on device/.test(err?.message ?? '')) return e;
+    return new StrataError(`write ${err.path ?? this.store.root}: no space left on device`);
   }
 
   /** `docker push`: NAME[:TAG] (latest by default), or every local tag of the repository with `allTags`. */
@@ -129,6 +143,12 @@ export class Registry {
     await client.authenticate();
     if (opts.store !== false) saveCredentials(host, creds);
     return { Status: 'Login Succeeded', ServerAddress: host };
+  }
+
+  /** The username and password stored for a login server, if any (`login` tries them before asking). */
+  storedLogin(server: string | undefined): { username: string; password: string } | undefined {
+    const c = loadCredentials(serverHost(server));
+    return c?.username && c.password ? { username: c.username, password: c.password } : undefined;
   }
 
   /** `docker logout`: false when there was nothing to remove. */

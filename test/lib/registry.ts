@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { TestStore } from './strata.js';
 
 export interface LocalRegistry {
-  /** "127.0.0.1:PORT" */
+  /** "127.0.0.1:PORT" (or the `ip` it was started on) */
   host: string;
   dir: string;
   stop(): Promise<void>;
@@ -31,24 +31,40 @@ export async function waitFor(url: string, ms = 15000): Promise<void> {
   const end = Date.now() + ms;
   for (;;) {
     try {
-      await fetch(url);
+      // Any answer will do, a TLS one from a certificate no one trusts yet included.
+      await fetch(url, { tls: { rejectUnauthorized: false } });
       return;
     } catch (e) {
+      // A handshake refused for want of a client certificate is an answer too.
+      if ((e as { code?: string }).code === 'EPROTO') return;
       if (Date.now() > end) throw e;
       await new Promise((r) => setTimeout(r, 100));
     }
   }
 }
 
-/** A registry; with `user`, behind Basic auth from an htpasswd file (bcrypt, made by Bun.password). */
-export async function startRegistry(opts: { user?: { name: string; password: string } } = {}): Promise<LocalRegistry> {
+/** Files (PEM) for a registry serving TLS; with `clientCAs`, it requires a client certificate they signed. */
+export interface RegistryTls { cert: string; key: string; clientCAs?: string }
+
+/**
+ * A registry; with `user`, behind Basic auth from an htpasswd file (bcrypt, made by Bun.password); with
+ * `tls`, HTTPS only; on 127.0.0.1 unless `ip` is given (a registry Docker does not treat as insecure).
+ */
+export async function startRegistry(opts: { user?: { name: string; password: string }; tls?: RegistryTls; ip?: string } = {}): Promise<LocalRegistry> {
   const dir = mkdtempSync(join(tmpdir(), 'strata-registry-'));
   const port = await freePort();
+  const ip = opts.ip ?? '127.0.0.1';
   let auth = '';
   if (opts.user) {
     const hash = (await Bun.password.hash(opts.user.password, { algorithm: 'bcrypt', cost: 4 })).replace(/^\$2b\$/, '$2a$');
     writeFileSync(join(dir, 'htpasswd'), `${opts.user.name}:${hash}\n`);
     auth = `auth:\n  htpasswd:\n    realm: strata-test\n    path: ${join(dir, 'htpasswd')}\n`;
+  }
+  let tls = '';
+  if (opts.tls) {
+    for (const [f, pem] of Object.entries(opts.tls)) writeFileSync(join(dir, `tls-${f}.pem`), pem);
+    tls = `  tls:\n    certificate: ${join(dir, 'tls-cert.pem')}\n    key: ${join(dir, 'tls-key.pem')}\n`;
+    if (opts.tls.clientCAs) tls += `    clientcas:\n      - ${join(dir, 'tls-clientCAs.pem')}\n`;
   }
   writeFileSync(join(dir, 'config.yml'), `version: 0.1
 log:
@@ -61,13 +77,13 @@ storage:
   delete:
     enabled: true
 http:
-  addr: 127.0.0.1:${port}
+  addr: ${ip}:${port}
   relativeurls: true
-${auth}`);
+${tls}${auth}`);
   const proc: ChildProcess = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: 'ignore' });
-  await waitFor(`http://127.0.0.1:${port}/v2/`);
+  await waitFor(`${opts.tls ? 'https' : 'http'}://${ip}:${port}/v2/`);
   return {
-    host: `127.0.0.1:${port}`, dir,
+    host: `${ip}:${port}`, dir,
     async stop() {
       proc.kill('SIGTERM');
       await new Promise((r) => proc.once('exit', r));
@@ -83,7 +99,7 @@ export interface Proxy { host: string; requests: { method: string; path: string;
  * fault, a token); otherwise it is passed on, and `shape` may change the answer (cut a blob short).
  */
 export function startProxy(upstream: string, hooks: {
-  intercept?: (req: Request, url: URL) => Response | Promise<Response> | undefined;
+  intercept?: (req: Request, url: URL) => Response | Promise<Response | undefined> | undefined;
   shape?: (req: Request, url: URL, res: Response) => Response | Promise<Response>;
 } = {}): Proxy {
   const requests: Proxy['requests'] = [];

@@ -2,8 +2,9 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InvalidArgumentError, StrataError } from '../../engine/errors.js';
-import { parseReference, type Compression } from '../../engine/index.js';
+import { parseReference, type Compression, type Registry } from '../../engine/index.js';
 import type { WithEngine } from '../context.js';
+import { promptCredentials } from '../credprompt.js';
 import { ProgressDisplay } from '../progress.js';
 import { stderr, stdout } from '../stdio.js';
 
@@ -14,6 +15,33 @@ function untagged(ref: string): boolean {
     return !r.tag && !r.digest;
   } catch {
     return false; // the engine says what is wrong with it
+  }
+}
+
+/**
+ * What `push -q` prints, as Docker's client: the fully qualified reference, with the default tag when
+ * none was given (`docker.io/library/app:latest`), or only the repository after `-a`.
+ */
+function quietPushed(ref: string, allTags: boolean): string {
+  const r = parseReference(ref);
+  return allTags ? r.repository : `${r.repository}:${r.tag ?? 'latest'}`;
+}
+
+/**
+ * Docker 28's first try when `login` is given neither -u nor -p: the stored credentials, if they still
+ * work. True when they did; otherwise the stored username, which the prompt then offers.
+ */
+async function loginWithStored(registry: Registry, server: string | undefined): Promise<true | string | undefined> {
+  const stored = registry.storedLogin(server);
+  if (!stored) return undefined;
+  stderr(`Authenticating with existing credentials... [Username: ${stored.username}]\n`);
+  stderr('\n Info -> To login with a different account, run \'strata logout\' followed by \'strata login\'\n\n\n');
+  try {
+    stdout(`${(await registry.login(server, stored)).Status}\n`);
+    return true;
+  } catch (e) {
+    stderr(`Login did not succeed, error: ${(e as Error).message}\n`);
+    return stored.username;
   }
 }
 
@@ -65,7 +93,7 @@ export function registerRegistryCommands(program: Command, image: Command, withE
       try {
         await withEngine(async (e) => {
           await (await e.registry()).push(name, { allTags: o.allTags, compression: o.compression as Compression, signal }, o.quiet ? () => {} : display.show);
-          if (o.quiet) stdout(`${name}\n`);
+          if (o.quiet) stdout(`${quietPushed(name, !!o.allTags)}\n`);
         });
       } finally {
         done();
@@ -87,11 +115,15 @@ export function registerRegistryCommands(program: Command, image: Command, withE
         if (!o.username) throw new InvalidArgumentError('Must provide --username with --password-stdin');
         o.password = readFileSync(0, 'utf8').replace(/\r?\n$/, '').replace(/\r$/, '');
       }
-      if (o.username === undefined || o.password === undefined) {
-        throw new InvalidArgumentError('Cannot perform an interactive login from a non TTY device');
-      }
       await withEngine(async (e) => {
-        const result = await (await e.registry()).login(server, { username: o.username!.trim(), password: o.password! });
+        const registry = await e.registry();
+        let storedUser: string | undefined;
+        if (o.username === undefined && o.password === undefined) {
+          const stored = await loginWithStored(registry, server);
+          if (stored === true) return;
+          storedUser = stored;
+        }
+        const result = await registry.login(server, promptCredentials(o, storedUser));
         stdout(`${result.Status}\n`);
       });
     });
