@@ -81,6 +81,18 @@ function logQuery(q: LogsQuery): LogQuery {
   return { tail: q.tail, since: when(q.since), until: when(q.until) };
 }
 
+/** containers/<id>/attached: the PID of the foreground `run` relaying the container (markAttached). */
+const ATTACHED_FILE = 'attached';
+
+/**
+ * What conmon runs when the process has exited (`sh -c EXIT_COMMAND sh DIR ATTACHED_FILE STRATA…`): strata's
+ * `container cleanup`, unless the container's directory is gone (it was removed already) or a foreground `run`
+ * that relays it is alive (it settles and removes the container itself, and a second strata starting now
+ * would only race it for the same work, on cores the run waits for). The shell costs a millisecond; a strata
+ * process costs Bun's start and the store's opening.
+ */
+const EXIT_COMMAND = '[ -d "$1" ] || exit 0; read -r pid 2>/dev/null <"$1/$2"; [ -n "$pid" ] && [ -d "/proc/$pid" ] && exit 0; shift 2; exec "$@"';
+
 /** The path of a unix socket must fit in 108 bytes: conmon's attach sockets live under a short directory per store. */
 function socketDir(root: string): string {
   return join('/run/strata', hexOf(sha256(root)).slice(0, 16));
@@ -122,7 +134,8 @@ export class Processes {
     const config = this.containers.config(c);
     const dir = this.dir(c);
     const exitCommand = this.self
-      ? [...this.self, '--root', this.store.root, '--storage-driver', this.store.snapshots.name, 'container', 'cleanup', ...(s.autoRemove ? ['--rm'] : []), c.id]
+      ? ['/bin/sh', '-c', EXIT_COMMAND, 'sh', dir, ATTACHED_FILE, ...this.self, '--root', this.store.root, '--storage-driver', this.store.snapshots.name,
+        'container', 'cleanup', ...(s.autoRemove ? ['--rm'] : []), c.id]
       : undefined;
     return new (runtime().Supervisor)({
       id: c.id, bundle: dir, runtime: this.runtime(s), logPath: this.logPath(c), exitDir: join(dir, 'exits'),
@@ -194,7 +207,8 @@ export class Processes {
     mkdirSync(dir, { recursive: true });
     const settings = readSettings(dir);
     const config = this.containers.config(c);
-    const rootfs = this.containers.mount(c.id);
+    // A --rm container's layer goes with it: its writes need not reach the disk (no sync at its unmount).
+    const rootfs = this.containers.mount(c.id, { volatile: settings.autoRemove });
     try {
       const host = runtime().hostFacts();
       const { spec, warnings } = containerSpec({
@@ -231,33 +245,19 @@ export class Processes {
     }
   }
 
-  /** Whether a running `strata run` relays this container (so `--rm` is its job, not the exit command's). */
+  /**
+   * Whether a running `strata run` relays this container: it settles and removes it itself once it has the
+   * exit code, so conmon's exit command leaves it alone (EXIT_COMMAND reads this file).
+   */
   markAttached(c: ContainerRecord, attached: boolean): void {
-    const file = join(this.dir(c), 'attached');
+    const file = join(this.dir(c), ATTACHED_FILE);
     if (attached) writeFileSync(file, String(process.pid));
     else rmSync(file, { force: true });
   }
 
-  private attachedElsewhere(c: ContainerRecord): boolean {
-    try {
-      const pid = Number(readFileSync(join(this.dir(c), 'attached'), 'utf8'));
-      if (pid === process.pid) return false;
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  /**
-   * conmon's exit command (and anyone else's after an exit): settle the container; with `remove` (--rm),
-   * remove it too; both are left to a foreground `run` that still relays it (it removes it once it has the exit code).
-   */
+  /** conmon's exit command, when no foreground `run` relays the container: settle it; with `remove` (--rm), remove it too. */
   async cleanup(ref: string, remove: boolean): Promise<void> {
     const c = this.containers.resolve(ref);
-    // A foreground `run` still relaying settles (and removes) the container itself: settling it here too
-    // would only race it for the same work, on a host whose two cores the run is waiting for.
-    if (this.attachedElsewhere(c)) return;
     const s = await this.state(c);
     if (s.status !== 'exited') return;
     if (remove) await this.containers.remove(c.id, { force: true });
@@ -394,7 +394,8 @@ export class Processes {
       await sup.stop('SIGKILL', 0);
       await this.settle(c);
     }
-    if (s.status !== 'created') await sup.release({ keepExitFile: true });
+    // An exited container was settled when it was found so (its runtime record deleted then): no runtime call is needed.
+    if (s.status !== 'created') await sup.release({ keepExitFile: true, settled: s.status === 'exited' });
   }
 
   /**

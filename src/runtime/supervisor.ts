@@ -178,17 +178,17 @@ export class Supervisor {
   /**
    * Drop what a finished run left: the runtime's record of the stopped container, the exit file and
    * conmon's files, so the container can run again or be removed (`keepExitFile`: its directory goes with it).
-   * Only for a container that has exited.
+   * Only for a container that has exited; `settled`: its runtime record is gone already (reconcile removed it),
+   * so no runtime call is needed.
    */
-  async release(opts: { keepExitFile?: boolean } = {}): Promise<void> {
+  async release(opts: { keepExitFile?: boolean; settled?: boolean } = {}): Promise<void> {
     const { id, bundle, socketDir } = this.opts;
-    await this.forget();
+    if (!opts.settled) await this.forget();
     for (const f of [...(opts.keepExitFile ? [] : [this.exitFile]), this.conmonPidFile, this.pidFile, join(socketDir, id), join(bundle, 'winsz'), this.persistDir]) {
       rmSync(f, { force: true, recursive: true });
     }
   }
 
-  /** Run the created process's program. */
   /**
    * Start the created container's program. `runc start` returns once the runtime's init was told to go,
    * a moment before it has exec'd the program; waiting for that here makes "started" mean running for
@@ -326,7 +326,7 @@ export class Supervisor {
     const { runtime, id } = this.opts;
     const done = this.exitStatus();
     if (done) return done;
-    if ((await runtime.state(id))?.status === 'paused') await runtime.resume(id);
+    if (this.frozen()) await runtime.resume(id);
     if (timeoutSeconds > 0) {
       await this.signal(signal);
       const status = await this.waitExit(timeoutSeconds * 1000);
@@ -357,10 +357,17 @@ export class Supervisor {
     const pid = this.pid() ?? 0;
     // Until `start`, the container's PID 1 is still the runtime's own `init`, waiting to exec the program.
     if (this.isRuntimeInit(pid)) return { state: 'created', pid };
+    return { state: this.frozen() ? 'paused' : 'running', pid };
+  }
+
+  /** Whether the container's freezer cgroup is frozen (`pause`), read from the cgroup itself: no runtime call. */
+  private frozen(): boolean {
     const path = this.cgroupsPath();
-    let freezer = '';
-    try { freezer = path ? readFileSync(`/sys/fs/cgroup/freezer${path}/freezer.state`, 'utf8').trim() : ''; } catch { /* no freezer hierarchy */ }
-    return { state: freezer === 'FROZEN' ? 'paused' : 'running', pid };
+    try {
+      return !!path && readFileSync(`/sys/fs/cgroup/freezer${path}/freezer.state`, 'utf8').trim() === 'FROZEN';
+    } catch {
+      return false; // no freezer hierarchy, or the cgroup is gone
+    }
   }
 
   /** The container process's host PID, or null when conmon never reported it. */
@@ -390,15 +397,14 @@ export class Supervisor {
    */
   private async forget(): Promise<void> {
     const { runtime, id } = this.opts;
-    const state = await runtime.state(id);
-    if (state?.status === 'paused') await runtime.resume(id);
-    if (state) {
-      try {
-        await runtime.delete(id, true);
-      } catch (e) {
-        // Another command settled it meanwhile: gone is what was wanted.
-        if (await runtime.state(id)) throw e;
-      }
+    // One runtime call: `delete --force` of a record the runtime lacks succeeds. A frozen process cannot die
+    // of the SIGKILL that delete sends (runc would wait 10 s for it), so it is thawed first.
+    if (this.frozen()) await runtime.resume(id).catch(() => { /* not the runtime's any more: the cgroup is killed below */ });
+    try {
+      await runtime.delete(id, true);
+    } catch (e) {
+      // Another command settled it meanwhile: gone is what was wanted.
+      if (await runtime.state(id)) throw e;
     }
     const path = this.cgroupsPath();
     if (!path) return;
