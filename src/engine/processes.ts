@@ -72,6 +72,14 @@ export interface ExecOptions {
   stdio?: StdioOptions;
 }
 
+/** An `exec -it` running under its conmon. */
+export interface ExecSession {
+  /** Its exit code once it has exited, or null when the detach keys were typed (it runs on). */
+  done: Promise<number | null>;
+  /** Tell its pty the terminal's size. */
+  resize(rows: number, columns: number): void;
+}
+
 /** `logs` as asked: --since and --until as Docker's daemon reads them (a duration back from now, a time, Unix seconds). */
 export interface LogsQuery { tail?: number; since?: string; until?: string }
 
@@ -469,16 +477,7 @@ export class Processes {
    * (the runtime relays a pty itself with -t); resolves with its exit code (0 at once with -d).
    */
   async exec(ref: string, o: ExecOptions): Promise<number> {
-    const { c, state } = await this.running(ref);
-    if (state.status === 'paused') throw new ConflictError(`Container ${c.id} is paused, unpause the container before exec`);
-    const dir = this.dir(c);
-    const config = this.containers.config(c);
-    const spec = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as OciSpec;
-    const rootfs = this.containers.rootfs(c);
-    const { process: proc } = execProcess({
-      cmd: o.cmd, hostname: spec.hostname, containerEnv: config.Env ?? [], container: spec.process, env: o.env,
-      user: o.user ? resolveUser(rootfs, o.user) : undefined, workdir: o.workdir, tty: o.tty, privileged: o.privileged,
-    }, runtime().hostFacts());
+    const { c, dir, proc } = await this.execProcess(ref, o);
     const tag = `exec-${process.pid}-${Date.now()}`;
     const processFile = join(dir, `${tag}.json`);
     writeFileSync(processFile, JSON.stringify(proc));
@@ -492,6 +491,56 @@ export class Processes {
     } finally {
       rmSync(processFile, { force: true });
     }
+  }
+
+  /**
+   * `docker exec -it`: the process runs under a conmon of its own, which holds its pty, and `streams` are relayed
+   * to it; typing the detach keys leaves it running, as Docker's exec does. Resolves once it runs; its `done`
+   * with its exit code, or null when detached. Its files live in the container's `exec/<session>` directory
+   * while it runs (a detached session's stay until the container goes).
+   */
+  async execAttached(ref: string, o: ExecOptions & { consoleSize?: { height: number; width: number } }, streams: AttachStreams): Promise<ExecSession> {
+    const { c, dir, proc } = await this.execProcess(ref, { ...o, tty: true });
+    const session = `${c.id.slice(0, 12)}-exec-${process.pid}-${Date.now()}`;
+    const bundle = join(dir, 'exec', session);
+    mkdirSync(bundle, { recursive: true });
+    const processFile = join(bundle, 'process.json');
+    writeFileSync(processFile, JSON.stringify(o.consoleSize ? { ...proc, consoleSize: o.consoleSize } : proc));
+    const sup = new (runtime().Supervisor)({
+      id: c.id, session, bundle, runtime: this.runtime(readSettings(dir)), logPath: join(bundle, 'exec.log'), exitDir: join(bundle, 'exits'),
+      socketDir: socketDir(this.store.root), tty: true, stdin: true, stdinOnce: true,
+    });
+    let started;
+    try {
+      started = await sup.execAttached(processFile, streams);
+    } catch (e) {
+      rmSync(bundle, { recursive: true, force: true });
+      if (e instanceof runtime().RuntimeError) throw new StrataError(e.message, e.exitCode);
+      throw e;
+    }
+    const { attachment, exitCode } = started;
+    const done = attachment.done.then(async () => {
+      if (attachment.escaped) return null;
+      const code = (await exitCode) ?? runtime().UNKNOWN_EXIT_CODE;
+      rmSync(bundle, { recursive: true, force: true });
+      return code;
+    });
+    return { done, resize: (rows, columns) => sup.resize(rows, columns) };
+  }
+
+  /** The running container and the runtime-spec process `exec` asks for in it. */
+  private async execProcess(ref: string, o: ExecOptions): Promise<{ c: ContainerRecord; dir: string; proc: OciSpec['process'] }> {
+    const { c, state } = await this.running(ref);
+    if (state.status === 'paused') throw new ConflictError(`Container ${c.id} is paused, unpause the container before exec`);
+    const dir = this.dir(c);
+    const config = this.containers.config(c);
+    const spec = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as OciSpec;
+    const rootfs = this.containers.rootfs(c);
+    const { process: proc } = execProcess({
+      cmd: o.cmd, hostname: spec.hostname, containerEnv: config.Env ?? [], container: spec.process, env: o.env,
+      user: o.user ? resolveUser(rootfs, o.user) : undefined, workdir: o.workdir, tty: o.tty, privileged: o.privileged,
+    }, runtime().hostFacts());
+    return { c, dir, proc };
   }
 
   /**

@@ -29,8 +29,10 @@ export const UNKNOWN_EXIT_CODE = 255;
 const START_SETTLE_MS = 2000;
 
 export interface SupervisorOptions {
-  /** The container ID (conmon's -c and -u, the runtime's container ID). */
+  /** The container ID (conmon's -c, the runtime's container ID). */
   id: string;
+  /** conmon's -u, naming its attach socket's link under `socketDir`: an exec session's own ID (the container ID otherwise). */
+  session?: string;
   /** The bundle directory (config.json); conmon keeps its attach socket, ctl fifo and pid file here. */
   bundle: string;
   runtime: OciRuntime;
@@ -102,6 +104,46 @@ function firstLine(stream: NodeJS.ReadableStream): Promise<string> {
   });
 }
 
+/** One JSON report of conmon's sync pipe: a PID or an exit code in `data`, a failure's words in `message`. */
+function parseReport(line: string | null): { data: number; message?: string } | null {
+  try {
+    const report = JSON.parse(line ?? '') as { data?: unknown; message?: string };
+    return typeof report.data === 'number' ? { data: report.data, message: report.message } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Lines from a stream, one at a time as asked for; null once it has ended. */
+class LineReader {
+  private buffered = '';
+  private ended = false;
+  private wake: (() => void) | null = null;
+
+  constructor(private readonly stream: NodeJS.ReadableStream) {
+    const notify = () => { this.wake?.(); this.wake = null; };
+    stream.on('data', (d: Buffer) => { this.buffered += d.toString(); notify(); });
+    for (const event of ['end', 'close', 'error']) stream.on(event, () => { this.ended = true; notify(); });
+  }
+
+  async next(): Promise<string | null> {
+    for (;;) {
+      const at = this.buffered.indexOf('\n');
+      if (at >= 0) {
+        const line = this.buffered.slice(0, at);
+        this.buffered = this.buffered.slice(at + 1);
+        return line;
+      }
+      if (this.ended) return null;
+      await new Promise<void>((r) => (this.wake = r));
+    }
+  }
+
+  close(): void {
+    (this.stream as NodeJS.ReadableStream & { destroy(): void }).destroy();
+  }
+}
+
 export class Supervisor {
   readonly conmonPidFile: string;
   readonly pidFile: string;
@@ -123,7 +165,7 @@ export class Supervisor {
   private conmonArgs(): string[] {
     const o = this.opts;
     const args = [
-      '--api-version', '1', '-c', o.id, '-u', o.id, '-n', o.name ?? o.id, '-r', o.runtime.binary, '-b', o.bundle,
+      '--api-version', '1', '-c', o.id, '-u', o.session ?? o.id, '-n', o.name ?? o.id, '-r', o.runtime.binary, '-b', o.bundle,
       '-p', this.pidFile, '-P', this.conmonPidFile, '-l', `k8s-file:${o.logPath}`, '--exit-dir', o.exitDir,
       '--socket-dir-path', o.socketDir, '--persist-dir', this.persistDir, '--runtime-arg', '--root', '--runtime-arg', o.runtime.root,
     ];
@@ -173,6 +215,49 @@ export class Supervisor {
     const message = runtimeMessage(report.message ?? '') || 'the runtime failed to create the container';
     await this.forget();
     throw new RuntimeError(message, startFailureCode(message));
+  }
+
+  /**
+   * `exec -it` under conmon, so that the process outlives a client that detaches (conmon holds its pty): the
+   * process described by `processFile` runs in the container once `streams` are attached (nothing it prints
+   * is missed). Resolves when it runs, with the attachment and its exit code to come (null when conmon went
+   * without reporting one); a process that cannot start rejects with a RuntimeError (126, as docker exec).
+   * conmon's protocol: it reads the start pipe once at its start and again before it runs the runtime's
+   * exec, says on the attach pipe when its attach socket listens, and on the sync pipe the PID, then the code.
+   */
+  async execAttached(processFile: string, streams: AttachStreams): Promise<{ attachment: Attachment; exitCode: Promise<number | null> }> {
+    const o = this.opts;
+    for (const dir of [o.exitDir, o.socketDir, this.persistDir]) mkdirSync(dir, { recursive: true });
+    const child = spawn(o.conmonPath ?? CONMON, [...this.conmonArgs(), '--exec', '--exec-attach', '--exec-process-spec', processFile], {
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+      env: { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', _OCI_ATTACHPIPE: '5' },
+      cwd: this.persistDir,
+      detached: true,
+    });
+    let conmonErr = '';
+    child.stderr!.on('data', (d: Buffer) => (conmonErr += d.toString()));
+    const sync = new LineReader(child.stdio[3] as NodeJS.ReadableStream);
+    const startPipe = child.stdio[4] as NodeJS.WritableStream & { destroy(): void };
+    const attachPipe = (child.stdio as unknown as NodeJS.ReadableStream[])[5] as NodeJS.ReadableStream & { destroy(): void };
+    const spawnError = new Promise<never>((_, reject) => child.on('error', reject));
+    const failed = (what: string) => new RuntimeError(`conmon ${o.session ?? o.id}: ${what}${conmonErr ? `: ${conmonErr.trim()}` : ''}`, 126);
+    startPipe.write('0');
+    const ready = await Promise.race([firstLine(attachPipe), spawnError]);
+    if (!ready) throw failed('exited before its attach socket was ready');
+    const attachment = this.attach(streams);
+    startPipe.write('0');
+    const report = parseReport(await sync.next());
+    for (const s of [child.stderr, startPipe, attachPipe]) (s as { destroy(): void }).destroy();
+    child.unref();
+    if (!report || report.data <= 0) {
+      attachment.detach();
+      const message = runtimeMessage(report?.message ?? '') || conmonErr.trim() || 'the runtime failed to start the process';
+      throw new RuntimeError(message, 126);
+    }
+    // Detached: the process runs on under conmon, and this client stops listening for its code.
+    void attachment.done.then(() => { if (attachment.escaped) sync.close(); });
+    const exitCode = sync.next().then((line) => parseReport(line)?.data ?? null).finally(() => sync.close());
+    return { attachment, exitCode };
   }
 
   /**
