@@ -477,7 +477,10 @@ export class Processes {
    * (the runtime relays a pty itself with -t); resolves with its exit code (0 at once with -d).
    */
   async exec(ref: string, o: ExecOptions): Promise<number> {
-    const { c, dir, proc } = await this.execProcess(ref, o);
+    const named = this.containers.resolve(ref);
+    // While the container's state is checked and the process described, the runtime's binary is read (a cold exec).
+    this.runtime(readSettings(this.dir(named))).prefetch();
+    const { c, dir, proc } = await this.execProcess(named.id, o);
     const tag = `exec-${process.pid}-${Date.now()}`;
     const processFile = join(dir, `${tag}.json`);
     writeFileSync(processFile, JSON.stringify(proc));
