@@ -70,6 +70,8 @@ export interface ExecOptions {
   privileged?: boolean;
   /** The process's stdin, stdout and stderr (descriptors the caller opened); the caller's own otherwise. */
   stdio?: StdioOptions;
+  /** With -t: the caller's terminal size, given to the pty as the runtime makes it (so the process never sees 0×0). */
+  consoleSize?: { height: number; width: number };
 }
 
 /** An `exec -it` running under its conmon. */
@@ -502,13 +504,13 @@ export class Processes {
    * with its exit code, or null when detached. Its files live in the container's `exec/<session>` directory
    * while it runs (a detached session's stay until the container goes).
    */
-  async execAttached(ref: string, o: ExecOptions & { consoleSize?: { height: number; width: number } }, streams: AttachStreams): Promise<ExecSession> {
+  async execAttached(ref: string, o: ExecOptions, streams: AttachStreams): Promise<ExecSession> {
     const { c, dir, proc } = await this.execProcess(ref, { ...o, tty: true });
     const session = `${c.id.slice(0, 12)}-exec-${process.pid}-${Date.now()}`;
     const bundle = join(dir, 'exec', session);
     mkdirSync(bundle, { recursive: true });
     const processFile = join(bundle, 'process.json');
-    writeFileSync(processFile, JSON.stringify(o.consoleSize ? { ...proc, consoleSize: o.consoleSize } : proc));
+    writeFileSync(processFile, JSON.stringify(proc));
     const sup = new (runtime().Supervisor)({
       id: c.id, session, bundle, runtime: this.runtime(readSettings(dir)), logPath: join(bundle, 'exec.log'), exitDir: join(bundle, 'exits'),
       socketDir: socketDir(this.store.root), tty: true, stdin: true, stdinOnce: true,
@@ -543,7 +545,7 @@ export class Processes {
       cmd: o.cmd, hostname: spec.hostname, containerEnv: config.Env ?? [], container: spec.process, env: o.env,
       user: o.user ? resolveUser(rootfs, o.user) : undefined, workdir: o.workdir, tty: o.tty, privileged: o.privileged,
     }, runtime().hostFacts());
-    return { c, dir, proc };
+    return { c, dir, proc: o.tty && o.consoleSize ? { ...proc, consoleSize: o.consoleSize } : proc };
   }
 
   /**

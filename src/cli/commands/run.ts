@@ -70,14 +70,12 @@ async function relay(e: Engine, id: string, o: { interactive?: boolean; tty?: bo
 
 /** `exec -it` on a terminal: raw, sized from the start and on SIGWINCH, until the process exits or the detach keys are typed. */
 async function execAttached(e: Engine, ref: string, opts: ExecOptions, keys: Buffer): Promise<number | typeof DETACHED> {
-  const consoleSize = process.stdout.isTTY && process.stdout.rows > 0 ? { height: process.stdout.rows, width: process.stdout.columns } : undefined;
   process.stdin.setRawMode(true);
   let resize = () => {};
   try {
-    const session = await e.containers.processes.execAttached(ref, { ...opts, consoleSize },
-      { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, detachKeys: keys });
+    const session = await e.containers.processes.execAttached(ref, opts, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, detachKeys: keys });
     resize = () => { try { session.resize(process.stdout.rows, process.stdout.columns); } catch { /* exited */ } };
-    if (consoleSize) process.on('SIGWINCH', resize);
+    if (opts.consoleSize) process.on('SIGWINCH', resize);
     return await session.done;
   } finally {
     process.off('SIGWINCH', resize);
@@ -253,7 +251,9 @@ export function registerRunCommands(program: Command, container: Command, withEn
       .action(async (ref: string, command: string[], o: { detach?: boolean; detachKeys?: string; env: string[]; envFile: string[]; interactive?: boolean; privileged?: boolean; tty?: boolean; user?: string; workdir?: string }) => withEngine(async (e) => {
         const keys = detachKeys(o.detachKeys);
         const env = [...envFileEntries(o.envFile), ...o.env.map((v) => (v.includes('=') ? v : `${v}=${process.env[v] ?? ''}`))];
-        const opts = { cmd: command, detach: o.detach, tty: o.tty, interactive: o.interactive, env, workdir: o.workdir, user: o.user, privileged: o.privileged };
+        // A terminal that does not know its size (0×0) leaves the pty's default.
+        const consoleSize = o.tty && process.stdout.isTTY && process.stdout.rows > 0 ? { height: process.stdout.rows, width: process.stdout.columns } : undefined;
+        const opts = { cmd: command, detach: o.detach, tty: o.tty, interactive: o.interactive, env, workdir: o.workdir, user: o.user, privileged: o.privileged, consoleSize };
         // -it on a terminal: relayed through conmon, which can keep the process when the detach keys are typed.
         if (o.interactive && o.tty && !o.detach && process.stdin.isTTY) {
           const code = await execAttached(e, ref, opts, keys);
