@@ -244,6 +244,26 @@ describe('container lifecycle', () => {
     assert.deepEqual(mountsUnder(s.root), []);
   });
 
+  test('--rm: the layer is mounted volatile (no sync at its unmount); after its conmon is killed it still copies out and starts again', () => {
+    const volatile = (id: string): boolean => {
+      const merged = s.ok(['inspect', '-f', '{{.GraphDriver.Data.MergedDir}}', id]).trim();
+      return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === merged && /[ ,]fsync=volatile\b/.test(l));
+    };
+    const id = s.ok(['run', '-d', '--rm', '--name', 'volatile', 'bb:1', 'sh', '-c', 'echo kept > /kept; sleep 100']).trim();
+    const plain = s.ok(['run', '-d', '--name', 'durable', 'bb:1', 'sleep', '100']).trim();
+    assert.equal(volatile(id), true);
+    assert.equal(volatile(plain), false);
+    s.ok(['rm', '-f', plain]);
+    // Its supervisor gone, nobody removes it: the kernel's marker of a volatile mount must not lock the layer.
+    process.kill(Number(readFileSync(join(s.root, 'containers', id, 'conmon.pid'), 'utf8')), 'SIGKILL');
+    assert.match(s.ok(['ps', '-a', '--filter', 'name=volatile', '--format', '{{.Status}}']), /^Exited \(255\) /);
+    assert.equal(s.ok(['cp', 'volatile:/kept', '-']).includes('kept\n'), true);
+    s.ok(['start', 'volatile']);
+    assert.match(s.ok(['ps', '--filter', 'name=volatile', '--format', '{{.Status}}']), /^Up /);
+    s.ok(['rm', '-f', 'volatile']);
+    assert.deepEqual(mountsUnder(s.root), []);
+  });
+
   test('stats streams a frame a second (screen cleared first, as Docker 20.10), a stopped container as zeros, until interrupted', async () => {
     s.ok(['run', '-d', '--name', 'busy', 'bb:1', 'sh', '-c', 'while :; do :; done']);
     const stats = s.spawn(['stats', 'busy']);

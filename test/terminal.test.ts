@@ -72,6 +72,31 @@ describe('containers at a terminal', () => {
     s.ok(['rm', 'keys']);
   });
 
+  test('exec -it: ctrl-p ctrl-q (or --detach-keys) leaves the process running (read escape sequence, exit 1, as Docker); its exit code otherwise', async () => {
+    s.ok(['run', '-d', '--name', 'execkeys', 'bb:1', 'sleep', '100']);
+    const exec = onTerminal(strata('exec', '-it', 'execkeys', 'sh'), { rows: 30, columns: 90 });
+    await exec.shows(/\/ # /);
+    exec.type('stty size; sleep 321\r');
+    await exec.shows(/\r\n30 90\r/);
+    exec.type(CTRL_P_CTRL_Q);
+    assert.equal(await exec.exited(), 1);
+    assert.match(exec.screen, /read escape sequence\r?\n$/);
+    assert.match(s.ok(['top', 'execkeys']), /sleep 321/);
+
+    const custom = onTerminal(strata('exec', '-it', '--detach-keys', 'ctrl-x', 'execkeys', 'sh'));
+    await custom.shows(/\/ # /);
+    custom.type(CTRL_P_CTRL_Q);
+    custom.type('\x15echo reached; sleep 654\r');
+    await custom.shows(/\r\nreached\r/);
+    custom.type('\x18');
+    assert.equal(await custom.exited(), 1);
+    assert.match(s.ok(['top', 'execkeys']), /sleep 654/);
+
+    const code = onTerminal(strata('exec', '-it', 'execkeys', 'sh', '-c', 'exit 7'));
+    assert.equal(await code.exited(), 7);
+    s.ok(['rm', '-f', 'execkeys']);
+  });
+
   test('--detach-keys: another sequence, ctrl-p ctrl-q then reach the container; --rm done by conmon after a detach; bad keys refused', async () => {
     const run = onTerminal(strata('run', '-it', '--rm', '--detach-keys', 'ctrl-a,x', '--name', 'custom', 'bb:1', 'sh'));
     await run.shows(/\/ # /);

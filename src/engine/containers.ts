@@ -10,7 +10,7 @@ import { applyChanges } from '../images/changes.js';
 import { normalizeContainerConfig, type ContainerConfig, type ImageConfig } from '../images/config.js';
 import { EMPTY_LAYER_DIFF_ID, randomId } from '../images/digest.js';
 import type { ContainerRecord } from '../metadata/index.js';
-import { isMounted, mountAll, unmount, type Mount } from '../snapshots/index.js';
+import { isMounted, mountAll, unmount, type Mount, type MountOptions } from '../snapshots/index.js';
 import { isoNow } from './clock.js';
 import { ConflictError, InvalidArgumentError, NotFoundError, StrataError } from './errors.js';
 import { Filters, invalidFilter, type FilterPair } from './filters.js';
@@ -367,11 +367,11 @@ export class Containers {
     return mountPoints(this.volumes.mountPlan(c.id));
   }
 
-  /** Mount the container's rootfs and return its path; it stays mounted. */
-  mount(ref: string): string {
+  /** Mount the container's rootfs and return its path; it stays mounted (`volatile`: see MountOptions). */
+  mount(ref: string, opts: MountOptions = {}): string {
     const c = this.resolve(ref);
     const target = this.rootfs(c);
-    if (!isMounted(target)) mountAll(this.store.snapshots.mounts(c.snapshot), target);
+    if (!isMounted(target)) mountAll(this.store.snapshots.mounts(c.snapshot), target, opts);
     // Whoever holds the mount may change the layer: its size is no longer known.
     this.store.meta.setContainerSize(c.id, null);
     return target;
@@ -491,9 +491,9 @@ export class Containers {
     });
   }
 
+  /** Remove the container's record and files; returns the bytes of the image layers that went with it. */
   private async removeRecord(c: ContainerRecord): Promise<number> {
     const { meta } = this.store;
-    const size = Math.max(0, await this.sizeRw(c));
     if (this.isMounted(c)) unmount(this.rootfs(c));
     const freed = meta.tx(() => {
       meta.deleteContainer(c.id);
@@ -510,7 +510,7 @@ export class Containers {
     }
     await this.store.discardSnapshot(c.snapshot);
     rmSync(doomed, { recursive: true, force: true });
-    return size + await this.store.removeRetired(freed.map((l) => l.snapshot));
+    return this.store.removeRetired(freed.map((l) => l.snapshot));
   }
 
   /**
@@ -527,7 +527,8 @@ export class Containers {
       if (live.status === 'running' || live.status === 'paused') continue;
       if (until !== undefined && timeNs(c.created) > until) continue;
       if (!f.pruneLabels(this.config(c).Labels ?? {})) continue;
-      reclaimed += await this.removeRecord(c);
+      // Measured here, not by every removal: `rm` (and `run --rm`) never shows it, and walking the layer costs.
+      reclaimed += Math.max(0, await this.sizeRw(c)) + await this.removeRecord(c);
       deleted.push(c.id);
     }
     return { ContainersDeleted: deleted, SpaceReclaimed: reclaimed };

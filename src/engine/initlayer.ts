@@ -35,7 +35,7 @@ export async function makeInitLayer(snapshots: Snapshotter, key: string, parent:
   // The mount lives only while a few empty entries are written, and the layer is committed (its work dir
   // removed) right after: it needs no sync at unmount (overlay's `volatile`), which would otherwise flush
   // the whole filesystem under the store on every create.
-  mountAll(mounts.map((m) => (m.type === 'overlay' ? { ...m, options: [...m.options, 'volatile'] } : m)), root);
+  mountAll(mounts, root, { volatile: true });
   try {
     writePlaceholders(root);
   } finally {

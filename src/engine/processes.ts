@@ -70,6 +70,16 @@ export interface ExecOptions {
   privileged?: boolean;
   /** The process's stdin, stdout and stderr (descriptors the caller opened); the caller's own otherwise. */
   stdio?: StdioOptions;
+  /** With -t: the caller's terminal size, given to the pty as the runtime makes it (so the process never sees 0×0). */
+  consoleSize?: { height: number; width: number };
+}
+
+/** An `exec -it` running under its conmon. */
+export interface ExecSession {
+  /** Its exit code once it has exited, or null when the detach keys were typed (it runs on). */
+  done: Promise<number | null>;
+  /** Tell its pty the terminal's size. */
+  resize(rows: number, columns: number): void;
 }
 
 /** `logs` as asked: --since and --until as Docker's daemon reads them (a duration back from now, a time, Unix seconds). */
@@ -80,6 +90,18 @@ function logQuery(q: LogsQuery): LogQuery {
   const when = (v?: string) => (v === undefined ? undefined : new Date(Number(timestampNs(v, now) / 1_000_000n)));
   return { tail: q.tail, since: when(q.since), until: when(q.until) };
 }
+
+/** containers/<id>/attached: the PID of the foreground `run` relaying the container (markAttached). */
+const ATTACHED_FILE = 'attached';
+
+/**
+ * What conmon runs when the process has exited (`sh -c EXIT_COMMAND sh DIR ATTACHED_FILE STRATA…`): strata's
+ * `container cleanup`, unless the container's directory is gone (it was removed already) or a foreground `run`
+ * that relays it is alive (it settles and removes the container itself, and a second strata starting now
+ * would only race it for the same work, on cores the run waits for). The shell costs a millisecond; a strata
+ * process costs Bun's start and the store's opening.
+ */
+const EXIT_COMMAND = '[ -d "$1" ] || exit 0; read -r pid 2>/dev/null <"$1/$2"; [ -n "$pid" ] && [ -d "/proc/$pid" ] && exit 0; shift 2; exec "$@"';
 
 /** The path of a unix socket must fit in 108 bytes: conmon's attach sockets live under a short directory per store. */
 function socketDir(root: string): string {
@@ -122,7 +144,8 @@ export class Processes {
     const config = this.containers.config(c);
     const dir = this.dir(c);
     const exitCommand = this.self
-      ? [...this.self, '--root', this.store.root, '--storage-driver', this.store.snapshots.name, 'container', 'cleanup', ...(s.autoRemove ? ['--rm'] : []), c.id]
+      ? ['/bin/sh', '-c', EXIT_COMMAND, 'sh', dir, ATTACHED_FILE, ...this.self, '--root', this.store.root, '--storage-driver', this.store.snapshots.name,
+        'container', 'cleanup', ...(s.autoRemove ? ['--rm'] : []), c.id]
       : undefined;
     return new (runtime().Supervisor)({
       id: c.id, bundle: dir, runtime: this.runtime(s), logPath: this.logPath(c), exitDir: join(dir, 'exits'),
@@ -194,7 +217,8 @@ export class Processes {
     mkdirSync(dir, { recursive: true });
     const settings = readSettings(dir);
     const config = this.containers.config(c);
-    const rootfs = this.containers.mount(c.id);
+    // A --rm container's layer goes with it: its writes need not reach the disk (no sync at its unmount).
+    const rootfs = this.containers.mount(c.id, { volatile: settings.autoRemove });
     try {
       const host = runtime().hostFacts();
       const { spec, warnings } = containerSpec({
@@ -231,33 +255,19 @@ export class Processes {
     }
   }
 
-  /** Whether a running `strata run` relays this container (so `--rm` is its job, not the exit command's). */
+  /**
+   * Whether a running `strata run` relays this container: it settles and removes it itself once it has the
+   * exit code, so conmon's exit command leaves it alone (EXIT_COMMAND reads this file).
+   */
   markAttached(c: ContainerRecord, attached: boolean): void {
-    const file = join(this.dir(c), 'attached');
+    const file = join(this.dir(c), ATTACHED_FILE);
     if (attached) writeFileSync(file, String(process.pid));
     else rmSync(file, { force: true });
   }
 
-  private attachedElsewhere(c: ContainerRecord): boolean {
-    try {
-      const pid = Number(readFileSync(join(this.dir(c), 'attached'), 'utf8'));
-      if (pid === process.pid) return false;
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  /**
-   * conmon's exit command (and anyone else's after an exit): settle the container; with `remove` (--rm),
-   * remove it too; both are left to a foreground `run` that still relays it (it removes it once it has the exit code).
-   */
+  /** conmon's exit command, when no foreground `run` relays the container: settle it; with `remove` (--rm), remove it too. */
   async cleanup(ref: string, remove: boolean): Promise<void> {
     const c = this.containers.resolve(ref);
-    // A foreground `run` still relaying settles (and removes) the container itself: settling it here too
-    // would only race it for the same work, on a host whose two cores the run is waiting for.
-    if (this.attachedElsewhere(c)) return;
     const s = await this.state(c);
     if (s.status !== 'exited') return;
     if (remove) await this.containers.remove(c.id, { force: true });
@@ -394,7 +404,8 @@ export class Processes {
       await sup.stop('SIGKILL', 0);
       await this.settle(c);
     }
-    if (s.status !== 'created') await sup.release({ keepExitFile: true });
+    // An exited container was settled when it was found so (its runtime record deleted then): no runtime call is needed.
+    if (s.status !== 'created') await sup.release({ keepExitFile: true, settled: s.status === 'exited' });
   }
 
   /**
@@ -468,16 +479,10 @@ export class Processes {
    * (the runtime relays a pty itself with -t); resolves with its exit code (0 at once with -d).
    */
   async exec(ref: string, o: ExecOptions): Promise<number> {
-    const { c, state } = await this.running(ref);
-    if (state.status === 'paused') throw new ConflictError(`Container ${c.id} is paused, unpause the container before exec`);
-    const dir = this.dir(c);
-    const config = this.containers.config(c);
-    const spec = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as OciSpec;
-    const rootfs = this.containers.rootfs(c);
-    const { process: proc } = execProcess({
-      cmd: o.cmd, hostname: spec.hostname, containerEnv: config.Env ?? [], container: spec.process, env: o.env,
-      user: o.user ? resolveUser(rootfs, o.user) : undefined, workdir: o.workdir, tty: o.tty, privileged: o.privileged,
-    }, runtime().hostFacts());
+    const named = this.containers.resolve(ref);
+    // While the container's state is checked and the process described, the runtime's binary is read (a cold exec).
+    this.runtime(readSettings(this.dir(named))).prefetch();
+    const { c, dir, proc } = await this.execProcess(named.id, o);
     const tag = `exec-${process.pid}-${Date.now()}`;
     const processFile = join(dir, `${tag}.json`);
     writeFileSync(processFile, JSON.stringify(proc));
@@ -491,6 +496,56 @@ export class Processes {
     } finally {
       rmSync(processFile, { force: true });
     }
+  }
+
+  /**
+   * `docker exec -it`: the process runs under a conmon of its own, which holds its pty, and `streams` are relayed
+   * to it; typing the detach keys leaves it running, as Docker's exec does. Resolves once it runs; its `done`
+   * with its exit code, or null when detached. Its files live in the container's `exec/<session>` directory
+   * while it runs (a detached session's stay until the container goes).
+   */
+  async execAttached(ref: string, o: ExecOptions, streams: AttachStreams): Promise<ExecSession> {
+    const { c, dir, proc } = await this.execProcess(ref, { ...o, tty: true });
+    const session = `${c.id.slice(0, 12)}-exec-${process.pid}-${Date.now()}`;
+    const bundle = join(dir, 'exec', session);
+    mkdirSync(bundle, { recursive: true });
+    const processFile = join(bundle, 'process.json');
+    writeFileSync(processFile, JSON.stringify(proc));
+    const sup = new (runtime().Supervisor)({
+      id: c.id, session, bundle, runtime: this.runtime(readSettings(dir)), logPath: join(bundle, 'exec.log'), exitDir: join(bundle, 'exits'),
+      socketDir: socketDir(this.store.root), tty: true, stdin: true, stdinOnce: true,
+    });
+    let started;
+    try {
+      started = await sup.execAttached(processFile, streams);
+    } catch (e) {
+      rmSync(bundle, { recursive: true, force: true });
+      if (e instanceof runtime().RuntimeError) throw new StrataError(e.message, e.exitCode);
+      throw e;
+    }
+    const { attachment, exitCode } = started;
+    const done = attachment.done.then(async () => {
+      if (attachment.escaped) return null;
+      const code = (await exitCode) ?? runtime().UNKNOWN_EXIT_CODE;
+      rmSync(bundle, { recursive: true, force: true });
+      return code;
+    });
+    return { done, resize: (rows, columns) => sup.resize(rows, columns) };
+  }
+
+  /** The running container and the runtime-spec process `exec` asks for in it. */
+  private async execProcess(ref: string, o: ExecOptions): Promise<{ c: ContainerRecord; dir: string; proc: OciSpec['process'] }> {
+    const { c, state } = await this.running(ref);
+    if (state.status === 'paused') throw new ConflictError(`Container ${c.id} is paused, unpause the container before exec`);
+    const dir = this.dir(c);
+    const config = this.containers.config(c);
+    const spec = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as OciSpec;
+    const rootfs = this.containers.rootfs(c);
+    const { process: proc } = execProcess({
+      cmd: o.cmd, hostname: spec.hostname, containerEnv: config.Env ?? [], container: spec.process, env: o.env,
+      user: o.user ? resolveUser(rootfs, o.user) : undefined, workdir: o.workdir, tty: o.tty, privileged: o.privileged,
+    }, runtime().hostFacts());
+    return { c, dir, proc: o.tty && o.consoleSize ? { ...proc, consoleSize: o.consoleSize } : proc };
   }
 
   /**

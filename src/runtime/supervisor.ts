@@ -29,8 +29,10 @@ export const UNKNOWN_EXIT_CODE = 255;
 const START_SETTLE_MS = 2000;
 
 export interface SupervisorOptions {
-  /** The container ID (conmon's -c and -u, the runtime's container ID). */
+  /** The container ID (conmon's -c, the runtime's container ID). */
   id: string;
+  /** conmon's -u, naming its attach socket's link under `socketDir`: an exec session's own ID (the container ID otherwise). */
+  session?: string;
   /** The bundle directory (config.json); conmon keeps its attach socket, ctl fifo and pid file here. */
   bundle: string;
   runtime: OciRuntime;
@@ -102,6 +104,46 @@ function firstLine(stream: NodeJS.ReadableStream): Promise<string> {
   });
 }
 
+/** One JSON report of conmon's sync pipe: a PID or an exit code in `data`, a failure's words in `message`. */
+function parseReport(line: string | null): { data: number; message?: string } | null {
+  try {
+    const report = JSON.parse(line ?? '') as { data?: unknown; message?: string };
+    return typeof report.data === 'number' ? { data: report.data, message: report.message } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Lines from a stream, one at a time as asked for; null once it has ended. */
+class LineReader {
+  private buffered = '';
+  private ended = false;
+  private wake: (() => void) | null = null;
+
+  constructor(private readonly stream: NodeJS.ReadableStream) {
+    const notify = () => { this.wake?.(); this.wake = null; };
+    stream.on('data', (d: Buffer) => { this.buffered += d.toString(); notify(); });
+    for (const event of ['end', 'close', 'error']) stream.on(event, () => { this.ended = true; notify(); });
+  }
+
+  async next(): Promise<string | null> {
+    for (;;) {
+      const at = this.buffered.indexOf('\n');
+      if (at >= 0) {
+        const line = this.buffered.slice(0, at);
+        this.buffered = this.buffered.slice(at + 1);
+        return line;
+      }
+      if (this.ended) return null;
+      await new Promise<void>((r) => (this.wake = r));
+    }
+  }
+
+  close(): void {
+    (this.stream as NodeJS.ReadableStream & { destroy(): void }).destroy();
+  }
+}
+
 export class Supervisor {
   readonly conmonPidFile: string;
   readonly pidFile: string;
@@ -123,7 +165,7 @@ export class Supervisor {
   private conmonArgs(): string[] {
     const o = this.opts;
     const args = [
-      '--api-version', '1', '-c', o.id, '-u', o.id, '-n', o.name ?? o.id, '-r', o.runtime.binary, '-b', o.bundle,
+      '--api-version', '1', '-c', o.id, '-u', o.session ?? o.id, '-n', o.name ?? o.id, '-r', o.runtime.binary, '-b', o.bundle,
       '-p', this.pidFile, '-P', this.conmonPidFile, '-l', `k8s-file:${o.logPath}`, '--exit-dir', o.exitDir,
       '--socket-dir-path', o.socketDir, '--persist-dir', this.persistDir, '--runtime-arg', '--root', '--runtime-arg', o.runtime.root,
     ];
@@ -176,19 +218,62 @@ export class Supervisor {
   }
 
   /**
+   * `exec -it` under conmon, so that the process outlives a client that detaches (conmon holds its pty): the
+   * process described by `processFile` runs in the container once `streams` are attached (nothing it prints
+   * is missed). Resolves when it runs, with the attachment and its exit code to come (null when conmon went
+   * without reporting one); a process that cannot start rejects with a RuntimeError (126, as docker exec).
+   * conmon's protocol: it reads the start pipe once at its start and again before it runs the runtime's
+   * exec, says on the attach pipe when its attach socket listens, and on the sync pipe the PID, then the code.
+   */
+  async execAttached(processFile: string, streams: AttachStreams): Promise<{ attachment: Attachment; exitCode: Promise<number | null> }> {
+    const o = this.opts;
+    for (const dir of [o.exitDir, o.socketDir, this.persistDir]) mkdirSync(dir, { recursive: true });
+    const child = spawn(o.conmonPath ?? CONMON, [...this.conmonArgs(), '--exec', '--exec-attach', '--exec-process-spec', processFile], {
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+      env: { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', _OCI_ATTACHPIPE: '5' },
+      cwd: this.persistDir,
+      detached: true,
+    });
+    let conmonErr = '';
+    child.stderr!.on('data', (d: Buffer) => (conmonErr += d.toString()));
+    const sync = new LineReader(child.stdio[3] as NodeJS.ReadableStream);
+    const startPipe = child.stdio[4] as NodeJS.WritableStream & { destroy(): void };
+    const attachPipe = (child.stdio as unknown as NodeJS.ReadableStream[])[5] as NodeJS.ReadableStream & { destroy(): void };
+    const spawnError = new Promise<never>((_, reject) => child.on('error', reject));
+    const failed = (what: string) => new RuntimeError(`conmon ${o.session ?? o.id}: ${what}${conmonErr ? `: ${conmonErr.trim()}` : ''}`, 126);
+    startPipe.write('0');
+    const ready = await Promise.race([firstLine(attachPipe), spawnError]);
+    if (!ready) throw failed('exited before its attach socket was ready');
+    const attachment = this.attach(streams);
+    startPipe.write('0');
+    const report = parseReport(await sync.next());
+    for (const s of [child.stderr, startPipe, attachPipe]) (s as { destroy(): void }).destroy();
+    child.unref();
+    if (!report || report.data <= 0) {
+      attachment.detach();
+      const message = runtimeMessage(report?.message ?? '') || conmonErr.trim() || 'the runtime failed to start the process';
+      throw new RuntimeError(message, 126);
+    }
+    // Detached: the process runs on under conmon, and this client stops listening for its code.
+    void attachment.done.then(() => { if (attachment.escaped) sync.close(); });
+    const exitCode = sync.next().then((line) => parseReport(line)?.data ?? null).finally(() => sync.close());
+    return { attachment, exitCode };
+  }
+
+  /**
    * Drop what a finished run left: the runtime's record of the stopped container, the exit file and
    * conmon's files, so the container can run again or be removed (`keepExitFile`: its directory goes with it).
-   * Only for a container that has exited.
+   * Only for a container that has exited; `settled`: its runtime record is gone already (reconcile removed it),
+   * so no runtime call is needed.
    */
-  async release(opts: { keepExitFile?: boolean } = {}): Promise<void> {
+  async release(opts: { keepExitFile?: boolean; settled?: boolean } = {}): Promise<void> {
     const { id, bundle, socketDir } = this.opts;
-    await this.forget();
+    if (!opts.settled) await this.forget();
     for (const f of [...(opts.keepExitFile ? [] : [this.exitFile]), this.conmonPidFile, this.pidFile, join(socketDir, id), join(bundle, 'winsz'), this.persistDir]) {
       rmSync(f, { force: true, recursive: true });
     }
   }
 
-  /** Run the created process's program. */
   /**
    * Start the created container's program. `runc start` returns once the runtime's init was told to go,
    * a moment before it has exec'd the program; waiting for that here makes "started" mean running for
@@ -326,7 +411,7 @@ export class Supervisor {
     const { runtime, id } = this.opts;
     const done = this.exitStatus();
     if (done) return done;
-    if ((await runtime.state(id))?.status === 'paused') await runtime.resume(id);
+    if (this.frozen()) await runtime.resume(id);
     if (timeoutSeconds > 0) {
       await this.signal(signal);
       const status = await this.waitExit(timeoutSeconds * 1000);
@@ -357,10 +442,17 @@ export class Supervisor {
     const pid = this.pid() ?? 0;
     // Until `start`, the container's PID 1 is still the runtime's own `init`, waiting to exec the program.
     if (this.isRuntimeInit(pid)) return { state: 'created', pid };
+    return { state: this.frozen() ? 'paused' : 'running', pid };
+  }
+
+  /** Whether the container's freezer cgroup is frozen (`pause`), read from the cgroup itself: no runtime call. */
+  private frozen(): boolean {
     const path = this.cgroupsPath();
-    let freezer = '';
-    try { freezer = path ? readFileSync(`/sys/fs/cgroup/freezer${path}/freezer.state`, 'utf8').trim() : ''; } catch { /* no freezer hierarchy */ }
-    return { state: freezer === 'FROZEN' ? 'paused' : 'running', pid };
+    try {
+      return !!path && readFileSync(`/sys/fs/cgroup/freezer${path}/freezer.state`, 'utf8').trim() === 'FROZEN';
+    } catch {
+      return false; // no freezer hierarchy, or the cgroup is gone
+    }
   }
 
   /** The container process's host PID, or null when conmon never reported it. */
@@ -390,15 +482,14 @@ export class Supervisor {
    */
   private async forget(): Promise<void> {
     const { runtime, id } = this.opts;
-    const state = await runtime.state(id);
-    if (state?.status === 'paused') await runtime.resume(id);
-    if (state) {
-      try {
-        await runtime.delete(id, true);
-      } catch (e) {
-        // Another command settled it meanwhile: gone is what was wanted.
-        if (await runtime.state(id)) throw e;
-      }
+    // One runtime call: `delete --force` of a record the runtime lacks succeeds. A frozen process cannot die
+    // of the SIGKILL that delete sends (runc would wait 10 s for it), so it is thawed first.
+    if (this.frozen()) await runtime.resume(id).catch(() => { /* not the runtime's any more: the cgroup is killed below */ });
+    try {
+      await runtime.delete(id, true);
+    } catch (e) {
+      // Another command settled it meanwhile: gone is what was wanted.
+      if (await runtime.state(id)) throw e;
     }
     const path = this.cgroupsPath();
     if (!path) return;

@@ -1,5 +1,5 @@
 /** Storage drivers (containerd-style snapshotters), their registry, and performing their mounts. */
-export { isMounted, mountAll, unmount } from './mount.js';
+export { isMounted, mountAll, unmount, type MountOptions } from './mount.js';
 export { supportsReflink } from './probe.js';
 export { DRIVER_NAMES, isDriverName, openSnapshotter, probeDriver, type DriverName } from './registry.js';
 export { SNAPSHOT_KEY } from './keys.js';

@@ -3,7 +3,8 @@
  * `podman mount`'s do. Nothing process-wide changes: no chdir, so other threads and later calls see
  * the same working directory.
  */
-import { closeSync, constants, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { MNT_DETACH, native } from '../native/index.js';
 import { splitEscaped, unescapePath } from './mountdata.js';
 import type { Mount } from './types.js';
@@ -17,9 +18,28 @@ const PAGE = 4096;
 /** Options naming directories, which the kernel resolves while mounting. */
 const DIR_OPTIONS = new Set(['lowerdir', 'upperdir', 'workdir']);
 
+export interface MountOptions {
+  /**
+   * A layer whose writes need not survive a crash (a `run --rm` container's): overlay's `volatile`, so its
+   * unmount does not sync the whole filesystem under the store (hundreds of milliseconds when others write).
+   */
+  volatile?: boolean;
+}
+
 /** Mount `mounts` on `target`, in order. */
-export function mountAll(mounts: Mount[], target: string): void {
-  for (const m of mounts) mountOne(m, target);
+export function mountAll(mounts: Mount[], target: string, opts: MountOptions = {}): void {
+  for (const m of mounts) mountOne(m.type === 'overlay' ? overlayMount(m, opts) : m, target);
+}
+
+/**
+ * A volatile overlay leaves a marker in its work directory (`work/incompat/volatile`) that makes the kernel
+ * refuse any later mount of it, so that a crash's lost writes are noticed. Only `--rm` layers are mounted
+ * volatile, and those writes are not wanted: the marker goes before each mount.
+ */
+function overlayMount(m: Mount, opts: MountOptions): Mount {
+  const workdir = m.options.find((o) => o.startsWith('workdir='));
+  if (workdir) rmSync(join(unescapePath(workdir.slice('workdir='.length)), 'work', 'incompat', 'volatile'), { recursive: true, force: true });
+  return opts.volatile ? { ...m, options: [...m.options, 'volatile'] } : m;
 }
 
 function mountOne(m: Mount, target: string): void {

@@ -1,7 +1,7 @@
 /** Verbs that run containers: run, start, stop, kill, wait, restart, pause, unpause, rename, logs, exec. */
 import type { Command } from 'commander';
 import type { Engine } from '../../engine/index.js';
-import { cpuPercent, DEFAULT_DETACH_KEYS, dockerLogTime, InvalidArgumentError, parseDetachKeys, StrataError, type StatsSample } from '../../engine/index.js';
+import { cpuPercent, DEFAULT_DETACH_KEYS, dockerLogTime, InvalidArgumentError, parseDetachKeys, StrataError, type ExecOptions, type StatsSample } from '../../engine/index.js';
 import type { WithEngine } from '../context.js';
 import { forEachName } from '../each.js';
 import { collect } from '../output.js';
@@ -65,6 +65,23 @@ async function relay(e: Engine, id: string, o: { interactive?: boolean; tty?: bo
     // Stop reading the terminal or pipe, so this process can end.
     stdin?.pause();
     stdin?.unref?.();
+  }
+}
+
+/** `exec -it` on a terminal: raw, sized from the start and on SIGWINCH, until the process exits or the detach keys are typed. */
+async function execAttached(e: Engine, ref: string, opts: ExecOptions, keys: Buffer): Promise<number | typeof DETACHED> {
+  process.stdin.setRawMode(true);
+  let resize = () => {};
+  try {
+    const session = await e.containers.processes.execAttached(ref, opts, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, detachKeys: keys });
+    resize = () => { try { session.resize(process.stdout.rows, process.stdout.columns); } catch { /* exited */ } };
+    if (opts.consoleSize) process.on('SIGWINCH', resize);
+    return await session.done;
+  } finally {
+    process.off('SIGWINCH', resize);
+    process.stdin.setRawMode(false);
+    process.stdin.pause();
+    process.stdin.unref?.();
   }
 }
 
@@ -229,12 +246,27 @@ export function registerRunCommands(program: Command, container: Command, withEn
       .option('-t, --tty', 'Allocate a pseudo-TTY')
       .option('-u, --user <string>', 'Username or UID (format: <name|uid>[:<group|gid>])')
       .option('-w, --workdir <string>', 'Working directory inside the container')
+      .option('--detach-keys <string>', 'Override the key sequence for detaching a container')
       .passThroughOptions()
-      .action(async (ref: string, command: string[], o: { detach?: boolean; env: string[]; envFile: string[]; interactive?: boolean; privileged?: boolean; tty?: boolean; user?: string; workdir?: string }) => withEngine(async (e) => {
+      .action(async (ref: string, command: string[], o: { detach?: boolean; detachKeys?: string; env: string[]; envFile: string[]; interactive?: boolean; privileged?: boolean; tty?: boolean; user?: string; workdir?: string }) => withEngine(async (e) => {
+        const keys = detachKeys(o.detachKeys);
         const env = [...envFileEntries(o.envFile), ...o.env.map((v) => (v.includes('=') ? v : `${v}=${process.env[v] ?? ''}`))];
-        process.exitCode = await e.containers.processes.exec(ref, {
-          cmd: command, detach: o.detach, tty: o.tty, interactive: o.interactive, env, workdir: o.workdir, user: o.user, privileged: o.privileged,
-        });
+        // A terminal that does not know its size (0×0) leaves the pty's default.
+        const consoleSize = o.tty && process.stdout.isTTY && process.stdout.rows > 0 ? { height: process.stdout.rows, width: process.stdout.columns } : undefined;
+        const opts = { cmd: command, detach: o.detach, tty: o.tty, interactive: o.interactive, env, workdir: o.workdir, user: o.user, privileged: o.privileged, consoleSize };
+        // -it on a terminal: relayed through conmon, which can keep the process when the detach keys are typed.
+        if (o.interactive && o.tty && !o.detach && process.stdin.isTTY) {
+          const code = await execAttached(e, ref, opts, keys);
+          if (code === DETACHED) {
+            // Docker's exec says why it ended, bare, and fails; the process runs on.
+            stderr('read escape sequence\n');
+            process.exitCode = 1;
+          } else {
+            process.exitCode = code;
+          }
+          return;
+        }
+        process.exitCode = await e.containers.processes.exec(ref, opts);
       }));
   }
 
