@@ -258,6 +258,44 @@ describe('service robustness', () => {
     assert.equal(term.proc.exitCode, 0);
   });
 
+  test('socket activation: the socket systemd passes at fd 3 (LISTEN_FDS, LISTEN_PID) is served, a connection made before the start included', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strata-api-sd-'));
+    const passed = join(dir, 'passed.sock');
+    const named = join(dir, 'named.sock');
+    // What systemd does: bind and listen, then in the service's process put the socket at fd 3, set
+    // LISTEN_FDS=1 and LISTEN_PID to that process, and exec the service (bin/strata execs, keeping the PID).
+    const systemd = `
+import os, socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1]); s.listen(16)
+time.sleep(1)
+if s.fileno() != 3: os.dup2(s.fileno(), 3)
+os.set_inheritable(3, True)
+os.environ.update(LISTEN_FDS='1', LISTEN_PID=str(os.getpid()), LISTEN_FDNAMES='strata.socket')
+os.execv(sys.argv[2], sys.argv[2:])`;
+    const proc = spawn('python3', ['-c', systemd, passed, STRATA_BIN, '--root', s.root, '--storage-driver', s.driver, 'system', 'service', '--time', '0', `unix://${named}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    try {
+      await until('the socket to listen', () => existsSync(passed));
+      // Sent while only the listening socket exists (the service is not running yet): answered once it is.
+      const early = raw(passed, 'GET /_ping HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n');
+      const late = new Promise<string>((resolve) => setTimeout(() => resolve('no answer in 15 s'), 15000).unref());
+      assert.match(await Promise.race([early, late]), /^HTTP\/1.1 200[^]*OK$/);
+      const env = { ...process.env, DOCKER_HOST: `unix://${passed}` };
+      const made = spawnSync(DOCKER, ['create', '--name', 'activated', 'rb:1', 'true'], { env, encoding: 'utf8', timeout: 60000 });
+      assert.equal(made.status, 0, made.stderr);
+      assert.equal(s.ok(['inspect', '--format', '{{.Name}}', 'activated']), '/activated\n');
+      // The URI's path was never made: the passed socket took its place, as Podman's service does.
+      assert.equal(existsSync(named), false);
+      proc.kill('SIGTERM');
+      await until('SIGTERM to stop the activated service', () => proc.exitCode !== null, 8000);
+      assert.equal(proc.exitCode, 0);
+    } finally {
+      proc.kill('SIGKILL');
+      s.run(['rm', '-f', 'activated']);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('SIGKILL of the service leaves a store the next command repairs', async () => {
     const killed = await startService(s, ['--time', '0']);
     // An import whose body is only half sent: the service is certainly mid-import when it is killed.
