@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { busyboxUserland } from './lib/bundle.js';
+import { onTerminal } from './lib/terminal.js';
 import { startRegistry, type LocalRegistry } from './lib/registry.js';
 import { tarOf } from './lib/rootfs.js';
 import { DRIVERS, STRATA_BIN, testStore, type TestStore } from './lib/strata.js';
@@ -127,6 +128,26 @@ describe('docker CLI through the service', () => {
     rmSync(host, { recursive: true, force: true });
   });
 
+  test('exec -t and -it on a real terminal: the process has a terminal of the client\'s size, keys reach it, its exit code returns', async () => {
+    s.ok(['import', tarFile, 'term:1']);
+    ok(svc.docker(['run', '-d', '--name', 'termhost', 'term:1', 'sleep', '300']), 'run -d');
+    const env = `DOCKER_HOST=unix://${svc.socket}`;
+    const sized = onTerminal(['env', env, DOCKER, 'exec', '-t', 'termhost', 'sh', '-c', 'tty; stty size; exit 3'], { rows: 33, columns: 101 });
+    assert.equal(await sized.exited(30000), 3);
+    assert.match(sized.screen, /\/dev\/pts\/\d+\r*\n33 101\r*\n/);
+    const shell = onTerminal(['env', env, DOCKER, 'exec', '-it', 'termhost', 'sh'], { rows: 24, columns: 80 });
+    try {
+      await shell.shows(/\/ # /, 30000);
+      shell.type('echo typed-$((6*7))\r');
+      await shell.shows(/typed-42/);
+      shell.type('exit 9\r');
+      assert.equal(await shell.exited(30000), 9);
+    } finally {
+      shell.kill();
+    }
+    ok(svc.docker(['rm', '-f', 'termhost']), 'rm -f');
+  });
+
   test('events made by the CLI and by the service both reach a client', async () => {
     const since = String(Math.floor(Date.now() / 1000) - 1);
     ok(svc.docker(['create', '--name', 'ev1', 'seed:1', 'true']), 'create');
@@ -181,6 +202,20 @@ describe('dockerode and testcontainers', () => {
     await new Promise((resolve) => es.on('end', resolve));
     assert.equal(Buffer.concat(chunks).subarray(8).toString(), 'in-exec\n');
     assert.equal((await exec.inspect()).ExitCode, 2);
+    // exec with a TTY: one raw stream (no frames), resized through POST /exec/{id}/resize.
+    const t = await r.exec({ Cmd: ['sh'], Tty: true, AttachStdin: true, AttachStdout: true, AttachStderr: true });
+    const ts = await t.start({ hijack: true, stdin: true, Tty: true });
+    let screen = '';
+    ts.on('data', (d: Buffer) => { screen += d.toString('latin1'); });
+    await until('the shell to start', () => (screen.includes('# ')), 15000);
+    await t.resize({ h: 40, w: 120 });
+    // runc passes the new size on when its SIGWINCH is handled, a moment after the resize answers.
+    await until('the shell to see the new size', () => { ts.write('stty size\n'); return /\r\n40 120\r\n/.test(screen); }, 10000);
+    const ended = new Promise((resolve) => ts.on('end', resolve));
+    ts.write('exit 6\n');
+    await ended;
+    assert.doesNotMatch(screen, /^\u0001\0\0\0/);
+    assert.equal((await t.inspect()).ExitCode, 6);
     await r.remove({ force: true });
   });
 

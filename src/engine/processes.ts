@@ -25,6 +25,7 @@ import { humanDuration } from './duration.js';
 import { ConflictError, InvalidArgumentError, StrataError } from './errors.js';
 import { copyInTar, copyOutTar, copyPath, type ContainerView, type CopyOptions, type CopySide } from './copy.js';
 import { readSettings, type RunSettings } from './runsettings.js';
+import type { HostTerminal } from './terminal.js';
 import type { Store } from './store.js';
 import type { Volumes } from './volumes.js';
 import { timestampNs } from './times.js';
@@ -70,6 +71,8 @@ export interface ExecOptions {
   privileged?: boolean;
   /** The process's stdin, stdout and stderr (descriptors the caller opened); the caller's own otherwise. */
   stdio?: StdioOptions;
+  /** With `tty`: a terminal of the caller's (the API's) as the runtime's stdio, told the runtime's PID for resizes. */
+  terminal?: HostTerminal;
 }
 
 /** `logs` as asked: --since and --until as Docker's daemon reads them (a duration back from now, a time, Unix seconds). */
@@ -477,6 +480,7 @@ export class Processes {
     const { process: proc } = execProcess({
       cmd: o.cmd, hostname: spec.hostname, containerEnv: config.Env ?? [], container: spec.process, env: o.env,
       user: o.user ? resolveUser(rootfs, o.user) : undefined, workdir: o.workdir, tty: o.tty, privileged: o.privileged,
+      ...(o.terminal?.size ? { consoleSize: { height: o.terminal.size.rows, width: o.terminal.size.columns } } : {}),
     }, runtime().hostFacts());
     const tag = `exec-${process.pid}-${Date.now()}`;
     const processFile = join(dir, `${tag}.json`);
@@ -484,7 +488,10 @@ export class Processes {
     try {
       // Without -i the process's stdin is empty, as Docker's; a detached one gets none of the caller's descriptors.
       const stdio: StdioOptions = o.stdio ?? (o.detach ? 'ignore' : [o.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit']);
-      return await this.runtime(readSettings(dir)).execProcess(c.id, { processFile, detach: o.detach, log: join(dir, `${tag}.log`), stdio });
+      return await this.runtime(readSettings(dir)).execProcess(c.id, {
+        processFile, detach: o.detach, log: join(dir, `${tag}.log`),
+        ...(o.terminal ? { stdio: [o.terminal.slave, o.terminal.slave, o.terminal.slave], onSpawn: (pid: number) => o.terminal!.attachRuntime(pid) } : { stdio }),
+      });
     } catch (e) {
       if (e instanceof runtime().RuntimeError) throw new StrataError(e.message, e.exitCode);
       throw e;
