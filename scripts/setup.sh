@@ -24,8 +24,9 @@ step() {
 # the vfs test on a loop-mounted XFS proves reflinked layer copies;
 # python3, make, g++: node-gyp builds the native addon from source; runc, crun, conmon, tini: containers
 # run (crun only to show its refusal of this host's hybrid cgroups), supervised, with --init; docker-registry: the registry the pull and push tests start on 127.0.0.1;
-# docker.io: its docker CLI (/usr/bin/docker, 20.10) is the real client the Engine API service is tested with.
-APT_PACKAGES=(busybox-static attr util-linux tar gzip skopeo umoci sqlite3 xfsprogs python3 make g++ runc crun conmon tini docker-registry docker.io)
+# docker.io: its docker CLI (/usr/bin/docker, 20.10) is the real client the Engine API service is tested with;
+# docker-compose: Debian's compose 1.29 (python), brought up against the service in the API tests.
+APT_PACKAGES=(busybox-static attr util-linux tar gzip skopeo umoci sqlite3 xfsprogs python3 make g++ runc crun conmon tini docker-registry docker.io docker-compose)
 
 missing_packages() {
   local p

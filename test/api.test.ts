@@ -236,6 +236,79 @@ describe('dockerode and testcontainers', () => {
   });
 });
 
+describe('docker-compose through the service', () => {
+  let s: TestStore;
+  let svc: Service;
+  let project: string;
+  before(async () => {
+    s = testStore(DRIVERS[0]!);
+    svc = await startService(s, ['--time', '0']);
+    s.ok(['import', '--change', 'ENV PATH=/bin', tarFile, 'compose-bb:1']);
+    project = mkdtempSync(join(tmpdir(), 'strata-api-compose-'));
+  });
+  after(() => {
+    svc.proc.kill('SIGTERM');
+    s.run(['rm', '-f', ...s.ok(['ps', '-aq']).split('\n').filter(Boolean)]);
+    s.cleanup();
+    rmSync(project, { recursive: true, force: true });
+  });
+
+  /** Debian's docker-compose (1.29, python) in the project's directory, DOCKER_HOST at the service. */
+  const compose = (args: string[]) => {
+    const r = spawnSync('docker-compose', ['-p', 'duo', ...args], {
+      cwd: project, encoding: 'utf8', timeout: 120000, env: { ...process.env, DOCKER_HOST: `unix://${svc.socket}`, COMPOSE_INTERACTIVE_NO_CLI: '1' },
+    });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+
+  test('two services sharing a named volume: up -d, ps, logs, down -v; a default network is refused with what to write instead', () => {
+    // Each process ends on SIGTERM, so `down` does not wait out the stop timeout.
+    const serve = (script: string) => JSON.stringify(['sh', '-c', `trap 'exit 0' TERM; ${script}; sleep 300 & wait`]);
+    writeFileSync(join(project, 'docker-compose.yml'), [
+      'version: "3.8"',
+      'services:',
+      '  writer:',
+      '    image: compose-bb:1',
+      '    network_mode: none',
+      `    command: ${serve('echo written-by-writer > /data/note; echo writer up')}`,
+      '    volumes: ["shared:/data"]',
+      '  reader:',
+      '    image: compose-bb:1',
+      '    network_mode: none',
+      '    depends_on: [writer]',
+      `    command: ${serve('until [ -f /data/note ]; do sleep 0.1; done; cat /data/note')}`,
+      '    volumes: ["shared:/data"]',
+      'volumes:',
+      '  shared: {}',
+      '',
+    ].join('\n'));
+    const up = compose(['up', '-d']);
+    assert.equal(up.status, 0, up.stderr);
+    assert.match(up.stderr, /Creating volume "duo_shared" with default driver/);
+    assert.match(up.stderr, /Creating duo_writer_1 \.\.\. done/);
+    assert.equal(s.ok(['volume', 'ls', '-q']), 'duo_shared\n');
+    assert.equal(s.ok(['ps', '--format', '{{.Names}} {{.State}}']).split('\n').filter(Boolean).sort().join('\n'), 'duo_reader_1 running\nduo_writer_1 running');
+    const ps = compose(['ps']);
+    assert.equal(ps.status, 0, ps.stderr);
+    assert.match(ps.stdout, /^duo_reader_1 .* Up/m);
+    assert.match(ps.stdout, /^duo_writer_1 .* Up/m);
+    let logs = '';
+    for (const end = Date.now() + 15000; Date.now() < end && !/reader_1 +\| written-by-writer/.test(logs);) logs = ok(compose(['logs', '--no-color']), 'logs');
+    assert.match(logs, /writer_1 +\| writer up/);
+    assert.match(logs, /reader_1 +\| written-by-writer/);
+    const down = compose(['down', '-v']);
+    assert.equal(down.status, 0, down.stderr);
+    assert.match(down.stderr, /Removing volume duo_shared/);
+    assert.equal(s.ok(['ps', '-aq']), '');
+    assert.equal(s.ok(['volume', 'ls', '-q']), '');
+    // Without network_mode, compose first creates the project's network, which strata has not.
+    writeFileSync(join(project, 'docker-compose.yml'), 'version: "3.8"\nservices:\n  one:\n    image: compose-bb:1\n    command: ["true"]\n');
+    const net = compose(['up', '-d']);
+    assert.equal(net.status, 1);
+    assert.match(net.stderr, /creating networks is not supported[^\n]*network_mode: none or network_mode: host/);
+  });
+});
+
 describe('service robustness', () => {
   let s: TestStore;
   let svc: Service;

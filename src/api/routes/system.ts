@@ -92,7 +92,8 @@ export function systemRoutes(r: Router, s: Service): void {
     sendJson(res, 200, n);
   });
   r.add('POST', '/networks/create', () => {
-    throw new ApiError(501, 'creating networks is not supported: strata has only the none and host networks (--network none|host)');
+    throw new ApiError(501, 'creating networks is not supported: strata has only the none and host networks (--network none|host); ' +
+      'in a compose file, give every service network_mode: none or network_mode: host, so that compose creates no network');
   });
 
   r.add('GET', '/events', async (req, reply) => {
