@@ -16,6 +16,7 @@ import { onTerminal } from './lib/terminal.js';
 import { startRegistry, type LocalRegistry } from './lib/registry.js';
 import { tarOf } from './lib/rootfs.js';
 import { DRIVERS, STRATA_BIN, testStore, type TestStore } from './lib/strata.js';
+import { Events } from '../src/engine/events.js';
 
 const DOCKER = '/usr/bin/docker';
 
@@ -402,6 +403,18 @@ os.execv(sys.argv[2], sys.argv[2:])`;
       s.run(['rm', '-f', 'activated']);
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test('GET /events?since= answers from what a rotated events.log keeps, oldest first, both files', async () => {
+    // Another process of the store's, with a small bound, rotates events.log while writing.
+    const other = new Events(s.root, 1500);
+    for (let i = 0; i < 12; i++) other.record('volume', 'create', `rot${i}`, { driver: 'local' });
+    assert.ok(existsSync(other.previous), 'a rotation happened');
+    const until = Math.ceil(Date.now() / 1000) + 1;
+    const answer = await raw(svc.socket, `GET /events?since=0&until=${until}&filters=${encodeURIComponent('{"type":["volume"]}')} HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n`);
+    const ids = [...answer.matchAll(/"ID":"(rot\d+)"/g)].map((m) => Number(m[1]!.slice(3)));
+    assert.ok(ids.length > 2 && ids.length <= 12, `kept ${ids.length}: ${ids}`);
+    assert.deepEqual(ids, Array.from({ length: ids.length }, (_, i) => 12 - ids.length + i));
   });
 
   test('SIGKILL of the service leaves a store the next command repairs', async () => {

@@ -110,11 +110,11 @@ export function systemRoutes(r: Router, s: Service): void {
       }
     };
     // Without `since`, only what happens from now on; with it, what is recorded first.
-    let offset = since === undefined ? engine.events.end() : 0;
+    let cursor = since === undefined ? engine.events.end() : engine.events.start();
     const endless = AbortSignal.any([reply.signal, s.stopping]);
     for (;;) {
-      const next = engine.events.readFrom(offset);
-      offset = next.offset;
+      const next = engine.events.readFrom(cursor);
+      cursor = next.cursor;
       send(next.events);
       if (endless.aborted || (until !== undefined && Date.now() * 1e6 > until)) break;
       await new Promise((resolve) => setTimeout(resolve, 100));
