@@ -149,6 +149,16 @@ describe('docker CLI through the service', () => {
     ok(svc.docker(['rm', '-f', 'termhost']), 'rm -f');
   });
 
+  test('attach before start: docker start -ai relays from the first byte; docker attach of a created container is refused, as with dockerd', () => {
+    s.ok(['import', tarFile, 'early:1']);
+    const id = ok(svc.docker(['create', '-i', 'early:1', 'sh', '-c', 'echo started; read x; echo got $x; echo err >&2; exit 4']), 'create -i').trim();
+    const refused = svc.docker(['attach', id]);
+    assert.deepEqual([refused.status, refused.stderr], [1, 'You cannot attach to a stopped container, start it first\n']);
+    const started = svc.docker(['start', '-ai', id], 'hello\n');
+    assert.deepEqual([started.status, started.stdout, started.stderr], [4, 'started\ngot hello\n', 'err\n']);
+    ok(svc.docker(['rm', id]), 'rm');
+  });
+
   test('events made by the CLI and by the service both reach a client', async () => {
     const since = String(Math.floor(Date.now() / 1000) - 1);
     ok(svc.docker(['create', '--name', 'ev1', 'seed:1', 'true']), 'create');
