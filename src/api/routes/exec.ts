@@ -68,14 +68,20 @@ function execPipes(dir: string) {
   };
 }
 
-/** Copy a non-blocking descriptor to `write` until its end, then close it. */
-async function pump(fd: number, write: (data: Buffer) => void): Promise<void> {
+/**
+ * Copy a non-blocking descriptor to `write` until its end or until the client is gone (`gone`: then the
+ * process's output is left unread, and it waits on a full pipe as under Docker), then close it.
+ */
+async function pump(fd: number, write: (data: Buffer) => void, gone: AbortSignal): Promise<void> {
   try {
-    for await (const chunk of Bun.file(fd).stream()) write(Buffer.from(chunk));
+    for await (const chunk of Bun.file(fd).stream()) {
+      if (gone.aborted) break;
+      write(Buffer.from(chunk));
+    }
   } catch {
-    /* the client went away */
+    /* the client went away, or the terminal's other end closed (EIO) */
   } finally {
-    closeSync(fd);
+    try { closeSync(fd); } catch { /* already closed with its stream */ }
   }
 }
 
@@ -166,7 +172,7 @@ async function runExec(s: Service, e: ExecRecord, opts: ExecBase & { stdio?: [nu
 async function relayExec(s: Service, e: ExecRecord, base: ExecBase, reply: Reply): Promise<void> {
   const pipes = execPipes(s.engine.store.scratchPath('exec'));
   const { socket, out } = openStream(reply, false);
-  const drained = Promise.all(pipes.readFds.map((fd, i) => pump(fd, sink(out, i === 0 ? 1 : 2, false))));
+  const drained = Promise.all(pipes.readFds.map((fd, i) => pump(fd, sink(out, i === 0 ? 1 : 2, false), reply.signal)));
   // The client's bytes are the process's stdin; its half-close (or no stdin wanted) is the stdin's end.
   const stdin = Bun.file(pipes.stdinWrite).writer();
   let stdinOpen = true;
@@ -200,12 +206,9 @@ async function relayTerminal(s: Service, e: ExecRecord, base: ExecBase, reply: R
   const terminal = new HostTerminal(e.size);
   e.terminal = terminal;
   const { socket, out } = openStream(reply, true);
-  const shown = (async () => {
-    try {
-      for await (const chunk of Bun.file(terminal.master).stream()) out.write(Buffer.from(chunk));
-    } catch { /* EIO: the runtime has closed its end */ }
-  })();
+  // The master is closed by pump once the runtime's end is gone (or the client is): no key is written after.
   let open = true;
+  const shown = pump(terminal.master, (data) => out.write(data), reply.signal).finally(() => { open = false; });
   if (socket && base.interactive) {
     const keys = Bun.file(terminal.master).writer();
     socket.on('data', (d: Buffer) => { if (open) { keys.write(d); void Promise.resolve(keys.flush()).catch(() => {}); } });
@@ -216,8 +219,6 @@ async function relayTerminal(s: Service, e: ExecRecord, base: ExecBase, reply: R
     terminal.releaseSlave();
   }
   await shown;
-  open = false;
   e.terminal = undefined;
-  closeSync(terminal.master);
   out.end();
 }
