@@ -26,8 +26,9 @@ step() {
 # run (crun only to show its refusal of this host's hybrid cgroups), supervised, with --init; docker-registry: the registry the pull and push tests start on 127.0.0.1;
 # docker.io: its docker CLI (/usr/bin/docker, 20.10) is the real client the Engine API service is tested with,
 # and its dockerd, started privately by a test, pulls what strata pushes;
+# docker-compose: Debian's compose 1.29 (python), brought up against the service in the API tests;
 # buildah: the third engine of bench/build.sh; openssl: the certificates of the TLS registry tests.
-APT_PACKAGES=(busybox-static attr util-linux tar gzip skopeo umoci sqlite3 xfsprogs python3 make g++ runc crun conmon tini docker-registry docker.io buildah openssl)
+APT_PACKAGES=(busybox-static attr util-linux tar gzip skopeo umoci sqlite3 xfsprogs python3 make g++ runc crun conmon tini docker-registry docker.io docker-compose buildah openssl)
 
 missing_packages() {
   local p
@@ -53,6 +54,14 @@ fi
 mapfile -t MISSING < <(missing_packages)
 if ((${#MISSING[@]})); then
   step "apt-get install ${MISSING[*]}" apt_install "${MISSING[@]}"
+fi
+
+# Some machine images strip files from Python's standard library, which docker-compose (python) needs: a
+# compose that cannot start gets that library reinstalled from Debian's packages.
+if ! docker-compose version >/dev/null 2>&1; then
+  PY_STDLIB="lib$(basename "$(readlink -f /usr/bin/python3)")-stdlib"
+  step "apt-get install --reinstall $PY_STDLIB" apt_install --reinstall "$PY_STDLIB"
+  docker-compose version >/dev/null
 fi
 
 # Node.js and npm install the dependencies (Bun among them) and build the addon (node-gyp); strata

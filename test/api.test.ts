@@ -12,9 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { busyboxUserland } from './lib/bundle.js';
+import { onTerminal } from './lib/terminal.js';
 import { startRegistry, type LocalRegistry } from './lib/registry.js';
 import { tarOf } from './lib/rootfs.js';
 import { DRIVERS, STRATA_BIN, testStore, type TestStore } from './lib/strata.js';
+import { Events } from '../src/engine/events.js';
 
 const DOCKER = '/usr/bin/docker';
 
@@ -127,6 +129,36 @@ describe('docker CLI through the service', () => {
     rmSync(host, { recursive: true, force: true });
   });
 
+  test('exec -t and -it on a real terminal: the process has a terminal of the client\'s size, keys reach it, its exit code returns', async () => {
+    s.ok(['import', tarFile, 'term:1']);
+    ok(svc.docker(['run', '-d', '--name', 'termhost', 'term:1', 'sleep', '300']), 'run -d');
+    const env = `DOCKER_HOST=unix://${svc.socket}`;
+    const sized = onTerminal(['env', env, DOCKER, 'exec', '-t', 'termhost', 'sh', '-c', 'tty; stty size; exit 3'], { rows: 33, columns: 101 });
+    assert.equal(await sized.exited(30000), 3);
+    assert.match(sized.screen, /\/dev\/pts\/\d+\r*\n33 101\r*\n/);
+    const shell = onTerminal(['env', env, DOCKER, 'exec', '-it', 'termhost', 'sh'], { rows: 24, columns: 80 });
+    try {
+      await shell.shows(/\/ # /, 30000);
+      shell.type('echo typed-$((6*7))\r');
+      await shell.shows(/typed-42/);
+      shell.type('exit 9\r');
+      assert.equal(await shell.exited(30000), 9);
+    } finally {
+      shell.kill();
+    }
+    ok(svc.docker(['rm', '-f', 'termhost']), 'rm -f');
+  });
+
+  test('attach before start: docker start -ai relays from the first byte; docker attach of a created container is refused, as with dockerd', () => {
+    s.ok(['import', tarFile, 'early:1']);
+    const id = ok(svc.docker(['create', '-i', 'early:1', 'sh', '-c', 'echo started; read x; echo got $x; echo err >&2; exit 4']), 'create -i').trim();
+    const refused = svc.docker(['attach', id]);
+    assert.deepEqual([refused.status, refused.stderr], [1, 'You cannot attach to a stopped container, start it first\n']);
+    const started = svc.docker(['start', '-ai', id], 'hello\n');
+    assert.deepEqual([started.status, started.stdout, started.stderr], [4, 'started\ngot hello\n', 'err\n']);
+    ok(svc.docker(['rm', id]), 'rm');
+  });
+
   test('events made by the CLI and by the service both reach a client', async () => {
     const since = String(Math.floor(Date.now() / 1000) - 1);
     ok(svc.docker(['create', '--name', 'ev1', 'seed:1', 'true']), 'create');
@@ -181,6 +213,20 @@ describe('dockerode and testcontainers', () => {
     await new Promise((resolve) => es.on('end', resolve));
     assert.equal(Buffer.concat(chunks).subarray(8).toString(), 'in-exec\n');
     assert.equal((await exec.inspect()).ExitCode, 2);
+    // exec with a TTY: one raw stream (no frames), resized through POST /exec/{id}/resize.
+    const t = await r.exec({ Cmd: ['sh'], Tty: true, AttachStdin: true, AttachStdout: true, AttachStderr: true });
+    const ts = await t.start({ hijack: true, stdin: true, Tty: true });
+    let screen = '';
+    ts.on('data', (d: Buffer) => { screen += d.toString('latin1'); });
+    await until('the shell to start', () => (screen.includes('# ')), 15000);
+    await t.resize({ h: 40, w: 120 });
+    // runc passes the new size on when its SIGWINCH is handled, a moment after the resize answers.
+    await until('the shell to see the new size', () => { ts.write('stty size\n'); return /\r\n40 120\r\n/.test(screen); }, 10000);
+    const ended = new Promise((resolve) => ts.on('end', resolve));
+    ts.write('exit 6\n');
+    await ended;
+    assert.doesNotMatch(screen, /^\u0001\0\0\0/);
+    assert.equal((await t.inspect()).ExitCode, 6);
     await r.remove({ force: true });
   });
 
@@ -198,6 +244,79 @@ describe('dockerode and testcontainers', () => {
       .start();
     assert.match(s.ok(['ps', '--format', '{{.State}}', '--filter', `id=${started.getId()}`]), /running/);
     await started.stop();
+  });
+});
+
+describe('docker-compose through the service', () => {
+  let s: TestStore;
+  let svc: Service;
+  let project: string;
+  before(async () => {
+    s = testStore(DRIVERS[0]!);
+    svc = await startService(s, ['--time', '0']);
+    s.ok(['import', '--change', 'ENV PATH=/bin', tarFile, 'compose-bb:1']);
+    project = mkdtempSync(join(tmpdir(), 'strata-api-compose-'));
+  });
+  after(() => {
+    svc.proc.kill('SIGTERM');
+    s.run(['rm', '-f', ...s.ok(['ps', '-aq']).split('\n').filter(Boolean)]);
+    s.cleanup();
+    rmSync(project, { recursive: true, force: true });
+  });
+
+  /** Debian's docker-compose (1.29, python) in the project's directory, DOCKER_HOST at the service. */
+  const compose = (args: string[]) => {
+    const r = spawnSync('docker-compose', ['-p', 'duo', ...args], {
+      cwd: project, encoding: 'utf8', timeout: 120000, env: { ...process.env, DOCKER_HOST: `unix://${svc.socket}`, COMPOSE_INTERACTIVE_NO_CLI: '1' },
+    });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+
+  test('two services sharing a named volume: up -d, ps, logs, down -v; a default network is refused with what to write instead', () => {
+    // Each process ends on SIGTERM, so `down` does not wait out the stop timeout.
+    const serve = (script: string) => JSON.stringify(['sh', '-c', `trap 'exit 0' TERM; ${script}; sleep 300 & wait`]);
+    writeFileSync(join(project, 'docker-compose.yml'), [
+      'version: "3.8"',
+      'services:',
+      '  writer:',
+      '    image: compose-bb:1',
+      '    network_mode: none',
+      `    command: ${serve('echo written-by-writer > /data/note; echo writer up')}`,
+      '    volumes: ["shared:/data"]',
+      '  reader:',
+      '    image: compose-bb:1',
+      '    network_mode: none',
+      '    depends_on: [writer]',
+      `    command: ${serve('until [ -f /data/note ]; do sleep 0.1; done; cat /data/note')}`,
+      '    volumes: ["shared:/data"]',
+      'volumes:',
+      '  shared: {}',
+      '',
+    ].join('\n'));
+    const up = compose(['up', '-d']);
+    assert.equal(up.status, 0, up.stderr);
+    assert.match(up.stderr, /Creating volume "duo_shared" with default driver/);
+    assert.match(up.stderr, /Creating duo_writer_1 \.\.\. done/);
+    assert.equal(s.ok(['volume', 'ls', '-q']), 'duo_shared\n');
+    assert.equal(s.ok(['ps', '--format', '{{.Names}} {{.State}}']).split('\n').filter(Boolean).sort().join('\n'), 'duo_reader_1 running\nduo_writer_1 running');
+    const ps = compose(['ps']);
+    assert.equal(ps.status, 0, ps.stderr);
+    assert.match(ps.stdout, /^duo_reader_1 .* Up/m);
+    assert.match(ps.stdout, /^duo_writer_1 .* Up/m);
+    let logs = '';
+    for (const end = Date.now() + 15000; Date.now() < end && !/reader_1 +\| written-by-writer/.test(logs);) logs = ok(compose(['logs', '--no-color']), 'logs');
+    assert.match(logs, /writer_1 +\| writer up/);
+    assert.match(logs, /reader_1 +\| written-by-writer/);
+    const down = compose(['down', '-v']);
+    assert.equal(down.status, 0, down.stderr);
+    assert.match(down.stderr, /Removing volume duo_shared/);
+    assert.equal(s.ok(['ps', '-aq']), '');
+    assert.equal(s.ok(['volume', 'ls', '-q']), '');
+    // Without network_mode, compose first creates the project's network, which strata has not.
+    writeFileSync(join(project, 'docker-compose.yml'), 'version: "3.8"\nservices:\n  one:\n    image: compose-bb:1\n    command: ["true"]\n');
+    const net = compose(['up', '-d']);
+    assert.equal(net.status, 1);
+    assert.match(net.stderr, /creating networks is not supported[^\n]*network_mode: none or network_mode: host/);
   });
 });
 
@@ -256,6 +375,56 @@ describe('service robustness', () => {
     term.proc.kill('SIGTERM');
     await until('SIGTERM to stop the service', () => term.proc.exitCode !== null, 8000);
     assert.equal(term.proc.exitCode, 0);
+  });
+
+  test('socket activation: the socket systemd passes at fd 3 (LISTEN_FDS, LISTEN_PID) is served, a connection made before the start included', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strata-api-sd-'));
+    const passed = join(dir, 'passed.sock');
+    const named = join(dir, 'named.sock');
+    // What systemd does: bind and listen, then in the service's process put the socket at fd 3, set
+    // LISTEN_FDS=1 and LISTEN_PID to that process, and exec the service (bin/strata execs, keeping the PID).
+    const systemd = `
+import os, socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1]); s.listen(16)
+time.sleep(1)
+if s.fileno() != 3: os.dup2(s.fileno(), 3)
+os.set_inheritable(3, True)
+os.environ.update(LISTEN_FDS='1', LISTEN_PID=str(os.getpid()), LISTEN_FDNAMES='strata.socket')
+os.execv(sys.argv[2], sys.argv[2:])`;
+    const proc = spawn('python3', ['-c', systemd, passed, STRATA_BIN, '--root', s.root, '--storage-driver', s.driver, 'system', 'service', '--time', '0', `unix://${named}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    try {
+      await until('the socket to listen', () => existsSync(passed));
+      // Sent while only the listening socket exists (the service is not running yet): answered once it is.
+      const early = raw(passed, 'GET /_ping HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n');
+      const late = new Promise<string>((resolve) => setTimeout(() => resolve('no answer in 15 s'), 15000).unref());
+      assert.match(await Promise.race([early, late]), /^HTTP\/1.1 200[^]*OK$/);
+      const env = { ...process.env, DOCKER_HOST: `unix://${passed}` };
+      const made = spawnSync(DOCKER, ['create', '--name', 'activated', 'rb:1', 'true'], { env, encoding: 'utf8', timeout: 60000 });
+      assert.equal(made.status, 0, made.stderr);
+      assert.equal(s.ok(['inspect', '--format', '{{.Name}}', 'activated']), '/activated\n');
+      // The URI's path was never made: the passed socket took its place, as Podman's service does.
+      assert.equal(existsSync(named), false);
+      proc.kill('SIGTERM');
+      await until('SIGTERM to stop the activated service', () => proc.exitCode !== null, 8000);
+      assert.equal(proc.exitCode, 0);
+    } finally {
+      proc.kill('SIGKILL');
+      s.run(['rm', '-f', 'activated']);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('GET /events?since= answers from what a rotated events.log keeps, oldest first, both files', async () => {
+    // Another process of the store's, with a small bound, rotates events.log while writing.
+    const other = new Events(s.root, 1500);
+    for (let i = 0; i < 12; i++) other.record('volume', 'create', `rot${i}`, { driver: 'local' });
+    assert.ok(existsSync(other.previous), 'a rotation happened');
+    const until = Math.ceil(Date.now() / 1000) + 1;
+    const answer = await raw(svc.socket, `GET /events?since=0&until=${until}&filters=${encodeURIComponent('{"type":["volume"]}')} HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n`);
+    const ids = [...answer.matchAll(/"ID":"(rot\d+)"/g)].map((m) => Number(m[1]!.slice(3)));
+    assert.ok(ids.length > 2 && ids.length <= 12, `kept ${ids.length}: ${ids}`);
+    assert.deepEqual(ids, Array.from({ length: ids.length }, (_, i) => 12 - ids.length + i));
   });
 
   test('SIGKILL of the service leaves a store the next command repairs', async () => {

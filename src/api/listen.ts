@@ -4,13 +4,32 @@
  * an address other hosts can reach would hand that to anyone, and strata has no TLS client authentication.
  */
 import { chmodSync, existsSync, mkdirSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import type { Server } from 'node:http';
-import { isIP } from 'node:net';
+import { connect, createServer as netServer, isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import { InvalidArgumentError, StrataError } from '../engine/index.js';
 
-export type Address = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number };
+export type Address =
+  | { kind: 'unix'; path: string }
+  | { kind: 'tcp'; host: string; port: number }
+  /** A listening socket systemd passed (socket activation), at this descriptor. */
+  | { kind: 'fd'; fd: number };
+
+/** sd_listen_fds(3): the first descriptor systemd passes. */
+const SD_LISTEN_FDS_START = 3;
+
+/**
+ * The socket systemd passed this process (LISTEN_PID is this process, LISTEN_FDS at least 1), as
+ * sd_listen_fds(3) reads them; the variables are removed so that no child (conmon, runc) takes them
+ * for its own. Podman's service does the same: a passed socket wins over the URI given.
+ */
+export function activatedSocket(env: NodeJS.ProcessEnv = process.env): Address | null {
+  const ours = env.LISTEN_PID === String(process.pid) && Number(env.LISTEN_FDS) >= 1;
+  delete env.LISTEN_PID;
+  delete env.LISTEN_FDS;
+  delete env.LISTEN_FDNAMES;
+  return ours ? { kind: 'fd', fd: SD_LISTEN_FDS_START } : null;
+}
 
 /** `unix:///run/strata/strata.sock` as root, else the user's runtime directory's (as Podman's). */
 export function defaultUri(): string {
@@ -49,7 +68,17 @@ function answers(path: string): Promise<boolean> {
   });
 }
 
-export async function listen(server: Server, address: Address): Promise<void> {
+/** Listen on `address`; resolves to what stops listening. */
+export async function listen(server: Server, address: Address): Promise<() => void> {
+  if (address.kind === 'fd') {
+    // Bun's node:http server takes no descriptor; its net server does, and hands it each connection.
+    const passed = netServer((socket) => server.emit('connection', socket));
+    await new Promise<void>((resolve, reject) => {
+      passed.once('error', reject);
+      passed.listen({ fd: address.fd }, resolve);
+    });
+    return () => passed.close();
+  }
   if (address.kind === 'unix') {
     mkdirSync(dirname(address.path), { recursive: true, mode: 0o755 });
     if (existsSync(address.path)) {
@@ -63,4 +92,5 @@ export async function listen(server: Server, address: Address): Promise<void> {
     else server.listen(address.port, address.host, resolve);
   });
   if (address.kind === 'unix') chmodSync(address.path, 0o660);
+  return () => server.close();
 }

@@ -90,9 +90,11 @@ export async function serve(engine: Engine, opts: ServeOptions): Promise<void> {
     socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   });
 
+  let unlisten = () => { server.close(); };
   function stop(): void {
     if (stopping.signal.aborted) return;
     stopping.abort();
+    unlisten();
     server.close();
     (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
     armIdle();
@@ -100,7 +102,7 @@ export async function serve(engine: Engine, opts: ServeOptions): Promise<void> {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   try {
-    await listen(server, opts.address);
+    unlisten = await listen(server, opts.address);
     opts.onListening?.();
     armIdle();
     await done;
@@ -108,6 +110,7 @@ export async function serve(engine: Engine, opts: ServeOptions): Promise<void> {
     process.off('SIGTERM', stop);
     process.off('SIGINT', stop);
     (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+    unlisten();
     server.close();
   }
 }

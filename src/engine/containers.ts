@@ -82,6 +82,8 @@ export interface ListOptions {
 export class Containers {
   /** The containers' processes: start, stop, exec, logs, and the live state the listing shows. */
   readonly processes: Processes;
+  /** Init layers seen on disk (their containers' lifetime), at most 4096 kept: see lowerSnapshots. */
+  private readonly initLayers = new Set<string>();
 
   constructor(
     private readonly store: Store, private readonly images: Images, private readonly layers: Layers, private readonly volumes: Volumes,
@@ -183,7 +185,13 @@ export class Containers {
   private lowerSnapshots(c: ContainerRecord): string[] {
     const init = initKey(c.snapshot);
     const image = this.imageSnapshots(c);
-    return existsSync(this.store.snapshots.target(init).dir) ? [init, ...image] : image;
+    // An init layer lasts as long as its container: once seen, a long-lived process (the API service)
+    // need not look for it on disk again for every inspect.
+    if (!this.initLayers.has(init) && existsSync(this.store.snapshots.target(init).dir)) {
+      if (this.initLayers.size >= 4096) this.initLayers.clear();
+      this.initLayers.add(init);
+    }
+    return this.initLayers.has(init) ? [init, ...image] : image;
   }
 
   /** What the differ compares the writable layer with: the mounts of the snapshot right under it. */

@@ -72,7 +72,13 @@ const repoTags = (stored: string[]): string[] => [...stored].sort().map(familiar
 
 const newestFirst = (a: ImageSummary, b: ImageSummary): number => b.Created - a.Created;
 
+/** Config blobs kept by a process, at most (cleared past it): a few KiB each. */
+const CONFIG_MEMO_MAX = 1024;
+
 export class Images {
+  /** Config blobs read so far, by image ID (their digest). */
+  private readonly configBlobs = new Map<string, Buffer>();
+
   constructor(private readonly store: Store, private readonly layers: Layers) {}
 
   /** Find an image by full ID, name[:tag] or ID prefix, as Docker resolves them. */
@@ -136,8 +142,18 @@ export class Images {
     }
   }
 
+  /**
+   * An image's config. Its blob is named by its digest, so it never changes: a long-lived process (the
+   * API service) reads each one once, as Docker's daemon keeps its images' configs in memory.
+   */
   config(img: ImageRecord): ImageConfig {
-    return parseImageConfig(this.store.content.get(img.id));
+    let blob = this.configBlobs.get(img.id);
+    if (!blob) {
+      blob = this.store.content.get(img.id);
+      if (this.configBlobs.size >= CONFIG_MEMO_MAX) this.configBlobs.clear();
+      this.configBlobs.set(img.id, blob);
+    }
+    return parseImageConfig(blob);
   }
 
   /** `docker import`: one layer from a plain or gzip tar, and an image around it. */

@@ -25,6 +25,7 @@ import { humanDuration } from './duration.js';
 import { ConflictError, InvalidArgumentError, StrataError } from './errors.js';
 import { copyInTar, copyOutTar, copyPath, type ContainerView, type CopyOptions, type CopySide } from './copy.js';
 import { readSettings, type RunSettings } from './runsettings.js';
+import type { HostTerminal } from './terminal.js';
 import type { Store } from './store.js';
 import type { Volumes } from './volumes.js';
 import { timestampNs } from './times.js';
@@ -72,6 +73,8 @@ export interface ExecOptions {
   stdio?: StdioOptions;
   /** With -t: the caller's terminal size, given to the pty as the runtime makes it (so the process never sees 0×0). */
   consoleSize?: { height: number; width: number };
+  /** With `tty`: a terminal of the caller's (the API's) as the runtime's stdio, told the runtime's PID for resizes. */
+  terminal?: HostTerminal;
 }
 
 /** An `exec -it` running under its conmon. */
@@ -482,14 +485,18 @@ export class Processes {
     const named = this.containers.resolve(ref);
     // While the container's state is checked and the process described, the runtime's binary is read (a cold exec).
     this.runtime(readSettings(this.dir(named))).prefetch();
-    const { c, dir, proc } = await this.execProcess(named.id, o);
+    const size = o.terminal?.size;
+    const { c, dir, proc } = await this.execProcess(named.id, size ? { ...o, consoleSize: { height: size.rows, width: size.columns } } : o);
     const tag = `exec-${process.pid}-${Date.now()}`;
     const processFile = join(dir, `${tag}.json`);
     writeFileSync(processFile, JSON.stringify(proc));
     try {
       // Without -i the process's stdin is empty, as Docker's; a detached one gets none of the caller's descriptors.
       const stdio: StdioOptions = o.stdio ?? (o.detach ? 'ignore' : [o.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit']);
-      return await this.runtime(readSettings(dir)).execProcess(c.id, { processFile, detach: o.detach, log: join(dir, `${tag}.log`), stdio });
+      return await this.runtime(readSettings(dir)).execProcess(c.id, {
+        processFile, detach: o.detach, log: join(dir, `${tag}.log`),
+        ...(o.terminal ? { stdio: [o.terminal.slave, o.terminal.slave, o.terminal.slave], onSpawn: (pid: number) => o.terminal!.attachRuntime(pid) } : { stdio }),
+      });
     } catch (e) {
       if (e instanceof runtime().RuntimeError) throw new StrataError(e.message, e.exitCode);
       throw e;

@@ -54,6 +54,14 @@ export function checkRestartPolicy(policy: string | undefined): void {
 
 const FILE = 'hostconfig.json';
 
+/**
+ * The file's text by container directory. It is written once, at create, and never changed, so a
+ * long-lived process (the API service) reads it once: `ps` and `inspect` then cost no file read per
+ * container, as Docker's daemon answers them from memory. Bounded: cleared when it grows past MEMO_MAX.
+ */
+const memo = new Map<string, string>();
+const MEMO_MAX = 4096;
+
 export function writeSettings(containerDir: string, s: RunSettings): void {
   writeFileSync(join(containerDir, FILE), JSON.stringify(s));
 }
@@ -61,7 +69,13 @@ export function writeSettings(containerDir: string, s: RunSettings): void {
 /** A container's settings; a container made before strata ran containers has Docker's defaults. */
 export function readSettings(containerDir: string): RunSettings {
   try {
-    return { ...DEFAULT_SETTINGS, ...(JSON.parse(readFileSync(join(containerDir, FILE), 'utf8')) as Partial<RunSettings>) };
+    let text = memo.get(containerDir);
+    if (text === undefined) {
+      text = readFileSync(join(containerDir, FILE), 'utf8');
+      if (memo.size >= MEMO_MAX) memo.clear();
+      memo.set(containerDir, text);
+    }
+    return { ...DEFAULT_SETTINGS, ...(JSON.parse(text) as Partial<RunSettings>) };
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { ...DEFAULT_SETTINGS };
     throw e;

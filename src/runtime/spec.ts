@@ -291,6 +291,8 @@ export interface ExecRunOptions {
   workdir?: string;
   /** exec -t */
   tty?: boolean;
+  /** With -t: the terminal's size from the first byte (the runtime sets it before the program runs). */
+  consoleSize?: { height: number; width: number };
   /** exec --privileged: every capability the host allows. */
   privileged?: boolean;
 }
@@ -317,11 +319,12 @@ export function execProcess(o: ExecRunOptions, host: HostFacts): BuiltProcess {
     for (const cap of set.unavailable) warnings.push(`${cap} is not in this host's bounding set: the process runs without it`);
     capabilities = { bounding: set.capabilities, effective: set.capabilities, permitted: set.capabilities };
   }
-  const { terminal: _terminal, ...rest } = o.container;
+  const { terminal: _terminal, consoleSize: _size, ...rest } = o.container;
   return {
     process: {
       ...rest,
       ...(o.tty ? { terminal: true } : {}),
+      ...(o.tty && o.consoleSize ? { consoleSize: { ...o.consoleSize } } : {}),
       user: user ? { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids } : o.container.user,
       args: [...o.cmd],
       env,

@@ -6,6 +6,7 @@
  * it costs the same for any image size.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { removeTree } from '../archive/remove.js';
 import { treeSize } from '../archive/usage.js';
@@ -78,8 +79,9 @@ export class Overlay2 implements Snapshotter {
   async commit(key: string): Promise<void> {
     const dir = this.dir(key);
     if (this.kind(dir) !== 'active') throw new Error(`snapshot ${key} is not active`);
-    // Shallow: work/ holds at most OverlayFS's own work/ and incompat/ directories.
-    for (const d of ['work', 'merged', 'empty']) rmSync(join(dir, d), { recursive: true, force: true });
+    // Shallow: work/ holds at most OverlayFS's own work/ and incompat/ directories. Off the event loop: in the
+    // API service, concurrent creates (each commits an init layer) then wait on the disk side by side.
+    await Promise.all(['work', 'merged', 'empty'].map((d) => rm(join(dir, d), { recursive: true, force: true })));
   }
 
   private kind(dir: string): SnapshotKind {

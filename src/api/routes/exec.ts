@@ -7,15 +7,18 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, mkdirSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConflictError, NotFoundError } from '../../engine/index.js';
+import { ConflictError, HostTerminal, NotFoundError } from '../../engine/index.js';
 import { MULTIPLEXED, RAW, sink } from '../frames.js';
-import { ApiError, sendEmpty, sendJson, type Reply } from '../http.js';
+import { ApiError, intParam, sendEmpty, sendJson, type Reply } from '../http.js';
 import type { Router } from '../router.js';
 import type { Service } from './service.js';
 
+/** `ConsoleSize`: [rows, columns], as the docker CLI sends its terminal's size (API 1.42 on). */
+type ConsoleSize = [number, number] | null;
+
 interface ExecConfig {
   AttachStdin?: boolean; AttachStdout?: boolean; AttachStderr?: boolean; Tty?: boolean; Cmd?: string[];
-  Env?: string[] | null; WorkingDir?: string; User?: string; Privileged?: boolean; DetachKeys?: string;
+  Env?: string[] | null; WorkingDir?: string; User?: string; Privileged?: boolean; DetachKeys?: string; ConsoleSize?: ConsoleSize;
 }
 
 export interface ExecRecord {
@@ -24,6 +27,10 @@ export interface ExecRecord {
   config: ExecConfig;
   running: boolean;
   exitCode: number | null;
+  /** Its terminal, while an `exec -t` runs (resize changes its size). */
+  terminal?: HostTerminal;
+  /** A size asked for before its terminal exists (a resize that raced the start), applied when it is made. */
+  size?: { rows: number; columns: number };
 }
 
 /**
@@ -34,9 +41,9 @@ export interface ExecRecord {
  * non-blocking and read and written through Bun's poller: blocking FIFO reads would each hold one of the
  * runtime's few file-system threads for as long as the process runs, and stall every other request.
  */
-function execPipes(dir: string, tty: boolean) {
+function execPipes(dir: string) {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const outputs = tty ? ['out'] : ['out', 'err'];
+  const outputs = ['out', 'err'];
   execFileSync('mkfifo', ['-m', '600', ...['in', ...outputs].map((n) => join(dir, n))]);
   const path = (n: string) => join(dir, n);
   // O_RDWR opens at once on Linux; it holds the FIFO open while the single-direction ends are opened.
@@ -48,8 +55,8 @@ function execPipes(dir: string, tty: boolean) {
   const readFds = outputs.map((n) => openSync(path(n), constants.O_RDONLY | constants.O_NONBLOCK));
   let released = false;
   return {
-    /** The process's stdin, stdout, stderr (stderr is stdout with a TTY). */
-    stdio: [stdinRead, childOut[0]!, childOut[1] ?? childOut[0]!] as [number, number, number],
+    /** The process's stdin, stdout, stderr. */
+    stdio: [stdinRead, childOut[0]!, childOut[1]!] as [number, number, number],
     stdinWrite, readFds,
     /** Once the process has exited: the service's copies of the process's ends go, so the readers reach their end. */
     release: () => {
@@ -61,14 +68,20 @@ function execPipes(dir: string, tty: boolean) {
   };
 }
 
-/** Copy a non-blocking descriptor to `write` until its end, then close it. */
-async function pump(fd: number, write: (data: Buffer) => void): Promise<void> {
+/**
+ * Copy a non-blocking descriptor to `write` until its end or until the client is gone (`gone`: then the
+ * process's output is left unread, and it waits on a full pipe as under Docker), then close it.
+ */
+async function pump(fd: number, write: (data: Buffer) => void, gone: AbortSignal): Promise<void> {
   try {
-    for await (const chunk of Bun.file(fd).stream()) write(Buffer.from(chunk));
+    for await (const chunk of Bun.file(fd).stream()) {
+      if (gone.aborted) break;
+      write(Buffer.from(chunk));
+    }
   } catch {
-    /* the client went away */
+    /* the client went away, or the terminal's other end closed (EIO) */
   } finally {
-    closeSync(fd);
+    try { closeSync(fd); } catch { /* already closed with its stream */ }
   }
 }
 
@@ -98,12 +111,18 @@ export function execRoutes(r: Router, s: Service): void {
     });
   });
 
-  // runc relays an exec's pty itself, through the descriptors it was given: it has no size to change.
-  r.add('POST', '/exec/:id/resize', (req, { res }) => { execOf(s, req.params.id!); sendEmpty(res, 200); });
+  r.add('POST', '/exec/:id/resize', (req, { res }) => {
+    const e = execOf(s, req.params.id!);
+    const rows = intParam(req.query, 'h', 0)!;
+    const columns = intParam(req.query, 'w', 0)!;
+    e.size = { rows, columns };
+    e.terminal?.resize(rows, columns);
+    sendEmpty(res, 200);
+  });
 
   r.add('POST', '/exec/:id/start', async (req, reply) => {
     const e = execOf(s, req.params.id!);
-    const body = await req.json<{ Detach?: boolean; Tty?: boolean }>();
+    const body = await req.json<{ Detach?: boolean; Tty?: boolean; ConsoleSize?: ConsoleSize }>();
     if (e.running || e.exitCode !== null) throw new ConflictError(`Error: Exec command ${e.id} has already run`);
     const base = {
       cmd: e.config.Cmd!, tty: !!e.config.Tty, interactive: !!e.config.AttachStdin, env: e.config.Env ?? [],
@@ -114,7 +133,10 @@ export function execRoutes(r: Router, s: Service): void {
       e.exitCode = await containers.processes.exec(e.containerId, { ...base, detach: true }).finally(() => { e.running = false; });
       return sendEmpty(reply.res, 200);
     }
-    await relayExec(s, e, base, reply);
+    const size = body.ConsoleSize ?? e.config.ConsoleSize;
+    if (size && !e.size) e.size = { rows: size[0], columns: size[1] };
+    if (base.tty) await relayTerminal(s, e, base, reply);
+    else await relayExec(s, e, base, reply);
   });
 }
 
@@ -124,14 +146,33 @@ function execOf(s: Service, id: string): ExecRecord {
   return e;
 }
 
-async function relayExec(s: Service, e: ExecRecord, base: { cmd: string[]; tty: boolean; interactive: boolean }, reply: Reply): Promise<void> {
-  const tty = base.tty;
-  const pipes = execPipes(s.engine.store.scratchPath('exec'), tty);
+/** The 101 (or, without an upgrade, a 200) that starts the process's stream; the connection, or the response. */
+function openStream(reply: Reply, tty: boolean) {
   const socket = reply.hijack ? reply.hijack() : null;
-  const out = socket ?? reply.res;
   if (socket) socket.write(`HTTP/1.1 101 UPGRADED\r\nContent-Type: ${tty ? RAW : MULTIPLEXED}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`);
   else reply.res.writeHead(200, { 'Content-Type': tty ? RAW : MULTIPLEXED });
-  const drained = Promise.all(pipes.readFds.map((fd, i) => pump(fd, sink(out, i === 0 ? 1 : 2, tty))));
+  return { socket, out: socket ?? reply.res };
+}
+
+type ExecBase = { cmd: string[]; tty: boolean; interactive: boolean };
+
+/** Run the exec and keep its outcome on the record; a process that could not start says why on stderr (126). */
+async function runExec(s: Service, e: ExecRecord, opts: ExecBase & { stdio?: [number, number, number]; terminal?: HostTerminal }, say: (text: string) => void): Promise<void> {
+  e.running = true;
+  try {
+    e.exitCode = await s.engine.containers.processes.exec(e.containerId, opts);
+  } catch (err) {
+    e.exitCode = 126;
+    say(`${(err as Error).message}\n`);
+  } finally {
+    e.running = false;
+  }
+}
+
+async function relayExec(s: Service, e: ExecRecord, base: ExecBase, reply: Reply): Promise<void> {
+  const pipes = execPipes(s.engine.store.scratchPath('exec'));
+  const { socket, out } = openStream(reply, false);
+  const drained = Promise.all(pipes.readFds.map((fd, i) => pump(fd, sink(out, i === 0 ? 1 : 2, false), reply.signal)));
   // The client's bytes are the process's stdin; its half-close (or no stdin wanted) is the stdin's end.
   const stdin = Bun.file(pipes.stdinWrite).writer();
   let stdinOpen = true;
@@ -146,17 +187,38 @@ async function relayExec(s: Service, e: ExecRecord, base: { cmd: string[]; tty: 
     socket.once('end', () => void endStdin());
     socket.once('close', () => void endStdin());
   } else void endStdin();
-  e.running = true;
   try {
-    e.exitCode = await s.engine.containers.processes.exec(e.containerId, { ...base, stdio: pipes.stdio });
-  } catch (err) {
-    e.exitCode = 126;
-    sink(out, 2, tty)(Buffer.from(`${(err as Error).message}\n`));
+    await runExec(s, e, { ...base, stdio: pipes.stdio }, (text) => sink(out, 2, false)(Buffer.from(text)));
   } finally {
-    e.running = false;
     await endStdin();
     pipes.release();
   }
   await drained;
+  out.end();
+}
+
+/**
+ * `exec -t`: the process on a terminal of the service's (HostTerminal), its master relayed raw over the
+ * connection both ways, as Docker relays a TTY (no frames, stdout and stderr are one stream); resize sets
+ * its size. Keys typed go to the terminal whether or not stdin was asked for, as a terminal has no other input.
+ */
+async function relayTerminal(s: Service, e: ExecRecord, base: ExecBase, reply: Reply): Promise<void> {
+  const terminal = new HostTerminal(e.size);
+  e.terminal = terminal;
+  const { socket, out } = openStream(reply, true);
+  // The master is closed by pump once the runtime's end is gone (or the client is): no key is written after.
+  let open = true;
+  const shown = pump(terminal.master, (data) => out.write(data), reply.signal).finally(() => { open = false; });
+  if (socket && base.interactive) {
+    const keys = Bun.file(terminal.master).writer();
+    socket.on('data', (d: Buffer) => { if (open) { keys.write(d); void Promise.resolve(keys.flush()).catch(() => {}); } });
+  }
+  try {
+    await runExec(s, e, { ...base, terminal }, (text) => out.write(text));
+  } finally {
+    terminal.releaseSlave();
+  }
+  await shown;
+  e.terminal = undefined;
   out.end();
 }

@@ -92,7 +92,8 @@ export function systemRoutes(r: Router, s: Service): void {
     sendJson(res, 200, n);
   });
   r.add('POST', '/networks/create', () => {
-    throw new ApiError(501, 'creating networks is not supported: strata has only the none and host networks (--network none|host)');
+    throw new ApiError(501, 'creating networks is not supported: strata has only the none and host networks (--network none|host); ' +
+      'in a compose file, give every service network_mode: none or network_mode: host, so that compose creates no network');
   });
 
   r.add('GET', '/events', async (req, reply) => {
@@ -109,11 +110,11 @@ export function systemRoutes(r: Router, s: Service): void {
       }
     };
     // Without `since`, only what happens from now on; with it, what is recorded first.
-    let offset = since === undefined ? engine.events.end() : 0;
+    let cursor = since === undefined ? engine.events.end() : engine.events.start();
     const endless = AbortSignal.any([reply.signal, s.stopping]);
     for (;;) {
-      const next = engine.events.readFrom(offset);
-      offset = next.offset;
+      const next = engine.events.readFrom(cursor);
+      cursor = next.cursor;
       send(next.events);
       if (endless.aborted || (until !== undefined && Date.now() * 1e6 > until)) break;
       await new Promise((resolve) => setTimeout(resolve, 100));

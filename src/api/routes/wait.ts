@@ -55,7 +55,7 @@ export async function waitFor(engine: Engine, id: string, condition: WaitConditi
 
 /** The exit code of a container already removed: its `die` event says it. */
 function lastExitCode(engine: Engine, id: string): number {
-  const { events } = engine.events.readFrom(0);
+  const { events } = engine.events.readFrom(engine.events.start());
   const die = events.filter((e) => e.Type === 'container' && e.Action === 'die' && e.Actor.ID === id).at(-1);
   return Number(die?.Actor.Attributes.exitCode ?? 0);
 }

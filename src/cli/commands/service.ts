@@ -6,8 +6,9 @@ export async function runService(withEngine: WithEngine, uri: string | undefined
   const idleSeconds = Number(time);
   if (!Number.isInteger(idleSeconds) || idleSeconds < 0) throw new InvalidArgumentError(`invalid argument "${time}" for "-t, --time" flag: must be whole seconds (0: never exit)`, 125);
   // Loaded here: the API's modules are this command's alone.
-  const { defaultUri, parseUri } = await import('../../api/listen.js');
-  const address = parseUri(uri ?? defaultUri());
+  const { activatedSocket, defaultUri, parseUri } = await import('../../api/listen.js');
+  // Started by systemd's socket unit: its socket, already listening (the URI names the same path).
+  const address = activatedSocket() ?? parseUri(uri ?? defaultUri());
   const { serve } = await import('../../api/server.js');
   await withEngine((engine) => serve(engine, { address, idleSeconds }));
 }
