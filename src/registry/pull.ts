@@ -8,7 +8,7 @@
  * abandons the layers this pull made and its scratch files, so nothing partial becomes visible (a kill
  * leaves them pending, for the next command's sweep).
  */
-import { createReadStream, rmSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, rmSync } from 'node:fs';
 import { Transform } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { DigestMismatchError } from '../content/errors.js';
@@ -17,6 +17,7 @@ import { chainIds, sha256 } from '../images/digest.js';
 import { familiarString, referenceString } from '../images/reference.js';
 import type { LayerRecord } from '../metadata/index.js';
 import { InvalidArgumentError, NotFoundError } from '../engine/errors.js';
+import { native } from '../native/index.js';
 import type { Images } from '../engine/images.js';
 import type { Layers } from '../engine/layers.js';
 import type { Progress } from '../engine/messages.js';
@@ -81,6 +82,10 @@ export class Puller {
     const downloaded = blobs.length > 0;
     let done = false;
     try {
+      // The new layers' files, tar-split records and blobs on disk before the image that makes them
+      // visible is recorded: one syncfs for all of them (a crash or power cut never leaves a recorded
+      // layer with files the disk lost), which also leaves adopt()'s fsync of each blob nothing to write.
+      if (downloaded) syncStore(this.store.root);
       await this.images.create({ config, configBytes, layers: records, parent: null, reference: name, loaded: true });
       this.store.meta.tx(() => {
         this.store.meta.addRepoDigest(repoDigest, id);
@@ -257,6 +262,11 @@ export class Puller {
     lp.status('Pull complete');
     return rec;
   }
+}
+
+function syncStore(root: string): void {
+  const fd = openSync(root, 'r');
+  try { native.syncfs(fd); } finally { closeSync(fd); }
 }
 
 function checkLayers(manifest: ImageManifest, config: ImageConfig): void {
