@@ -2,8 +2,8 @@
  * The few syscalls strata needs per file that Node.js does not expose:
  * mknod (whiteouts, devices, FIFOs), the l*xattr family (opaque dirs, security.capability),
  * mount/umount2 (overlay), FICLONE (vfs reflink copies), utimensat (times to the nanosecond) and
- * posix_fadvise (reading a cold tree's files ahead); and for layer integrity, crc64 (tar-split's per-file
- * checksum) and opening a layer's files without following any symlink.
+ * posix_fadvise (reading a cold tree's files ahead), syncfs (a pulled layer made durable at once); and for
+ * layer integrity, crc64 (tar-split's per-file checksum) and opening a layer's files without following any symlink.
  * Paths are strings or Buffers (file names are bytes: a Buffer carries names that are not UTF-8).
  * Every function throws a JS Error carrying `code` (e.g. "ENOENT") and `syscall` on failure,
  * shaped like Node's own fs errors so callers handle both alike.
@@ -302,6 +302,17 @@ static napi_value js_willneed(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+/* syncfs(fd): write back everything of the filesystem that holds fd (one call for the thousands of files a
+ * layer has, where an fsync each would wait for the journal thousands of times). */
+static napi_value js_syncfs(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int32_t fd;
+  if (!get_args(env, info, 1, argv)) return NULL;
+  napi_get_value_int32(env, argv[0], &fd);
+  if (syncfs(fd) != 0) return throw_errno(env, errno, "syncfs", NULL);
+  return undefined(env);
+}
+
 /* ---- layer integrity: crc64 of file payloads, and reading a layer's files back without following links ---- */
 
 /* CRC-64 with the ISO polynomial, reflected, as Go's hash/crc64 (crc64.ISO) computes it: the checksum
@@ -552,6 +563,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"ficlone", NULL, js_ficlone, NULL, NULL, NULL, napi_enumerable, NULL},
     {"lutimens", NULL, js_lutimens, NULL, NULL, NULL, napi_enumerable, NULL},
     {"willneed", NULL, js_willneed, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"syncfs", NULL, js_syncfs, NULL, NULL, NULL, napi_enumerable, NULL},
     {"crc64", NULL, js_crc64, NULL, NULL, NULL, napi_enumerable, NULL},
     {"openDirBeneath", NULL, js_open_dir_beneath, NULL, NULL, NULL, napi_enumerable, NULL},
     {"openRegularAt", NULL, js_open_regular_at, NULL, NULL, NULL, napi_enumerable, NULL},

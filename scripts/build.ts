@@ -1,8 +1,10 @@
 /**
  * Build the CLI's executable, dist/cli/strata (bin/strata is a link to it): the pinned Bun with strata's
  * bundled code and its bytecode inside, so a command neither reads nor compiles its modules' sources.
- * A single executable starts faster than Bun running a bytecode bundle (bench/RESULTS.md). The commit
- * worker (src/archive/tarworker.ts) is a second entry point, embedded beside the CLI's.
+ * A single executable starts faster than Bun running a bytecode bundle (bench/RESULTS.md). The worker
+ * threads' modules (the commit's tar writer, src/archive/tarworker.ts, the pull's unpacker,
+ * src/registry/unpackworker.ts, and the push's compressor, src/registry/gzipworker.ts) are entry points
+ * of their own, embedded beside the CLI's.
  *
  * Split into chunks (ESM, as splitting needs): a command loads the bytecode of the modules it imports
  * (its verb's, the engine's) and not the rest (build, registry, the API service, the tar code), which
@@ -33,7 +35,7 @@ const lazyChildProcess: BunPlugin = {
 
 // Bun.build throws when the build fails (its messages, then a non-zero exit status for build.sh).
 await Bun.build({
-  entrypoints: ['src/cli/strata.ts', 'src/archive/tarworker.ts'],
+  entrypoints: ['src/cli/strata.ts', 'src/archive/tarworker.ts', 'src/registry/unpackworker.ts', 'src/registry/gzipworker.ts'],
   root: 'src',
   target: 'bun',
   format: 'esm',

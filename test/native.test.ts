@@ -4,7 +4,7 @@
  * file's bytes, whole.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -55,6 +55,18 @@ test('threads reading xattrs at once through the addon each get their own file\'
     }
     assert.deepEqual(await Promise.all(workers), Array(THREADS).fill(0), 'every worker read only its own file');
     assert.equal(wrong, 0, 'the main thread read only its own file');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('syncfs writes back the filesystem of a descriptor, and names the cause when the descriptor is bad', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-syncfs-'));
+  try {
+    writeFileSync(join(dir, 'f'), 'x'.repeat(1 << 20));
+    const fd = openSync(dir, 'r');
+    try { native.syncfs(fd); } finally { closeSync(fd); }
+    assert.throws(() => native.syncfs(fd), (e: NodeJS.ErrnoException) => e.code === 'EBADF' && /syncfs/.test(e.message));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -10,7 +10,7 @@
  * What a later entry removes or replaces that this tar wrote goes to the tar-split's stash, not away:
  * the record still needs it to give back the earlier entry's bytes (tarsplit.ts).
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import {
   closeSync, constants, fchmodSync, fchownSync, futimesSync, linkSync, lchownSync, lstatSync, lutimesSync, mkdirSync,
   openSync, symlinkSync, writeSync, chmodSync,
@@ -45,7 +45,8 @@ function gnuLongValue(data: Buffer): string {
 }
 
 class LayerApplier extends Writable {
-  private readonly hash = createHash('sha256');
+  /** Null when the producer hashes the stream (ApplyOptions.diffID). */
+  private readonly hash: Hash | null;
   private readonly parents: SafeParents;
   private tarSize = 0;
   private readonly size = new LayerSize();
@@ -69,13 +70,14 @@ class LayerApplier extends Writable {
   /** Paths this tar wrote (apply mode): an opaque marker keeps them and removes the parent's older children. */
   private readonly written = new Set<string>();
 
-  constructor(private readonly root: string, private readonly whiteouts: WhiteoutMode, private readonly split: TarSplitWriter) {
+  constructor(private readonly root: string, private readonly whiteouts: WhiteoutMode, private readonly split: TarSplitWriter, private readonly diffID?: () => string) {
     super({ highWaterMark: 1 << 20 });
+    this.hash = diffID ? null : createHash('sha256');
     this.parents = new SafeParents(root);
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, done: (e?: Error | null) => void): void {
-    this.hash.update(chunk);
+    this.hash?.update(chunk);
     this.tarSize += chunk.length;
     try {
       this.consume(chunk);
@@ -122,7 +124,7 @@ class LayerApplier extends Writable {
   }
 
   result(): ApplyResult {
-    return { diffID: 'sha256:' + this.hash.digest('hex'), tarSize: this.tarSize, size: this.size.total };
+    return { diffID: this.hash ? 'sha256:' + this.hash.digest('hex') : this.diffID!(), tarSize: this.tarSize, size: this.size.total };
   }
 
   /** Take `n` bytes from pending + chunk, or null if not enough yet (they are stashed). */
@@ -439,7 +441,7 @@ class LayerApplier extends Writable {
 /** Apply an uncompressed layer tar onto `dir`; see ApplyOptions for how whiteouts land. */
 export async function applyLayer(tar: Readable, dir: string, opts: ApplyOptions): Promise<ApplyResult> {
   const split = new TarSplitWriter(opts.tarSplitPath);
-  const applier = new LayerApplier(dir, opts.whiteouts, split);
+  const applier = new LayerApplier(dir, opts.whiteouts, split, opts.diffID);
   try {
     await pipeline(tar, applier);
     split.finish();

@@ -20,6 +20,11 @@ export interface ApplyOptions {
   whiteouts: WhiteoutMode;
   /** Where to write the tar-split record that lets `layerTar` give back the exact tar bytes. */
   tarSplitPath: string;
+  /**
+   * The tar's "sha256:<hex>" as the stream's producer computed it, asked for once the stream has ended: a
+   * pull's unpack worker hashes the bytes it sends, so this thread need not hash them again.
+   */
+  diffID?: () => string;
 }
 
 export interface ApplyResult {

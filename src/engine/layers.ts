@@ -33,8 +33,9 @@ export class Layers {
    * exists already (the same content imported twice, or by another process at the same time), the new
    * copy is dropped and the existing one returned, unless the existing one lost files: then the new copy
    * heals it. The new layer stays pending until `Images.create` writes the image that uses it.
+   * `diffID`: the tar's digest as its producer computed it (ApplyOptions.diffID).
    */
-  async add(tar: Readable, parent: LayerRecord | null): Promise<LayerRecord> {
+  async add(tar: Readable, parent: LayerRecord | null, diffID?: () => string): Promise<LayerRecord> {
     const { store } = this;
     try {
       checkLayerDepth(parent ? store.meta.layerChain(parent.chainId).length + 1 : 1);
@@ -47,7 +48,7 @@ export class Layers {
       // The tar is applied straight into the prepared snapshot's directory, unmounted: the fast path.
       await store.snapshots.prepare(snapshot, parent?.snapshot ?? null);
       const target = store.snapshots.target(snapshot);
-      const applied = await archive().applyLayer(tar, target.dir, { whiteouts: target.whiteouts, tarSplitPath: store.tarSplitPath(snapshot) });
+      const applied = await archive().applyLayer(tar, target.dir, { whiteouts: target.whiteouts, tarSplitPath: store.tarSplitPath(snapshot), diffID });
       await store.snapshots.commit(snapshot);
       const chainId = chainIdOf(parent?.chainId ?? null, applied.diffID);
       const record: LayerRecord = {

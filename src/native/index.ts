@@ -23,6 +23,8 @@ export interface Native {
   lutimens(path: NativePath, atimeSec: number, atimeNsec: number, mtimeSec: number, mtimeNsec: number): void;
   /** posix_fadvise(POSIX_FADV_WILLNEED) on the whole file: its reads start now and this call does not wait. */
   willneed(fd: number): void;
+  /** syncfs(2): write back every dirty page and inode of the filesystem holding `fd`. */
+  syncfs(fd: number): void;
 
   // Layer integrity (tar-split replay).
   /** CRC-64/ISO as Go's hash/crc64 computes it, continued from `crc` (0n to start) over `data`. */

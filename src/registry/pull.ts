@@ -8,16 +8,16 @@
  * abandons the layers this pull made and its scratch files, so nothing partial becomes visible (a kill
  * leaves them pending, for the next command's sweep).
  */
-import { createReadStream, createWriteStream, openSync, rmSync } from 'node:fs';
-import { PassThrough, Transform, type Readable } from 'node:stream';
+import { closeSync, createReadStream, openSync, rmSync } from 'node:fs';
+import { Transform } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { decompressed } from '../archive/index.js';
-import { DigestMismatchError, HashingStream } from '../content/hashing.js';
+import { DigestMismatchError } from '../content/errors.js';
 import { parseImageConfig, type ImageConfig } from '../images/config.js';
 import { chainIds, sha256 } from '../images/digest.js';
 import { familiarString, referenceString } from '../images/reference.js';
 import type { LayerRecord } from '../metadata/index.js';
 import { InvalidArgumentError, NotFoundError } from '../engine/errors.js';
+import { native } from '../native/index.js';
 import type { Images } from '../engine/images.js';
 import type { Layers } from '../engine/layers.js';
 import type { Progress } from '../engine/messages.js';
@@ -28,6 +28,7 @@ import { Limit } from './limit.js';
 import { layerCompression, MANIFEST_ACCEPT, parseManifest, parsePlatform, selectPlatform, type BlobDescriptor, type ImageManifest } from './manifest.js';
 import { scope, type Target } from './names.js';
 import { LayerProgress, shortId } from './progress.js';
+import { unpackOnThread, type UnpackResult } from './unpack.js';
 
 /** The largest manifest, index or config a pull reads (Docker's limit for manifests is 4 MiB). */
 const DOCUMENT_LIMIT = 8 << 20;
@@ -81,6 +82,10 @@ export class Puller {
     const downloaded = blobs.length > 0;
     let done = false;
     try {
+      // The new layers' files, tar-split records and blobs on disk before the image that makes them
+      // visible is recorded: one syncfs for all of them (a crash or power cut never leaves a recorded
+      // layer with files the disk lost), which also leaves adopt()'s fsync of each blob nothing to write.
+      if (downloaded) syncStore(this.store.root);
       await this.images.create({ config, configBytes, layers: records, parent: null, reference: name, loaded: true });
       this.store.meta.tx(() => {
         this.store.meta.addRepoDigest(repoDigest, id);
@@ -209,37 +214,26 @@ export class Puller {
       });
       const onAbort = (): void => { body.destroy(signal.reason as Error); };
       signal.addEventListener('abort', onAbort, { once: true });
+      const check = (r: UnpackResult): Error | undefined => r.size !== desc.size ? new DigestMismatchError(`blob ${desc.digest}: expected ${desc.size} bytes, got ${r.size}`)
+        : r.digest !== desc.digest ? new DigestMismatchError(`filesystem layer verification failed for digest ${desc.digest}: its content hashes to ${r.digest}`) : undefined;
       try {
         let seen = 0;
-        const counter = new Transform({
+        const downloaded = body.pipe(new Transform({
           transform(chunk: Buffer, _e, done) { seen += chunk.length; lp.bar('Downloading', seen, desc.size); done(null, chunk); },
-        });
-        const hashing = new HashingStream({
-          maxBytes: desc.size,
-          atEnd: (digest, size) => size !== desc.size ? new DigestMismatchError(`blob ${desc.digest}: expected ${desc.size} bytes, got ${size}`)
-            : digest !== desc.digest ? new DigestMismatchError(`filesystem layer verification failed for digest ${desc.digest}: its content hashes to ${digest}`) : undefined,
-        });
-        const out = createWriteStream('', { fd: openSync(file, 'wx', 0o600) });
-        link(body, counter);
-        link(counter, hashing);
-        hashing.on('error', (e) => out.destroy(e));
-        body.pipe(counter).pipe(hashing).pipe(out);
+        }));
+        body.on('error', (e) => downloaded.destroy(e));
+        downloaded.on('close', () => body.destroy());
         if (parentReady()) {
           // The fast path: the layer is unpacked as its bytes arrive.
-          const tar = new PassThrough({ highWaterMark: 1 << 20 });
-          hashing.on('error', (e) => tar.destroy(e));
-          hashing.pipe(tar);
-          const parentRecord = parent ? await parent : null;
-          const adding = decompressed(tar).then((s) => this.layers.add(s, parentRecord)).then((r) => { added.push(r); return r; });
-          const [rec, written] = await Promise.allSettled([adding, finished(out)]);
-          if (rec.status === 'rejected') { body.destroy(); throw written.status === 'rejected' ? written.reason : rec.reason; }
-          if (written.status === 'rejected') throw written.reason;
+          const { tar, result } = unpackOnThread(downloaded, { blobFile: file, unpack: true, maxBytes: desc.size, check });
+          const rec = await this.layers.add(tar, parent ? await parent : null, () => result().diffID);
+          added.push(rec);
           lp.status('Verifying Checksum');
           lp.status('Download complete');
           lp.bar('Extracting', desc.size, desc.size, true);
-          return this.checked(rec.value, diffId, desc, lp);
+          return this.checked(rec, diffId, desc, lp);
         }
-        await finished(out);
+        await finished(unpackOnThread(downloaded, { blobFile: file, unpack: false, maxBytes: desc.size, check }).tar.resume());
         lp.status('Verifying Checksum');
         lp.status('Download complete');
       } finally {
@@ -252,7 +246,8 @@ export class Puller {
       const extract = createReadStream(file).pipe(new Transform({
         transform(chunk: Buffer, _e, done) { read += chunk.length; lp.bar('Extracting', read, desc.size); done(null, chunk); },
       }));
-      const rec = await this.layers.add(await decompressed(extract), parentRecord);
+      const { tar, result } = unpackOnThread(extract, { unpack: true });
+      const rec = await this.layers.add(tar, parentRecord, () => result().diffID);
       added.push(rec);
       return this.checked(rec, diffId, desc, lp);
     } finally {
@@ -269,9 +264,9 @@ export class Puller {
   }
 }
 
-/** An error upstream fails the stream it feeds (pipe() alone does not pass errors on). */
-function link(from: Readable, to: NodeJS.WritableStream & { destroy(e?: Error): void }): void {
-  from.on('error', (e) => to.destroy(e));
+function syncStore(root: string): void {
+  const fd = openSync(root, 'r');
+  try { native.syncfs(fd); } finally { closeSync(fd); }
 }
 
 function checkLayers(manifest: ImageManifest, config: ImageConfig): void {

@@ -95,8 +95,10 @@ export class Pusher {
       return d;
     };
     const desc = (b: LayerBlob): BlobDescriptor => ({ mediaType: b.mediaType, digest: b.digest, size: b.size });
-    // A blob recorded in this repository, or one whose bytes are kept here: is it there already?
-    for (const b of known.filter((k) => k.repository === t.repository || this.store.content.has(k.digest))) {
+    // A blob recorded in this repository, or one whose bytes are kept here: is it there already? (Asked once
+    // per digest: a blob pushed to several repositories has a record for each.)
+    const candidates = new Map(known.filter((k) => k.repository === t.repository || this.store.content.has(k.digest)).map((k) => [k.digest, k]));
+    for (const b of candidates.values()) {
       if (await this.exists(t, b.digest, scopes)) {
         lp.status('Layer already exists');
         return record(desc(b));
