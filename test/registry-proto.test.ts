@@ -7,17 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { dockerArchive } from './lib/archive.js';
+import { test } from 'node:test';
 import { makePki } from './lib/certs.js';
 import { startNetProxy } from './lib/netproxy.js';
-import { runAsync, startProxy, startRegistry, type LocalRegistry } from './lib/registry.js';
-import { STRATA_BIN, testStore, type TestStore } from './lib/strata.js';
-import { buildTar } from './lib/tarbuild.js';
+import { registryTestbed, runAsync, sampleImage, startProxy, startRegistry } from './lib/registry.js';
+import { STRATA_BIN } from './lib/strata.js';
 import { onTerminal } from './lib/terminal.js';
 
 const DRIVER = 'overlay2';
@@ -30,26 +27,9 @@ process.env.STRATA_CERTS_D = CERTS_D;
 const CONFIG_JSON = join(process.env.DOCKER_CONFIG, 'config.json');
 mkdirSync(process.env.DOCKER_CONFIG, { recursive: true });
 
-const stores: TestStore[] = [];
-const newStore = (root?: string): TestStore => {
-  const s = testStore(DRIVER, root);
-  stores.push(s);
-  return s;
-};
-
 /** A small base, 3 MB that do not compress (a pull long enough to throttle), a top file. */
-const LAYERS = [
-  buildTar([{ name: 'etc/', type: '5' }, { name: 'etc/hostname', body: 'proto-test\n' }]),
-  buildTar([{ name: 'big', body: randomBytes(3 << 20) }]),
-  buildTar([{ name: 'top', body: 'top\n' }]),
-];
-const CONFIG = { architecture: 'amd64', os: 'linux', created: '2024-01-01T00:00:00Z', config: { Cmd: ['/bin/sh'] }, history: LAYERS.map(() => ({ created: '2024-01-01T00:00:00Z', created_by: 'test' })) };
-
-function storeWith(...names: string[]): TestStore {
-  const s = newStore();
-  s.ok(['load'], dockerArchive([{ config: CONFIG, layers: LAYERS, repoTags: names }]));
-  return s;
-}
+const bed = registryTestbed(DRIVER, sampleImage('proto-test', 3 << 20), work);
+const { newStore, storeWith } = bed;
 
 /**
  * An address of this host that is not loopback: Docker (and strata) treat loopback registries as
@@ -61,22 +41,11 @@ function hostAddress(): string {
   return addr.address;
 }
 
-let reg: LocalRegistry;
-before(async () => {
-  reg = await startRegistry();
-});
-
-after(async () => {
-  for (const s of stores) s.cleanup();
-  await reg.stop();
-  rmSync(work, { recursive: true, force: true });
-});
-
 test('push -q prints the full reference as Docker\'s client: the default tag added, the repository alone with -a', () => {
-  const s = storeWith(`${reg.host}/quiet/app:1`, `${reg.host}/quiet/app:latest`, `${reg.host}/quiet/app:2`);
-  assert.equal(s.ok(['push', '-q', `${reg.host}/quiet/app:1`]), `${reg.host}/quiet/app:1\n`);
-  assert.equal(s.ok(['push', '-q', `${reg.host}/quiet/app`]), `${reg.host}/quiet/app:latest\n`);
-  assert.equal(s.ok(['push', '-q', '-a', `${reg.host}/quiet/app`]), `${reg.host}/quiet/app\n`);
+  const s = storeWith(`${bed.reg.host}/quiet/app:1`, `${bed.reg.host}/quiet/app:latest`, `${bed.reg.host}/quiet/app:2`);
+  assert.equal(s.ok(['push', '-q', `${bed.reg.host}/quiet/app:1`]), `${bed.reg.host}/quiet/app:1\n`);
+  assert.equal(s.ok(['push', '-q', `${bed.reg.host}/quiet/app`]), `${bed.reg.host}/quiet/app:latest\n`);
+  assert.equal(s.ok(['push', '-q', '-a', `${bed.reg.host}/quiet/app`]), `${bed.reg.host}/quiet/app\n`);
 });
 
 test('TLS with certs.d: the CA and a client pair as Docker reads them; without them, x509 and handshake errors', async () => {
@@ -192,7 +161,7 @@ test('credsStore and credHelpers: login stores through docker-credential-<name>,
     const missing = s.run(['login', '-u', 'alice', '--password-stdin', secured.host], 's3cret\n');
     assert.equal(missing.status, 1);
     assert.equal(missing.stderr, 'Error: saving credentials: error storing credentials - err: exec: "docker-credential-strata-missing": executable file not found in $PATH, out: ``\n');
-    const anonymous = `${reg.host}/helper/anon:1`;
+    const anonymous = `${bed.reg.host}/helper/anon:1`;
     s.ok(['tag', name, anonymous]);
     s.ok(['push', anonymous]);
     s.ok(['rmi', anonymous]);
@@ -284,7 +253,7 @@ function tokenRegistry(opts: { expiresIn?: number; delayMs: number }) {
   const challenge = (): Response => new Response('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}', {
     status: 401, headers: { 'WWW-Authenticate': `Bearer realm="http://${proxy.host}/token",service="proto-test"`, 'Content-Type': 'application/json' },
   });
-  const proxy = startProxy(reg.host, {
+  const proxy = startProxy(bed.reg.host, {
     async intercept(req, url) {
       if (url.pathname === '/token') {
         const token = `tok-${++log.issued}`;
@@ -312,8 +281,8 @@ function tokenRegistry(opts: { expiresIn?: number; delayMs: number }) {
 
 test('Bearer tokens: one with expires_in is renewed before use once it expires, 60 s without; a 401 mid-pull gets a new token and one retry', async () => {
   const name = (host: string): string => `${host}/tok/app:1`;
-  const src = storeWith(name(reg.host));
-  src.ok(['push', name(reg.host)]);
+  const src = storeWith(name(bed.reg.host));
+  src.ok(['push', name(bed.reg.host)]);
   const s = newStore();
 
   // Tokens of 2 s, a pull of more than that: renewed before they lapse, never sent expired.
@@ -372,10 +341,10 @@ test('HTTPS_PROXY, HTTP_PROXY and NO_PROXY as Go\'s net/http reads them: CONNECT
   const pki = makePki(['registry.strata.test']);
   const secure = await startRegistry({ ip: hostAddress(), tls: { cert: pki.serverCert, key: pki.serverKey } });
   const securePort = secure.host.split(':')[1]!;
-  const plainPort = reg.host.split(':')[1]!;
+  const plainPort = bed.reg.host.split(':')[1]!;
   const tlsName = `registry.strata.test:${securePort}`;
   const plainName = `plain.strata.test:${plainPort}`;
-  const proxy = await startNetProxy({ [tlsName]: secure.host, [plainName]: reg.host });
+  const proxy = await startNetProxy({ [tlsName]: secure.host, [plainName]: bed.reg.host });
   mkdirSync(join(CERTS_D, tlsName), { recursive: true });
   writeFileSync(join(CERTS_D, tlsName, 'ca.crt'), pki.ca);
   const viaProxy = { HTTPS_PROXY: `http://${proxy.host}`, HTTP_PROXY: proxy.host, NO_PROXY: '' };
@@ -410,8 +379,8 @@ test('HTTPS_PROXY, HTTP_PROXY and NO_PROXY as Go\'s net/http reads them: CONNECT
 
     // Loopback registries are never proxied (Go's rule), whatever NO_PROXY says.
     proxy.lines.length = 0;
-    s.ok(['tag', `${tlsName}/px/app:1`, `${reg.host}/px/loop:1`]);
-    const loop = await runAsync(s, ['push', `${reg.host}/px/loop:1`], viaProxy);
+    s.ok(['tag', `${tlsName}/px/app:1`, `${bed.reg.host}/px/loop:1`]);
+    const loop = await runAsync(s, ['push', `${bed.reg.host}/px/loop:1`], viaProxy);
     assert.equal(loop.status, 0, loop.stderr);
     assert.deepEqual(proxy.lines, []);
   } finally {
@@ -421,7 +390,7 @@ test('HTTPS_PROXY, HTTP_PROXY and NO_PROXY as Go\'s net/http reads them: CONNECT
 });
 
 test('a disk that fills during a pull: Docker\'s "no space left on device", nothing partial in the store, and a pull once space is freed', async () => {
-  const name = `${reg.host}/full/app:1`;
+  const name = `${bed.reg.host}/full/app:1`;
   storeWith(name).ok(['push', name]);
   // A store on a 5 MB tmpfs: the 3 MB layer's blob and its files do not both fit.
   const root = mkdtempSync(join(tmpdir(), 'strata-full-'));
@@ -443,6 +412,6 @@ test('a disk that fills during a pull: Docker\'s "no space left on device", noth
     assert.equal(s.ok(['system', 'check']), 'No problems found\n');
   } finally {
     // The store's cleanup unmounts what is under its root, the tmpfs included, and removes it.
-    for (const st of stores.filter((x) => x.root === root)) st.cleanup();
+    for (const st of bed.all.filter((x) => x.root === root)) st.cleanup();
   }
 });

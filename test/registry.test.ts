@@ -12,40 +12,22 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { dockerArchive, sha256 } from './lib/archive.js';
 import { startDockerd } from './lib/dockerd.js';
-import { cutAfter, runAsync, startProxy, startRegistry, type LocalRegistry } from './lib/registry.js';
+import { cutAfter, registryTestbed, runAsync, sampleImage, startProxy, startRegistry } from './lib/registry.js';
 import { buildTar } from './lib/tarbuild.js';
-import { exited, testStore, type TestStore } from './lib/strata.js';
+import { exited, type TestStore } from './lib/strata.js';
 
 const DRIVER = 'overlay2';
 const work = mkdtempSync(join(tmpdir(), 'strata-registry-test-'));
 process.env.DOCKER_CONFIG = join(work, 'docker-config');
 process.env.STRATA_REGISTRY_RETRY_DELAY = '1';
 
-let reg: LocalRegistry;
-const stores: TestStore[] = [];
-const newStore = (): TestStore => {
-  const s = testStore(DRIVER);
-  stores.push(s);
-  return s;
-};
-
 /** Three layers: a small base, 5 MB that do not compress (two members for the parallel gzip), a top file. */
-const LAYERS = [
-  buildTar([{ name: 'etc/', type: '5' }, { name: 'etc/hostname', body: 'registry-test\n' }]),
-  buildTar([{ name: 'big', body: randomBytes(5 << 20) }]),
-  buildTar([{ name: 'top', body: 'top\n' }]),
-];
-const CONFIG = { architecture: 'amd64', os: 'linux', created: '2024-01-01T00:00:00Z', config: { Cmd: ['/bin/sh'] }, history: LAYERS.map(() => ({ created: '2024-01-01T00:00:00Z', created_by: 'test' })) };
-
-/** A store holding the three-layer image as `name`. */
-function storeWith(name: string): TestStore {
-  const s = newStore();
-  s.ok(['load'], dockerArchive([{ config: CONFIG, layers: LAYERS, repoTags: [name] }]));
-  return s;
-}
+const { config: CONFIG, layers: LAYERS } = sampleImage('registry-test', 5 << 20);
+const bed = registryTestbed(DRIVER, { config: CONFIG, layers: LAYERS }, work);
+const { newStore, storeWith } = bed;
 
 const inspect = (s: TestStore, ref: string): { Id: string; RootFS: { Layers: string[] }; RepoDigests: string[] } =>
   JSON.parse(s.ok(['image', 'inspect', ref]))[0];
@@ -60,23 +42,13 @@ function assertNothingPartial(s: TestStore): void {
   assert.equal(execFileSync('sqlite3', [join(s.root, 'strata.db'), 'SELECT count(*) FROM layers']).toString().trim(), '0');
 }
 
-before(async () => {
-  reg = await startRegistry();
-});
-
-after(async () => {
-  for (const s of stores) s.cleanup();
-  await reg.stop();
-  rmSync(work, { recursive: true, force: true });
-});
-
 test('push, rmi, pull: the same image ID and diffIDs, Docker\'s lines, RepoDigests, and a re-push sends nothing', () => {
-  const name = `${reg.host}/rt/app:1`;
+  const name = `${bed.reg.host}/rt/app:1`;
   const s = storeWith(name);
   const before = inspect(s, name);
   const pushed = s.ok(['push', name]);
   const lines = pushed.trim().split('\n');
-  assert.equal(lines[0], `The push refers to repository [${reg.host}/rt/app]`);
+  assert.equal(lines[0], `The push refers to repository [${bed.reg.host}/rt/app]`);
   assert.equal(lines.filter((l) => /^[0-9a-f]{12}: Preparing$/.test(l)).length, 3);
   assert.equal(lines.filter((l) => /^[0-9a-f]{12}: Pushed$/.test(l)).length, 3);
   const m = /^1: digest: (sha256:[0-9a-f]{64}) size: (\d+)$/.exec(lines.at(-1)!);
@@ -92,8 +64,8 @@ test('push, rmi, pull: the same image ID and diffIDs, Docker\'s lines, RepoDiges
   const after = inspect(s, name);
   assert.equal(after.Id, before.Id);
   assert.deepEqual(after.RootFS.Layers, before.RootFS.Layers);
-  assert.deepEqual(after.RepoDigests, [`${reg.host}/rt/app@${digest}`]);
-  assert.match(s.ok(['images', '--digests', `${reg.host}/rt/app`]), new RegExp(`${reg.host}/rt/app\\s+1\\s+${digest}`));
+  assert.deepEqual(after.RepoDigests, [`${bed.reg.host}/rt/app@${digest}`]);
+  assert.match(s.ok(['images', '--digests', `${bed.reg.host}/rt/app`]), new RegExp(`${bed.reg.host}/rt/app\\s+1\\s+${digest}`));
   assert.deepEqual(s.ok(['history', '-q', name]).trim().split('\n'), [before.Id.slice(7, 19), '<missing>', '<missing>']);
 
   // Pulled blobs are kept: a push to another repository sends the very same bytes (same digest).
@@ -102,13 +74,13 @@ test('push, rmi, pull: the same image ID and diffIDs, Docker\'s lines, RepoDiges
   const repush = s.ok(['push', name]).trim().split('\n');
   assert.equal(repush.filter((l) => l.endsWith(': Layer already exists')).length, 3);
   assert.equal(repush.at(-1), `1: digest: ${digest} size: ${m[2]}`);
-  s.ok(['tag', name, `${reg.host}/rt/copy:1`]);
-  const mounted = s.ok(['push', `${reg.host}/rt/copy:1`]).trim().split('\n');
+  s.ok(['tag', name, `${bed.reg.host}/rt/copy:1`]);
+  const mounted = s.ok(['push', `${bed.reg.host}/rt/copy:1`]).trim().split('\n');
   assert.equal(mounted.filter((l) => l.endsWith(': Mounted from rt/app')).length, 3, mounted.join('\n'));
   assert.equal(mounted.at(-1), `1: digest: ${digest} size: ${m[2]}`);
 
   // Removing the image removes its kept blobs.
-  s.ok(['rmi', name, `${reg.host}/rt/copy:1`]);
+  s.ok(['rmi', name, `${bed.reg.host}/rt/copy:1`]);
   assert.deepEqual(readdirSync(join(s.root, 'blobs', 'sha256')), []);
 
   // skopeo reads what strata pushed.
@@ -121,26 +93,26 @@ test('push, rmi, pull: the same image ID and diffIDs, Docker\'s lines, RepoDiges
 });
 
 test('pull by digest: an untagged image with its digest; an unknown tag and an absent registry are clear errors', () => {
-  const name = `${reg.host}/rt/bydigest:1`;
+  const name = `${bed.reg.host}/rt/bydigest:1`;
   const src = storeWith(name);
   const digest = /digest: (sha256:[0-9a-f]{64})/.exec(src.ok(['push', name]))![1]!;
   const s = newStore();
-  const ref = `${reg.host}/rt/bydigest@${digest}`;
+  const ref = `${bed.reg.host}/rt/bydigest@${digest}`;
   const out = s.ok(['pull', ref]).trim().split('\n');
   assert.equal(out[0], `${digest}: Pulling from rt/bydigest`);
   assert.deepEqual(out.slice(-2), [`Status: Downloaded newer image for ${ref}`, ref]);
-  assert.match(s.ok(['images', '--digests']), new RegExp(`${reg.host}/rt/bydigest\\s+<none>\\s+${digest}`));
+  assert.match(s.ok(['images', '--digests']), new RegExp(`${bed.reg.host}/rt/bydigest\\s+<none>\\s+${digest}`));
   assert.equal(inspect(s, ref).Id, inspect(src, name).Id);
 
-  const missing = s.run(['pull', `${reg.host}/rt/nosuch`]);
+  const missing = s.run(['pull', `${bed.reg.host}/rt/nosuch`]);
   assert.equal(missing.status, 1);
   // As Docker 20.10: nothing is said of a name the registry lacks before the error.
   assert.equal(missing.stdout, 'Using default tag: latest\n');
-  assert.equal(missing.stderr, `Error: manifest for ${reg.host}/rt/nosuch:latest not found: manifest unknown: manifest unknown\n`);
-  const absent = s.run(['push', `${reg.host}/rt/absent:3`]);
+  assert.equal(missing.stderr, `Error: manifest for ${bed.reg.host}/rt/nosuch:latest not found: manifest unknown: manifest unknown\n`);
+  const absent = s.run(['push', `${bed.reg.host}/rt/absent:3`]);
   assert.equal(absent.status, 1);
-  assert.equal(absent.stdout, `The push refers to repository [${reg.host}/rt/absent]\n`);
-  assert.equal(absent.stderr, `Error: An image does not exist locally with the tag: ${reg.host}/rt/absent\n`);
+  assert.equal(absent.stdout, `The push refers to repository [${bed.reg.host}/rt/absent]\n`);
+  assert.equal(absent.stderr, `Error: An image does not exist locally with the tag: ${bed.reg.host}/rt/absent\n`);
   const down = s.run(['pull', '127.0.0.1:1/x:1']);
   assert.equal(down.status, 1);
   assert.match(down.stderr, /^Error: Get "http:\/\/127\.0\.0\.1:1\/v2\/": .*connection refused/);
@@ -161,11 +133,11 @@ test('strata pulls what skopeo pushes: OCI and Docker manifests, zstd layers, a 
     ['zstd', zstdArchive, zstdLayers.map((l) => sha256(l)), ['--format', 'oci', '--dest-compress', '--dest-compress-format', 'zstd']],
   ];
   for (const [tag, file, layers, flags] of cases) {
-    execFileSync('skopeo', ['copy', '--dest-tls-verify=false', ...flags, `docker-archive:${file}`, `docker://${reg.host}/sk/${tag}:1`]);
-    s.ok(['pull', `${reg.host}/sk/${tag}:1`]);
-    assert.deepEqual(inspect(s, `${reg.host}/sk/${tag}:1`).RootFS.Layers, layers, tag);
+    execFileSync('skopeo', ['copy', '--dest-tls-verify=false', ...flags, `docker-archive:${file}`, `docker://${bed.reg.host}/sk/${tag}:1`]);
+    s.ok(['pull', `${bed.reg.host}/sk/${tag}:1`]);
+    assert.deepEqual(inspect(s, `${bed.reg.host}/sk/${tag}:1`).RootFS.Layers, layers, tag);
   }
-  const manifest = JSON.parse(execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/sk/zstd:1`]).toString());
+  const manifest = JSON.parse(execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${bed.reg.host}/sk/zstd:1`]).toString());
   assert.ok(manifest.layers.every((l: { mediaType: string }) => l.mediaType.endsWith('+zstd')));
 
   // An OCI layout with two platforms: the host's is chosen, --platform picks the other, a third is refused.
@@ -189,13 +161,13 @@ test('strata pulls what skopeo pushes: OCI and Docker manifests, zstd layers, a 
   const indexBytes = Buffer.from(JSON.stringify(both));
   writeFileSync(blob(sha256(indexBytes)), indexBytes);
   writeFileSync(join(layout, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: both.mediaType, digest: sha256(indexBytes), size: indexBytes.length, annotations: { 'org.opencontainers.image.ref.name': 'multi' } }] }));
-  execFileSync('skopeo', ['copy', '--dest-tls-verify=false', '--multi-arch', 'all', `oci:${layout}:multi`, `docker://${reg.host}/sk/multi:1`]);
-  const out = s.ok(['pull', `${reg.host}/sk/multi:1`]);
+  execFileSync('skopeo', ['copy', '--dest-tls-verify=false', '--multi-arch', 'all', `oci:${layout}:multi`, `docker://${bed.reg.host}/sk/multi:1`]);
+  const out = s.ok(['pull', `${bed.reg.host}/sk/multi:1`]);
   assert.match(out, new RegExp(`Digest: ${sha256(indexBytes)}`));
-  assert.equal(JSON.parse(s.ok(['image', 'inspect', `${reg.host}/sk/multi:1`]))[0].Architecture, 'amd64');
-  s.ok(['pull', '--platform', 'linux/arm64', `${reg.host}/sk/multi:1`]);
-  assert.equal(JSON.parse(s.ok(['image', 'inspect', `${reg.host}/sk/multi:1`]))[0].Architecture, 'arm64');
-  const none = s.run(['pull', '--platform', 'linux/s390x', `${reg.host}/sk/multi:1`]);
+  assert.equal(JSON.parse(s.ok(['image', 'inspect', `${bed.reg.host}/sk/multi:1`]))[0].Architecture, 'amd64');
+  s.ok(['pull', '--platform', 'linux/arm64', `${bed.reg.host}/sk/multi:1`]);
+  assert.equal(JSON.parse(s.ok(['image', 'inspect', `${bed.reg.host}/sk/multi:1`]))[0].Architecture, 'arm64');
+  const none = s.run(['pull', '--platform', 'linux/s390x', `${bed.reg.host}/sk/multi:1`]);
   assert.equal(none.status, 1);
   assert.match(none.stderr, /^Error: no matching manifest for linux\/s390x in the manifest list entries\n$/);
 });
@@ -238,11 +210,11 @@ test('Bearer tokens from the WWW-Authenticate realm, refreshed when they expire;
     port: 0, hostname: '127.0.0.1',
     async fetch(req) {
       cdnAuth.push(req.headers.get('authorization'));
-      return fetch(`http://${reg.host}${new URL(req.url).pathname}`);
+      return fetch(`http://${bed.reg.host}${new URL(req.url).pathname}`);
     },
   });
   const valid = new Map<string, number>();
-  const proxy = startProxy(reg.host, {
+  const proxy = startProxy(bed.reg.host, {
     intercept(req, url) {
       if (url.pathname === '/token') {
         tokens.push({ scope: url.searchParams.getAll('scope'), basic: req.headers.get('authorization') });
@@ -290,7 +262,7 @@ test('Bearer tokens from the WWW-Authenticate realm, refreshed when they expire;
 });
 
 test('faults: a cut connection resumes with Range; 500 and 429 are retried; 401/404 fail clearly; a wrong byte stores nothing', async () => {
-  const name = `${reg.host}/fault/app:1`;
+  const name = `${bed.reg.host}/fault/app:1`;
   const src = storeWith(name);
   src.ok(['push', name]);
   const big = JSON.parse(execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${name}`]).toString()).layers
@@ -298,7 +270,7 @@ test('faults: a cut connection resumes with Range; 500 and 429 are retried; 401/
   let mode = '';
   let cuts = 0;
   let failures = 0;
-  const proxy = startProxy(reg.host, {
+  const proxy = startProxy(bed.reg.host, {
     intercept(_req, url) {
       if (mode === '500' && url.pathname.includes('/manifests/') && failures++ < 2) return new Response('boom', { status: 500 });
       if (mode === '429' && url.pathname.includes('/manifests/') && failures++ < 1) return new Response('slow down', { status: 429, headers: { 'Retry-After': '1' } });
@@ -361,9 +333,9 @@ test('faults: a cut connection resumes with Range; 500 and 429 are retried; 401/
 });
 
 test('SIGKILL of a pull midway leaves nothing visible, and the pull then succeeds', async () => {
-  const name = `${reg.host}/kill/app:1`;
+  const name = `${bed.reg.host}/kill/app:1`;
   storeWith(name).ok(['push', name]);
-  const proxy = startProxy(reg.host, {
+  const proxy = startProxy(bed.reg.host, {
     shape(req, url, res) {
       if (req.method !== 'GET' || !url.pathname.includes('/blobs/')) return res;
       // Slow: 64 kB every 50 ms, so the kill lands mid-download.
@@ -398,22 +370,22 @@ test('SIGKILL of a pull midway leaves nothing visible, and the pull then succeed
 });
 
 test('a mount the registry answers with 202 (the source lost the blob) still uploads the kept blob', async () => {
-  const name = `${reg.host}/mnt/src:1`;
+  const name = `${bed.reg.host}/mnt/src:1`;
   storeWith(name).ok(['push', name]);
   const s = newStore();
   s.ok(['pull', name]);
   const layers = JSON.parse(execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${name}`]).toString()).layers as { digest: string }[];
   // The source repository forgets its blobs: a mount from it can only open an upload.
-  for (const l of layers) assert.equal((await fetch(`http://${reg.host}/v2/mnt/src/blobs/${l.digest}`, { method: 'DELETE' })).status, 202);
-  s.ok(['tag', name, `${reg.host}/mnt/dst:1`]);
-  const out = s.ok(['push', `${reg.host}/mnt/dst:1`]);
+  for (const l of layers) assert.equal((await fetch(`http://${bed.reg.host}/v2/mnt/src/blobs/${l.digest}`, { method: 'DELETE' })).status, 202);
+  s.ok(['tag', name, `${bed.reg.host}/mnt/dst:1`]);
+  const out = s.ok(['push', `${bed.reg.host}/mnt/dst:1`]);
   assert.equal(out.split('\n').filter((l) => l.endsWith(': Pushed')).length, 3, out);
-  const copied = JSON.parse(execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/mnt/dst:1`]).toString()).layers as { digest: string }[];
+  const copied = JSON.parse(execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${bed.reg.host}/mnt/dst:1`]).toString()).layers as { digest: string }[];
   assert.deepEqual(copied.map((l) => l.digest), layers.map((l) => l.digest));
 });
 
 test('Docker pulls what strata pushes (multi-member gzip from the parallel compressor included)', async () => {
-  const name = `${reg.host}/registry-docker/app:1`;
+  const name = `${bed.reg.host}/registry-docker/app:1`;
   const s = storeWith(name);
   s.ok(['push', name]);
   const dockerd = await startDockerd();
@@ -428,7 +400,7 @@ test('Docker pulls what strata pushes (multi-member gzip from the parallel compr
 });
 
 test('run and create of an absent image pull it first', () => {
-  const name = `${reg.host}/auto/app:1`;
+  const name = `${bed.reg.host}/auto/app:1`;
   storeWith(name).ok(['push', name]);
   const s = newStore();
   const r = s.run(['create', name]);
@@ -436,13 +408,13 @@ test('run and create of an absent image pull it first', () => {
   assert.match(r.stdout, /^[0-9a-f]{64}\n$/);
   assert.match(r.stderr, new RegExp(`^Unable to find image '${name}' locally\n1: Pulling from auto/app\n`));
   assert.match(r.stderr, /Status: Downloaded newer image for /);
-  const absent = s.run(['create', `${reg.host}/auto/nosuch:1`]);
+  const absent = s.run(['create', `${bed.reg.host}/auto/nosuch:1`]);
   assert.equal(absent.status, 1);
   assert.match(absent.stderr, /manifest unknown/);
 });
 
 test('build pulls a FROM image the store lacks, as the classic builder does, and --pull asks the registry again', () => {
-  const name = `${reg.host}/build/base:1`;
+  const name = `${bed.reg.host}/build/base:1`;
   storeWith(name).ok(['push', name]);
   const s = newStore();
   const ctx = join(work, 'build-ctx');

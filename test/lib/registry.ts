@@ -7,7 +7,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TestStore } from './strata.js';
+import { after, before } from 'node:test';
+import { randomBytes } from 'node:crypto';
+import { dockerArchive } from './archive.js';
+import { testStore, type TestStore } from './strata.js';
+import { buildTar } from './tarbuild.js';
 
 export interface LocalRegistry {
   /** "127.0.0.1:PORT" (or the `ip` it was started on) */
@@ -153,4 +157,49 @@ export function runAsync(s: TestStore, args: string[], env: Record<string, strin
     p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     p.on('close', (status) => resolve({ status, stdout, stderr }));
   });
+}
+
+/** The registry tests' image: a small base, `bigBytes` of random data that do not compress, a top file. */
+export function sampleImage(hostname: string, bigBytes: number): { config: Record<string, unknown>; layers: Buffer[] } {
+  const layers = [
+    buildTar([{ name: 'etc/', type: '5' }, { name: 'etc/hostname', body: `${hostname}\n` }]),
+    buildTar([{ name: 'big', body: randomBytes(bigBytes) }]),
+    buildTar([{ name: 'top', body: 'top\n' }]),
+  ];
+  const created = '2024-01-01T00:00:00Z';
+  return { layers, config: { architecture: 'amd64', os: 'linux', created, config: { Cmd: ['/bin/sh'] }, history: layers.map(() => ({ created, created_by: 'test' })) } };
+}
+
+/**
+ * A registry test file's bed: a registry started before its tests, and test stores on one driver, all
+ * removed after them with the file's work directory; storeWith makes a store holding `image` under the names.
+ */
+export function registryTestbed(driver: string, image: { config: Record<string, unknown>; layers: Buffer[] }, work: string) {
+  const all: TestStore[] = [];
+  let reg: LocalRegistry | undefined;
+  before(async () => {
+    reg = await startRegistry();
+  });
+  after(async () => {
+    for (const s of all) s.cleanup();
+    await reg?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+  const newStore = (root?: string): TestStore => {
+    const s = testStore(driver, root);
+    all.push(s);
+    return s;
+  };
+  const storeWith = (...names: string[]): TestStore => {
+    const s = newStore();
+    s.ok(['load'], dockerArchive([{ ...image, repoTags: names }]));
+    return s;
+  };
+  return {
+    all, newStore, storeWith,
+    get reg(): LocalRegistry {
+      if (!reg) throw new Error('the registry starts before the tests');
+      return reg;
+    },
+  };
 }
