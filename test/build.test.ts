@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -121,6 +121,36 @@ describe('build (overlay2 or the probed driver)', () => {
     for (const step of steps) assert.match(removed, new RegExp(`^Deleted: ${step}$`, 'm'));
     assert.ok([3, 4].includes(removed.match(/^Deleted: /gm)?.length ?? 0), removed);
     assert.equal(s.ok(['run', '--rm', 'cache:3']), 'two\n');
+  });
+
+  test('builder prune removes the step images a rebuild left untagged, and the digest memos; tagged chains and imports stay', async () => {
+    const dir = ctx({ 'a.txt': 'one\n', Dockerfile: 'FROM busybox:latest\nCOPY a.txt /a.txt\nRUN cat /a.txt > /b.txt\nCMD ["cat", "/b.txt"]\n' });
+    s.ok(['build', '-t', 'prune:1', dir]);
+    const old = s.ok(['history', '-q', '--no-trunc', 'prune:1']).trim().split('\n').slice(0, 3);
+    writeFileSync(join(dir, 'a.txt'), 'two\n');
+    // A file changed within the last second is not memoized (digestmemo.ts): wait, so this build leaves a memo.
+    await new Promise((r) => setTimeout(r, 1100));
+    s.ok(['build', '-t', 'prune:1', dir]);
+    const kept = s.ok(['history', '-q', '--no-trunc', 'prune:1']).trim().split('\n');
+    // An imported image left untagged (its name moved) is no build's cache.
+    const imported = s.ok(['import', '-', 'imported:1'], base).trim();
+    s.ok(['tag', 'busybox:latest', 'imported:1']);
+    assert.ok(readdirSync(join(s.root, 'builder', 'digests')).length > 0);
+    // Answered no: nothing goes.
+    assert.equal(s.ok(['builder', 'prune'], 'n\n'), 'WARNING! This will remove all dangling build cache. Are you sure you want to continue? [y/N] Total reclaimed space: 0B\n');
+    for (const id of old) assert.match(s.ok(['images', '-a', '-q', '--no-trunc']), new RegExp(id.replace('sha256:', '')));
+    const out = s.ok(['builder', 'prune', '-f']);
+    // The step images, and the layers only they held (as image prune lists both).
+    assert.match(out, /^Deleted build cache objects:\n(sha256:[0-9a-f]{64}\n){3,}\nTotal reclaimed space: \d/);
+    for (const id of old) assert.match(out, new RegExp(`^${id}$`, 'm'));
+    const left = s.ok(['images', '-a', '-q', '--no-trunc']);
+    for (const id of old) assert.doesNotMatch(left, new RegExp(id));
+    for (const id of kept.filter((i) => i.startsWith('sha256:'))) assert.match(left, new RegExp(id));
+    assert.match(left, new RegExp(imported));
+    assert.equal(s.ok(['run', '--rm', 'prune:1']), 'two\n');
+    assert.equal(existsSync(join(s.root, 'builder', 'digests')), false);
+    assert.equal(s.ok(['builder', 'prune', '-f']), 'Total reclaimed space: 0B\n');
+    assert.equal(s.ok(['system', 'check']), 'No problems found\n');
   });
 
   test('every step but COPY/ADD has an intermediate container, as the classic builder; --rm=false keeps them; cached steps none', () => {

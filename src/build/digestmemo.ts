@@ -7,7 +7,7 @@
  * a file whose ctime is under a second older than the read is not memoized: it is read again next time.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync, type BigIntStats } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, type BigIntStats } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /** [dev, ino, size, mode, mtimeNs, ctimeNs] as decimal strings, then the digest. */
@@ -56,13 +56,20 @@ export class DigestMemo {
     this.changed = true;
   }
 
-  /** Write the memo if it changed (whole, by rename: a concurrent build reads the old one or the new one). */
+  /**
+   * Write the memo if it changed (whole, by rename: a concurrent build reads the old one or the new one). It is
+   * only a cache: one that cannot be written (a `builder prune` removed its directory meanwhile) is let go.
+   */
   save(): void {
     if (!this.changed) return;
-    mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
     const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(Object.fromEntries(this.entries)), { mode: 0o600 });
-    renameSync(tmp, this.file);
+    try {
+      mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
+      writeFileSync(tmp, JSON.stringify(Object.fromEntries(this.entries)), { mode: 0o600 });
+      renameSync(tmp, this.file);
+    } catch {
+      rmSync(tmp, { force: true });
+    }
     this.changed = false;
   }
 }

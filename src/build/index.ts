@@ -10,7 +10,7 @@
  */
 import { mkdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Engine } from '../engine/index.js';
+import type { Engine, FilterPair, PruneReport } from '../engine/index.js';
 import type { Progress } from '../engine/messages.js';
 import { openContext, type Context, type ContextSource } from './context.js';
 import { parseDockerfile, type Dockerfile, type Instruction } from './dockerfile.js';
@@ -52,6 +52,22 @@ export interface BuildOptions {
 export class Builder {
   constructor(private readonly engine: Engine) {}
 
+  /** Where the context directories' digest memos are kept. */
+  private get memoDir(): string {
+    return join(this.engine.store.root, 'builder', 'digests');
+  }
+
+  /**
+   * `builder prune`: the classic builder's cache is its step images, so what goes is the untagged images made on
+   * a parent that no image and no container uses (a chain whose tag moved to a rebuild, the steps of a failed
+   * build), as `image prune` finds them, and the context digest memos (rebuilt by the next build).
+   */
+  async prune(filters: readonly FilterPair[]): Promise<PruneReport> {
+    const report = await this.engine.images.prune({ filters, onParent: true });
+    rmSync(this.memoDir, { recursive: true, force: true });
+    return report;
+  }
+
   /** The bytes the docker CLI would send for this context directory (its `Sending build context` line), .dockerignore applied. */
   async contextSize(dir: string): Promise<number> {
     const context = await openContext({ dir }, '');
@@ -69,7 +85,7 @@ export class Builder {
     const tags = (opts.tags ?? []).map((t) => engine.images.normalizeTag(t));
     const context = await openContext(source, engine.store.scratchPath('build-context'));
     // A directory's files keep their inodes from build to build: their digests are memoized (a tar's are new each time).
-    const memo = 'dir' in source ? DigestMemo.open(join(engine.store.root, 'builder', 'digests'), realpathSync(source.dir)) : undefined;
+    const memo = 'dir' in source ? DigestMemo.open(this.memoDir, realpathSync(source.dir)) : undefined;
     try {
       const text = opts.dockerfileText ?? readDockerfile(context, opts.dockerfile ?? 'Dockerfile');
       const dockerfile = parseDockerfile(text);

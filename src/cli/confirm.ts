@@ -40,8 +40,9 @@ export function readLine(): string {
  */
 export const NOTHING_RECLAIMED = 'Total reclaimed space: 0B\n';
 
-export function confirm(warning: string): boolean {
-  stdout(`${warning}\nAre you sure you want to continue? [y/N] `);
+export function confirm(warning: string, sameLine = false): boolean {
+  // `builder prune` asks on the warning's line, the other prunes on the next.
+  stdout(`${warning}${sameLine ? ' ' : '\n'}Are you sure you want to continue? [y/N] `);
   const answer = readLine().trim();
   return answer === 'y' || answer === 'Y';
 }

@@ -73,7 +73,7 @@ export const VERBS: Readonly<Record<'top' | 'image' | 'container', Readonly<Reco
     import: 'images', images: 'images', tag: 'images', rmi: 'images', history: 'images',
     create: 'containers', ps: 'containers', mount: 'containers', unmount: 'containers', umount: 'containers',
     diff: 'containers', commit: 'containers', rm: 'containers', remove: 'containers', export: 'containers',
-    inspect: 'inspect', save: 'transfer', load: 'transfer', system: 'system', volume: 'volumes', build: 'build',
+    inspect: 'inspect', save: 'transfer', load: 'transfer', system: 'system', volume: 'volumes', build: 'build', builder: 'build',
     pull: 'registry', push: 'registry', login: 'registry', logout: 'registry',
     ...RUN_VERBS,
   },

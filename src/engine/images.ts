@@ -49,6 +49,8 @@ export interface ImagePruneOptions {
   all?: boolean;
   /** Docker's `--filter key=value` pairs: until, label, label!, dangling. */
   filters?: readonly FilterPair[];
+  /** Only images made on a parent image (the classic builder's step images: `builder prune`), never an imported or pulled one. */
+  onParent?: boolean;
 }
 
 /** What an rmi or prune deleted: the lines to print, and the files to remove once its transaction commits. */
@@ -439,6 +441,7 @@ export class Images {
         for (const img of meta.listImages()) {
           const tagged = meta.tagsOf(img.id).length > 0;
           if ((tagged && !all) || meta.childImages(img.id).length > 0 || meta.containersUsingImage(img.id).length > 0) continue;
+          if (opts.onParent && !img.parent) continue;
           if (until !== undefined && timeNs(img.created) > until) continue;
           if (!f.pruneLabels(this.config(img).config.Labels ?? {})) continue;
           this.deleteImage(img, done, { noPrune: true });

@@ -89,6 +89,12 @@ export function imageRoutes(r: Router, s: Service): void {
   });
 
   r.add('POST', '/build', build(s));
+  // The classic builder's cache is its step images (Builder.prune); `all` removes the same (README).
+  r.add('POST', '/build/prune', async (req, { res }) => {
+    const report = await (await s.engine.builder()).prune(filterPairs(req.query));
+    const deleted = (report.ImagesDeleted ?? []).flatMap((item) => ('Deleted' in item ? [item.Deleted] : []));
+    sendJson(res, 200, { CachesDeleted: deleted.length ? deleted : null, SpaceReclaimed: report.SpaceReclaimed });
+  });
   r.add('POST', '/auth', auth(s));
 }
 

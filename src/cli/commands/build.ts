@@ -10,7 +10,9 @@ import { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { InvalidArgumentError, StrataError } from '../../engine/errors.js';
 import type { BuildOptions, ContextSource, JsonMessage } from '../../engine/index.js';
+import { confirm, NOTHING_RECLAIMED } from '../confirm.js';
 import type { WithEngine } from '../context.js';
+import { filterPairs } from '../filters.js';
 import { goHumanSize } from '../format/units.js';
 import { openInput } from '../input.js';
 import { ProgressDisplay } from '../progress.js';
@@ -131,6 +133,24 @@ export function registerBuildCommands(program: Command, image: Command, withEngi
     });
   build(program.command('build'));
   build(image.command('build'));
+
+  program.command('builder').description('Manage builds').command('prune')
+    .description('Remove build cache')
+    .option('-a, --all', 'Remove all unused build cache, not just dangling ones')
+    .option('--filter <filter>', "Provide filter values (e.g. 'until=24h')", collect, [])
+    .option('-f, --force', 'Do not prompt for confirmation')
+    .action(async (o: { all?: boolean; filter: string[]; force?: boolean }) => {
+      if (!o.force && !confirm(o.all ? 'WARNING! This will remove all build cache.' : 'WARNING! This will remove all dangling build cache.', true)) {
+        return stdout(NOTHING_RECLAIMED);
+      }
+      const filters = filterPairs(o.filter, '--filter');
+      await withEngine(async (e) => {
+        const report = await (await e.builder()).prune(filters);
+        const deleted = (report.ImagesDeleted ?? []).flatMap((item) => ('Deleted' in item ? [item.Deleted] : []));
+        if (deleted.length) stdout(`Deleted build cache objects:\n${deleted.map((id) => `${id}\n`).join('')}\n`);
+        stdout(`Total reclaimed space: ${goHumanSize(report.SpaceReclaimed)}\n`);
+      });
+    });
 }
 
 /** -f FILE: read here, relative to this directory, as the docker CLI reads it (it may lie outside the context). */
