@@ -105,14 +105,8 @@ export class Events {
   }
 }
 
-function stat(path: string): Stats | null {
-  try {
-    return statSync(path);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw e;
-  }
-}
+/** The file's stat, or undefined where it does not exist (yet, or since a rotation). */
+const stat = (path: string): Stats | undefined => statSync(path, { throwIfNoEntry: false });
 
 /** The complete lines of `path` from byte `offset`, parsed, and the offset after the last complete one. */
 function readLines(path: string, offset: number): { events: EventMessage[]; offset: number } {
