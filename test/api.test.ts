@@ -342,6 +342,9 @@ describe('service robustness', () => {
     const body = '{"Image": ';
     assert.match(await raw(svc.socket, `POST /containers/create HTTP/1.1\r\nHost: d\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`), /^HTTP\/1.1 400[^]*invalid JSON/);
     assert.match(await raw(svc.socket, 'GET /containers/nosuch/json HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n'), /^HTTP\/1.1 404[^]*No such container: nosuch/);
+    // Docker 20.10's build prune wraps its filter error; 400 as dockerd answers it.
+    const nope = encodeURIComponent('{"nope":{"1":true}}');
+    assert.match(await raw(svc.socket, `POST /build/prune?filters=${nope} HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n`), /^HTTP\/1.1 400[^]*\{"message":"failed to prune build cache: Invalid filter 'nope'"\}/);
     assert.match(await raw(svc.socket, 'HEAD /_ping HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n'), /^HTTP\/1.1 200[^]*Api-Version: 1.50/i);
     assert.equal(svc.docker(['version', '--format', '{{.Server.APIVersion}}']).stdout, '1.50\n');
   });

@@ -154,6 +154,11 @@ describe('build (overlay2 or the probed driver)', () => {
     assert.equal(s.ok(['system', 'check']), 'No problems found\n');
   });
 
+  test('builder prune refuses a filter it does not take in Docker 20.10\'s words (`failed to prune build cache: …`), exit 1', () => {
+    const bad = s.run(['builder', 'prune', '-f', '--filter', 'nope=1']);
+    assert.deepEqual([bad.status, bad.stdout, bad.stderr], [1, '', "Error: failed to prune build cache: Invalid filter 'nope'\n"]);
+  });
+
   test('every step but COPY/ADD has an intermediate container, as the classic builder; --rm=false keeps them; cached steps none', () => {
     const dir = ctx({
       f: 'hi\n',

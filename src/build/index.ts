@@ -11,6 +11,7 @@
 import { mkdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Engine, FilterPair, PruneReport } from '../engine/index.js';
+import { StrataError } from '../engine/errors.js';
 import type { Progress } from '../engine/messages.js';
 import { openContext, type Context, type ContextSource } from './context.js';
 import { parseDockerfile, type Dockerfile, type Instruction } from './dockerfile.js';
@@ -63,7 +64,16 @@ export class Builder {
    * build), as `image prune` finds them, and the context digest memos (rebuilt by the next build).
    */
   async prune(filters: readonly FilterPair[]): Promise<PruneReport> {
-    const report = await this.engine.images.prune({ filters, onParent: true });
+    let report: PruneReport;
+    try {
+      report = await this.engine.images.prune({ filters, onParent: true });
+    } catch (e) {
+      // Docker's build prune prefixes the reason it stops (a filter it does not take, …), in the CLI and in `POST
+      // /build/prune` alike; the error keeps its kind, so the API answers with the same status.
+      if (!(e instanceof StrataError)) throw e;
+      const Kind = e.constructor as new (message: string, status: number) => StrataError;
+      throw new Kind(`failed to prune build cache: ${e.message}`, e.status);
+    }
     rmSync(this.memoDir, { recursive: true, force: true });
     return report;
   }
