@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -276,6 +276,26 @@ describe('build (overlay2 or the probed driver)', () => {
     s.ok(['build', '-t', 'ignore:1', dir]);
     const listed = s.ok(['run', '--rm', 'ignore:1', 'find', '/ctx']).trim().split('\n').sort();
     assert.deepEqual(listed, ['/ctx', '/ctx/.dockerignore', '/ctx/Dockerfile', '/ctx/keep.log', '/ctx/src', '/ctx/src/main.c']);
+  });
+
+  test('a context listed for its size (no -q) and one not listed (-q) give COPY the same digest: each build hits the other\'s cache', () => {
+    const dir = ctx({
+      '.dockerignore': 'skip\n*.tmp\n', 'app/a.txt': 'a', 'app/sub/b.txt': 'b', 'app/x.tmp': 'x', 'skip/c.txt': 'c',
+      Dockerfile: 'FROM busybox:latest\nCOPY app /app\nCOPY . /all\n',
+    });
+    symlinkSync('a.txt', join(dir, 'app', 'link'));
+    const quiet = s.ok(['build', '-q', '-t', 'listed:1', dir]).trim();
+    const listed = s.ok(['build', '-t', 'listed:2', dir]);
+    // Docker 20.10's figure for this context (`*.tmp` is the top level's only; skip/ is not sent).
+    assert.match(listed, /^Sending build context to Docker daemon {2}7\.68kB\n/);
+    assert.equal(listed.match(/ ---> Using cache\n/g)?.length, 2);
+    assert.match(listed, new RegExp(`^Successfully built ${quiet.slice(7, 19)}$`, 'm'));
+    writeFileSync(join(dir, 'app', 'sub', 'b.txt'), 'B');
+    const changed = s.ok(['build', '-t', 'listed:3', dir]);
+    assert.equal(changed.match(/Using cache/g), null);
+    assert.equal(s.ok(['build', '-q', '-t', 'listed:4', dir]), s.ok(['images', '-q', '--no-trunc', 'listed:3']));
+    const files = s.ok(['run', '--rm', 'listed:3', 'find', '/app', '/all', '-type', 'f']).trim().split('\n').sort();
+    assert.deepEqual(files, ['/all/.dockerignore', '/all/Dockerfile', '/all/app/a.txt', '/all/app/sub/b.txt', '/all/app/x.tmp', '/app/a.txt', '/app/sub/b.txt', '/app/x.tmp']);
   });
 
   test('USER and WORKDIR take effect in later RUNs; COPY --chown by name; files from the context belong to root', () => {

@@ -3,12 +3,11 @@
  * of the store, with the context's `.dockerignore` applied as Docker applies it (a file it excludes is not
  * there for COPY/ADD; the Dockerfile and .dockerignore are always read).
  */
-import { spawn } from 'node:child_process';
-import { lstatSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import * as dockerignore from '@balena/dockerignore';
-import { decompressed } from '../archive/index.js';
+import { archive } from '../engine/lazy.js';
 import { BuildError } from './errors.js';
 
 /** Where the context comes from: a directory on this host, or a tar stream (the Engine API's request body). */
@@ -30,11 +29,18 @@ export function readIgnorePatterns(dir: string): string[] {
 type Ignore = ReturnType<typeof import('@balena/dockerignore').default>;
 const ignore = ((dockerignore.default as unknown as { default?: () => Ignore }).default ?? dockerignore.default) as () => Ignore;
 
+/** A path of the context (relative, `/`-separated) and its lstat. */
+export interface ContextEntry { rel: string; st: BigIntStats }
+
 export class Context {
   private readonly matcher: Ignore | null;
+  /** Whether a pattern takes paths back (`!…`): only then may an excluded directory hold a path the context keeps. */
+  private readonly exceptions: boolean;
+  private listed: ContextEntry[] | undefined;
 
   constructor(readonly root: string, patterns: string[], private readonly scratch: boolean) {
     this.matcher = patterns.length ? ignore().add(patterns) : null;
+    this.exceptions = patterns.some((p) => p.startsWith('!'));
   }
 
   /** Whether the context path (relative, `/`-separated) is excluded by .dockerignore. */
@@ -43,24 +49,38 @@ export class Context {
   }
 
   /**
-   * Every path the context holds after .dockerignore, relative, parents before children. A directory
-   * excluded is still walked: an exception (`!dir/keep`) may take a file under it back, as Docker's does.
+   * Every path the context holds after .dockerignore, with its lstat, parents before children, read once. An
+   * excluded directory is walked only when an exception (`!dir/keep`) may take a path under it back, as the
+   * docker CLI walks it.
    */
-  *entries(rel = ''): Generator<string> {
+  listing(): readonly ContextEntry[] {
+    if (!this.listed) {
+      this.listed = [];
+      this.walk('', this.listed);
+    }
+    return this.listed;
+  }
+
+  /** The listing if it has been read (for the size): COPY takes its sources' stats from it rather than reading them again. */
+  listingIfRead(): readonly ContextEntry[] | undefined {
+    return this.listed;
+  }
+
+  private walk(rel: string, out: ContextEntry[]): void {
     for (const name of readdirSync(join(this.root, rel)).sort()) {
       const path = rel ? `${rel}/${name}` : name;
-      const st = lstatSync(join(this.root, path));
-      if (!this.excluded(path)) yield path;
-      if (st.isDirectory()) yield* this.entries(path);
+      const st = lstatSync(join(this.root, path), { bigint: true });
+      const excluded = this.excluded(path);
+      if (!excluded) out.push({ rel: path, st });
+      if (st.isDirectory() && (!excluded || this.exceptions)) this.walk(path, out);
     }
   }
 
   /** The bytes of the context as the docker CLI's tar of it would have (what `Sending build context` reports). */
   tarSize(): number {
     let size = 1024;
-    for (const rel of this.entries()) {
-      const st = lstatSync(join(this.root, rel));
-      size += 512 + (st.isFile() ? Math.ceil(st.size / 512) * 512 : 0);
+    for (const { rel, st } of this.listing()) {
+      size += 512 + (st.isFile() ? Math.ceil(Number(st.size) / 512) * 512 : 0);
       if (Buffer.byteLength(rel) > 100) size += 1024;
     }
     return size;
@@ -84,7 +104,7 @@ export async function openContext(source: ContextSource, scratchDir: string): Pr
   }
   mkdirSync(scratchDir, { recursive: true });
   try {
-    await untar(await decompressed(source.tar), scratchDir);
+    await untar(await archive().decompressed(source.tar), scratchDir);
   } catch (e) {
     rmSync(scratchDir, { recursive: true, force: true });
     throw e;
@@ -95,7 +115,8 @@ export async function openContext(source: ContextSource, scratchDir: string): Pr
 /**
  * GNU tar unpacks the (decompressed) stream, refusing names that climb out of the directory; files belong to root, whoever owned them in the tar, as the classic builder resets them.
  */
-function untar(tar: Readable, dir: string): Promise<void> {
+async function untar(tar: Readable, dir: string): Promise<void> {
+  const { spawn } = await import('node:child_process');
   return new Promise((resolve, reject) => {
     const child = spawn('tar', ['-x', '-C', dir, '--no-same-owner', '-p'], { stdio: ['pipe', 'ignore', 'pipe'] });
     let err = '';

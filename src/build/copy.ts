@@ -5,7 +5,6 @@
  * destination ending in `/` (or that is a directory) under its own name, and otherwise becomes it; missing
  * parents are made; everything belongs to the owner given (root when none).
  */
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import {
@@ -13,7 +12,8 @@ import {
   readlinkSync, readSync, rmSync, statSync, symlinkSync, writeSync, type BigIntStats, type Stats,
 } from 'node:fs';
 import { basename, join, posix } from 'node:path';
-import { resolveInRoot } from '../runtime/index.js';
+import { resolveInRoot } from '../runtime/user.js';
+import type { ContextEntry } from './context.js';
 import type { DigestMemo } from './digestmemo.js';
 import { BuildError } from './errors.js';
 
@@ -27,6 +27,8 @@ export interface SourceRoot {
   chrooted: boolean;
   /** The build context's memo of file digests (a directory context only). */
   memo?: DigestMemo;
+  /** The build context's listing, if it has been read: its stats, rather than reading each source's again. */
+  listed?: () => readonly ContextEntry[] | undefined;
 }
 
 const hasWildcard = (s: string) => /[*?[]/.test(s);
@@ -101,21 +103,18 @@ interface Described { rel: string; path: string; st: BigIntStats }
 function describedEntries(from: SourceRoot, src: string): Described[] {
   const top = hostPath(from, src);
   const out: Described[] = [{ rel: '', path: top, st: statSync(top, { bigint: true }) }];
-  if (out[0]!.st.isDirectory()) {
-    for (const rel of walkAll(top)) {
-      if (!from.excluded(src === '.' ? rel : `${src}/${rel}`)) out.push({ rel, path: join(top, rel), st: lstatSync(join(top, rel), { bigint: true }) });
-    }
+  if (!out[0]!.st.isDirectory()) return out;
+  // A directory of the context whose listing has been read (not a link to one, which the listing does not enter).
+  const listed = from.listed?.();
+  if (listed && (src === '.' || listed.some((e) => e.rel === src && e.st.isDirectory()))) {
+    const prefix = src === '.' ? '' : `${src}/`;
+    for (const e of listed) if (e.rel.startsWith(prefix)) out.push({ rel: e.rel.slice(prefix.length), path: join(from.root, e.rel), st: e.st });
+    return out;
+  }
+  for (const rel of walkAll(top)) {
+    if (!from.excluded(src === '.' ? rel : `${src}/${rel}`)) out.push({ rel, path: join(top, rel), st: lstatSync(join(top, rel), { bigint: true }) });
   }
   return out;
-}
-
-/** A regular file's content digest: from the memo while its stat is unchanged, else read (and memoized). */
-async function fileDigest(e: Described, memo: DigestMemo | undefined): Promise<string> {
-  const known = memo?.lookup(e.path, e.st);
-  if (known) return known;
-  const digest = createHash('sha256').update(await readFile(e.path)).digest('hex');
-  memo?.record(e.path, e.st, digest);
-  return digest;
 }
 
 /**
@@ -123,19 +122,25 @@ async function fileDigest(e: Described, memo: DigestMemo | undefined): Promise<s
  * history: each entry's path, type and mode, and a file's content digest or a link's target.
  */
 export async function sourcesDigest(from: SourceRoot, sources: string[]): Promise<string> {
-  const all = createHash('sha256');
   const entries = sources.flatMap((src) => describedEntries(from, src));
-  const contents: Promise<string>[] = [];
-  const content = (i: number): Promise<string> => {
-    const e = entries[i]!;
-    return e.st.isFile() ? fileDigest(e, from.memo) : Promise.resolve(e.st.isSymbolicLink() ? readlinkSync(e.path) : '');
+  // A file's digest is the memo's while its stat is unchanged (all of them, on a rebuild of an unchanged context);
+  // the others are read, READ_AHEAD at a time, and memoized.
+  const contents = entries.map((e) => (e.st.isFile() ? from.memo?.lookup(e.path, e.st) : e.st.isSymbolicLink() ? readlinkSync(e.path) : ''));
+  const unread = entries.flatMap((_, i) => (contents[i] === undefined ? [i] : []));
+  let next = 0;
+  const reader = async () => {
+    while (next < unread.length) {
+      const i = unread[next++]!;
+      const { path, st } = entries[i]!;
+      contents[i] = createHash('sha256').update(await readFile(path)).digest('hex');
+      from.memo?.record(path, st, contents[i]!);
+    }
   };
-  for (let i = 0; i < Math.min(READ_AHEAD, entries.length); i++) contents.push(content(i));
-  for (let i = 0; i < entries.length; i++) {
-    if (i + READ_AHEAD < entries.length) contents.push(content(i + READ_AHEAD));
-    const { rel, st } = entries[i]!;
+  await Promise.all(Array.from({ length: Math.min(READ_AHEAD, unread.length) }, reader));
+  const all = createHash('sha256');
+  for (const [i, { rel, st }] of entries.entries()) {
     const type = st.isDirectory() ? 'd' : st.isSymbolicLink() ? 'l' : st.isFile() ? 'f' : 'o';
-    all.update(`${rel}\0${type}\0${(Number(st.mode) & 0o7777).toString(8)}\0${await contents[i]!}\n`);
+    all.update(`${rel}\0${type}\0${(Number(st.mode) & 0o7777).toString(8)}\0${contents[i]!}\n`);
   }
   const kind = sources.length > 1 ? 'multi' : entries[0]!.st.isDirectory() ? 'dir' : 'file';
   return `${kind}:${all.digest('hex')}`;
@@ -232,6 +237,7 @@ function tarKind(path: string): boolean {
 /** ADD of a local archive: unpacked into the destination directory, its owners kept as the archive says (Docker's rule). */
 function unpack(root: string, archive: string, dstAbs: string, owner: Owner): void {
   makeDirectory(root, dstAbs, owner);
+  const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
   const r = spawnSync('tar', ['-x', '-f', archive, '-C', inRoot(root, dstAbs), '--same-owner', '-p'], { encoding: 'utf8' });
   if (r.status !== 0) throw new BuildError(`ADD failed: ${r.stderr.trim().split('\n')[0] ?? `tar exited with ${r.status}`}`);
 }

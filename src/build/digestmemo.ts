@@ -10,12 +10,12 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, type BigIntStats } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-/** [dev, ino, size, mode, mtimeNs, ctimeNs] as decimal strings, then the digest. */
-type Entry = [string, string, string, string, string, string, string];
+/** The file's stat as one string (`dev:ino:size:mode:mtimeNs:ctimeNs`, compared whole), then its digest. */
+type Entry = [string, string];
 
 const RACY_NS = 1_000_000_000n;
 
-const statKey = (st: BigIntStats): string[] => [st.dev, st.ino, st.size, st.mode, st.mtimeNs, st.ctimeNs].map(String);
+const statKey = (st: BigIntStats): string => `${st.dev}:${st.ino}:${st.size}:${st.mode}:${st.mtimeNs}:${st.ctimeNs}`;
 
 export class DigestMemo {
   private readonly entries: Map<string, Entry>;
@@ -42,9 +42,8 @@ export class DigestMemo {
   /** The digest recorded for the file at `rel` if its stat is unchanged since. */
   lookup(rel: string, st: BigIntStats): string | undefined {
     const e = this.entries.get(rel);
-    if (!e) return undefined;
-    const key = statKey(st);
-    return key.every((v, i) => v === e[i]) ? e[6] : undefined;
+    // An entry of another shape (a memo an older strata wrote) never equals the key: the file is read again.
+    return e?.[0] === statKey(st) ? e[1] : undefined;
   }
 
   record(rel: string, st: BigIntStats, digest: string): void {
@@ -52,7 +51,7 @@ export class DigestMemo {
       if (this.entries.delete(rel)) this.changed = true;
       return;
     }
-    this.entries.set(rel, [...statKey(st), digest] as Entry);
+    this.entries.set(rel, [statKey(st), digest]);
     this.changed = true;
   }
 

@@ -106,7 +106,8 @@ export function parseDockerfile(text: string): Dockerfile {
   const first = DockerfileParser.parse(text);
   const escape = first.getEscapeCharacter();
   const blanked = blankCommentsInContinuations(text, escape);
-  const df = DockerfileParser.parse(blanked);
+  // Parsed again only when a comment was blanked (most Dockerfiles have none inside a continuation).
+  const df = blanked === text ? first : DockerfileParser.parse(blanked);
   const lines = blanked.split('\n');
   const instructions: Instruction[] = [];
   for (const i of df.getInstructions()) {

@@ -8,7 +8,7 @@
  * It reports only through a Progress callback, with the messages Docker's Engine API streams for the classic
  * builder (`stream`, `aux: {ID}`, `error`), so the CLI renders them and the API service forwards them as they are.
  */
-import { mkdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { readFileSync, realpathSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Engine, FilterPair, PruneReport } from '../engine/index.js';
 import { StrataError } from '../engine/errors.js';
@@ -48,6 +48,11 @@ export interface BuildOptions {
   pull?: boolean;
   /** Cancels the build: the running step's container is killed and removed, nothing is tagged. */
   signal?: AbortSignal;
+  /**
+   * A directory context: told, once it is open, the bytes the docker CLI would send for it (its `Sending build
+   * context` line), .dockerignore applied.
+   */
+  sendingContext?: (bytes: number) => void;
 }
 
 export class Builder {
@@ -78,12 +83,6 @@ export class Builder {
     return report;
   }
 
-  /** The bytes the docker CLI would send for this context directory (its `Sending build context` line), .dockerignore applied. */
-  async contextSize(dir: string): Promise<number> {
-    const context = await openContext({ dir }, '');
-    return context.tarSize();
-  }
-
   /**
    * Build the context into an image. A failure before the first step (the context, the Dockerfile's syntax)
    * is thrown; once steps have started, a failure is the last message (`error`) and the result is null.
@@ -94,6 +93,8 @@ export class Builder {
     checkPlatform(opts.platform);
     const tags = (opts.tags ?? []).map((t) => engine.images.normalizeTag(t));
     const context = await openContext(source, engine.store.scratchPath('build-context'));
+    // Its listing, read for the size, is what the COPY steps then take their sources' stats from.
+    if (opts.sendingContext && 'dir' in source) opts.sendingContext(context.tarSize());
     // A directory's files keep their inodes from build to build: their digests are memoized (a tar's are new each time).
     const memo = 'dir' in source ? DigestMemo.open(this.memoDir, realpathSync(source.dir)) : undefined;
     try {
@@ -104,7 +105,6 @@ export class Builder {
       // A pull's own messages (a FROM image not here, or --pull), shown among the steps as Docker shows them.
       const pulling: Progress = (m) => { if (!opts.quiet) progress(m); };
       const scratch = engine.store.scratchPath('build');
-      mkdirSync(scratch, { recursive: true });
       try {
         const steps = new StepMaker(engine, context, opts, emit, pulling, scratch, memo);
         const args = new BuildArgs(opts.buildArgs ?? {});

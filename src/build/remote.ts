@@ -5,7 +5,7 @@
  * the bytes) is what the step's cache compares, so the download happens on every build, as Docker's.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, closeSync, mkdtempSync, openSync, utimesSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, openSync, utimesSync, writeSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { Progress } from '../engine/messages.js';
 import { progressBar } from '../registry/progress.js';
@@ -39,8 +39,8 @@ function transportError(url: URL, e: Error & { code?: string }): string {
   return e.message;
 }
 
-/** Download `address` into a new directory under `scratch`, reporting Docker's `Downloading` bar through `progress`. */
-export async function download(address: string, scratch: string, progress: Progress, signal?: AbortSignal): Promise<Download> {
+/** Download `address` into `dir` (a new, empty directory), reporting Docker's `Downloading` bar through `progress`. */
+export async function download(address: string, dir: string, progress: Progress, signal?: AbortSignal): Promise<Download> {
   const url = new URL(address);
   let res: Response;
   try {
@@ -54,7 +54,6 @@ export async function download(address: string, scratch: string, progress: Progr
     throw new BuildError(`ADD failed: failed to GET ${address} with status ${res.status} ${res.statusText}: ${body}`);
   }
   const name = fileName(url.pathname, res.headers.get('content-disposition'));
-  const dir = mkdtempSync(join(scratch, 'download-'));
   const file = join(dir, name || 'download');
   const total = Number(res.headers.get('content-length') ?? -1);
   const hash = createHash('sha256').update(`${name}\0`);

@@ -6,7 +6,7 @@
  */
 import { posix } from 'node:path';
 import { normalizeContainerConfig, type ContainerConfig, type HealthConfig } from '../images/config.js';
-import { resolveUser } from '../runtime/index.js';
+import { resolveUser } from '../runtime/user.js';
 import type { BuildArgs } from './args.js';
 import { copyInto, destination, findSources, isDirectoryDestination, makeDirectory, sourcesDigest, type Owner, type SourceRoot } from './copy.js';
 import { download, downloadsDigest, isURL, type Download } from './remote.js';
@@ -305,7 +305,7 @@ export class Stage {
   private async addRemote(urls: string[], dest: string, chown: string | undefined): Promise<void> {
     const downloads: Download[] = [];
     for (const url of urls) {
-      downloads.push(await download(url, this.steps.scratch, this.steps.pulling, this.steps.signal));
+      downloads.push(await download(url, this.steps.scratch('download'), this.steps.pulling, this.steps.signal));
       this.steps.emit('\n');
     }
     const digest = downloadsDigest(downloads);
@@ -343,7 +343,10 @@ export class Stage {
         copyInto(root, { from: src, sources, dest, workdir: this.config.WorkingDir, owner: owner(root, chown), add: verb === 'ADD', verb });
       }, false);
     };
-    if (from === undefined) return work({ root: this.steps.context.root, excluded: (rel) => this.steps.context.excluded(rel), chrooted: false, memo: this.steps.memo });
+    if (from === undefined) {
+      const { context, memo } = this.steps;
+      return work({ root: context.root, excluded: (rel) => context.excluded(rel), chrooted: false, memo, listed: () => context.listingIfRead() });
+    }
     const stage = /^\d+$/.test(from) ? this.stages[Number(from)] : this.stages.find((s) => s.name === from.toLowerCase());
     const image = stage ? stage.image : (await this.steps.resolveImage(from)).id;
     if (!image) throw new BuildError(`${verb} failed: the stage ${from} has no files (FROM scratch)`);

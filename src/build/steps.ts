@@ -4,10 +4,9 @@
  * (an image on the parent's layers), a RUN (a container run and committed), and a change to the root
  * filesystem (COPY, ADD, WORKDIR: a container changed through its mount and committed).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { directoryTar } from '../archive/index.js';
+import { archive, streams } from '../engine/lazy.js';
 import { NotFoundError, type BuildStep, type CreateOptions, type Engine, type Progress } from '../engine/index.js';
 import { randomId } from '../images/digest.js';
 import { timeNs } from '../engine/times.js';
@@ -41,10 +40,18 @@ export interface StepRequest {
 export class StepMaker {
   constructor(
     private readonly engine: Engine, readonly context: Context, private readonly opts: BuildOptions,
-    readonly emit: (text: string) => void, readonly pulling: Progress, readonly scratch: string,
+    readonly emit: (text: string) => void, readonly pulling: Progress,
+    /** The build's scratch directory in the store, made when a step first needs it (a cached build never does). */
+    private readonly scratchDir: string,
     /** The context directory's memo of file digests. */
     readonly memo?: DigestMemo,
   ) {}
+
+  /** A new directory for `purpose` in the build's scratch directory (its owner removes the whole when the build ends). */
+  scratch(purpose: string): string {
+    mkdirSync(this.scratchDir, { recursive: true });
+    return mkdtempSync(join(this.scratchDir, `${purpose}-`));
+  }
 
   /** Cancels the build. */
   get signal(): AbortSignal | undefined {
@@ -107,6 +114,7 @@ export class StepMaker {
       const signal = this.opts.signal;
       const kill = () => { void processes.kill(id, 'SIGKILL').catch(() => {}); };
       try {
+        const { Writable } = streams();
         const out = new Writable({ write: (chunk: Buffer, _enc, done) => { this.emit(chunk.toString()); done(); } });
         // The classic builder sends a RUN's stderr in the same stream, in red (ANSI), as the docker CLI then prints it.
         const err = new Writable({ write: (chunk: Buffer, _enc, done) => { this.emit(`\x1b[91m${chunk.toString()}\x1b[0m`); done(); } });
@@ -173,9 +181,9 @@ export class StepMaker {
     const { containers, images, layers } = this.engine;
     if (!r.parent) {
       const make = async () => {
-        const dir = mkdtempSync(join(this.scratch, 'root-'));
+        const dir = this.scratch('root');
         await work(dir);
-        return images.derive(null, this.step(r), await layers.add(directoryTar(dir), null));
+        return images.derive(null, this.step(r), await layers.add(archive().directoryTar(dir), null));
       };
       return announce ? this.announced(randomId(), make, async () => {}) : make();
     }

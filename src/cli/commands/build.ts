@@ -109,7 +109,10 @@ export function registerBuildCommands(program: Command, image: Command, withEngi
       try {
         await withEngine(async (e) => {
           const builder = await e.builder();
-          if (!o.quiet) stdout(`Sending build context to Docker daemon  ${goHumanSize(sent ?? ('dir' in source ? await builder.contextSize(source.dir) : 0))}\n`);
+          const sending = (bytes: number) => stdout(`Sending build context to Docker daemon  ${goHumanSize(bytes)}\n`);
+          // Stdin's bytes are known; a directory's are counted by the builder as it lists the context (not at all with -q).
+          if (!o.quiet && sent !== undefined) sending(sent);
+          else if (!o.quiet) opts.sendingContext = sending;
           let failure: JsonMessage | undefined;
           const pulling = new ProgressDisplay(stdout, !!process.stdout.isTTY);
           const id = await builder.build(source, opts, (m) => {
