@@ -33,6 +33,9 @@ const lazyChildProcess: BunPlugin = {
   },
 };
 
+// The executable reads no .env and no bunfig.toml from the directory it is run in: Bun's defaults would list that
+// directory and its parents at every start (cold, a disk read each, before any of strata runs), and a .env there
+// would change strata's environment (STRATA_ROOT…), which no docker command lets a working directory do.
 // Bun.build throws when the build fails (its messages, then a non-zero exit status for build.sh).
 await Bun.build({
   entrypoints: ['src/cli/strata.ts', 'src/archive/tarworker.ts', 'src/registry/unpackworker.ts', 'src/registry/gzipworker.ts'],
@@ -41,6 +44,6 @@ await Bun.build({
   format: 'esm',
   splitting: true,
   bytecode: true,
-  compile: { outfile: 'dist/cli/strata' },
+  compile: { outfile: 'dist/cli/strata', autoloadDotenv: false, autoloadBunfig: false },
   plugins: [lazyChildProcess],
 });
