@@ -83,3 +83,13 @@ test("the short commands' start loads no stream, crypto, tar or container-superv
   assert.deepEqual(heavy.filter((m) => loaded.has(m)), []);
   assert.ok(loaded.has('engine/store.ts') && loaded.has('node:fs'), 'the walk follows the imports');
 });
+
+test('a build loads none of them either until a step needs it (a fully cached build never does: bench/build.sh)', () => {
+  const loaded = loadedAtStart(['cli/main.ts', 'cli/commands/build.ts', 'build/index.ts', 'engine/index.ts']);
+  const heavy = [
+    'node:crypto', 'node:stream', 'node:stream/promises', 'node:zlib', 'node:os', 'node:child_process', 'tar-stream',
+    'archive/index.ts', 'archive/apply.ts', 'runtime/index.ts', 'runtime/runc.ts', 'runtime/supervisor.ts',
+  ];
+  assert.deepEqual(heavy.filter((m) => loaded.has(m)), []);
+  assert.ok(loaded.has('build/copy.ts') && loaded.has('dockerfile-ast'), 'the walk follows the imports');
+});

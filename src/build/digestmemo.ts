@@ -6,7 +6,6 @@
  * A file changed twice within one tick of the kernel's clock could keep its ctime, so, as git does for its index,
  * a file whose ctime is under a second older than the read is not memoized: it is read again next time.
  */
-import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, type BigIntStats } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -29,7 +28,7 @@ export class DigestMemo {
 
   /** The memo of the context directory `contextDir` (its real path), kept under `dir`. */
   static open(dir: string, contextDir: string): DigestMemo {
-    const file = join(dir, `${createHash('sha256').update(contextDir).digest('hex').slice(0, 32)}.json`);
+    const file = join(dir, `${new Bun.CryptoHasher('sha256').update(contextDir).digest('hex').slice(0, 32)}.json`);
     let entries = new Map<string, Entry>();
     try {
       entries = new Map(Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, Entry>));

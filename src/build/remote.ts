@@ -4,7 +4,6 @@
  * its mtime the Last-Modified header's (the epoch without one), and never unpacked. Its digest (over the name and
  * the bytes) is what the step's cache compares, so the download happens on every build, as Docker's.
  */
-import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, openSync, utimesSync, writeSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { Progress } from '../engine/messages.js';
@@ -56,7 +55,7 @@ export async function download(address: string, dir: string, progress: Progress,
   const name = fileName(url.pathname, res.headers.get('content-disposition'));
   const file = join(dir, name || 'download');
   const total = Number(res.headers.get('content-length') ?? -1);
-  const hash = createHash('sha256').update(`${name}\0`);
+  const hash = new Bun.CryptoHasher('sha256').update(`${name}\0`);
   const fd = openSync(file, 'wx', 0o600);
   let current = 0;
   let last = 0;
@@ -85,5 +84,5 @@ export async function download(address: string, dir: string, progress: Progress,
 /** The history line's digest of an ADD's downloads: the one's own, or `multi:` over them all (as the classic builder names several sources). */
 export function downloadsDigest(downloads: Download[]): string {
   if (downloads.length === 1) return downloads[0]!.digest;
-  return `multi:${createHash('sha256').update(downloads.map((d) => d.digest).join('\n')).digest('hex')}`;
+  return `multi:${new Bun.CryptoHasher('sha256').update(downloads.map((d) => d.digest).join('\n')).digest('hex')}`;
 }

@@ -4,9 +4,8 @@
  * messages as they come, and the `error` one on stderr with status 1.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { InvalidArgumentError, StrataError } from '../../engine/errors.js';
 import type { BuildOptions, ContextSource, JsonMessage } from '../../engine/index.js';
@@ -92,10 +91,11 @@ export function registerBuildCommands(program: Command, image: Command, withEngi
       if (contextArg === '-') {
         const input = await readAll(await openInput('-'));
         sent = isArchive(input) ? input.length : 1024 + 512 + Math.ceil(input.length / 512) * 512;
-        if (isArchive(input)) source = { tar: Readable.from([input]) };
+        // Loaded here: node:stream and node:os cost a build from a directory milliseconds it has no use for.
+        if (isArchive(input)) source = { tar: (await import('node:stream')).Readable.from([input]) };
         else {
           // A Dockerfile on stdin and no context, as `docker build - < Dockerfile`.
-          empty = mkdtempSync(join(tmpdir(), 'strata-build-'));
+          empty = mkdtempSync(join((await import('node:os')).tmpdir(), 'strata-build-'));
           opts.dockerfileText = input.toString('utf8');
           source = { dir: empty };
         }
@@ -114,11 +114,14 @@ export function registerBuildCommands(program: Command, image: Command, withEngi
           if (!o.quiet && sent !== undefined) sending(sent);
           else if (!o.quiet) opts.sendingContext = sending;
           let failure: JsonMessage | undefined;
-          const pulling = new ProgressDisplay(stdout, !!process.stdout.isTTY);
+          // Made for the first pull message only: process.stdout, asked whether it is a terminal, loads Bun's stream
+          // machinery, ~20 ms of CPU that a build pulling nothing (a cached one) has no use for.
+          let pulling: ProgressDisplay | undefined;
           const id = await builder.build(source, opts, (m) => {
             if (m.error !== undefined) failure = m;
             else if (m.stream !== undefined) stdout(m.stream);
-            else pulling.show(m);
+            // The image ID (aux alone) is the display's to ignore: no display is made for it.
+            else if (m.aux === undefined || m.status !== undefined) (pulling ??= new ProgressDisplay(stdout, !!process.stdout.isTTY)).show(m);
           });
           if (id === null) {
             // As the docker CLI: the builder's message as it is, without `Error:`.
