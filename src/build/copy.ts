@@ -53,14 +53,16 @@ function matches(pattern: string, path: string): boolean {
   return new RegExp(`${re}$`).test(path);
 }
 
-function* walkAll(root: string, rel = ''): Generator<string> {
+/** Every path under `root`, relative, parents before children (into `out`: a generator costs a cached COPY of 1,000 files milliseconds). */
+function walkAll(root: string, rel = '', out: string[] = []): string[] {
   // The entries' types from the directory itself: no stat of each entry just to know whether to descend.
   const dirents = readdirSync(join(root, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const d of dirents) {
     const path = rel ? `${rel}/${d.name}` : d.name;
-    yield path;
-    if (d.isDirectory()) yield* walkAll(root, path);
+    out.push(path);
+    if (d.isDirectory()) walkAll(root, path, out);
   }
+  return out;
 }
 
 /** A source path as the root holds it: relative to it, `.` for the root itself. */
@@ -81,7 +83,7 @@ export function findSources(from: SourceRoot, patterns: string[], verb: string):
   for (const pattern of patterns) {
     const p = clean(pattern, verb);
     if (hasWildcard(p)) {
-      const found = [...walkAll(from.root)].filter((rel) => matches(p, rel) && !from.excluded(rel));
+      const found = walkAll(from.root).filter((rel) => matches(p, rel) && !from.excluded(rel));
       if (found.length === 0) throw new BuildError(`${verb} failed: no source files were specified`);
       out.push(...found);
       continue;
@@ -114,7 +116,9 @@ function describedEntries(from: SourceRoot, src: string): Described[] {
     return out;
   }
   for (const rel of walkAll(top)) {
-    if (!from.excluded(src === '.' ? rel : `${src}/${rel}`)) out.push({ rel, path: join(top, rel), st: lstatSync(join(top, rel), { bigint: true }) });
+    if (from.excluded(src === '.' ? rel : `${src}/${rel}`)) continue;
+    const path = join(top, rel);
+    out.push({ rel, path, st: lstatSync(path, { bigint: true }) });
   }
   return out;
 }
