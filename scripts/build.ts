@@ -41,6 +41,9 @@ await Bun.build({
   format: 'esm',
   splitting: true,
   bytecode: true,
-  compile: { outfile: 'dist/cli/strata' },
+  // A Bun executable reads .env and bunfig.toml from the working directory by default: a .env there would
+  // set strata's environment (STRATA_ROOT, its storage driver) and a bunfig.toml's preload run code in it,
+  // as root, wherever it is run. strata reads neither, as under Node (and skips the directory walk).
+  compile: { outfile: 'dist/cli/strata', autoloadDotenv: false, autoloadBunfig: false },
   plugins: [lazyChildProcess],
 });
