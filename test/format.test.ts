@@ -252,6 +252,17 @@ describe("Go's encoding/json", () => {
   });
   it('escapes control characters and line separators as Go does', () => {
     assert.equal(marshalJson('\u0001\b\f\n\r\t\u2028"\\'), '"\\u0001\\b\\f\\n\\r\\t\\u2028\\"\\\\"');
+    // Each one alone, amid plain text, with and without HTML escaping (a string without any is written as it is).
+    const alone: [string, string][] = [
+      ['\u0000', '\\u0000'], ['\u001f', '\\u001f'], ['\n', '\\n'], ['"', '\\"'], ['\\', '\\\\'], ['\u2029', '\\u2029'],
+      // A lone surrogate is not UTF-8: Go writes U+FFFD; a pair is one character, written as it is.
+      ['\ud800', '\\ufffd'], ['\udfff', '\\ufffd'], ['\ud83d\ude00', '\ud83d\ude00'], ['\u007f\u00e9', '\u007f\u00e9'],
+    ];
+    for (const escapeHTML of [true, false]) {
+      for (const [c, out] of alone) assert.equal(marshalJson(`a ${c} b`, { escapeHTML }), `"a ${out} b"`, JSON.stringify(c));
+      assert.equal(marshalJson('a <&> b', { escapeHTML }), escapeHTML ? '"a \\u003c\\u0026\\u003e b"' : '"a <&> b"');
+    }
+    assert.equal(marshalJson('sha256:0123 /var/lib/x é'), '"sha256:0123 /var/lib/x é"');
   });
   it('dates, bytes and numbers', () => {
     assert.equal(marshalJson(new Date('2024-01-02T03:04:05.120Z')), '"2024-01-02T03:04:05.12Z"');
