@@ -10,7 +10,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
+import { Engine } from '../src/engine/index.js';
 import { snapshotDirs } from './lib/disk.js';
 import { DRIVERS, exited, STRATA_BIN, testStore, type TestStore } from './lib/strata.js';
 import { buildTar, type RawEntry } from './lib/tarbuild.js';
@@ -251,6 +253,23 @@ for (const driver of DRIVERS) {
       clean();
       s.ok(['rm', 'readers-c']);
       s.ok(['rmi', 'readers:new', 'readers:tagged', 'readers:base']);
+    });
+
+    test('a store opened to take its lock on first work takes it at its first pending snapshot, and keeps it', async () => {
+      const engine = await Engine.open({ root: s.root, driver, lock: 'on-work' });
+      try {
+        assert.deepEqual(locks(), [], 'no lock at open');
+        const id = await engine.images.import(Readable.from(manyFilesTar('on-work', 1, 10)), { reference: 'onwork:1' });
+        assert.equal(locks().length, 1, 'the import took a lock, held until the store closes');
+        // Its work is done and committed: another process's sweep finds nothing of it to finish.
+        clean();
+        assert.equal(s.ok(['images', '-q', '--no-trunc', 'onwork:1']), `${id}\n`);
+      } finally {
+        engine.close();
+      }
+      assert.deepEqual(locks(), []);
+      s.ok(['rmi', 'onwork:1']);
+      clean();
     });
 
     test('importing a tar again heals its layer when the tar-split record or the directory is lost', () => {
