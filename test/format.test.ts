@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   compileTemplate,
+  displayWidth,
   formatFloat,
   formatTable,
   humanDuration,
@@ -305,6 +306,15 @@ describe('tables as docker aligns them', () => {
   });
   it('empty cells are padded; wide characters count double', () => {
     assert.equal(renderTable(['A', 'B'], [['', 'x'], ['日本', 'y']]), 'A         B\n          x\n日本      y\n');
+  });
+  it('terminal columns: printable ASCII one each, control characters and combining marks none, wide characters two', () => {
+    assert.equal(displayWidth(''), 0);
+    assert.equal(displayWidth('abc 1.5MB ~'), 11);
+    assert.equal(displayWidth('a\x01b'), 2);
+    assert.equal(displayWidth('a\x7fb'), 2);
+    assert.equal(displayWidth('e\u0301t\u00e9'), 3);
+    assert.equal(displayWidth('日本 x'), 6);
+    assert.equal(displayWidth('a\u200bb\ud83d\ude00'), 4);
   });
   it('a line with fewer cells ends the columns to its right', () => {
     assert.equal(tabwrite('a\tb\nno tabs here\nccc\td\n'), 'a         b\nno tabs here\nccc       d\n');
