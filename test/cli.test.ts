@@ -315,6 +315,25 @@ describe('strata CLI and its surroundings', () => {
     assert.equal(s.ok(['system', 'check']).trim(), 'No problems found');
   });
 
+  test('the working directory\'s .env and bunfig.toml reach neither strata\'s settings nor its code', () => {
+    const { s, tar } = fixture;
+    const id = s.ok(['import', '-', 'acme/busybox:1.0'], tar).trim();
+    // Bun's executables read both from the working directory by default; strata, run as root anywhere, must not.
+    const cwd = mkdtempSync(join(tmpdir(), 'strata-cwd-'));
+    try {
+      writeFileSync(join(cwd, '.env'), 'STRATA_STORAGE_DRIVER=bogus\n');
+      writeFileSync(join(cwd, 'bunfig.toml'), 'preload = ["./preload.js"]\n');
+      writeFileSync(join(cwd, 'preload.js'), `require('node:fs').writeFileSync(${JSON.stringify(join(cwd, 'ran'))}, '');\n`);
+      const r = spawnSync(STRATA_BIN, ['--root', s.root, 'images', '-q', '--no-trunc'], { cwd });
+      assert.equal(r.stderr.toString(), '');
+      assert.equal(r.status, 0);
+      assert.equal(r.stdout.toString(), `${id}\n`);
+      assert.equal(existsSync(join(cwd, 'ran')), false, 'the preload script did not run');
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+
   test('a store under a directory named with , and : uses overlay2 (the mount options hold no part of its name)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'strata-punct-'));
     const root = join(dir, 'a,b:c', 'store');

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   compileTemplate,
+  displayWidth,
   formatFloat,
   formatTable,
   humanDuration,
@@ -252,6 +253,17 @@ describe("Go's encoding/json", () => {
   });
   it('escapes control characters and line separators as Go does', () => {
     assert.equal(marshalJson('\u0001\b\f\n\r\t\u2028"\\'), '"\\u0001\\b\\f\\n\\r\\t\\u2028\\"\\\\"');
+    // Each one alone, amid plain text, with and without HTML escaping (a string without any is written as it is).
+    const alone: [string, string][] = [
+      ['\u0000', '\\u0000'], ['\u001f', '\\u001f'], ['\n', '\\n'], ['"', '\\"'], ['\\', '\\\\'], ['\u2029', '\\u2029'],
+      // A lone surrogate is not UTF-8: Go writes U+FFFD; a pair is one character, written as it is.
+      ['\ud800', '\\ufffd'], ['\udfff', '\\ufffd'], ['\ud83d\ude00', '\ud83d\ude00'], ['\u007f\u00e9', '\u007f\u00e9'],
+    ];
+    for (const escapeHTML of [true, false]) {
+      for (const [c, out] of alone) assert.equal(marshalJson(`a ${c} b`, { escapeHTML }), `"a ${out} b"`, JSON.stringify(c));
+      assert.equal(marshalJson('a <&> b', { escapeHTML }), escapeHTML ? '"a \\u003c\\u0026\\u003e b"' : '"a <&> b"');
+    }
+    assert.equal(marshalJson('sha256:0123 /var/lib/x é'), '"sha256:0123 /var/lib/x é"');
   });
   it('dates, bytes and numbers', () => {
     assert.equal(marshalJson(new Date('2024-01-02T03:04:05.120Z')), '"2024-01-02T03:04:05.12Z"');
@@ -294,6 +306,15 @@ describe('tables as docker aligns them', () => {
   });
   it('empty cells are padded; wide characters count double', () => {
     assert.equal(renderTable(['A', 'B'], [['', 'x'], ['日本', 'y']]), 'A         B\n          x\n日本      y\n');
+  });
+  it('terminal columns: printable ASCII one each, control characters and combining marks none, wide characters two', () => {
+    assert.equal(displayWidth(''), 0);
+    assert.equal(displayWidth('abc 1.5MB ~'), 11);
+    assert.equal(displayWidth('a\x01b'), 2);
+    assert.equal(displayWidth('a\x7fb'), 2);
+    assert.equal(displayWidth('e\u0301t\u00e9'), 3);
+    assert.equal(displayWidth('日本 x'), 6);
+    assert.equal(displayWidth('a\u200bb\ud83d\ude00'), 4);
   });
   it('a line with fewer cells ends the columns to its right', () => {
     assert.equal(tabwrite('a\tb\nno tabs here\nccc\td\n'), 'a         b\nno tabs here\nccc       d\n');

@@ -1,15 +1,18 @@
 /**
  * Operation locks and what they make safe: work in progress is never swept while its process lives (in
  * any PID namespace), the work of a killed process is finished by the next command (an import, an `rm`,
- * an `rmi` killed at any point), `system check --repair` racing imports removes nothing of theirs, and a
- * layer that lost files is healed by importing its tar again.
+ * an `rmi` killed at any point; `images` and `ps`, which take no lock of their own, sweep as any command
+ * does), `system check --repair` racing imports removes nothing of theirs, commands that only read take no
+ * lock and answer while a write is under way, and a layer that lost files is healed by importing its tar again.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
+import { Engine } from '../src/engine/index.js';
 import { snapshotDirs } from './lib/disk.js';
 import { DRIVERS, exited, STRATA_BIN, testStore, type TestStore } from './lib/strata.js';
 import { buildTar, type RawEntry } from './lib/tarbuild.js';
@@ -202,6 +205,70 @@ for (const driver of DRIVERS) {
           s.ok(['rmi', `race${w}:${k}`]);
         }
       }
+      clean();
+    });
+
+    test('commands that only read take no lock and answer, unchanged, while an import is under way', async () => {
+      s.ok(['import', tarFile('reader-base', 1, 10), 'readers:base']);
+      s.ok(['create', '--name', 'readers-c', 'readers:base', 'sh']);
+      // Every reading verb, in each of its spellings; formats without relative times, so that the
+      // answers given during the import can equal those given before it.
+      const reads = [
+        ['images', '--format', '{{.ID}} {{.Repository}}:{{.Tag}} {{.Size}}'], ['image', 'ls', '-q'], ['image', 'list', '-q'],
+        ['ps', '-a', '--format', '{{.ID}} {{.Image}} {{.Status}} {{.Names}}'], ['container', 'ls', '-aq'], ['container', 'list', '-aq'], ['container', 'ps', '-aq'],
+        ['inspect', 'readers:base', 'readers-c'], ['image', 'inspect', 'readers:base'], ['container', 'inspect', 'readers-c'],
+        ['history', '--format', '{{.ID}} {{.CreatedBy}} {{.Size}}', 'readers:base'], ['image', 'history', '-q', 'readers:base'],
+      ];
+      const before = reads.map((args) => s.ok(args));
+
+      // An import from a pipe, fed half its tar and then held: it has its lock file, and a snapshot pending.
+      const dirs = snapshotDirs(s.root, driver);
+      const tar = manyFilesTar('reader-import', 4, 300);
+      const p = spawn(STRATA_BIN, ['--root', s.root, '--storage-driver', driver, 'import', '-', 'readers:new'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const done = exited(p);
+      p.stdin.write(tar.subarray(0, tar.length >> 1));
+      await until(() => snapshotDirs(s.root, driver).length > dirs.length, 'the import to start');
+      const importing = locks();
+      assert.equal(importing.length, 1);
+
+      const made: string[] = [];
+      const watcher = watch(join(s.root, 'locks'), (_, name) => made.push(String(name)));
+      try {
+        for (const [i, args] of reads.entries()) assert.equal(s.ok(args), before[i], `strata ${args.join(' ')} during the import`);
+        await sleep(200);
+        assert.deepEqual(made, [], 'no reading command made a lock file');
+        // The watch sees what a command that writes does: its lock file, made and removed.
+        s.ok(['tag', 'readers:base', 'readers:tagged']);
+        await until(() => made.length > 0, 'the lock file of tag', 5_000);
+      } finally {
+        watcher.close();
+      }
+      assert.deepEqual(locks(), importing, 'the import still holds its lock');
+
+      p.stdin.end(tar.subarray(tar.length >> 1));
+      const r = await done;
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(s.ok(['images', '--format', '{{.Repository}}:{{.Tag}}']), /^readers:new$/m);
+      assert.deepEqual(locks(), []);
+      clean();
+      s.ok(['rm', 'readers-c']);
+      s.ok(['rmi', 'readers:new', 'readers:tagged', 'readers:base']);
+    });
+
+    test('a store opened to take its lock on first work takes it at its first pending snapshot, and keeps it', async () => {
+      const engine = await Engine.open({ root: s.root, driver, lock: 'on-work' });
+      try {
+        assert.deepEqual(locks(), [], 'no lock at open');
+        const id = await engine.images.import(Readable.from(manyFilesTar('on-work', 1, 10)), { reference: 'onwork:1' });
+        assert.equal(locks().length, 1, 'the import took a lock, held until the store closes');
+        // Its work is done and committed: another process's sweep finds nothing of it to finish.
+        clean();
+        assert.equal(s.ok(['images', '-q', '--no-trunc', 'onwork:1']), `${id}\n`);
+      } finally {
+        engine.close();
+      }
+      assert.deepEqual(locks(), []);
+      s.ok(['rmi', 'onwork:1']);
       clean();
     });
 

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -65,18 +65,5 @@ test('the root, blobs/ and strata.db are not readable by other users, also when 
     for (const f of files) if (existsSync(f)) assert.equal(modeOf(f), '600', f);
   } finally {
     s.cleanup();
-  }
-});
-
-test('a .env in the working directory sets nothing: strata reads its own environment only, as the docker CLI', () => {
-  const cwd = mkdtempSync(join(tmpdir(), 'strata-dotenv-'));
-  try {
-    writeFileSync(join(cwd, '.env'), 'STRATA_STORAGE_DRIVER=nosuch\n');
-    const env = { ...process.env };
-    delete env.STRATA_STORAGE_DRIVER;
-    const r = spawnSync(STRATA_BIN, ['--root', join(cwd, 'store'), 'images', '-q'], { cwd, env, encoding: 'utf8' });
-    assert.deepEqual([r.status, r.stdout, r.stderr], [0, '', '']);
-  } finally {
-    rmSync(cwd, { recursive: true, force: true });
   }
 });

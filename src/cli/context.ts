@@ -1,6 +1,6 @@
 /** What every command needs: a way to open the engine with the global options, once per process. */
 import type { Command } from 'commander';
-import type { Engine } from '../engine/index.js';
+import type { Engine, StoreOptions } from '../engine/index.js';
 
 export type WithEngine = <T>(fn: (engine: Engine) => Promise<T> | T) => Promise<T>;
 
@@ -10,12 +10,13 @@ function selfCommand(): string[] {
   return script && /\.[cm]?[jt]s$/.test(script) && !script.startsWith('/$bunfs/') ? [process.execPath, script] : [process.execPath];
 }
 
-export function engineOpener(program: Command): WithEngine {
+/** `lock`: when the store's operation lock is taken (StoreOptions.lock; ./main.ts's READERS say which verbs wait). */
+export function engineOpener(program: Command, lock: StoreOptions['lock'] = 'open'): WithEngine {
   return async (fn) => {
     const opts = program.opts<{ root?: string; storageDriver?: string }>();
     // Loaded here, not imported: `strata --version` and `--help` never open a store.
     const { Engine } = await import('../engine/index.js');
-    const engine = await Engine.open({ root: opts.root, driver: opts.storageDriver, self: selfCommand() });
+    const engine = await Engine.open({ root: opts.root, driver: opts.storageDriver, lock, self: selfCommand() });
     try {
       return await fn(engine);
     } finally {

@@ -89,6 +89,20 @@ export const VERBS: Readonly<Record<'top' | 'image' | 'container', Readonly<Reco
   },
 };
 
+/**
+ * The verbs that only read the store: they register no pending work, name no scratch path and make no
+ * directory or runtime state (`ps` and `inspect` settle a container found exited: a row updated, its
+ * rootfs unmounted, nothing made). They open the store with the operation lock taken on first work
+ * (engine/store.ts's StoreOptions.lock), that is never: the lock file every other command makes, flocks
+ * and unlinks marks a live command for the sweep and `system check --repair`, and these leave nothing
+ * for either to judge. The sweep still runs when they open the store.
+ */
+const READERS: Readonly<Record<keyof typeof VERBS, readonly string[]>> = {
+  top: ['images', 'ps', 'inspect', 'history'],
+  image: ['ls', 'list', 'inspect', 'history'],
+  container: ['ls', 'list', 'ps', 'inspect'],
+};
+
 const GLOBAL_WITH_VALUE = ['--root', '--storage-driver'];
 
 /** The command a command line runs: its group, its verb (or alias) there, and the module that defines it. */
@@ -133,7 +147,7 @@ export async function buildProgram(modules: readonly ModuleName[] = Object.keys(
     // As docker: global options before the verb, and `create IMAGE CMD…` passes CMD's flags through.
     .enablePositionalOptions()
     .exitOverride();
-  const withEngine = engineOpener(program);
+  const withEngine = engineOpener(program, only && READERS[only.group].includes(only.verb) ? 'on-work' : 'open');
   // Narrowed, a group the verb is not in is a stand-in too, and so is everything registered under it.
   if (only) narrow(program, only.group === 'top' ? only.verb : only.group);
   const image = program.command('image').description('Manage images');

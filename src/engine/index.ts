@@ -76,6 +76,7 @@ export class Engine {
 export { StrataError, NotFoundError, ConflictError, InvalidArgumentError } from './errors.js';
 export { NO_CREATED_TIME } from './images.js';
 export type * from './types.js';
+export type { StoreOptions } from './store.js';
 export type { JsonMessage, Progress, ProgressDetail } from './messages.js';
 export type { EventMessage, EventType } from './events.js';
 export type { ExecOptions, LogsQuery } from './processes.js';

@@ -3,6 +3,11 @@
  * bookkeeping that makes a crash harmless (snapshots being made or removed are registered as pending,
  * under the operation lock of the process doing it, so the next process can tell a dead process's
  * leftovers from a live one's work).
+ *
+ * The operation lock excludes no one: it marks a live process, for the sweep (is this pending work's
+ * process gone?) and for `system check --repair` (was this directory made before every live command
+ * began?). A process that registers no work and makes no files has nothing for it to mark, so a store
+ * opened with `lock: 'on-work'` takes it only at its first pending row or scratch path (see StoreOptions).
  */
 import { chmodSync, existsSync, mkdirSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +28,14 @@ import { archive } from './lazy.js';
 export interface StoreOptions {
   root?: string;
   driver?: string;
+  /**
+   * When the operation lock is taken: 'open' (the default), or 'on-work', at the first snapshot registered
+   * as pending or scratch path named, for commands that only read. 'on-work' is for a command that makes
+   * no directory under containers/ or volumes/ and no runtime state: `system check --repair` judges those
+   * by the age of the lock files of the commands running (System.check), and a command that made one
+   * before taking its lock would have it removed from under it.
+   */
+  lock?: 'open' | 'on-work';
 }
 
 export function defaultRoot(): string {
@@ -37,7 +50,7 @@ export class Store {
   readonly content: ContentStore;
   readonly snapshots: Snapshotter;
 
-  private constructor(readonly root: string, meta: Metadata, snapshots: Snapshotter, private readonly lock: HeldLock) {
+  private constructor(readonly root: string, meta: Metadata, snapshots: Snapshotter, private held: HeldLock | undefined) {
     this.meta = meta;
     this.content = new ContentStore(root, (kind) => this.scratchPath(kind));
     this.snapshots = snapshots;
@@ -45,7 +58,7 @@ export class Store {
 
   static async open(opts: StoreOptions = {}): Promise<Store> {
     const root = prepareRoot(opts.root ?? defaultRoot());
-    const lock = acquireLock(join(root, 'locks'));
+    const lock = opts.lock === 'on-work' ? undefined : acquireLock(join(root, 'locks'));
     let meta: Metadata | undefined;
     try {
       meta = new Metadata(join(root, 'strata.db'));
@@ -60,14 +73,19 @@ export class Store {
       return store;
     } catch (e) {
       meta?.close();
-      lock.release();
+      lock?.release();
       throw e;
     }
   }
 
   close(): void {
     this.meta.close();
-    this.lock.release();
+    this.held?.release();
+  }
+
+  /** This process's operation lock, taken now if it is not yet held. */
+  private get lock(): HeldLock {
+    return (this.held ??= acquireLock(join(this.root, 'locks')));
   }
 
   /** Where a layer's tar-split record lives (layers/ is strata's own: the driver owns snapshots/). */
@@ -153,7 +171,8 @@ export class Store {
     const byLock = new Map<string, string[]>();
     for (const name of lockNames(dir)) byLock.set(name, []);
     for (const p of this.meta.listPending()) byLock.set(p.lock, [...(byLock.get(p.lock) ?? []), p.snapshot]);
-    byLock.delete(this.lock.name);
+    // This process's own work, if it has any yet, is not a dead process's.
+    if (this.held) byLock.delete(this.held.name);
     for (const [name, snapshots] of byLock) {
       const lock = takeIfAbandoned(dir, name);
       if (lock === 'live') continue;

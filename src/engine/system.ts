@@ -108,8 +108,9 @@ export class System {
 
 /**
  * Whether a path was made before every strata command now holding the store began (each takes its lock
- * file, new, at its start, and makes nothing before; this one's own counts too): then no live command is
- * making it, and a directory without a record is garbage. What a command still running made is left to it.
+ * file, new, at its start, and makes nothing before; this one's own counts too; a command that only reads
+ * takes none, and makes nothing: engine/store.ts's StoreOptions.lock): then no live command is making it,
+ * and a directory without a record is garbage. What a command still running made is left to it.
  */
 function madeBeforeOtherCommands(store: Store): (path: string) => boolean {
   const locks = join(store.root, 'locks');

@@ -26,7 +26,17 @@ export interface MarshalOptions {
   indent?: string;
 }
 
+/**
+ * A string with any character the loop below writes otherwise than as itself (surrogates among them,
+ * paired or not); with escapeHTML, <, > and & too.
+ */
+const ESCAPED = /[\u0000-\u001f"\\\u2028\u2029\ud800-\udfff]/;
+const ESCAPED_HTML = /[\u0000-\u001f"\\<>&\u2028\u2029\ud800-\udfff]/;
+
 function escapeString(s: string, escapeHTML: boolean): string {
+  // Most strings (names, IDs, paths) have none: one native scan, not a loop in JavaScript per character,
+  // which at a short command's start (its code not yet compiled) is most of the time an inspect prints in.
+  if (!(escapeHTML ? ESCAPED_HTML : ESCAPED).test(s)) return `"${s}"`;
   let out = '"';
   let start = 0;
   for (let i = 0; i < s.length; i++) {

@@ -35,8 +35,14 @@ function isWide(cp: number): boolean {
   );
 }
 
+/** Printable ASCII: one terminal column a character, and none zero-width or wide. */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 /** The number of terminal columns a string takes. */
 export function displayWidth(s: string): number {
+  // Most cells (IDs, names, sizes, times) are printable ASCII: counted without a look at each character,
+  // nor the Unicode tables of ZERO_WIDTH, which a short command's start would otherwise compile.
+  if (PRINTABLE_ASCII.test(s)) return s.length;
   let w = 0;
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;
