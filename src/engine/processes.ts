@@ -10,11 +10,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type {
-  Attachment, AttachStreams, CgroupStats, ExitStatus, LogLine, LogQuery, OciRuntime, OciSpec, Supervisor,
+  Attachment, AttachStreams, CgroupStats, ExitStatus, LogLine, LogQuery, OciHook, OciRuntime, OciSpec, Supervisor,
 } from '../runtime/index.js';
 import { logTime, readLog, readLogFrom } from '../runtime/logs.js';
 import { hostNetworkFiles, networkFiles, writeNetworkFiles } from '../runtime/netfiles.js';
-import { containerSpec, execProcess } from '../runtime/spec.js';
+import { containerSpec, DEFAULT_PATH, execProcess } from '../runtime/spec.js';
 import { resolveUser } from '../runtime/user.js';
 import { hexOf, sha256 } from '../images/digest.js';
 import type { ContainerRecord } from '../metadata/index.js';
@@ -52,6 +52,15 @@ export interface StartOptions {
   attach?: AttachStreams;
   /** With -t: the caller's terminal size. */
   consoleSize?: { height: number; width: number };
+}
+
+/** A foreground `run --rm` without a pty (Processes.runAttached). */
+export interface ForegroundIO {
+  /** -i: the process reads the caller's stdin. */
+  stdin: boolean;
+  stderr: NodeJS.WritableStream;
+  /** Before the process runs: the warnings (PID 0); then the runtime's PID, where signals for the container go. */
+  onStart?: (warnings: string[], runtimePid: number) => void;
 }
 
 export interface Started {
@@ -104,7 +113,7 @@ const ATTACHED_FILE = 'attached';
  * would only race it for the same work, on cores the run waits for). The shell costs a millisecond; a strata
  * process costs Bun's start and the store's opening.
  */
-const EXIT_COMMAND = '[ -d "$1" ] || exit 0; read -r pid 2>/dev/null <"$1/$2"; [ -n "$pid" ] && [ -d "/proc/$pid" ] && exit 0; shift 2; exec "$@"';
+const EXIT_COMMAND = '[ -d "$1" ] || exit 0; read -r pid _ 2>/dev/null <"$1/$2"; [ -n "$pid" ] && [ -d "/proc/$pid" ] && exit 0; shift 2; exec "$@"';
 
 /** The path of a unix socket must fit in 108 bytes: conmon's attach sockets live under a short directory per store. */
 function socketDir(root: string): string {
@@ -146,15 +155,17 @@ export class Processes {
   private supervisor(c: ContainerRecord, s: RunSettings, extra: { stdinOnce?: boolean } = {}): Supervisor {
     const config = this.containers.config(c);
     const dir = this.dir(c);
-    const exitCommand = this.self
-      ? ['/bin/sh', '-c', EXIT_COMMAND, 'sh', dir, ATTACHED_FILE, ...this.self, '--root', this.store.root, '--storage-driver', this.store.snapshots.name,
-        'container', 'cleanup', ...(s.autoRemove ? ['--rm'] : []), c.id]
-      : undefined;
+    const exitCommand = this.self ? ['/bin/sh', '-c', EXIT_COMMAND, 'sh', dir, ATTACHED_FILE, ...this.cleanupCommand(c, s.autoRemove)] : undefined;
     return new (runtime().Supervisor)({
       id: c.id, bundle: dir, runtime: this.runtime(s), logPath: this.logPath(c), exitDir: join(dir, 'exits'),
       socketDir: socketDir(this.store.root), tty: config.Tty, stdin: config.OpenStdin, stdinOnce: extra.stdinOnce,
       exitCommand, name: c.name,
     });
+  }
+
+  /** This strata's `container cleanup` of `c` (with `remove`, --rm), for whatever runs when its process has ended. */
+  private cleanupCommand(c: ContainerRecord, remove: boolean): string[] {
+    return [...this.self!, '--root', this.store.root, '--storage-driver', this.store.snapshots.name, 'container', 'cleanup', ...(remove ? ['--rm'] : []), c.id];
   }
 
   private startRecord(c: ContainerRecord): StartRecord | null {
@@ -216,6 +227,51 @@ export class Processes {
     if (now.status === 'running' || now.status === 'paused') {
       return { warnings: [], ...(opts.attach ? { attachment: this.supervisor(c, readSettings(this.dir(c))).attach(opts.attach) } : {}) };
     }
+    return this.launch(c, { consoleSize: opts.consoleSize }, async (settings, warnings) => {
+      // Docker's StdinOnce: a foreground run's stdin closes when it leaves, except with a pty (it may detach and come back).
+      const sup = this.supervisor(c, settings, { stdinOnce: !!opts.attach?.stdin && !this.containers.config(c).Tty });
+      await sup.create();
+      const attachment = opts.attach ? sup.attach(opts.attach) : undefined;
+      // Taken before the program runs: a process that exits at once must not have finished before it started.
+      const startedAt = rfc3339Nano(nowNs());
+      await sup.start();
+      this.writeStartRecord(c, { startedAt });
+      this.store.meta.setContainerState(c.id, 'running');
+      return { attachment, warnings };
+    });
+  }
+
+  /**
+   * A foreground `run --rm` without a pty: the runtime's `run` as this process's child, no conmon (see
+   * Supervisor.runForeground), the process on the caller's stdout and stdin (with `stdin`), its stderr to
+   * `io.stderr`. `io.onStart` hears the warnings before the process runs and the runtime's PID (signals sent
+   * there reach the container). Resolves with the exit code; the caller removes the container.
+   */
+  async runAttached(ref: string, io: ForegroundIO): Promise<number> {
+    const c = this.containers.resolve(ref);
+    const dir = this.dir(c);
+    // Should this process be killed, the runtime runs this when the container ends: what conmon's exit command does.
+    const poststop = this.self ? [{ path: '/bin/sh', args: ['sh', '-c', EXIT_COMMAND, 'sh', dir, runtime().RUNNER_FILE, ...this.cleanupCommand(c, true)], env: [`PATH=${DEFAULT_PATH}`] }] : [];
+    return this.launch(c, { poststop }, async (settings, warnings) => {
+      io.onStart?.(warnings, 0);
+      this.writeStartRecord(c, { startedAt: rfc3339Nano(nowNs()) });
+      // Running from here on for every other command (its PID 1 and this process are watched, Supervisor.supervisorAlive).
+      this.store.meta.setContainerState(c.id, 'running');
+      try {
+        return await this.supervisor(c, settings).runForeground({ stdin: io.stdin, stderr: io.stderr, onSpawn: (pid) => io.onStart?.([], pid) });
+      } catch (e) {
+        this.store.meta.setContainerState(c.id, 'created');
+        throw e;
+      }
+    });
+  }
+
+  /**
+   * The rootfs mounted and the bundle written (config.json from the container's settings, its network files),
+   * then `go`. A process that cannot start leaves the container Created with Docker's exit code (126 or 127)
+   * and nothing mounted; other failures are the engine's (125).
+   */
+  private async launch<T>(c: ContainerRecord, o: { consoleSize?: { height: number; width: number }; poststop?: OciHook[] }, go: (settings: RunSettings, warnings: string[]) => Promise<T>): Promise<T> {
     const dir = this.dir(c);
     mkdirSync(dir, { recursive: true });
     const settings = readSettings(dir);
@@ -227,25 +283,16 @@ export class Processes {
       const { spec, warnings } = containerSpec({
         id: c.id, rootfs, containerDir: dir,
         image: { Entrypoint: config.Entrypoint, Cmd: config.Cmd, Env: config.Env, WorkingDir: config.WorkingDir },
-        user: resolveUser(rootfs, config.User ?? ''), hostname: settings.hostname, tty: config.Tty, consoleSize: opts.consoleSize,
+        user: resolveUser(rootfs, config.User ?? ''), hostname: settings.hostname, tty: config.Tty, consoleSize: o.consoleSize,
         network: settings.network, readOnly: settings.readOnly, shmSize: settings.shmSize, capAdd: settings.capAdd,
         capDrop: settings.capDrop, privileged: settings.privileged, ulimits: settings.ulimits, memory: settings.memory || undefined,
         pidsLimit: settings.pidsLimit, nanoCpus: settings.nanoCpus, initPath: settings.init ? TINI : undefined,
         // Volumes made ready (mounted, filled from the image at first use) and bound, as planned at create.
         mounts: this.volumes.mountsForStart(c.id, rootfs),
       }, host, settings.privileged ? runtime().hostDevices() : []);
-      writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
+      writeFileSync(join(dir, 'config.json'), JSON.stringify(o.poststop?.length ? { ...spec, hooks: { poststop: o.poststop } } : spec));
       writeNetworkFiles(dir, networkFiles(spec.hostname, settings.network, hostNetworkFiles()));
-      // Docker's StdinOnce: a foreground run's stdin closes when it leaves, except with a pty (it may detach and come back).
-      const sup = this.supervisor(c, settings, { stdinOnce: !!opts.attach?.stdin && !config.Tty });
-      await sup.create();
-      const attachment = opts.attach ? sup.attach(opts.attach) : undefined;
-      // Taken before the program runs: a process that exits at once must not have finished before it started.
-      const startedAt = rfc3339Nano(nowNs());
-      await sup.start();
-      this.writeStartRecord(c, { startedAt });
-      this.store.meta.setContainerState(c.id, 'running');
-      return { attachment, warnings };
+      return await go(settings, warnings);
     } catch (e) {
       if (isMounted(rootfs)) unmount(rootfs);
       if (e instanceof runtime().RuntimeError) {
