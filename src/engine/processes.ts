@@ -445,10 +445,11 @@ export class Processes {
   /**
    * Stop a running container for removal: SIGKILL to every process, then the runtime's and conmon's leftovers.
    * The exit file stays until the container's directory goes with its record: a `wait` reading the record
-   * meanwhile (the API's, for `docker run --rm`) still finds the real exit code, not 255.
+   * meanwhile (the API's, for `docker run --rm`) still finds the real exit code, not 255. `now`: its state, when
+   * the caller has just read it (reading it settles an exited container; a second read would only repeat that work).
    */
-  async forceStop(c: ContainerRecord): Promise<void> {
-    const s = await this.state(c);
+  async forceStop(c: ContainerRecord, now?: LiveState): Promise<void> {
+    const s = now ?? await this.state(c);
     const sup = this.supervisor(c, readSettings(this.dir(c)));
     if (s.status === 'running' || s.status === 'paused') {
       await sup.stop('SIGKILL', 0);
