@@ -275,6 +275,8 @@ export class Processes {
     const dir = this.dir(c);
     mkdirSync(dir, { recursive: true });
     const settings = readSettings(dir);
+    // While the rootfs is mounted and the bundle written, the kernel reads the runtime's binary (a cold start).
+    this.runtime(settings).prefetch();
     const config = this.containers.config(c);
     // A --rm container's layer goes with it: its writes need not reach the disk (no sync at its unmount).
     const rootfs = this.containers.mount(c.id, { volatile: settings.autoRemove });
