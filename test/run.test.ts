@@ -263,6 +263,8 @@ describe('container lifecycle', () => {
     const id = s.ok(['inspect', '-f', '{{.Id}}', 'fgrm']).trim();
     assert.equal(spawnSync('pgrep', ['-f', `conmon.*${id}`]).status, 1, 'no conmon');
     assert.equal(existsSync(join(s.root, 'containers', id, 'container.log')), false);
+    const attach = s.run(['attach', 'fgrm']);
+    assert.deepEqual([attach.status, attach.stderr.toString()], [1, `Error: You cannot attach to container ${id}: its output goes to the strata run that started it (run --rm without -t)\n`]);
     first.cli.kill('SIGTERM');
     assert.equal(await first.closed, 7);
     assert.equal(first.out(), 'ready\ngot TERM\n');

@@ -373,7 +373,10 @@ export class Processes {
     const s = await this.state(c);
     if (s.status !== 'running' && s.status !== 'paused') throw new ConflictError('You cannot attach to a stopped container, start it first');
     if (s.status === 'paused') throw new ConflictError('You cannot attach to a paused container, unpause it first');
-    return this.supervisor(c, readSettings(this.dir(c))).attach(streams);
+    const sup = this.supervisor(c, readSettings(this.dir(c)));
+    // No conmon, no attach socket: a foreground run --rm without -t writes to its own CLI's stdout (runAttached).
+    if (existsSync(sup.runnerFile)) throw new ConflictError(`You cannot attach to container ${c.id}: its output goes to the strata run that started it (run --rm without -t)`);
+    return sup.attach(streams);
   }
 
   /**
