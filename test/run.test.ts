@@ -268,6 +268,10 @@ describe('container lifecycle', () => {
     first.cli.kill('SIGTERM');
     assert.equal(await first.closed, 7);
     assert.equal(first.out(), 'ready\ngot TERM\n');
+    // Its events as Docker's: the exit code in `die`.
+    const events = readFileSync(join(s.root, 'events.log'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+      .filter((e) => e.Actor?.ID === id).map((e) => `${e.Action}${e.Actor.Attributes.exitCode ? ` ${e.Actor.Attributes.exitCode}` : ''}`);
+    assert.deepEqual(events, ['create', 'start', 'die 7', 'destroy']);
     // Stopped by another command: the CLI exits with the code, and the container is gone.
     const second = await fg('fgstop');
     assert.equal(s.ok(['stop', 'fgstop']), 'fgstop\n');
