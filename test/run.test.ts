@@ -236,12 +236,53 @@ describe('container lifecycle', () => {
     s.ok(['run', '-d', '--rm', '--name', 'bgrm', 'bb:1', 'sh', '-c', 'sleep 0.3']);
     await until('the removal', () => s.ok(['ps', '-a', '--filter', 'name=bgrm', '-q']) === '');
     assert.equal(s.ok(['ps', '-a', '--filter', 'name=fg', '-q']), '');
-    // The CLI killed while its --rm container runs: conmon's exit command removes the container when it exits.
+    // The CLI killed while its --rm container runs: the runtime's poststop hook removes the container when it exits.
     const cli = s.spawn(['run', '--rm', '--name', 'orphanrm', 'bb:1', 'sh', '-c', 'sleep 1']);
     await until('the container', () => s.ok(['ps', '--filter', 'name=orphanrm', '-q']) !== '');
     cli.kill('SIGKILL');
     await until('the removal after the CLI died', () => s.ok(['ps', '-a', '--filter', 'name=orphanrm', '-q']) === '');
     assert.deepEqual(mountsUnder(s.root), []);
+  });
+
+  test('run --rm in the foreground without a pty: no conmon, Up in ps, signals to the CLI reach PID 1, stop works, a failed start said once', async () => {
+    const script = 'trap "echo got TERM; exit 7" TERM; echo ready; while :; do sleep 0.1; done';
+    const fg = async (name: string) => {
+      const cli = s.spawn(['run', '--rm', '--name', name, 'bb:1', 'sh', '-c', script]);
+      let out = '';
+      cli.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      // Bounded: a signal that never arrives fails the test instead of hanging it.
+      const closed = new Promise<number | null>((resolve, reject) => {
+        const timer = setTimeout(() => { cli.kill('SIGKILL'); reject(new Error(`${name}: the CLI did not exit`)); }, 15000);
+        cli.on('close', (code) => { clearTimeout(timer); resolve(code); });
+      });
+      await until('the container to run', () => out === 'ready\n');
+      return { cli, closed, out: () => out };
+    };
+    const first = await fg('fgrm');
+    assert.match(s.ok(['ps', '--filter', 'name=fgrm', '--format', '{{.Status}}']), /^Up /);
+    const id = s.ok(['inspect', '-f', '{{.Id}}', 'fgrm']).trim();
+    assert.equal(spawnSync('pgrep', ['-f', `conmon.*${id}`]).status, 1, 'no conmon');
+    assert.equal(existsSync(join(s.root, 'containers', id, 'container.log')), false);
+    const attach = s.run(['attach', 'fgrm']);
+    assert.deepEqual([attach.status, attach.stderr.toString()], [1, `Error: You cannot attach to container ${id}: its output goes to the strata run that started it (run --rm without -t)\n`]);
+    first.cli.kill('SIGTERM');
+    assert.equal(await first.closed, 7);
+    assert.equal(first.out(), 'ready\ngot TERM\n');
+    // Its events as Docker's: the exit code in `die`.
+    const events = readFileSync(join(s.root, 'events.log'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+      .filter((e) => e.Actor?.ID === id).map((e) => `${e.Action}${e.Actor.Attributes.exitCode ? ` ${e.Actor.Attributes.exitCode}` : ''}`);
+    assert.deepEqual(events, ['create', 'start', 'die 7', 'destroy']);
+    // Stopped by another command: the CLI exits with the code, and the container is gone.
+    const second = await fg('fgstop');
+    assert.equal(s.ok(['stop', 'fgstop']), 'fgstop\n');
+    assert.equal(await second.closed, 7);
+    await until('the removal', () => s.ok(['ps', '-a', '--filter', 'name=fg', '-q']) === '');
+    assert.deepEqual(mountsUnder(s.root), []);
+    assert.deepEqual(readdirSync(join(s.root, 'runtime')), []);
+    // The runtime's own account of a failed start is said once, by strata.
+    const failed = s.run(['run', '--rm', 'bb:1', 'nosuch']);
+    assert.equal(failed.status, 127);
+    assert.match(failed.stderr, /^Error: [^\n]*exec: "nosuch": executable file not found in \$PATH\n$/);
   });
 
   test('--rm: the layer is mounted volatile (no sync at its unmount); after its conmon is killed it still copies out and starts again', () => {

@@ -479,7 +479,7 @@ export class Containers {
     if ((live.status === 'running' || live.status === 'paused') && !opts.force) {
       throw new ConflictError(`You cannot remove a ${live.status} container ${c.id}. Stop the container before attempting removal or force remove`);
     }
-    await this.processes.forceStop(c);
+    await this.processes.forceStop(c, live);
     // Read before the record goes: its volume uses go with it.
     const plan = this.volumes.mountPlan(c.id);
     await this.removeRecord(c);

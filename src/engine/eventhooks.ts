@@ -61,6 +61,11 @@ export function recordContainerEvents(events: Events, containers: Containers): v
   });
   const p: Processes = containers.processes;
   hook(p, 'start', (_, [ref]) => emit('start', ref));
+  // A foreground run --rm without -t (no conmon, so no exit command to say `die`): both once it has run.
+  hook(p, 'runAttached', (code, [ref]) => {
+    emit('start', ref);
+    emit('die', ref, { exitCode: String(code) });
+  });
   hook(p, 'stop', (_, [ref]) => emit('stop', ref));
   hook(p, 'kill', (_, [ref, signal]) => emit('kill', ref, { signal: String(signal ?? 'SIGKILL') }));
   hook(p, 'pause', (_, [ref]) => emit('pause', ref));

@@ -10,11 +10,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type {
-  Attachment, AttachStreams, CgroupStats, ExitStatus, LogLine, LogQuery, OciRuntime, OciSpec, Supervisor,
+  Attachment, AttachStreams, CgroupStats, ExitStatus, LogLine, LogQuery, OciHook, OciRuntime, OciSpec, Supervisor,
 } from '../runtime/index.js';
 import { logTime, readLog, readLogFrom } from '../runtime/logs.js';
 import { hostNetworkFiles, networkFiles, writeNetworkFiles } from '../runtime/netfiles.js';
-import { containerSpec, execProcess } from '../runtime/spec.js';
+import { containerSpec, DEFAULT_PATH, execProcess } from '../runtime/spec.js';
 import { resolveUser } from '../runtime/user.js';
 import { hexOf, sha256 } from '../images/digest.js';
 import type { ContainerRecord } from '../metadata/index.js';
@@ -52,6 +52,15 @@ export interface StartOptions {
   attach?: AttachStreams;
   /** With -t: the caller's terminal size. */
   consoleSize?: { height: number; width: number };
+}
+
+/** A foreground `run --rm` without a pty (Processes.runAttached). */
+export interface ForegroundIO {
+  /** -i: the process reads the caller's stdin. */
+  stdin: boolean;
+  stderr: NodeJS.WritableStream;
+  /** Before the process runs: the warnings (PID 0); then the runtime's PID, where signals for the container go. */
+  onStart?: (warnings: string[], runtimePid: number) => void;
 }
 
 export interface Started {
@@ -104,7 +113,7 @@ const ATTACHED_FILE = 'attached';
  * would only race it for the same work, on cores the run waits for). The shell costs a millisecond; a strata
  * process costs Bun's start and the store's opening.
  */
-const EXIT_COMMAND = '[ -d "$1" ] || exit 0; read -r pid 2>/dev/null <"$1/$2"; [ -n "$pid" ] && [ -d "/proc/$pid" ] && exit 0; shift 2; exec "$@"';
+const EXIT_COMMAND = '[ -d "$1" ] || exit 0; read -r pid _ 2>/dev/null <"$1/$2"; [ -n "$pid" ] && [ -d "/proc/$pid" ] && exit 0; shift 2; exec "$@"';
 
 /** The path of a unix socket must fit in 108 bytes: conmon's attach sockets live under a short directory per store. */
 function socketDir(root: string): string {
@@ -146,15 +155,17 @@ export class Processes {
   private supervisor(c: ContainerRecord, s: RunSettings, extra: { stdinOnce?: boolean } = {}): Supervisor {
     const config = this.containers.config(c);
     const dir = this.dir(c);
-    const exitCommand = this.self
-      ? ['/bin/sh', '-c', EXIT_COMMAND, 'sh', dir, ATTACHED_FILE, ...this.self, '--root', this.store.root, '--storage-driver', this.store.snapshots.name,
-        'container', 'cleanup', ...(s.autoRemove ? ['--rm'] : []), c.id]
-      : undefined;
+    const exitCommand = this.self ? ['/bin/sh', '-c', EXIT_COMMAND, 'sh', dir, ATTACHED_FILE, ...this.cleanupCommand(c, s.autoRemove)] : undefined;
     return new (runtime().Supervisor)({
       id: c.id, bundle: dir, runtime: this.runtime(s), logPath: this.logPath(c), exitDir: join(dir, 'exits'),
       socketDir: socketDir(this.store.root), tty: config.Tty, stdin: config.OpenStdin, stdinOnce: extra.stdinOnce,
       exitCommand, name: c.name,
     });
+  }
+
+  /** This strata's `container cleanup` of `c` (with `remove`, --rm), for whatever runs when its process has ended. */
+  private cleanupCommand(c: ContainerRecord, remove: boolean): string[] {
+    return [...this.self!, '--root', this.store.root, '--storage-driver', this.store.snapshots.name, 'container', 'cleanup', ...(remove ? ['--rm'] : []), c.id];
   }
 
   private startRecord(c: ContainerRecord): StartRecord | null {
@@ -216,28 +227,9 @@ export class Processes {
     if (now.status === 'running' || now.status === 'paused') {
       return { warnings: [], ...(opts.attach ? { attachment: this.supervisor(c, readSettings(this.dir(c))).attach(opts.attach) } : {}) };
     }
-    const dir = this.dir(c);
-    mkdirSync(dir, { recursive: true });
-    const settings = readSettings(dir);
-    const config = this.containers.config(c);
-    // A --rm container's layer goes with it: its writes need not reach the disk (no sync at its unmount).
-    const rootfs = this.containers.mount(c.id, { volatile: settings.autoRemove });
-    try {
-      const host = runtime().hostFacts();
-      const { spec, warnings } = containerSpec({
-        id: c.id, rootfs, containerDir: dir,
-        image: { Entrypoint: config.Entrypoint, Cmd: config.Cmd, Env: config.Env, WorkingDir: config.WorkingDir },
-        user: resolveUser(rootfs, config.User ?? ''), hostname: settings.hostname, tty: config.Tty, consoleSize: opts.consoleSize,
-        network: settings.network, readOnly: settings.readOnly, shmSize: settings.shmSize, capAdd: settings.capAdd,
-        capDrop: settings.capDrop, privileged: settings.privileged, ulimits: settings.ulimits, memory: settings.memory || undefined,
-        pidsLimit: settings.pidsLimit, nanoCpus: settings.nanoCpus, initPath: settings.init ? TINI : undefined,
-        // Volumes made ready (mounted, filled from the image at first use) and bound, as planned at create.
-        mounts: this.volumes.mountsForStart(c.id, rootfs),
-      }, host, settings.privileged ? runtime().hostDevices() : []);
-      writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
-      writeNetworkFiles(dir, networkFiles(spec.hostname, settings.network, hostNetworkFiles()));
+    return this.launch(c, { consoleSize: opts.consoleSize }, async (settings, warnings) => {
       // Docker's StdinOnce: a foreground run's stdin closes when it leaves, except with a pty (it may detach and come back).
-      const sup = this.supervisor(c, settings, { stdinOnce: !!opts.attach?.stdin && !config.Tty });
+      const sup = this.supervisor(c, settings, { stdinOnce: !!opts.attach?.stdin && !this.containers.config(c).Tty });
       await sup.create();
       const attachment = opts.attach ? sup.attach(opts.attach) : undefined;
       // Taken before the program runs: a process that exits at once must not have finished before it started.
@@ -246,6 +238,63 @@ export class Processes {
       this.writeStartRecord(c, { startedAt });
       this.store.meta.setContainerState(c.id, 'running');
       return { attachment, warnings };
+    });
+  }
+
+  /**
+   * A foreground `run --rm` without a pty: the runtime's `run` as this process's child, no conmon (see
+   * Supervisor.runForeground), the process on the caller's stdout and stdin (with `stdin`), its stderr to
+   * `io.stderr`. `io.onStart` hears the warnings before the process runs and the runtime's PID (signals sent
+   * there reach the container). Resolves with the exit code; the caller removes the container.
+   */
+  async runAttached(ref: string, io: ForegroundIO): Promise<number> {
+    const c = this.containers.resolve(ref);
+    const dir = this.dir(c);
+    // Should this process be killed, the runtime runs this when the container ends: what conmon's exit command does.
+    const poststop = this.self ? [{ path: '/bin/sh', args: ['sh', '-c', EXIT_COMMAND, 'sh', dir, runtime().RUNNER_FILE, ...this.cleanupCommand(c, true)], env: [`PATH=${DEFAULT_PATH}`] }] : [];
+    return this.launch(c, { poststop }, async (settings, warnings) => {
+      io.onStart?.(warnings, 0);
+      this.writeStartRecord(c, { startedAt: rfc3339Nano(nowNs()) });
+      // Running from here on for every other command (its PID 1 and this process are watched, Supervisor.supervisorAlive).
+      this.store.meta.setContainerState(c.id, 'running');
+      try {
+        return await this.supervisor(c, settings).runForeground({ stdin: io.stdin, stderr: io.stderr, onSpawn: (pid) => io.onStart?.([], pid) });
+      } catch (e) {
+        this.store.meta.setContainerState(c.id, 'created');
+        throw e;
+      }
+    });
+  }
+
+  /**
+   * The rootfs mounted and the bundle written (config.json from the container's settings, its network files),
+   * then `go`. A process that cannot start leaves the container Created with Docker's exit code (126 or 127)
+   * and nothing mounted; other failures are the engine's (125).
+   */
+  private async launch<T>(c: ContainerRecord, o: { consoleSize?: { height: number; width: number }; poststop?: OciHook[] }, go: (settings: RunSettings, warnings: string[]) => Promise<T>): Promise<T> {
+    const dir = this.dir(c);
+    mkdirSync(dir, { recursive: true });
+    const settings = readSettings(dir);
+    // While the rootfs is mounted and the bundle written, the kernel reads the runtime's binary (a cold start).
+    this.runtime(settings).prefetch();
+    const config = this.containers.config(c);
+    // A --rm container's layer goes with it: its writes need not reach the disk (no sync at its unmount).
+    const rootfs = this.containers.mount(c.id, { volatile: settings.autoRemove });
+    try {
+      const host = runtime().hostFacts();
+      const { spec, warnings } = containerSpec({
+        id: c.id, rootfs, containerDir: dir,
+        image: { Entrypoint: config.Entrypoint, Cmd: config.Cmd, Env: config.Env, WorkingDir: config.WorkingDir },
+        user: resolveUser(rootfs, config.User ?? ''), hostname: settings.hostname, tty: config.Tty, consoleSize: o.consoleSize,
+        network: settings.network, readOnly: settings.readOnly, shmSize: settings.shmSize, capAdd: settings.capAdd,
+        capDrop: settings.capDrop, privileged: settings.privileged, ulimits: settings.ulimits, memory: settings.memory || undefined,
+        pidsLimit: settings.pidsLimit, nanoCpus: settings.nanoCpus, initPath: settings.init ? TINI : undefined,
+        // Volumes made ready (mounted, filled from the image at first use) and bound, as planned at create.
+        mounts: this.volumes.mountsForStart(c.id, rootfs),
+      }, host, settings.privileged ? runtime().hostDevices() : []);
+      writeFileSync(join(dir, 'config.json'), JSON.stringify(o.poststop?.length ? { ...spec, hooks: { poststop: o.poststop } } : spec));
+      writeNetworkFiles(dir, networkFiles(spec.hostname, settings.network, hostNetworkFiles()));
+      return await go(settings, warnings);
     } catch (e) {
       if (isMounted(rootfs)) unmount(rootfs);
       if (e instanceof runtime().RuntimeError) {
@@ -324,7 +373,10 @@ export class Processes {
     const s = await this.state(c);
     if (s.status !== 'running' && s.status !== 'paused') throw new ConflictError('You cannot attach to a stopped container, start it first');
     if (s.status === 'paused') throw new ConflictError('You cannot attach to a paused container, unpause it first');
-    return this.supervisor(c, readSettings(this.dir(c))).attach(streams);
+    const sup = this.supervisor(c, readSettings(this.dir(c)));
+    // No conmon, no attach socket: a foreground run --rm without -t writes to its own CLI's stdout (runAttached).
+    if (existsSync(sup.runnerFile)) throw new ConflictError(`You cannot attach to container ${c.id}: its output goes to the strata run that started it (run --rm without -t)`);
+    return sup.attach(streams);
   }
 
   /**
@@ -398,10 +450,11 @@ export class Processes {
   /**
    * Stop a running container for removal: SIGKILL to every process, then the runtime's and conmon's leftovers.
    * The exit file stays until the container's directory goes with its record: a `wait` reading the record
-   * meanwhile (the API's, for `docker run --rm`) still finds the real exit code, not 255.
+   * meanwhile (the API's, for `docker run --rm`) still finds the real exit code, not 255. `now`: its state, when
+   * the caller has just read it (reading it settles an exited container; a second read would only repeat that work).
    */
-  async forceStop(c: ContainerRecord): Promise<void> {
-    const s = await this.state(c);
+  async forceStop(c: ContainerRecord, now?: LiveState): Promise<void> {
+    const s = now ?? await this.state(c);
     const sup = this.supervisor(c, readSettings(this.dir(c)));
     if (s.status === 'running' || s.status === 'paused') {
       await sup.stop('SIGKILL', 0);

@@ -15,14 +15,14 @@ export { cgroupPids, cgroupStats, removeCgroup, type CgroupStats } from './cgrou
 export { hostDevices, hostFacts, type HostDevice, type HostFacts } from './host.js';
 export { logTime, readLog, readLogFrom, type LogLine, type LogQuery, type LogStream } from './logs.js';
 export { containerResolvConf, hostNetworkFiles, networkFiles, writeNetworkFiles, type HostNetworkFiles, type NetworkFiles } from './netfiles.js';
-export type { OciMount, OciSpec } from './oci.js';
-export { OciRuntime, RuntimeError, startFailureCode, type OciState, type RuntimeName } from './runc.js';
+export type { OciHook, OciMount, OciSpec } from './oci.js';
+export { OciRuntime, RuntimeError, startFailureCode, type AttachedRunOptions, type OciState, type RuntimeName } from './runc.js';
 export {
   containerHostname, containerSpec, DEFAULT_PATH, mergeEnv, parseUlimit, processArgs,
   type BuiltSpec, type ContainerRunOptions, type ImageRunConfig, type NetworkMode, type Ulimit,
 } from './spec.js';
 export {
-  Supervisor, UNKNOWN_EXIT_CODE, type Attachment, type AttachStreams, type ContainerStatus, type ExitStatus, type SupervisorOptions,
+  RUNNER_FILE, Supervisor, UNKNOWN_EXIT_CODE, type Attachment, type AttachStreams, type ContainerStatus, type ExitStatus, type SupervisorOptions,
 } from './supervisor.js';
 export { readFileInRoot, resolveInRoot, resolveUser, type ResolvedUser } from './user.js';
 export { DEFAULT_DETACH_KEYS, parseDetachKeys } from './detachkeys.js';

@@ -26,8 +26,13 @@ export interface OciResources {
   cpu?: { quota?: number; period?: number };
 }
 
+/** A runtime-spec hook: a host program the runtime runs at a point of the container's life. */
+export interface OciHook { path: string; args?: string[]; env?: string[]; timeout?: number }
+
 export interface OciSpec {
   ociVersion: string;
+  /** poststop: run by the runtime once the container's processes are gone and its record deleted. */
+  hooks?: { poststop?: OciHook[] };
   process: OciProcess;
   root: { path: string; readonly?: boolean };
   hostname: string;

@@ -4,7 +4,7 @@
  * and the exit code Docker reports for them (126, 127, else 125).
  */
 import { spawn, type StdioOptions } from 'node:child_process';
-import { accessSync, closeSync, constants, openSync, readFileSync, rmSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { native } from '../native/index.js';
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
@@ -88,6 +88,23 @@ export interface ExecOptions extends ProcessIO {
   /** Told the runtime's PID once it runs (the API's `exec -t` signals it SIGWINCH when its terminal is resized). */
   onSpawn?: (pid: number) => void;
 }
+
+/** A foreground `run` whose process uses the caller's stdout and stdin, its stderr relayed (`OciRuntime.runAttached`). */
+export interface AttachedRunOptions {
+  /** Where the runtime writes the process's host PID once it runs. */
+  pidFile: string;
+  /** Where the runtime writes its own messages (read back, then removed). */
+  log: string;
+  /** -i: the caller's stdin is the process's; otherwise it reads nothing. */
+  stdin: boolean;
+  /** Where the process's stderr goes. */
+  stderr: NodeJS.WritableStream;
+  /** Told the runtime's PID as it starts: a signal sent there is passed on to the container's PID 1. */
+  onSpawn?: (pid: number) => void;
+}
+
+/** How often a held-back stderr looks whether the process has started. */
+const STARTED_POLL_MS = 5;
 
 interface Outcome { code: number; stdout: string; stderr: string }
 
@@ -180,6 +197,64 @@ export class OciRuntime {
     const out = await this.exec(['run', '--bundle', bundle, id], io.stdio ?? 'inherit', io.log ?? join(bundle, 'runtime.log'));
     if (out.stderr) throw this.failure('run', id, out);
     return out.code;
+  }
+
+  /**
+   * `run` in the foreground, as the caller's child in a session of its own (a signal for the container is the
+   * caller's to pass on, through `onSpawn`'s PID: the runtime forwards what it receives to PID 1). The process
+   * writes straight to the caller's stdout (and reads its stdin with -i), so it runs on, and the runtime
+   * deletes it when it ends, even when the caller is killed. Resolves with the process's exit code (128+n for
+   * a signal); rejects with a RuntimeError (126/127 as Docker) when it could not start.
+   *
+   * Its stderr passes through here because the runtime prints its own start failure there too (besides the
+   * log): what arrives before the process runs (the PID file is written) is held back, and a failure's words
+   * are dropped from it, so a failed start says what went wrong once, as the caller words it.
+   */
+  runAttached(id: string, bundle: string, o: AttachedRunOptions): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const args = ['--root', this.root, '--log', o.log, '--log-format', 'json', 'run', '--bundle', bundle, '--pid-file', o.pidFile, id];
+      const child = spawn(this.binary, args, { stdio: [o.stdin ? 'inherit' : 'ignore', 'inherit', 'pipe'], detached: true });
+      if (child.pid) o.onSpawn?.(child.pid);
+      let held: Buffer[] | null = [];
+      let poll: ReturnType<typeof setInterval> | undefined;
+      const pass = (chunk: Buffer) => {
+        if (!o.stderr.write(chunk)) {
+          child.stderr!.pause();
+          o.stderr.once('drain', () => child.stderr!.resume());
+        }
+      };
+      const release = () => {
+        clearInterval(poll);
+        const chunks = held ?? [];
+        held = null;
+        for (const c of chunks) pass(c);
+      };
+      child.stderr!.on('data', (chunk: Buffer) => {
+        if (!held) return pass(chunk);
+        held.push(chunk);
+        if (existsSync(o.pidFile)) release();
+        else poll ??= setInterval(() => { if (existsSync(o.pidFile)) release(); }, STARTED_POLL_MS);
+      });
+      child.on('error', (e) => { clearInterval(poll); reject(e); });
+      child.on('close', (code, signal) => {
+        clearInterval(poll);
+        const errors = readErrors(o.log);
+        const status = code ?? 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0);
+        if (held && errors) {
+          // Not started: what was held is the runtime's own account of the failure, said once by the caller.
+          const message = runtimeMessage(errors);
+          const failure = HYBRID_CGROUPS.test(message) ? this.failure('run', id, { code: status, stdout: '', stderr: errors }) : new RuntimeError(message, startFailureCode(message));
+          const words = new Set(message.split('\n'));
+          const rest = Buffer.concat(held).toString().split('\n').filter((l) => l && !words.has(l));
+          held = rest.length ? [Buffer.from(`${rest.join('\n')}\n`)] : null;
+          release();
+          reject(failure);
+          return;
+        }
+        release();
+        resolve(status);
+      });
+    });
   }
 
   /**

@@ -9,7 +9,7 @@ import { closeSync, existsSync, mkdirSync, openSync, rmSync, readFileSync, statS
 import { join } from 'node:path';
 import { cgroupPids, removeCgroup } from './cgroups.js';
 import type { OciSpec } from './oci.js';
-import { RuntimeError, runtimeMessage, startFailureCode, type OciRuntime } from './runc.js';
+import { RuntimeError, runtimeMessage, startFailureCode, type AttachedRunOptions, type OciRuntime } from './runc.js';
 import { DetachScanner } from './detachkeys.js';
 import { SeqpacketSocket, SHUT_RDWR, SHUT_WR } from './seqpacket.js';
 
@@ -24,6 +24,9 @@ const STDIN_CHUNK = 8192;
 const WIN_RESIZE_EVENT = 1;
 /** The exit code Docker shows for a container whose real code was lost (its supervisor died). */
 export const UNKNOWN_EXIT_CODE = 255;
+
+/** In the bundle of a container run in the foreground without conmon: who runs it (Supervisor.runnerFile). */
+export const RUNNER_FILE = 'runner';
 
 /** How long `start` waits for the runtime's init to exec the program (a loaded host takes milliseconds). */
 const START_SETTLE_MS = 2000;
@@ -89,6 +92,17 @@ export interface Attachment {
   readonly escaped: boolean;
 }
 
+/** A process's start time (clock ticks since boot, /proc/PID/stat's 22nd field), or null when there is no such process: with its PID, who it is. */
+function processStart(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces: count from the parenthesis that closes it.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /** Resolve with the first line a stream carries (or what came before its end). */
 function firstLine(stream: NodeJS.ReadableStream): Promise<string> {
   return new Promise((resolve) => {
@@ -152,6 +166,11 @@ export class Supervisor {
   readonly exitFile: string;
   /** Where conmon records what it saw beyond the exit code: an `oom` file when the kernel's OOM killer struck. */
   readonly persistDir: string;
+  /**
+   * A container run in the foreground without conmon (`runForeground`): the PID and start time of the process
+   * that runs it and writes its exit file; it stays until `release`, saying how the container is supervised.
+   */
+  readonly runnerFile: string;
 
   constructor(readonly opts: SupervisorOptions) {
     this.persistDir = join(opts.bundle, 'persist');
@@ -160,6 +179,7 @@ export class Supervisor {
     this.attachSocket = join(opts.bundle, 'attach');
     this.ctlFifo = join(opts.bundle, 'ctl');
     this.exitFile = join(opts.exitDir, opts.id);
+    this.runnerFile = join(opts.bundle, RUNNER_FILE);
   }
 
   private conmonArgs(): string[] {
@@ -218,6 +238,31 @@ export class Supervisor {
   }
 
   /**
+   * Run the container in the foreground without conmon: the runtime's `run`, a child of this process, with
+   * this process's stdout (and stdin with -i), stderr through `io.stderr`. For a foreground `run --rm`, whose
+   * container nobody attaches to later and whose log nobody reads after it is gone: one runtime process in
+   * place of conmon, the runtime's `create`, `start` and `delete`. The runtime deletes the container when its
+   * process ends, also after this process is killed (the bundle's poststop hook then does what this process
+   * would have); this process records the exit code. Rejects with a RuntimeError (126/127) when it cannot start.
+   */
+  async runForeground(io: Pick<AttachedRunOptions, 'stdin' | 'stderr' | 'onSpawn'>): Promise<number> {
+    const o = this.opts;
+    if (existsSync(this.exitFile)) await this.release();
+    mkdirSync(o.exitDir, { recursive: true });
+    rmSync(this.pidFile, { force: true });
+    writeFileSync(this.runnerFile, `${process.pid} ${processStart(process.pid)}`);
+    let code: number;
+    try {
+      code = await o.runtime.runAttached(o.id, o.bundle, { ...io, pidFile: this.pidFile, log: join(o.bundle, 'runtime.log') });
+    } catch (e) {
+      rmSync(this.runnerFile, { force: true });
+      throw e;
+    }
+    writeFileSync(this.exitFile, String(code));
+    return code;
+  }
+
+  /**
    * `exec -it` under conmon, so that the process outlives a client that detaches (conmon holds its pty): the
    * process described by `processFile` runs in the container once `streams` are attached (nothing it prints
    * is missed). Resolves when it runs, with the attachment and its exit code to come (null when conmon went
@@ -269,7 +314,7 @@ export class Supervisor {
   async release(opts: { keepExitFile?: boolean; settled?: boolean } = {}): Promise<void> {
     const { id, bundle, socketDir } = this.opts;
     if (!opts.settled) await this.forget();
-    for (const f of [...(opts.keepExitFile ? [] : [this.exitFile]), this.conmonPidFile, this.pidFile, join(socketDir, id), join(bundle, 'winsz'), this.persistDir]) {
+    for (const f of [...(opts.keepExitFile ? [] : [this.exitFile]), this.conmonPidFile, this.runnerFile, this.pidFile, join(socketDir, id), join(bundle, 'winsz'), this.persistDir]) {
       rmSync(f, { force: true, recursive: true });
     }
   }
@@ -464,14 +509,28 @@ export class Supervisor {
     }
   }
 
-  /** Whether this container's conmon still runs (its PID checked against the command line, never trusted alone). */
+  /**
+   * Whether someone will record this container's exit: its conmon (the PID checked against the command line,
+   * never trusted alone), or for a foreground run without conmon the process running it (PID and start time).
+   * When that process was killed, the container lives as long as its PID 1 (the runtime's `run` stays with it
+   * and its poststop hook settles it).
+   */
   supervisorAlive(): boolean {
     try {
       const pid = Number(readFileSync(this.conmonPidFile, 'utf8').trim());
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      return cmdline[0]!.endsWith('conmon') && cmdline.includes(this.opts.id);
+      if (cmdline[0]!.endsWith('conmon') && cmdline.includes(this.opts.id)) return true;
+    } catch { /* no conmon */ }
+    let runner: string;
+    try { runner = readFileSync(this.runnerFile, 'utf8'); } catch { return false; }
+    const [pid = '', start] = runner.split(' ');
+    if (processStart(Number(pid)) === start) return true;
+    const init = this.pid();
+    const cgroup = this.cgroupsPath();
+    try {
+      return init !== null && !!cgroup && readFileSync(`/proc/${init}/cgroup`, 'utf8').split('\n').some((l) => l.endsWith(`:${cgroup}`));
     } catch {
-      return false;
+      return false; // gone
     }
   }
 
@@ -485,11 +544,14 @@ export class Supervisor {
     // One runtime call: `delete --force` of a record the runtime lacks succeeds. A frozen process cannot die
     // of the SIGKILL that delete sends (runc would wait 10 s for it), so it is thawed first.
     if (this.frozen()) await runtime.resume(id).catch(() => { /* not the runtime's any more: the cgroup is killed below */ });
-    try {
-      await runtime.delete(id, true);
-    } catch (e) {
-      // Another command settled it meanwhile: gone is what was wanted.
-      if (await runtime.state(id)) throw e;
+    // No state directory, no record (the runtime's `run` deleted it, or a reboot wiped it): no runtime process to pay for.
+    if (existsSync(join(runtime.root, id))) {
+      try {
+        await runtime.delete(id, true);
+      } catch (e) {
+        // Another command settled it meanwhile: gone is what was wanted.
+        if (await runtime.state(id)) throw e;
+      }
     }
     const path = this.cgroupsPath();
     if (!path) return;

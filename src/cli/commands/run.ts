@@ -68,6 +68,29 @@ async function relay(e: Engine, id: string, o: { interactive?: boolean; tty?: bo
   }
 }
 
+/**
+ * A foreground `run --rm` without a pty: the container runs as this process's child, without conmon (it is removed
+ * when it ends, so nobody attaches to it or reads its log later), its output on this process's own stdout and stderr.
+ * Signals are passed on, as Docker's --sig-proxy; the container is removed here once it has exited.
+ */
+async function runRemoved(e: Engine, id: string, interactive: boolean): Promise<number> {
+  let runtimePid = 0;
+  const forward = (signal: NodeJS.Signals) => { if (runtimePid) { try { process.kill(runtimePid, signal); } catch { /* exited */ } } };
+  for (const s of PROXIED_SIGNALS) process.on(s, forward);
+  try {
+    return await e.containers.processes.runAttached(id, {
+      stdin: interactive, stderr: process.stderr,
+      onStart: (warnings, pid) => {
+        for (const w of warnings) stderr(`WARNING: ${w}\n`);
+        runtimePid = pid;
+      },
+    });
+  } finally {
+    for (const s of PROXIED_SIGNALS) process.off(s, forward);
+    await e.containers.remove(id, { force: true });
+  }
+}
+
 /** `exec -it` on a terminal: raw, sized from the start and on SIGWINCH, until the process exits or the detach keys are typed. */
 async function execAttached(e: Engine, ref: string, opts: ExecOptions, keys: Buffer): Promise<number | typeof DETACHED> {
   process.stdin.setRawMode(true);
@@ -115,6 +138,10 @@ export function registerRunCommands(program: Command, container: Command, withEn
             throw err;
           }
           stdout(`${id}\n`);
+          return;
+        }
+        if (autoRemove && !f.tty) {
+          process.exitCode = await runRemoved(e, id, !!f.interactive);
           return;
         }
         // This process removes an --rm container itself once it has the exit code (conmon's exit command would race it).
