@@ -139,7 +139,7 @@ export class Containers {
         if (name) this.assertNameFree(name);
         store.meta.insertContainer({
           id, name: finalName, imageId: img.id, imageRef: opts.image, topLayer: img.topLayer, snapshot,
-          config: JSON.stringify(config), created: isoNow(), state: 'created', sizeRw: 0,
+          config: JSON.stringify(config), created: isoNow(), state: 'created', sizeRw: 0, start: null,
         });
         volumes!.record();
         store.commitSnapshot(snapshot);

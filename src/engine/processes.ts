@@ -17,7 +17,7 @@ import { hostNetworkFiles, networkFiles, writeNetworkFiles } from '../runtime/ne
 import { containerSpec, execProcess } from '../runtime/spec.js';
 import { resolveUser } from '../runtime/user.js';
 import { hexOf, sha256 } from '../images/digest.js';
-import type { ContainerRecord } from '../metadata/index.js';
+import { START_IN_FILE, type ContainerRecord } from '../metadata/index.js';
 import { isMounted, unmount } from '../snapshots/index.js';
 import { nowNs, rfc3339Nano } from './clock.js';
 import type { Containers } from './containers.js';
@@ -44,7 +44,7 @@ export type LiveState =
   | { status: 'running' | 'paused'; pid: number; startedAt: string }
   | { status: 'exited'; exitCode: number; startedAt: string; finishedAt: string; oomKilled: boolean };
 
-/** containers/<id>/state.json: what only the engine knows about the last start. */
+/** What only the engine knows about the last start, kept in the container's row (ContainerRecord.start). */
 interface StartRecord { startedAt: string; error?: string; exitCode?: number }
 
 export interface StartOptions {
@@ -158,15 +158,13 @@ export class Processes {
   }
 
   private startRecord(c: ContainerRecord): StartRecord | null {
+    if (c.start === null) return null;
+    if (c.start !== START_IN_FILE) return JSON.parse(c.start) as StartRecord;
     try {
-      return JSON.parse(readFileSync(join(this.dir(c), 'state.json'), 'utf8')) as StartRecord;
+      return JSON.parse(readFileSync(join(this.dir(c), START_IN_FILE), 'utf8')) as StartRecord;
     } catch {
-      return null;
+      return null; // never started
     }
-  }
-
-  private writeStartRecord(c: ContainerRecord, r: StartRecord): void {
-    writeFileSync(join(this.dir(c), 'state.json'), JSON.stringify(r));
   }
 
   /**
@@ -243,13 +241,12 @@ export class Processes {
       // Taken before the program runs: a process that exits at once must not have finished before it started.
       const startedAt = rfc3339Nano(nowNs());
       await sup.start();
-      this.writeStartRecord(c, { startedAt });
-      this.store.meta.setContainerState(c.id, 'running');
+      this.store.meta.setContainerStart(c.id, JSON.stringify({ startedAt } satisfies StartRecord), 'running');
       return { attachment, warnings };
     } catch (e) {
       if (isMounted(rootfs)) unmount(rootfs);
       if (e instanceof runtime().RuntimeError) {
-        this.writeStartRecord(c, { startedAt: ZERO_TIME, error: e.message, exitCode: e.exitCode });
+        this.store.meta.setContainerStart(c.id, JSON.stringify({ startedAt: ZERO_TIME, error: e.message, exitCode: e.exitCode } satisfies StartRecord));
         throw new StrataError(e.message, e.exitCode);
       }
       if (e instanceof StrataError) throw e;
