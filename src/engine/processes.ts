@@ -25,7 +25,6 @@ import { humanDuration } from './duration.js';
 import { ConflictError, InvalidArgumentError, StrataError } from './errors.js';
 import { copyInTar, copyOutTar, copyPath, type ContainerView, type CopyOptions, type CopySide } from './copy.js';
 import { readSettings, type RunSettings } from './runsettings.js';
-import type { HostTerminal } from './terminal.js';
 import type { Store } from './store.js';
 import type { Volumes } from './volumes.js';
 import { timestampNs } from './times.js';
@@ -51,7 +50,7 @@ export interface StartOptions {
   /** Relay the process's stdio here from before it starts (a foreground `run`, `start -a`). */
   attach?: AttachStreams;
   /** With -t: the caller's terminal size. */
-  consoleSize?: { height: number; width: number };
+  consoleSize?: ConsoleSize;
 }
 
 export interface Started {
@@ -72,10 +71,11 @@ export interface ExecOptions {
   /** The process's stdin, stdout and stderr (descriptors the caller opened); the caller's own otherwise. */
   stdio?: StdioOptions;
   /** With -t: the caller's terminal size, given to the pty as the runtime makes it (so the process never sees 0×0). */
-  consoleSize?: { height: number; width: number };
-  /** With `tty`: a terminal of the caller's (the API's) as the runtime's stdio, told the runtime's PID for resizes. */
-  terminal?: HostTerminal;
+  consoleSize?: ConsoleSize;
 }
+
+/** A terminal's size as the runtime-spec's consoleSize says it. */
+export interface ConsoleSize { height: number; width: number }
 
 /** An `exec -it` running under its conmon. */
 export interface ExecSession {
@@ -83,6 +83,8 @@ export interface ExecSession {
   done: Promise<number | null>;
   /** Tell its pty the terminal's size. */
   resize(rows: number, columns: number): void;
+  /** Stop relaying (the caller is gone): the process runs on under its conmon, and `done` resolves null. */
+  detach(): void;
 }
 
 /** `logs` as asked: --since and --until as Docker's daemon reads them (a duration back from now, a time, Unix seconds). */
@@ -482,18 +484,14 @@ export class Processes {
     const named = this.containers.resolve(ref);
     // While the container's state is checked and the process described, the runtime's binary is read (a cold exec).
     this.runtime(readSettings(this.dir(named))).prefetch();
-    const size = o.terminal?.size;
-    const { c, dir, proc } = await this.execProcess(named.id, size ? { ...o, consoleSize: { height: size.rows, width: size.columns } } : o);
+    const { c, dir, proc } = await this.execProcess(named.id, o);
     const tag = `exec-${process.pid}-${Date.now()}`;
     const processFile = join(dir, `${tag}.json`);
     writeFileSync(processFile, JSON.stringify(proc));
     try {
       // Without -i the process's stdin is empty, as Docker's; a detached one gets none of the caller's descriptors.
       const stdio: StdioOptions = o.stdio ?? (o.detach ? 'ignore' : [o.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit']);
-      return await this.runtime(readSettings(dir)).execProcess(c.id, {
-        processFile, detach: o.detach, log: join(dir, `${tag}.log`),
-        ...(o.terminal ? { stdio: [o.terminal.slave, o.terminal.slave, o.terminal.slave], onSpawn: (pid: number) => o.terminal!.attachRuntime(pid) } : { stdio }),
-      });
+      return await this.runtime(readSettings(dir)).execProcess(c.id, { processFile, detach: o.detach, log: join(dir, `${tag}.log`), stdio });
     } catch (e) {
       if (e instanceof runtime().RuntimeError) throw new StrataError(e.message, e.exitCode);
       throw e;
@@ -506,9 +504,11 @@ export class Processes {
    * `docker exec -it`: the process runs under a conmon of its own, which holds its pty, and `streams` are relayed
    * to it; typing the detach keys leaves it running, as Docker's exec does. Resolves once it runs; its `done`
    * with its exit code, or null when detached. Its files live in the container's `exec/<session>` directory
-   * while it runs (a detached session's stay until the container goes).
+   * while it runs (a detached session's stay until the container goes). `sizeOnItsWay`: a terminal size the caller
+   * is about to learn (the API's client sends its resize once the exec's stream is open): the process is held
+   * back until it settles, and starts on a pty of that size (of `o.consoleSize` when it settles to nothing).
    */
-  async execAttached(ref: string, o: ExecOptions, streams: AttachStreams): Promise<ExecSession> {
+  async execAttached(ref: string, o: ExecOptions, streams: AttachStreams, sizeOnItsWay?: Promise<ConsoleSize | undefined>): Promise<ExecSession> {
     const { c, dir, proc } = await this.execProcess(ref, { ...o, tty: true });
     const session = `${c.id.slice(0, 12)}-exec-${process.pid}-${Date.now()}`;
     const bundle = join(dir, 'exec', session);
@@ -519,22 +519,31 @@ export class Processes {
       id: c.id, session, bundle, runtime: this.runtime(readSettings(dir)), logPath: join(bundle, 'exec.log'), exitDir: join(bundle, 'exits'),
       socketDir: socketDir(this.store.root), tty: true, stdin: true, stdinOnce: true,
     });
+    // conmon starts meanwhile; the runtime reads the process's description only once it is let go.
+    const held = sizeOnItsWay && (async () => {
+      const size = await sizeOnItsWay;
+      if (size) writeFileSync(processFile, JSON.stringify({ ...proc, consoleSize: size }));
+    });
     let started;
     try {
-      started = await sup.execAttached(processFile, streams);
+      started = await sup.execAttached(processFile, streams, held);
     } catch (e) {
       rmSync(bundle, { recursive: true, force: true });
       if (e instanceof runtime().RuntimeError) throw new StrataError(e.message, e.exitCode);
       throw e;
     }
     const { attachment, exitCode } = started;
+    let left = false;
     const done = attachment.done.then(async () => {
-      if (attachment.escaped) return null;
+      if (attachment.escaped || left) return null;
       const code = (await exitCode) ?? runtime().UNKNOWN_EXIT_CODE;
       rmSync(bundle, { recursive: true, force: true });
       return code;
     });
-    return { done, resize: (rows, columns) => sup.resize(rows, columns) };
+    return {
+      done, resize: (rows, columns) => sup.resize(rows, columns),
+      detach: () => { left = true; attachment.detach(); },
+    };
   }
 
   /** The running container and the runtime-spec process `exec` asks for in it. */
