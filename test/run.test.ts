@@ -156,7 +156,7 @@ describe('container lifecycle', () => {
     s.ok(['rm', 'never', 'cannot']);
   });
 
-  test('a start is recorded in the container\'s row (no file per container); a store from before keeps its state.json records', () => {
+  test('a start and, once settled, its exit are recorded in the container\'s row (no file per container); a store from before keeps its state.json records', () => {
     const id = s.ok(['create', '--name', 'rec', 'bb:1', 'sh', '-c', 'exit 4']).trim();
     s.ok(['create', '--name', 'rec-never', 'bb:1', 'true']);
     s.ok(['start', 'rec']);
@@ -173,10 +173,15 @@ describe('container lifecycle', () => {
     db.close();
     assert.equal(s.ok(['inspect', '-f', '{{.State.StartedAt}} {{.State.ExitCode}}', 'rec']), `${older} 4\n`);
     assert.equal(s.ok(['inspect', '-f', '{{.State.Status}} {{.State.StartedAt}}', 'rec-never']), 'created 0001-01-01T00:00:00Z\n');
-    // Its next start is recorded in its row, over the file's.
+    // Its next start is recorded in its row, over the file's; once settled, so is its exit: conmon's exit file
+    // is not read again (a listing of exited containers reads no file per container).
     s.ok(['start', 'rec']);
     assert.equal(s.ok(['wait', 'rec']), '4\n');
-    assert.notEqual(s.ok(['inspect', '-f', '{{.State.StartedAt}}', 'rec']), `${older}\n`);
+    const settled = s.ok(['inspect', '-f', '{{.State.StartedAt}} {{.State.FinishedAt}} {{.State.ExitCode}}', 'rec']);
+    assert.notEqual(settled.split(' ')[0], older);
+    rmSync(join(s.root, 'containers', id, 'exits', id));
+    assert.equal(s.ok(['inspect', '-f', '{{.State.StartedAt}} {{.State.FinishedAt}} {{.State.ExitCode}}', 'rec']), settled);
+    assert.match(s.ok(['ps', '-a', '--filter', 'name=^rec$', '--format', '{{.Status}}']), /^Exited \(4\) /);
     s.ok(['rm', 'rec', 'rec-never']);
   });
 

@@ -43,8 +43,22 @@ export type LiveState =
   | { status: 'running' | 'paused'; pid: number; startedAt: string }
   | { status: 'exited'; exitCode: number; startedAt: string; finishedAt: string; oomKilled: boolean };
 
-/** What only the engine knows about the last start, kept in the container's row (ContainerRecord.start). */
-interface StartRecord { startedAt: string; error?: string; exitCode?: number }
+/**
+ * What only the engine knows about the last start, kept in the container's row (ContainerRecord.start): when it
+ * started, why a start failed (with Docker's code), and once the process is gone and the container settled, its
+ * exit as conmon's exit file said it, so a listing reads no file per exited container.
+ */
+interface StartRecord { startedAt: string; error?: string; exitCode?: number; exit?: RecordedExit }
+
+/** An ExitStatus as the record keeps it (nanoseconds as a decimal string: JSON has no bigint). */
+interface RecordedExit { exitCode: number; finishedAtNs: string; oomKilled: boolean }
+
+const recorded = (e: ExitStatus): RecordedExit => ({ exitCode: e.exitCode, finishedAtNs: String(e.finishedAtNs), oomKilled: e.oomKilled });
+
+function exitStatusOf(e: RecordedExit): ExitStatus {
+  const ns = BigInt(e.finishedAtNs);
+  return { exitCode: e.exitCode, finishedAtNs: ns, finishedAt: new Date(Number(ns / 1_000_000n)), oomKilled: e.oomKilled };
+}
 
 export interface StartOptions {
   /** Relay the process's stdio here from before it starts (a foreground `run`, `start -a`). */
@@ -177,15 +191,15 @@ export class Processes {
     const record = this.startRecord(c);
     const startedAt = record?.startedAt ?? ZERO_TIME;
     if (c.state === 'created') return { status: 'created', startedAt, exitCode: record?.exitCode ?? 0, error: record?.error ?? '' };
-    const sup = this.supervisor(c, readSettings(this.dir(c)));
     let exit: ExitStatus | null;
     if (c.state === 'running') {
-      const live = await sup.status();
+      const live = await this.supervisor(c, readSettings(this.dir(c))).status();
       if (live.state !== 'exited') return { status: live.state === 'paused' ? 'paused' : 'running', pid: live.pid, startedAt };
       exit = live.exit;
-      await this.settle(c);
+      await this.settle(c, record, exit);
     } else {
-      exit = sup.exitStatus();
+      // Settled by a strata from before the record kept the exit: conmon's exit file says it.
+      exit = record?.exit ? exitStatusOf(record.exit) : this.supervisor(c, readSettings(this.dir(c))).exitStatus();
     }
     return {
       status: 'exited', exitCode: exit?.exitCode ?? runtime().UNKNOWN_EXIT_CODE, startedAt,
@@ -195,13 +209,13 @@ export class Processes {
     };
   }
 
-  /** After the process is gone: the rootfs unmounted and the record says exited (its size measured again when asked). */
-  private async settle(c: ContainerRecord): Promise<void> {
+  /** After the process is gone: the rootfs unmounted and the record says exited, how (its size measured again when asked). */
+  private async settle(c: ContainerRecord, record: StartRecord | null, exit: ExitStatus): Promise<void> {
     const rootfs = this.containers.rootfs(c);
     if (isMounted(rootfs)) {
       try { unmount(rootfs); } catch (e) { if (isMounted(rootfs)) throw e; /* another command settled it first */ }
     }
-    this.store.meta.setContainerState(c.id, 'exited');
+    this.store.meta.setContainerStart(c.id, JSON.stringify({ startedAt: ZERO_TIME, ...record, exit: recorded(exit) } satisfies StartRecord), 'exited');
     this.store.meta.setContainerSize(c.id, null);
   }
 
@@ -402,10 +416,7 @@ export class Processes {
   async forceStop(c: ContainerRecord): Promise<void> {
     const s = await this.state(c);
     const sup = this.supervisor(c, readSettings(this.dir(c)));
-    if (s.status === 'running' || s.status === 'paused') {
-      await sup.stop('SIGKILL', 0);
-      await this.settle(c);
-    }
+    if (s.status === 'running' || s.status === 'paused') await this.settle(c, this.startRecord(c), await sup.stop('SIGKILL', 0));
     // An exited container was settled when it was found so (its runtime record deleted then): no runtime call is needed.
     if (s.status !== 'created') await sup.release({ keepExitFile: true, settled: s.status === 'exited' });
   }
