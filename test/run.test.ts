@@ -164,6 +164,10 @@ describe('container lifecycle', () => {
     const stateFile = join(s.root, 'containers', id, 'state.json');
     assert.equal(existsSync(stateFile), false);
     assert.notEqual(s.ok(['inspect', '-f', '{{.State.StartedAt}}', 'rec']), '0001-01-01T00:00:00Z\n');
+    // The files Docker names once a container has started (none before), as dockerd's inspect shows them.
+    const paths = '{{.ResolvConfPath}}|{{.HostnamePath}}|{{.HostsPath}}|{{.LogPath}}';
+    assert.deepEqual(s.ok(['inspect', '-f', paths, 'rec']).trim().split('|'), ['resolv.conf', 'hostname', 'hosts', 'container.log'].map((f) => join(s.root, 'containers', id, f)));
+    assert.equal(s.ok(['inspect', '-f', paths, 'rec-never']), '|||\n');
     // A store a strata from before made: the column not there yet, the start in the container's state.json.
     const older = '2020-01-02T03:04:05.123456789Z';
     writeFileSync(stateFile, JSON.stringify({ startedAt: older }));
