@@ -507,50 +507,6 @@ static napi_value js_shutdown(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
-/*
- * openPty() -> [master, slave]: a new pseudo-terminal pair, both close-on-exec and neither made anyone's
- * controlling terminal; the master non-blocking (read through the event loop's poller). The API service
- * gives the slave to the runtime as its stdio for `exec -t` and relays the master over the connection.
- */
-static napi_value js_open_pty(napi_env env, napi_callback_info info) {
-  napi_value result, value;
-  char name[64];
-  (void)info;
-  int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
-  if (master < 0) return throw_errno(env, errno, "posix_openpt", NULL);
-  if (grantpt(master) != 0 || unlockpt(master) != 0 || ptsname_r(master, name, sizeof name) != 0) {
-    int err = errno;
-    close(master);
-    return throw_errno(env, err, "unlockpt", NULL);
-  }
-  int slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (slave < 0) {
-    int err = errno;
-    close(master);
-    return throw_errno(env, err, "open", name);
-  }
-  napi_create_array_with_length(env, 2, &result);
-  napi_create_int32(env, master, &value);
-  napi_set_element(env, result, 0, value);
-  napi_create_int32(env, slave, &value);
-  napi_set_element(env, result, 1, value);
-  return result;
-}
-
-/* setWinsize(fd, rows, columns): ioctl(TIOCSWINSZ) on a terminal. */
-static napi_value js_set_winsize(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
-  int32_t fd;
-  uint32_t rows, cols;
-  if (!get_args(env, info, 3, argv)) return NULL;
-  napi_get_value_int32(env, argv[0], &fd);
-  napi_get_value_uint32(env, argv[1], &rows);
-  napi_get_value_uint32(env, argv[2], &cols);
-  struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
-  if (ioctl(fd, TIOCSWINSZ, &ws) != 0) return throw_errno(env, errno, "ioctl(TIOCSWINSZ)", NULL);
-  return undefined(env);
-}
-
 static napi_value init(napi_env env, napi_value exports) {
   pthread_once(&crc64_once, crc64_init);
   napi_property_descriptor props[] = {
@@ -572,8 +528,6 @@ static napi_value init(napi_env env, napi_value exports) {
     {"linkFd", NULL, js_link_fd, NULL, NULL, NULL, napi_enumerable, NULL},
     {"seqpacketConnect", NULL, js_seqpacket_connect, NULL, NULL, NULL, napi_enumerable, NULL},
     {"shutdown", NULL, js_shutdown, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"openPty", NULL, js_open_pty, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"setWinsize", NULL, js_set_winsize, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -129,22 +129,38 @@ describe('docker CLI through the service', () => {
     rmSync(host, { recursive: true, force: true });
   });
 
-  test('exec -t and -it on a real terminal: the process has a terminal of the client\'s size, keys reach it, its exit code returns', async () => {
+  test('exec -t and -it on a real terminal: the process has a terminal of the client\'s size from its start, keys reach it, its exit code returns, the detach keys leave it running', async () => {
     s.ok(['import', tarFile, 'term:1']);
     ok(svc.docker(['run', '-d', '--name', 'termhost', 'term:1', 'sleep', '300']), 'run -d');
     const env = `DOCKER_HOST=unix://${svc.socket}`;
-    const sized = onTerminal(['env', env, DOCKER, 'exec', '-t', 'termhost', 'sh', '-c', 'tty; stty size; exit 3'], { rows: 33, columns: 101 });
+    // The docker CLI (API 1.41) sends its size only after the start: the process still has it at its first instruction.
+    const sized = onTerminal(['env', env, DOCKER, 'exec', '-t', 'termhost', 'sh', '-c', 'stty size; tty; exit 3'], { rows: 33, columns: 101 });
     assert.equal(await sized.exited(30000), 3);
-    assert.match(sized.screen, /\/dev\/pts\/\d+\r*\n33 101\r*\n/);
+    assert.match(sized.screen, /^33 101\r*\n\/dev\/pts\/\d+\r*\n/);
     const shell = onTerminal(['env', env, DOCKER, 'exec', '-it', 'termhost', 'sh'], { rows: 24, columns: 80 });
     try {
       await shell.shows(/\/ # /, 30000);
-      shell.type('echo typed-$((6*7))\r');
-      await shell.shows(/typed-42/);
+      shell.type('stty size; echo typed-$((6*7))\r');
+      await shell.shows(/24 80\r*\ntyped-42/);
       shell.type('exit 9\r');
       assert.equal(await shell.exited(30000), 9);
     } finally {
       shell.kill();
+    }
+    // ctrl-p ctrl-q (or --detach-keys): the client says why it ended and fails, the shell runs on, as with dockerd.
+    for (const [keys, typed] of [[[], '\x10\x11'], [['--detach-keys', 'ctrl-a,x'], '\x01x']] as const) {
+      const left = onTerminal(['env', env, DOCKER, 'exec', '-it', ...keys, 'termhost', 'sh'], { rows: 24, columns: 80 });
+      try {
+        await left.shows(/\/ # /, 30000);
+        left.type('echo $$ > /tmp/left; echo noted\r');
+        await left.shows(/noted/);
+        left.type(typed);
+        assert.equal(await left.exited(30000), 1);
+        assert.match(left.screen, /read escape sequence\r*\n$/);
+      } finally {
+        left.kill();
+      }
+      assert.equal(ok(svc.docker(['exec', 'termhost', 'sh', '-c', 'kill -0 $(cat /tmp/left) && echo running']), 'exec'), 'running\n');
     }
     ok(svc.docker(['rm', '-f', 'termhost']), 'rm -f');
   });

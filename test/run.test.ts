@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlink
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { Database } from 'bun:sqlite';
 import { busyboxUserland } from './lib/bundle.js';
 import { tarOf } from './lib/rootfs.js';
 import { DRIVERS, STRATA_BIN, testStore, type TestStore } from './lib/strata.js';
@@ -153,6 +154,39 @@ describe('container lifecycle', () => {
     s.ok(['start', 'never']);
     assert.equal(s.ok(['wait', 'never']), '3\n');
     s.ok(['rm', 'never', 'cannot']);
+  });
+
+  test('a start and, once settled, its exit are recorded in the container\'s row (no file per container); a store from before keeps its state.json records', () => {
+    const id = s.ok(['create', '--name', 'rec', 'bb:1', 'sh', '-c', 'exit 4']).trim();
+    s.ok(['create', '--name', 'rec-never', 'bb:1', 'true']);
+    s.ok(['start', 'rec']);
+    assert.equal(s.ok(['wait', 'rec']), '4\n');
+    const stateFile = join(s.root, 'containers', id, 'state.json');
+    assert.equal(existsSync(stateFile), false);
+    assert.notEqual(s.ok(['inspect', '-f', '{{.State.StartedAt}}', 'rec']), '0001-01-01T00:00:00Z\n');
+    // The files Docker names once a container has started (none before), as dockerd's inspect shows them.
+    const paths = '{{.ResolvConfPath}}|{{.HostnamePath}}|{{.HostsPath}}|{{.LogPath}}';
+    assert.deepEqual(s.ok(['inspect', '-f', paths, 'rec']).trim().split('|'), ['resolv.conf', 'hostname', 'hosts', 'container.log'].map((f) => join(s.root, 'containers', id, f)));
+    assert.equal(s.ok(['inspect', '-f', paths, 'rec-never']), '|||\n');
+    // A store a strata from before made: the column not there yet, the start in the container's state.json.
+    const older = '2020-01-02T03:04:05.123456789Z';
+    writeFileSync(stateFile, JSON.stringify({ startedAt: older }));
+    const db = new Database(join(s.root, 'strata.db'));
+    const version = (db.query('PRAGMA user_version').get() as { user_version: number }).user_version;
+    db.exec(`ALTER TABLE containers DROP COLUMN start; PRAGMA user_version = ${version - 1}`);
+    db.close();
+    assert.equal(s.ok(['inspect', '-f', '{{.State.StartedAt}} {{.State.ExitCode}}', 'rec']), `${older} 4\n`);
+    assert.equal(s.ok(['inspect', '-f', '{{.State.Status}} {{.State.StartedAt}}', 'rec-never']), 'created 0001-01-01T00:00:00Z\n');
+    // Its next start is recorded in its row, over the file's; once settled, so is its exit: conmon's exit file
+    // is not read again (a listing of exited containers reads no file per container).
+    s.ok(['start', 'rec']);
+    assert.equal(s.ok(['wait', 'rec']), '4\n');
+    const settled = s.ok(['inspect', '-f', '{{.State.StartedAt}} {{.State.FinishedAt}} {{.State.ExitCode}}', 'rec']);
+    assert.notEqual(settled.split(' ')[0], older);
+    rmSync(join(s.root, 'containers', id, 'exits', id));
+    assert.equal(s.ok(['inspect', '-f', '{{.State.StartedAt}} {{.State.FinishedAt}} {{.State.ExitCode}}', 'rec']), settled);
+    assert.match(s.ok(['ps', '-a', '--filter', 'name=^rec$', '--format', '{{.Status}}']), /^Exited \(4\) /);
+    s.ok(['rm', 'rec', 'rec-never']);
   });
 
   test('logs: --tail reads the end, -t stamps each line, -f follows until exit, streams apart', () => {

@@ -139,7 +139,7 @@ export class Containers {
         if (name) this.assertNameFree(name);
         store.meta.insertContainer({
           id, name: finalName, imageId: img.id, imageRef: opts.image, topLayer: img.topLayer, snapshot,
-          config: JSON.stringify(config), created: isoNow(), state: 'created', sizeRw: 0,
+          config: JSON.stringify(config), created: isoNow(), state: 'created', sizeRw: 0, start: null,
         });
         volumes!.record();
         store.commitSnapshot(snapshot);
@@ -348,8 +348,9 @@ export class Containers {
     const { path, args } = commandOf(config);
     const live = await this.processes.state(c);
     const dir = this.store.containerDir(c.id);
-    // Docker names these files when the container starts; a container that never ran has none.
-    const file = (name: string) => (existsSync(join(dir, name)) ? join(dir, name) : '');
+    // Docker names these files when the container starts; a container that never ran has none (and no start
+    // record: no lookup on the disk for it).
+    const file = (name: string) => (c.start !== null && existsSync(join(dir, name)) ? join(dir, name) : '');
     const running = live.status === 'running' || live.status === 'paused';
     const result: ContainerInspect = {
       Id: c.id, Created: c.created, Path: path, Args: args,

@@ -79,8 +79,7 @@ export type * from './types.js';
 export type { StoreOptions } from './store.js';
 export type { JsonMessage, Progress, ProgressDetail } from './messages.js';
 export type { EventMessage, EventType } from './events.js';
-export type { ExecOptions, LogsQuery } from './processes.js';
-export { HostTerminal } from './terminal.js';
+export type { ConsoleSize, ExecOptions, ExecSession, LogsQuery } from './processes.js';
 export type { CreateOptions } from './containers.js';
 export { dockerLogTime } from './times.js';
 /** What attach relays to and how it ends (the runtime's types, as the engine's start and attach take them). */

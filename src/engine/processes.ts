@@ -17,7 +17,7 @@ import { hostNetworkFiles, networkFiles, writeNetworkFiles } from '../runtime/ne
 import { containerSpec, DEFAULT_PATH, execProcess } from '../runtime/spec.js';
 import { resolveUser } from '../runtime/user.js';
 import { hexOf, sha256 } from '../images/digest.js';
-import type { ContainerRecord } from '../metadata/index.js';
+import { START_IN_FILE, type ContainerRecord } from '../metadata/index.js';
 import { isMounted, unmount } from '../snapshots/index.js';
 import { nowNs, rfc3339Nano } from './clock.js';
 import type { Containers } from './containers.js';
@@ -25,7 +25,6 @@ import { humanDuration } from './duration.js';
 import { ConflictError, InvalidArgumentError, StrataError } from './errors.js';
 import { copyInTar, copyOutTar, copyPath, type ContainerView, type CopyOptions, type CopySide } from './copy.js';
 import { readSettings, type RunSettings } from './runsettings.js';
-import type { HostTerminal } from './terminal.js';
 import type { Store } from './store.js';
 import type { Volumes } from './volumes.js';
 import { timestampNs } from './times.js';
@@ -44,14 +43,28 @@ export type LiveState =
   | { status: 'running' | 'paused'; pid: number; startedAt: string }
   | { status: 'exited'; exitCode: number; startedAt: string; finishedAt: string; oomKilled: boolean };
 
-/** containers/<id>/state.json: what only the engine knows about the last start. */
-interface StartRecord { startedAt: string; error?: string; exitCode?: number }
+/**
+ * What only the engine knows about the last start, kept in the container's row (ContainerRecord.start): when it
+ * started, why a start failed (with Docker's code), and once the process is gone and the container settled, its
+ * exit as conmon's exit file said it, so a listing reads no file per exited container.
+ */
+interface StartRecord { startedAt: string; error?: string; exitCode?: number; exit?: RecordedExit }
+
+/** An ExitStatus as the record keeps it (nanoseconds as a decimal string: JSON has no bigint). */
+interface RecordedExit { exitCode: number; finishedAtNs: string; oomKilled: boolean }
+
+const recorded = (e: ExitStatus): RecordedExit => ({ exitCode: e.exitCode, finishedAtNs: String(e.finishedAtNs), oomKilled: e.oomKilled });
+
+function exitStatusOf(e: RecordedExit): ExitStatus {
+  const ns = BigInt(e.finishedAtNs);
+  return { exitCode: e.exitCode, finishedAtNs: ns, finishedAt: new Date(Number(ns / 1_000_000n)), oomKilled: e.oomKilled };
+}
 
 export interface StartOptions {
   /** Relay the process's stdio here from before it starts (a foreground `run`, `start -a`). */
   attach?: AttachStreams;
   /** With -t: the caller's terminal size. */
-  consoleSize?: { height: number; width: number };
+  consoleSize?: ConsoleSize;
 }
 
 /** A foreground `run --rm` without a pty (Processes.runAttached). */
@@ -81,10 +94,11 @@ export interface ExecOptions {
   /** The process's stdin, stdout and stderr (descriptors the caller opened); the caller's own otherwise. */
   stdio?: StdioOptions;
   /** With -t: the caller's terminal size, given to the pty as the runtime makes it (so the process never sees 0×0). */
-  consoleSize?: { height: number; width: number };
-  /** With `tty`: a terminal of the caller's (the API's) as the runtime's stdio, told the runtime's PID for resizes. */
-  terminal?: HostTerminal;
+  consoleSize?: ConsoleSize;
 }
+
+/** A terminal's size as the runtime-spec's consoleSize says it. */
+export interface ConsoleSize { height: number; width: number }
 
 /** An `exec -it` running under its conmon. */
 export interface ExecSession {
@@ -92,6 +106,8 @@ export interface ExecSession {
   done: Promise<number | null>;
   /** Tell its pty the terminal's size. */
   resize(rows: number, columns: number): void;
+  /** Stop relaying (the caller is gone): the process runs on under its conmon, and `done` resolves null. */
+  detach(): void;
 }
 
 /** `logs` as asked: --since and --until as Docker's daemon reads them (a duration back from now, a time, Unix seconds). */
@@ -169,15 +185,13 @@ export class Processes {
   }
 
   private startRecord(c: ContainerRecord): StartRecord | null {
+    if (c.start === null) return null;
+    if (c.start !== START_IN_FILE) return JSON.parse(c.start) as StartRecord;
     try {
-      return JSON.parse(readFileSync(join(this.dir(c), 'state.json'), 'utf8')) as StartRecord;
+      return JSON.parse(readFileSync(join(this.dir(c), START_IN_FILE), 'utf8')) as StartRecord;
     } catch {
-      return null;
+      return null; // never started
     }
-  }
-
-  private writeStartRecord(c: ContainerRecord, r: StartRecord): void {
-    writeFileSync(join(this.dir(c), 'state.json'), JSON.stringify(r));
   }
 
   /**
@@ -188,15 +202,15 @@ export class Processes {
     const record = this.startRecord(c);
     const startedAt = record?.startedAt ?? ZERO_TIME;
     if (c.state === 'created') return { status: 'created', startedAt, exitCode: record?.exitCode ?? 0, error: record?.error ?? '' };
-    const sup = this.supervisor(c, readSettings(this.dir(c)));
     let exit: ExitStatus | null;
     if (c.state === 'running') {
-      const live = await sup.status();
+      const live = await this.supervisor(c, readSettings(this.dir(c))).status();
       if (live.state !== 'exited') return { status: live.state === 'paused' ? 'paused' : 'running', pid: live.pid, startedAt };
       exit = live.exit;
-      await this.settle(c);
+      await this.settle(c, record, exit);
     } else {
-      exit = sup.exitStatus();
+      // Settled by a strata from before the record kept the exit: conmon's exit file says it.
+      exit = record?.exit ? exitStatusOf(record.exit) : this.supervisor(c, readSettings(this.dir(c))).exitStatus();
     }
     return {
       status: 'exited', exitCode: exit?.exitCode ?? runtime().UNKNOWN_EXIT_CODE, startedAt,
@@ -206,13 +220,13 @@ export class Processes {
     };
   }
 
-  /** After the process is gone: the rootfs unmounted and the record says exited (its size measured again when asked). */
-  private async settle(c: ContainerRecord): Promise<void> {
+  /** After the process is gone: the rootfs unmounted and the record says exited, how (its size measured again when asked). */
+  private async settle(c: ContainerRecord, record: StartRecord | null, exit: ExitStatus): Promise<void> {
     const rootfs = this.containers.rootfs(c);
     if (isMounted(rootfs)) {
       try { unmount(rootfs); } catch (e) { if (isMounted(rootfs)) throw e; /* another command settled it first */ }
     }
-    this.store.meta.setContainerState(c.id, 'exited');
+    this.store.meta.setContainerStart(c.id, JSON.stringify({ startedAt: ZERO_TIME, ...record, exit: recorded(exit) } satisfies StartRecord), 'exited');
     this.store.meta.setContainerSize(c.id, null);
   }
 
@@ -235,8 +249,7 @@ export class Processes {
       // Taken before the program runs: a process that exits at once must not have finished before it started.
       const startedAt = rfc3339Nano(nowNs());
       await sup.start();
-      this.writeStartRecord(c, { startedAt });
-      this.store.meta.setContainerState(c.id, 'running');
+      this.store.meta.setContainerStart(c.id, JSON.stringify({ startedAt } satisfies StartRecord), 'running');
       return { attachment, warnings };
     });
   }
@@ -298,7 +311,7 @@ export class Processes {
     } catch (e) {
       if (isMounted(rootfs)) unmount(rootfs);
       if (e instanceof runtime().RuntimeError) {
-        this.writeStartRecord(c, { startedAt: ZERO_TIME, error: e.message, exitCode: e.exitCode });
+        this.store.meta.setContainerStart(c.id, JSON.stringify({ startedAt: ZERO_TIME, error: e.message, exitCode: e.exitCode } satisfies StartRecord));
         throw new StrataError(e.message, e.exitCode);
       }
       if (e instanceof StrataError) throw e;
@@ -456,10 +469,7 @@ export class Processes {
   async forceStop(c: ContainerRecord, now?: LiveState): Promise<void> {
     const s = now ?? await this.state(c);
     const sup = this.supervisor(c, readSettings(this.dir(c)));
-    if (s.status === 'running' || s.status === 'paused') {
-      await sup.stop('SIGKILL', 0);
-      await this.settle(c);
-    }
+    if (s.status === 'running' || s.status === 'paused') await this.settle(c, this.startRecord(c), await sup.stop('SIGKILL', 0));
     // An exited container was settled when it was found so (its runtime record deleted then): no runtime call is needed.
     if (s.status !== 'created') await sup.release({ keepExitFile: true, settled: s.status === 'exited' });
   }
@@ -538,18 +548,14 @@ export class Processes {
     const named = this.containers.resolve(ref);
     // While the container's state is checked and the process described, the runtime's binary is read (a cold exec).
     this.runtime(readSettings(this.dir(named))).prefetch();
-    const size = o.terminal?.size;
-    const { c, dir, proc } = await this.execProcess(named.id, size ? { ...o, consoleSize: { height: size.rows, width: size.columns } } : o);
+    const { c, dir, proc } = await this.execProcess(named.id, o);
     const tag = `exec-${process.pid}-${Date.now()}`;
     const processFile = join(dir, `${tag}.json`);
     writeFileSync(processFile, JSON.stringify(proc));
     try {
       // Without -i the process's stdin is empty, as Docker's; a detached one gets none of the caller's descriptors.
       const stdio: StdioOptions = o.stdio ?? (o.detach ? 'ignore' : [o.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit']);
-      return await this.runtime(readSettings(dir)).execProcess(c.id, {
-        processFile, detach: o.detach, log: join(dir, `${tag}.log`),
-        ...(o.terminal ? { stdio: [o.terminal.slave, o.terminal.slave, o.terminal.slave], onSpawn: (pid: number) => o.terminal!.attachRuntime(pid) } : { stdio }),
-      });
+      return await this.runtime(readSettings(dir)).execProcess(c.id, { processFile, detach: o.detach, log: join(dir, `${tag}.log`), stdio });
     } catch (e) {
       if (e instanceof runtime().RuntimeError) throw new StrataError(e.message, e.exitCode);
       throw e;
@@ -562,9 +568,11 @@ export class Processes {
    * `docker exec -it`: the process runs under a conmon of its own, which holds its pty, and `streams` are relayed
    * to it; typing the detach keys leaves it running, as Docker's exec does. Resolves once it runs; its `done`
    * with its exit code, or null when detached. Its files live in the container's `exec/<session>` directory
-   * while it runs (a detached session's stay until the container goes).
+   * while it runs (a detached session's stay until the container goes). `sizeOnItsWay`: a terminal size the caller
+   * is about to learn (the API's client sends its resize once the exec's stream is open): the process is held
+   * back until it settles, and starts on a pty of that size (of `o.consoleSize` when it settles to nothing).
    */
-  async execAttached(ref: string, o: ExecOptions, streams: AttachStreams): Promise<ExecSession> {
+  async execAttached(ref: string, o: ExecOptions, streams: AttachStreams, sizeOnItsWay?: Promise<ConsoleSize | undefined>): Promise<ExecSession> {
     const { c, dir, proc } = await this.execProcess(ref, { ...o, tty: true });
     const session = `${c.id.slice(0, 12)}-exec-${process.pid}-${Date.now()}`;
     const bundle = join(dir, 'exec', session);
@@ -575,22 +583,31 @@ export class Processes {
       id: c.id, session, bundle, runtime: this.runtime(readSettings(dir)), logPath: join(bundle, 'exec.log'), exitDir: join(bundle, 'exits'),
       socketDir: socketDir(this.store.root), tty: true, stdin: true, stdinOnce: true,
     });
+    // conmon starts meanwhile; the runtime reads the process's description only once it is let go.
+    const held = sizeOnItsWay && (async () => {
+      const size = await sizeOnItsWay;
+      if (size) writeFileSync(processFile, JSON.stringify({ ...proc, consoleSize: size }));
+    });
     let started;
     try {
-      started = await sup.execAttached(processFile, streams);
+      started = await sup.execAttached(processFile, streams, held);
     } catch (e) {
       rmSync(bundle, { recursive: true, force: true });
       if (e instanceof runtime().RuntimeError) throw new StrataError(e.message, e.exitCode);
       throw e;
     }
     const { attachment, exitCode } = started;
+    let left = false;
     const done = attachment.done.then(async () => {
-      if (attachment.escaped) return null;
+      if (attachment.escaped || left) return null;
       const code = (await exitCode) ?? runtime().UNKNOWN_EXIT_CODE;
       rmSync(bundle, { recursive: true, force: true });
       return code;
     });
-    return { done, resize: (rows, columns) => sup.resize(rows, columns) };
+    return {
+      done, resize: (rows, columns) => sup.resize(rows, columns),
+      detach: () => { left = true; attachment.detach(); },
+    };
   }
 
   /** The running container and the runtime-spec process `exec` asks for in it. */

@@ -63,7 +63,14 @@ const memo = new Map<string, string>();
 const MEMO_MAX = 4096;
 
 export function writeSettings(containerDir: string, s: RunSettings): void {
-  writeFileSync(join(containerDir, FILE), JSON.stringify(s));
+  const text = JSON.stringify(s);
+  writeFileSync(join(containerDir, FILE), text);
+  remember(containerDir, text);
+}
+
+function remember(containerDir: string, text: string): void {
+  if (memo.size >= MEMO_MAX) memo.clear();
+  memo.set(containerDir, text);
 }
 
 /** A container's settings; a container made before strata ran containers has Docker's defaults. */
@@ -72,8 +79,7 @@ export function readSettings(containerDir: string): RunSettings {
     let text = memo.get(containerDir);
     if (text === undefined) {
       text = readFileSync(join(containerDir, FILE), 'utf8');
-      if (memo.size >= MEMO_MAX) memo.clear();
-      memo.set(containerDir, text);
+      remember(containerDir, text);
     }
     return { ...DEFAULT_SETTINGS, ...(JSON.parse(text) as Partial<RunSettings>) };
   } catch (e) {

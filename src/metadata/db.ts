@@ -7,6 +7,7 @@
  * ./index.ts read as they always did; this module is the only one that knows which SQLite it is on.
  */
 import { constants, Database, type SQLQueryBindings } from 'bun:sqlite';
+import { START_IN_FILE } from './records.js';
 
 type Params = SQLQueryBindings[];
 
@@ -166,6 +167,10 @@ const MIGRATIONS: string[] = [
      PRIMARY KEY (diff_id, repository, digest)
    );
    CREATE INDEX layer_blobs_digest ON layer_blobs(digest);`,
+  // A container's start record (engine/processes.ts) moves from containers/<id>/state.json into its row, so
+  // `ps -a` reads no file per container. Containers from before keep theirs in the file, which is read then.
+  `ALTER TABLE containers ADD COLUMN start TEXT;
+   UPDATE containers SET start = '${START_IN_FILE}';`,
 ];
 
 export function openDatabase(path: string): DB {

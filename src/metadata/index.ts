@@ -9,12 +9,13 @@ import { VolumeMetadata } from './volumes.js';
 
 export type { LayerBlob } from './blobs.js';
 export type { ContainerRecord, ContainerState, ImageRecord, LayerRecord } from './records.js';
+export { START_IN_FILE } from './records.js';
 
 interface LayerRow { chain_id: string; diff_id: string; parent: string | null; snapshot: string; size: number; tar_size: number; created_at: string }
 interface ImageRow { id: string; parent: string | null; top_layer: string | null; size: number; created: string; added_at: string }
 interface ContainerRow {
   id: string; name: string; image_id: string; image_ref: string; top_layer: string | null; snapshot: string;
-  config: string; created: string; state: ContainerState; size_rw: number | null;
+  config: string; created: string; state: ContainerState; size_rw: number | null; start: string | null;
 }
 /** A snapshot being made or removed, and the operation lock of the process doing it. */
 export interface PendingRow { snapshot: string; lock: string }
@@ -27,7 +28,7 @@ const image = (r: ImageRow): ImageRecord => ({
 });
 const container = (r: ContainerRow): ContainerRecord => ({
   id: r.id, name: r.name, imageId: r.image_id, imageRef: r.image_ref, topLayer: r.top_layer, snapshot: r.snapshot,
-  config: r.config, created: r.created, state: r.state, sizeRw: r.size_rw,
+  config: r.config, created: r.created, state: r.state, sizeRw: r.size_rw, start: r.start,
 });
 
 export class Metadata {
@@ -216,8 +217,13 @@ export class Metadata {
   }
 
   insertContainer(c: ContainerRecord): void {
-    this.db.prepare(`INSERT INTO containers (id, name, image_id, image_ref, top_layer, snapshot, config, created, state, size_rw)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(c.id, c.name, c.imageId, c.imageRef, c.topLayer, c.snapshot, c.config, c.created, c.state, c.sizeRw);
+    this.db.prepare(`INSERT INTO containers (id, name, image_id, image_ref, top_layer, snapshot, config, created, state, size_rw, start)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(c.id, c.name, c.imageId, c.imageRef, c.topLayer, c.snapshot, c.config, c.created, c.state, c.sizeRw, c.start);
+  }
+
+  /** A start's record (JSON) and, when it changes, the state it leaves the container in: one statement. */
+  setContainerStart(id: string, start: string, state?: ContainerState): void {
+    this.db.prepare('UPDATE containers SET start = ?, state = coalesce(?, state) WHERE id = ?').run(start, state ?? null, id);
   }
 
   setContainerSize(id: string, sizeRw: number | null): void {

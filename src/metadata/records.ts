@@ -42,4 +42,12 @@ export interface ContainerRecord {
   state: ContainerState;
   /** Cached bytes of the writable layer; null when unknown (mounted containers may change). */
   sizeRw: number | null;
+  /**
+   * The engine's record of the container's last start (JSON, engine/processes.ts): null before its first;
+   * START_IN_FILE for a container started by a strata from before the column, which kept it in a file.
+   */
+  start: string | null;
 }
+
+/** `start` of a container whose start record is its directory's state.json (written by a strata from before the column). */
+export const START_IN_FILE = 'state.json';

@@ -47,12 +47,6 @@ export interface Native {
   seqpacketConnect(path: string): number;
   /** shutdown(2) of a socket; `how` is SHUT_WR or SHUT_RDWR below. */
   shutdown(fd: number, how: number): void;
-
-  // Terminals for `exec -t` through the API.
-  /** A new pty pair [master, slave], close-on-exec, no controlling terminal made; the master non-blocking. */
-  openPty(): [number, number];
-  /** ioctl(TIOCSWINSZ): the terminal's size. */
-  setWinsize(fd: number, rows: number, columns: number): void;
 }
 
 /**

@@ -85,8 +85,6 @@ export interface ExecOptions extends ProcessIO {
   consoleSocket?: string;
   /** Where the runtime writes its own messages (read back, then removed). */
   log: string;
-  /** Told the runtime's PID once it runs (the API's `exec -t` signals it SIGWINCH when its terminal is resized). */
-  onSpawn?: (pid: number) => void;
 }
 
 /** A foreground `run` whose process uses the caller's stdout and stdin, its stderr relayed (`OciRuntime.runAttached`). */
@@ -135,11 +133,10 @@ export class OciRuntime {
    * says otherwise. With `log`, the runtime writes its own messages there (JSON lines) instead of to
    * stderr, so the container's stderr stays the container's alone.
    */
-  private exec(args: string[], stdio: StdioOptions = ['ignore', 'pipe', 'pipe'], log?: string, onSpawn?: (pid: number) => void): Promise<Outcome> {
+  private exec(args: string[], stdio: StdioOptions = ['ignore', 'pipe', 'pipe'], log?: string): Promise<Outcome> {
     return new Promise((resolve, reject) => {
       const global = ['--root', this.root, ...(log ? ['--log', log, '--log-format', 'json'] : [])];
       const child = spawn(this.binary, [...global, ...args], { stdio });
-      if (onSpawn && child.pid) onSpawn(child.pid);
       let stdout = '';
       let stderr = '';
       child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -265,7 +262,7 @@ export class OciRuntime {
     const out = await this.exec(['exec', '--process', opts.processFile, ...(opts.detach ? ['--detach'] : []),
       ...(opts.pidFile ? ['--pid-file', opts.pidFile] : []), ...(opts.consoleSocket ? ['--console-socket', opts.consoleSocket] : []), id],
     // A detached process keeps whatever stdio it gets: never one of the caller's pipes.
-    opts.stdio ?? (opts.detach ? 'ignore' : 'inherit'), opts.log, opts.onSpawn);
+    opts.stdio ?? (opts.detach ? 'ignore' : 'inherit'), opts.log);
     if (out.stderr) throw this.failure('exec', id, out);
     return out.code;
   }

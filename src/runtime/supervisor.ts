@@ -269,8 +269,9 @@ export class Supervisor {
    * without reporting one); a process that cannot start rejects with a RuntimeError (126, as docker exec).
    * conmon's protocol: it reads the start pipe once at its start and again before it runs the runtime's
    * exec, says on the attach pipe when its attach socket listens, and on the sync pipe the PID, then the code.
+   * `held` (which never rejects): awaited before the runtime is let run the process, which reads `processFile` then.
    */
-  async execAttached(processFile: string, streams: AttachStreams): Promise<{ attachment: Attachment; exitCode: Promise<number | null> }> {
+  async execAttached(processFile: string, streams: AttachStreams, held?: () => Promise<void>): Promise<{ attachment: Attachment; exitCode: Promise<number | null> }> {
     const o = this.opts;
     for (const dir of [o.exitDir, o.socketDir, this.persistDir]) mkdirSync(dir, { recursive: true });
     const child = spawn(o.conmonPath ?? CONMON, [...this.conmonArgs(), '--exec', '--exec-attach', '--exec-process-spec', processFile], {
@@ -290,6 +291,7 @@ export class Supervisor {
     const ready = await Promise.race([firstLine(attachPipe), spawnError]);
     if (!ready) throw failed('exited before its attach socket was ready');
     const attachment = this.attach(streams);
+    if (held) await held();
     startPipe.write('0');
     const report = parseReport(await sync.next());
     for (const s of [child.stderr, startPipe, attachPipe]) (s as { destroy(): void }).destroy();
@@ -301,7 +303,13 @@ export class Supervisor {
     }
     // Detached: the process runs on under conmon, and this client stops listening for its code.
     void attachment.done.then(() => { if (attachment.escaped) sync.close(); });
-    const exitCode = sync.next().then((line) => parseReport(line)?.data ?? null).finally(() => sync.close());
+    // The code, once conmon has gone: until then it may still make files in the session's bundle (a resize that
+    // raced the exit has it make its winsz fifo again), which the caller removes once it has the code.
+    const exitCode = (async () => {
+      const code = parseReport(await sync.next())?.data ?? null;
+      while ((await sync.next()) !== null) { /* conmon writes nothing more; the pipe ends when it exits */ }
+      return code;
+    })().finally(() => sync.close());
     return { attachment, exitCode };
   }
 

@@ -7,18 +7,18 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, mkdirSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConflictError, HostTerminal, NotFoundError } from '../../engine/index.js';
+import { ConflictError, DEFAULT_DETACH_KEYS, NotFoundError, parseDetachKeys, type ConsoleSize, type ExecSession } from '../../engine/index.js';
 import { MULTIPLEXED, RAW, sink } from '../frames.js';
 import { ApiError, intParam, sendEmpty, sendJson, type Reply } from '../http.js';
 import type { Router } from '../router.js';
 import type { Service } from './service.js';
 
 /** `ConsoleSize`: [rows, columns], as the docker CLI sends its terminal's size (API 1.42 on). */
-type ConsoleSize = [number, number] | null;
+type ApiConsoleSize = [number, number] | null;
 
 interface ExecConfig {
   AttachStdin?: boolean; AttachStdout?: boolean; AttachStderr?: boolean; Tty?: boolean; Cmd?: string[];
-  Env?: string[] | null; WorkingDir?: string; User?: string; Privileged?: boolean; DetachKeys?: string; ConsoleSize?: ConsoleSize;
+  Env?: string[] | null; WorkingDir?: string; User?: string; Privileged?: boolean; DetachKeys?: string; ConsoleSize?: ApiConsoleSize;
 }
 
 export interface ExecRecord {
@@ -27,11 +27,21 @@ export interface ExecRecord {
   config: ExecConfig;
   running: boolean;
   exitCode: number | null;
-  /** Its terminal, while an `exec -t` runs (resize changes its size). */
-  terminal?: HostTerminal;
-  /** A size asked for before its terminal exists (a resize that raced the start), applied when it is made. */
-  size?: { rows: number; columns: number };
+  /** Its conmon session, while an `exec -t` runs (resize changes its pty's size). */
+  session?: ExecSession;
+  /** The terminal's size last asked for (ConsoleSize, or a resize, which may come before the session exists). */
+  size?: ConsoleSize;
+  /** Told of a resize that arrives while the start waits for one. */
+  sized?: () => void;
 }
+
+/**
+ * How long an `exec -t` start waits for the client's first resize before the process runs. The docker CLI before
+ * API 1.42 sends no ConsoleSize: it sends its terminal's size right after the start's upgrade, which takes
+ * milliseconds; a client that sends none (dockerode, a CLI whose input is not a terminal) has its process run
+ * after this, on the runtime's default size.
+ */
+const FIRST_RESIZE_MS = 500;
 
 /**
  * The process's stdio as named pipes in a scratch directory of the store (swept with the service's other
@@ -113,16 +123,17 @@ export function execRoutes(r: Router, s: Service): void {
 
   r.add('POST', '/exec/:id/resize', (req, { res }) => {
     const e = execOf(s, req.params.id!);
-    const rows = intParam(req.query, 'h', 0)!;
-    const columns = intParam(req.query, 'w', 0)!;
-    e.size = { rows, columns };
-    e.terminal?.resize(rows, columns);
+    const height = intParam(req.query, 'h', 0)!;
+    const width = intParam(req.query, 'w', 0)!;
+    e.size = { height, width };
+    e.sized?.();
+    if (e.session) resizeSession(e.session, e.size);
     sendEmpty(res, 200);
   });
 
   r.add('POST', '/exec/:id/start', async (req, reply) => {
     const e = execOf(s, req.params.id!);
-    const body = await req.json<{ Detach?: boolean; Tty?: boolean; ConsoleSize?: ConsoleSize }>();
+    const body = await req.json<{ Detach?: boolean; Tty?: boolean; ConsoleSize?: ApiConsoleSize }>();
     if (e.running || e.exitCode !== null) throw new ConflictError(`Error: Exec command ${e.id} has already run`);
     const base = {
       cmd: e.config.Cmd!, tty: !!e.config.Tty, interactive: !!e.config.AttachStdin, env: e.config.Env ?? [],
@@ -134,10 +145,17 @@ export function execRoutes(r: Router, s: Service): void {
       return sendEmpty(reply.res, 200);
     }
     const size = body.ConsoleSize ?? e.config.ConsoleSize;
-    if (size && !e.size) e.size = { rows: size[0], columns: size[1] };
+    if (size && !e.size) e.size = { height: size[0], width: size[1] };
     if (base.tty) await relayTerminal(s, e, base, reply);
     else await relayExec(s, e, base, reply);
   });
+}
+
+/** A new size for a session's pty; one whose conmon no longer listens has exited, and has nothing to resize. */
+function resizeSession(session: ExecSession, size: ConsoleSize): void {
+  try {
+    session.resize(size.height, size.width);
+  } catch { /* exited meanwhile (ENXIO: no reader on its control fifo) */ }
 }
 
 function execOf(s: Service, id: string): ExecRecord {
@@ -157,7 +175,7 @@ function openStream(reply: Reply, tty: boolean) {
 type ExecBase = { cmd: string[]; tty: boolean; interactive: boolean };
 
 /** Run the exec and keep its outcome on the record; a process that could not start says why on stderr (126). */
-async function runExec(s: Service, e: ExecRecord, opts: ExecBase & { stdio?: [number, number, number]; terminal?: HostTerminal }, say: (text: string) => void): Promise<void> {
+async function runExec(s: Service, e: ExecRecord, opts: ExecBase & { stdio: [number, number, number] }, say: (text: string) => void): Promise<void> {
   e.running = true;
   try {
     e.exitCode = await s.engine.containers.processes.exec(e.containerId, opts);
@@ -198,27 +216,45 @@ async function relayExec(s: Service, e: ExecRecord, base: ExecBase, reply: Reply
 }
 
 /**
- * `exec -t`: the process on a terminal of the service's (HostTerminal), its master relayed raw over the
- * connection both ways, as Docker relays a TTY (no frames, stdout and stderr are one stream); resize sets
- * its size. Keys typed go to the terminal whether or not stdin was asked for, as a terminal has no other input.
+ * `exec -t`: the process under a conmon session of its own, as the CLI's `exec -it` (Processes.execAttached),
+ * relayed raw over the connection both ways, as Docker relays a TTY (no frames, stdout and stderr are one
+ * stream). It starts on a pty of the client's size: the ConsoleSize given, or the first resize, which the
+ * docker CLI sends once the upgrade is answered (the process waits for it, FIRST_RESIZE_MS at most). Typing the
+ * detach keys (DetachKeys, ctrl-p ctrl-q by default), or going away, leaves it running, as under Docker's daemon.
  */
 async function relayTerminal(s: Service, e: ExecRecord, base: ExecBase, reply: Reply): Promise<void> {
-  const terminal = new HostTerminal(e.size);
-  e.terminal = terminal;
+  const { processes } = s.engine.containers;
+  const detachKeys = parseDetachKeys(e.config.DetachKeys || DEFAULT_DETACH_KEYS);
   const { socket, out } = openStream(reply, true);
-  // The master is closed by pump once the runtime's end is gone (or the client is): no key is written after.
-  let open = true;
-  const shown = pump(terminal.master, (data) => out.write(data), reply.signal).finally(() => { open = false; });
-  if (socket && base.interactive) {
-    const keys = Bun.file(terminal.master).writer();
-    socket.on('data', (d: Buffer) => { if (open) { keys.write(d); void Promise.resolve(keys.flush()).catch(() => {}); } });
-  }
+  const sizeOnItsWay = e.size ? undefined : new Promise<ConsoleSize | undefined>((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), FIRST_RESIZE_MS);
+    e.sized = () => { clearTimeout(timer); resolve(e.size); };
+  });
+  const streams = { stdout: out, stderr: out, detachKeys, ...(socket && base.interactive ? { stdin: socket } : {}) };
+  // A client gone leaves the process running, as the detach keys do.
+  const leave = () => e.session?.detach();
+  if (socket) socket.once('close', leave);
+  else reply.signal.addEventListener('abort', leave, { once: true });
+  const given = e.size;
+  e.running = true;
   try {
-    await runExec(s, e, { ...base, terminal }, (text) => out.write(text));
+    const session = await processes.execAttached(e.containerId, { ...base, consoleSize: given }, streams, sizeOnItsWay);
+    e.sized = undefined;
+    e.session = session;
+    // A resize that came after the size was taken, before the session could be told.
+    const started = (await sizeOnItsWay) ?? given;
+    if (e.size && (e.size.height !== started?.height || e.size.width !== started?.width)) resizeSession(session, e.size);
+    if (socket?.destroyed || reply.signal.aborted) session.detach();
+    e.exitCode = await session.done;
+    // Detached: it runs on, as Docker's exec inspect says (Running, no exit code).
+    e.running = e.exitCode === null;
+  } catch (err) {
+    e.exitCode = 126;
+    e.running = false;
+    out.write(`${(err as Error).message}\n`);
   } finally {
-    terminal.releaseSlave();
+    e.sized = undefined;
+    e.session = undefined;
   }
-  await shown;
-  e.terminal = undefined;
   out.end();
 }
