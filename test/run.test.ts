@@ -299,13 +299,14 @@ describe('container lifecycle', () => {
     assert.equal(existsSync(join(s.root, 'containers', id, 'container.log')), false);
     const attach = s.run(['attach', 'fgrm']);
     assert.deepEqual([attach.status, attach.stderr.toString()], [1, `Error: You cannot attach to container ${id}: its output goes to the strata run that started it (run --rm without -t)\n`]);
+    // Its events as Docker's: `start` while it runs, the exit code in `die`.
+    const events = () => readFileSync(join(s.root, 'events.log'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+      .filter((e) => e.Actor?.ID === id).map((e) => `${e.Action}${e.Actor.Attributes.exitCode ? ` ${e.Actor.Attributes.exitCode}` : ''}`);
+    assert.deepEqual(events(), ['create', 'start']);
     first.cli.kill('SIGTERM');
     assert.equal(await first.closed, 7);
     assert.equal(first.out(), 'ready\ngot TERM\n');
-    // Its events as Docker's: the exit code in `die`.
-    const events = readFileSync(join(s.root, 'events.log'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
-      .filter((e) => e.Actor?.ID === id).map((e) => `${e.Action}${e.Actor.Attributes.exitCode ? ` ${e.Actor.Attributes.exitCode}` : ''}`);
-    assert.deepEqual(events, ['create', 'start', 'die 7', 'destroy']);
+    assert.deepEqual(events(), ['create', 'start', 'die 7', 'destroy']);
     // Stopped by another command: the CLI exits with the code, and the container is gone.
     const second = await fg('fgstop');
     assert.equal(s.ok(['stop', 'fgstop']), 'fgstop\n');

@@ -60,12 +60,10 @@ export function recordContainerEvents(events: Events, containers: Containers): v
     events.record('container', 'prune', '', { reclaimed: String(report.SpaceReclaimed) });
   });
   const p: Processes = containers.processes;
-  hook(p, 'start', (_, [ref]) => emit('start', ref));
-  // A foreground run --rm without -t (no conmon, so no exit command to say `die`): both once it has run.
-  hook(p, 'runAttached', (code, [ref]) => {
-    emit('start', ref);
-    emit('die', ref, { exitCode: String(code) });
-  });
+  // When its process runs: `start` and a foreground run --rm without -t (Processes.runAttached) both mark it.
+  hook(p, 'markRunning', (_, [c]) => emit('start', c.id));
+  // That foreground run has no conmon, so no exit command to say `die`: it is said once the run has ended.
+  hook(p, 'runAttached', (code, [ref]) => emit('die', ref, { exitCode: String(code) }));
   hook(p, 'stop', (_, [ref]) => emit('stop', ref));
   hook(p, 'kill', (_, [ref, signal]) => emit('kill', ref, { signal: String(signal ?? 'SIGKILL') }));
   hook(p, 'pause', (_, [ref]) => emit('pause', ref));

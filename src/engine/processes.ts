@@ -249,9 +249,14 @@ export class Processes {
       // Taken before the program runs: a process that exits at once must not have finished before it started.
       const startedAt = rfc3339Nano(nowNs());
       await sup.start();
-      this.store.meta.setContainerStart(c.id, JSON.stringify({ startedAt } satisfies StartRecord), 'running');
+      this.markRunning(c, startedAt);
       return { attachment, warnings };
     });
+  }
+
+  /** The container runs from here on: its start record and state in one statement (the `start` event is recorded here, engine/eventhooks.ts). */
+  markRunning(c: ContainerRecord, startedAt: string): void {
+    this.store.meta.setContainerStart(c.id, JSON.stringify({ startedAt } satisfies StartRecord), 'running');
   }
 
   /**
@@ -267,9 +272,8 @@ export class Processes {
     const poststop = this.self ? [{ path: '/bin/sh', args: ['sh', '-c', EXIT_COMMAND, 'sh', dir, runtime().RUNNER_FILE, ...this.cleanupCommand(c, true)], env: [`PATH=${DEFAULT_PATH}`] }] : [];
     return this.launch(c, { poststop }, async (settings, warnings) => {
       io.onStart?.(warnings, 0);
-      this.writeStartRecord(c, { startedAt: rfc3339Nano(nowNs()) });
       // Running from here on for every other command (its PID 1 and this process are watched, Supervisor.supervisorAlive).
-      this.store.meta.setContainerState(c.id, 'running');
+      this.markRunning(c, rfc3339Nano(nowNs()));
       try {
         return await this.supervisor(c, settings).runForeground({ stdin: io.stdin, stderr: io.stderr, onSpawn: (pid) => io.onStart?.([], pid) });
       } catch (e) {
