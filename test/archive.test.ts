@@ -540,6 +540,23 @@ describe('decompressed', () => {
     }
   });
 
+  test('gzip members one after another are one stream (a parallel compressor writes them), zero padding after one is ignored', async () => {
+    const big = Buffer.concat([randomBytes(1 << 16), Buffer.alloc(5 << 19, 7)]); // more than one output buffer
+    const members = Buffer.concat([gzipSync(tar.subarray(0, 1000)), gzipSync(Buffer.alloc(0)), gzipSync(tar.subarray(1000)), gzipSync(big)]);
+    const padded = Buffer.concat([members, Buffer.alloc(1024)]);
+    for (const size of [3, 4093, 1 << 20, padded.length]) {
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < padded.length; i += size) chunks.push(padded.subarray(i, i + size));
+      assert.equal(sha256(await bytes(await decompressed(Readable.from(chunks)))), sha256(Buffer.concat([tar, big])), `in chunks of ${size}`);
+    }
+    const fails = async (input: Buffer, message: RegExp): Promise<void> =>
+      assert.rejects(bytes(await decompressed(Readable.from([input]))), message);
+    const gz = gzipSync(tar);
+    await fails(gz.subarray(0, gz.length - 3), /^Error: invalid gzip stream: unexpected end of file$/);
+    await fails(Buffer.concat([gz, gz.subarray(0, 100)]), /^Error: invalid gzip stream: unexpected end of file$/);
+    await fails(Buffer.concat([gz, Buffer.alloc(16, 0x41)]), /^Error: invalid gzip stream: incorrect header check$/);
+  });
+
   test('zstd is read (registries serve zstd layers); bzip2 and xz are named and refused', async () => {
     const zstd = execFileSync('zstd', ['-c'], { input: tar });
     const chunks: Buffer[] = [];
