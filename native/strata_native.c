@@ -317,6 +317,54 @@ static napi_value js_syncfs(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+/* syncfsAsync's call: the descriptor, errno from the pool thread, and the promise to settle. */
+typedef struct {
+  int fd;
+  int err;
+  napi_deferred deferred;
+  napi_async_work work;
+} syncfs_call_t;
+
+static void syncfs_execute(napi_env env, void *data) {
+  (void)env;
+  syncfs_call_t *c = data;
+  c->err = syncfs(c->fd) == 0 ? 0 : errno;
+}
+
+static void syncfs_complete(napi_env env, napi_status status, void *data) {
+  syncfs_call_t *c = data;
+  napi_value settled = NULL;
+  if (status == napi_ok && c->err == 0) {
+    napi_get_undefined(env, &settled);
+    napi_resolve_deferred(env, c->deferred, settled);
+  } else {
+    throw_errno(env, c->err ? c->err : ECANCELED, "syncfs", NULL);
+    napi_get_and_clear_last_exception(env, &settled);
+    napi_reject_deferred(env, c->deferred, settled);
+  }
+  napi_delete_async_work(env, c->work);
+  free(c);
+}
+
+/* syncfsAsync(fd) -> Promise: syncfs on a thread of the runtime's pool, so the disk writes back what is
+ * written so far while this thread goes on writing (the caller keeps fd open until the promise settles). */
+static napi_value js_syncfs_async(napi_env env, napi_callback_info info) {
+  napi_value argv[1], promise, name;
+  if (!get_args(env, info, 1, argv)) return NULL;
+  syncfs_call_t *c = calloc(1, sizeof *c);
+  if (!c) return throw_errno(env, ENOMEM, "syncfs", NULL);
+  napi_get_value_int32(env, argv[0], &c->fd);
+  napi_create_string_utf8(env, "syncfs", NAPI_AUTO_LENGTH, &name);
+  if (napi_create_promise(env, &c->deferred, &promise) != napi_ok ||
+      napi_create_async_work(env, NULL, name, syncfs_execute, syncfs_complete, c, &c->work) != napi_ok ||
+      napi_queue_async_work(env, c->work) != napi_ok) {
+    free(c);
+    napi_throw_error(env, NULL, "syncfs: could not queue the call");
+    return NULL;
+  }
+  return promise;
+}
+
 /* ---- layer integrity: crc64 of file payloads, and reading a layer's files back without following links ---- */
 
 /* crc64(crc: bigint, data: Buffer) -> bigint: the checksum continued over data (start with 0n). CRC-64 with
@@ -533,6 +581,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"lutimens", NULL, js_lutimens, NULL, NULL, NULL, napi_enumerable, NULL},
     {"willneed", NULL, js_willneed, NULL, NULL, NULL, napi_enumerable, NULL},
     {"syncfs", NULL, js_syncfs, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"syncfsAsync", NULL, js_syncfs_async, NULL, NULL, NULL, napi_enumerable, NULL},
     {"crc64", NULL, js_crc64, NULL, NULL, NULL, napi_enumerable, NULL},
     {"openDirBeneath", NULL, js_open_dir_beneath, NULL, NULL, NULL, napi_enumerable, NULL},
     {"openRegularAt", NULL, js_open_regular_at, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -93,3 +93,17 @@ test('crc64 is Go\'s crc64.ISO (tar-split\'s file checksum), continued across pi
   }
   assert.equal(native.crc64(0n, Buffer.alloc(0)), 0n);
 });
+
+test('syncfsAsync settles on the pool thread: resolves for a filesystem, rejects with the errno for a bad descriptor', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-native-'));
+  const fd = openSync(dir, 'r');
+  try {
+    writeFileSync(join(dir, 'f'), 'x');
+    assert.equal(await native.syncfsAsync(fd), undefined);
+  } finally {
+    closeSync(fd);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  // Far above any descriptor the process has (a closed one's number may be taken again meanwhile).
+  await assert.rejects(native.syncfsAsync(1 << 30), (e: NodeJS.ErrnoException) => e.code === 'EBADF' && e.syscall === 'syncfs');
+});

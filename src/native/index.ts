@@ -28,6 +28,8 @@ export interface Native {
   willneed(fd: number): void;
   /** syncfs(2): write back every dirty page and inode of the filesystem holding `fd`. */
   syncfs(fd: number): void;
+  /** syncfs(2) on a thread of the runtime's pool; keep `fd` open until the promise settles. */
+  syncfsAsync(fd: number): Promise<void>;
 
   // Layer integrity (tar-split replay).
   /** CRC-64/ISO as Go's hash/crc64 computes it, continued from `crc` (0n to start) over `data`. */
