@@ -27,8 +27,9 @@ step() {
 # docker.io: its docker CLI (/usr/bin/docker, 20.10) is the real client the Engine API service is tested with,
 # and its dockerd, started privately by a test, pulls what strata pushes;
 # docker-compose: Debian's compose 1.29 (python), brought up against the service in the API tests;
-# buildah: the third engine of bench/build.sh; openssl: the certificates of the TLS registry tests.
-APT_PACKAGES=(busybox-static attr util-linux tar gzip skopeo umoci sqlite3 xfsprogs python3 make g++ runc crun conmon tini docker-registry docker.io docker-compose buildah openssl)
+# buildah: the third engine of bench/build.sh; openssl: the certificates of the TLS registry tests;
+# libisal-dev: ISA-L, which the native addon links for gzip decompression and crc64 (its libisal2 at run time).
+APT_PACKAGES=(busybox-static attr util-linux tar gzip skopeo umoci sqlite3 xfsprogs python3 make g++ runc crun conmon tini docker-registry docker.io docker-compose buildah openssl libisal-dev)
 
 missing_packages() {
   local p

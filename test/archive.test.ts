@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, describe, test } from 'node:test';
-import { gzipSync } from 'node:zlib';
+import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
 import { extract, type Header } from 'tar-stream';
 import {
   applyLayer, changesTar, decompressed, directoryTar, layerTar, overlayChanges, overlayUpperTar, tarOnThread, treeChanges,
@@ -538,6 +538,35 @@ describe('decompressed', () => {
       const input = await decompressed(Readable.from([bad]));
       await assert.rejects(applyLayer(input, base, { whiteouts: 'overlay', tarSplitPath: join(base, '.split') }), /invalid gzip stream/);
     }
+  });
+
+  /** A gzip member whose header has every optional field (FEXTRA, FNAME, FCOMMENT, FHCRC), which the small chunks below cut. */
+  const withHeaderFields = (data: Buffer): Buffer => {
+    const fixed = Buffer.from([0x1f, 0x8b, 8, 2 | 4 | 8 | 16, 0, 0, 0, 0, 0, 3]);
+    const header = Buffer.concat([fixed, Buffer.from([6, 0]), Buffer.from('AB\x02\x00xy', 'latin1'), Buffer.from('layer.tar\0'), Buffer.from('a comment\0')]);
+    const hcrc = Buffer.alloc(2);
+    hcrc.writeUInt16LE(crc32(header) & 0xffff);
+    const trailer = Buffer.alloc(8);
+    trailer.writeUInt32LE(crc32(data));
+    trailer.writeUInt32LE(data.length, 4);
+    return Buffer.concat([header, hcrc, deflateRawSync(data), trailer]);
+  };
+
+  test('gzip members one after another are one stream (a parallel compressor writes them), zero padding after one is ignored', async () => {
+    const big = Buffer.concat([randomBytes(1 << 16), Buffer.alloc(5 << 19, 7)]); // more than one output buffer
+    const members = Buffer.concat([withHeaderFields(tar.subarray(0, 1000)), gzipSync(Buffer.alloc(0)), gzipSync(tar.subarray(1000)), gzipSync(big)]);
+    const padded = Buffer.concat([members, Buffer.alloc(1024)]);
+    for (const size of [3, 4093, 1 << 20, padded.length]) {
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < padded.length; i += size) chunks.push(padded.subarray(i, i + size));
+      assert.equal(sha256(await bytes(await decompressed(Readable.from(chunks)))), sha256(Buffer.concat([tar, big])), `in chunks of ${size}`);
+    }
+    const fails = async (input: Buffer, message: RegExp): Promise<void> =>
+      assert.rejects(bytes(await decompressed(Readable.from([input]))), message);
+    const gz = gzipSync(tar);
+    await fails(gz.subarray(0, gz.length - 3), /^Error: invalid gzip stream: unexpected end of file$/);
+    await fails(Buffer.concat([gz, gz.subarray(0, 100)]), /^Error: invalid gzip stream: unexpected end of file$/);
+    await fails(Buffer.concat([gz, Buffer.alloc(16, 0x41)]), /^Error: invalid gzip stream: incorrect header check$/);
   });
 
   test('zstd is read (registries serve zstd layers); bzip2 and xz are named and refused', async () => {

@@ -71,3 +71,39 @@ test('syncfs writes back the filesystem of a descriptor, and names the cause whe
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** CRC-64/ISO as Go's hash/crc64 defines it, one bit at a time: the reference the addon's must equal. */
+function crc64Reference(data: Buffer, crc = 0n): bigint {
+  const mask = (1n << 64n) - 1n;
+  let c = ~crc & mask;
+  for (const byte of data) {
+    c ^= BigInt(byte);
+    for (let i = 0; i < 8; i++) c = c & 1n ? (c >> 1n) ^ 0xd800000000000000n : c >> 1n;
+  }
+  return ~c & mask;
+}
+
+test('crc64 is Go\'s crc64.ISO (tar-split\'s file checksum), continued across pieces as from whole', () => {
+  assert.equal(native.crc64(0n, Buffer.from('123456789')), 0xb90956c775a41001n); // the catalogue's check value
+  const data = Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919 + (i >> 3)) & 0xff));
+  const whole = native.crc64(0n, data);
+  assert.equal(whole, crc64Reference(data));
+  for (const cut of [0, 1, 7, 8, 63, 64, 1000, 4999, 5000]) {
+    assert.equal(native.crc64(native.crc64(0n, data.subarray(0, cut)), data.subarray(cut)), whole, `cut at ${cut}`);
+  }
+  assert.equal(native.crc64(0n, Buffer.alloc(0)), 0n);
+});
+
+test('syncfsAsync settles on the pool thread: resolves for a filesystem, rejects with the errno for a bad descriptor', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-native-'));
+  const fd = openSync(dir, 'r');
+  try {
+    writeFileSync(join(dir, 'f'), 'x');
+    assert.equal(await native.syncfsAsync(fd), undefined);
+  } finally {
+    closeSync(fd);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  // Far above any descriptor the process has (a closed one's number may be taken again meanwhile).
+  await assert.rejects(native.syncfsAsync(1 << 30), (e: NodeJS.ErrnoException) => e.code === 'EBADF' && e.syscall === 'syncfs');
+});

@@ -5,6 +5,9 @@
  */
 import { dirname, resolve } from 'node:path';
 
+/** The addon's decompressor state (an external object; only gunzip reads it). */
+export type GunzipState = { readonly __gunzip: unique symbol };
+
 /** A path for the addon: a string, or a Buffer for names that are not UTF-8 (see archive/names.ts). */
 export type NativePath = string | Buffer;
 
@@ -25,6 +28,8 @@ export interface Native {
   willneed(fd: number): void;
   /** syncfs(2): write back every dirty page and inode of the filesystem holding `fd`. */
   syncfs(fd: number): void;
+  /** syncfs(2) on a thread of the runtime's pool; keep `fd` open until the promise settles. */
+  syncfsAsync(fd: number): Promise<void>;
 
   // Layer integrity (tar-split replay).
   /** CRC-64/ISO as Go's hash/crc64 computes it, continued from `crc` (0n to start) over `data`. */
@@ -33,6 +38,16 @@ export interface Native {
   openDirBeneath(root: string, rel: NativePath): number;
   /** A read-only fd of `name` in `dirfd`, or -1 when it is not a regular file; never follows a symlink, never blocks on a FIFO. */
   openRegularAt(dirfd: number, name: NativePath): number;
+
+  // gzip with ISA-L's inflate (native/gunzip.c).
+  /** A decompressor for one gzip stream of one or more members. */
+  gunzipNew(): GunzipState;
+  /**
+   * Decompress from `input` into `output` until the input is used up or the output is full: [bytes read,
+   * bytes written, 1 when no member is half-read (where the stream may end)]. Call again with the rest of
+   * the input, and with an empty input while the output comes back full. Throws zlib's words for a fault.
+   */
+  gunzip(state: GunzipState, input: Buffer, output: Buffer): [number, number, number];
 
   // Operation locks and unnamed output files.
   /** flock(2) with LOCK_* below; false only when LOCK_NB was given and another open file holds the lock. */

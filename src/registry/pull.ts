@@ -8,7 +8,7 @@
  * abandons the layers this pull made and its scratch files, so nothing partial becomes visible (a kill
  * leaves them pending, for the next command's sweep).
  */
-import { closeSync, createReadStream, openSync, rmSync } from 'node:fs';
+import { createReadStream, rmSync } from 'node:fs';
 import { Transform } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { DigestMismatchError } from '../content/errors.js';
@@ -17,7 +17,6 @@ import { chainIds, sha256 } from '../images/digest.js';
 import { familiarString, referenceString } from '../images/reference.js';
 import type { LayerRecord } from '../metadata/index.js';
 import { InvalidArgumentError, NotFoundError } from '../engine/errors.js';
-import { native } from '../native/index.js';
 import type { Images } from '../engine/images.js';
 import type { Layers } from '../engine/layers.js';
 import type { Progress } from '../engine/messages.js';
@@ -29,6 +28,7 @@ import { layerCompression, MANIFEST_ACCEPT, parseManifest, parsePlatform, select
 import { scope, type Target } from './names.js';
 import { LayerProgress, shortId } from './progress.js';
 import { unpackOnThread, type UnpackResult } from './unpack.js';
+import { Writeback } from './writeback.js';
 
 /** The largest manifest, index or config a pull reads (Docker's limit for manifests is 4 MiB). */
 const DOCUMENT_LIMIT = 8 << 20;
@@ -78,15 +78,19 @@ export class Puller {
     const id = sha256(configBytes);
     checkLayers(manifest, config);
     const before = name ? this.store.meta.tagTarget(name) : this.store.meta.repoDigestTarget(repoDigest);
-    const { records, blobs } = await this.layersOf(t, manifest, config, id, opts);
-    const downloaded = blobs.length > 0;
+    const writeback = new Writeback(this.store.root);
     let done = false;
+    let blobs: { digest: string; file: string }[] = [];
     try {
+      const layers = await this.layersOf(t, manifest, config, id, opts, writeback);
+      blobs = layers.blobs;
+      const downloaded = blobs.length > 0;
       // The new layers' files, tar-split records and blobs on disk before the image that makes them
       // visible is recorded: one syncfs for all of them (a crash or power cut never leaves a recorded
       // layer with files the disk lost), which also leaves adopt()'s fsync of each blob nothing to write.
-      if (downloaded) syncStore(this.store.root);
-      await this.images.create({ config, configBytes, layers: records, parent: null, reference: name, loaded: true });
+      // Earlier ones (writeback.ts) have written most of it back while the layers came in.
+      if (downloaded) await writeback.sync();
+      await this.images.create({ config, configBytes, layers: layers.records, parent: null, reference: name, loaded: true });
       this.store.meta.tx(() => {
         this.store.meta.addRepoDigest(repoDigest, id);
         manifest.layers.forEach((l, i) => this.store.meta.blobs.recordBlob({
@@ -99,9 +103,10 @@ export class Puller {
       }
       done = true;
     } finally {
+      await writeback.close();
       if (!done) for (const b of blobs) rmSync(b.file, { force: true });
     }
-    const upToDate = !downloaded && before === id;
+    const upToDate = blobs.length === 0 && before === id;
     this.progress({ status: `Digest: ${top.digest}` });
     this.progress({ status: `Status: ${upToDate ? 'Image is up to date' : 'Downloaded newer image'} for ${familiarString(reference)}` });
     return { reference, id, digest: top.digest, upToDate };
@@ -148,7 +153,7 @@ export class Puller {
   }
 
   /** Every layer in place: found in the store, or downloaded and applied. */
-  private async layersOf(t: Target, manifest: ImageManifest, config: ImageConfig, imageId: string, opts: PullOneOptions):
+  private async layersOf(t: Target, manifest: ImageManifest, config: ImageConfig, imageId: string, opts: PullOneOptions, writeback: Writeback):
     Promise<{ records: LayerRecord[]; blobs: { digest: string; file: string }[] }> {
     const diffIds = config.rootfs.diff_ids;
     const chains = chainIds(diffIds);
@@ -176,7 +181,7 @@ export class Puller {
     manifest.layers.forEach((desc, i) => {
       const p = present[i]
         ? Promise.resolve(present[i]!)
-        : this.layer(t, desc, diffIds[i]!, i > 0 ? applied[i - 1]! : null, () => i === 0 || settled[i - 1] === true, progress[i]!, limit, abort.signal, added, blobs);
+        : this.layer(t, desc, diffIds[i]!, i > 0 ? applied[i - 1]! : null, () => i === 0 || settled[i - 1] === true, progress[i]!, limit, abort.signal, added, blobs, writeback);
       applied.push(p.then((r) => { settled[i] = true; return r; }, (e: unknown) => {
         settled[i] = true;
         if (firstError === undefined) {
@@ -201,7 +206,7 @@ export class Puller {
 
   /** One layer: download (streaming into place when its parent is ready), check, apply. */
   private async layer(t: Target, desc: BlobDescriptor, diffId: string, parent: Promise<LayerRecord> | null, parentReady: () => boolean,
-    lp: LayerProgress, limit: Limit, signal: AbortSignal, added: LayerRecord[], blobs: { digest: string; file: string }[]): Promise<LayerRecord> {
+    lp: LayerProgress, limit: Limit, signal: AbortSignal, added: LayerRecord[], blobs: { digest: string; file: string }[], writeback: Writeback): Promise<LayerRecord> {
     if (limit.full) lp.status('Waiting');
     const release = await limit.acquire();
     try {
@@ -219,7 +224,7 @@ export class Puller {
       try {
         let seen = 0;
         const downloaded = body.pipe(new Transform({
-          transform(chunk: Buffer, _e, done) { seen += chunk.length; lp.bar('Downloading', seen, desc.size); done(null, chunk); },
+          transform(chunk: Buffer, _e, done) { seen += chunk.length; lp.bar('Downloading', seen, desc.size); writeback.wrote(chunk.length); done(null, chunk); },
         }));
         body.on('error', (e) => downloaded.destroy(e));
         downloaded.on('close', () => body.destroy());
@@ -244,7 +249,7 @@ export class Puller {
       signal.throwIfAborted();
       let read = 0;
       const extract = createReadStream(file).pipe(new Transform({
-        transform(chunk: Buffer, _e, done) { read += chunk.length; lp.bar('Extracting', read, desc.size); done(null, chunk); },
+        transform(chunk: Buffer, _e, done) { read += chunk.length; lp.bar('Extracting', read, desc.size); writeback.wrote(chunk.length); done(null, chunk); },
       }));
       const { tar, result } = unpackOnThread(extract, { unpack: true });
       const rec = await this.layers.add(tar, parentRecord, () => result().diffID);
@@ -262,11 +267,6 @@ export class Puller {
     lp.status('Pull complete');
     return rec;
   }
-}
-
-function syncStore(root: string): void {
-  const fd = openSync(root, 'r');
-  try { native.syncfs(fd); } finally { closeSync(fd); }
 }
 
 function checkLayers(manifest: ImageManifest, config: ImageConfig): void {
