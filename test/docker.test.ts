@@ -183,6 +183,25 @@ for (const driver of DRIVERS) {
       assert.equal(s.run(['rm', '--bogus', 'x']).status, 125);
     });
 
+    test("an unknown flag, a flag without its value and an unknown verb are told in Docker's words, without the whole help", () => {
+      const told = (args: string[], status: number, stderr: string) => {
+        const r = s.run(args);
+        assert.deepEqual([r.status, r.stdout, r.stderr], [status, '', stderr], args.join(' '));
+      };
+      // As Docker 20.10's CLI (pflag) prints them, status 125.
+      told(['ps', '--bogus'], 125, "unknown flag: --bogus\nSee 'strata ps --help'.\n");
+      told(['ps', '--bogus=1'], 125, "unknown flag: --bogus\nSee 'strata ps --help'.\n");
+      told(['ps', '-z'], 125, "unknown shorthand flag: 'z' in -z\nSee 'strata ps --help'.\n");
+      told(['ps', '-az'], 125, "unknown shorthand flag: 'z' in -z\nSee 'strata ps --help'.\n");
+      told(['ps', '-za'], 125, "unknown shorthand flag: 'z' in -za\nSee 'strata ps --help'.\n");
+      told(['container', 'ls', '--xx'], 125, "unknown flag: --xx\nSee 'strata container ls --help'.\n");
+      told(['ps', '--format'], 125, "flag needs an argument: --format\nSee 'strata ps --help'.\n");
+      told(['ps', '-a', '-f'], 125, "flag needs an argument: 'f' in -f\nSee 'strata ps --help'.\n");
+      told(['image', 'rm', '-Q', 'x'], 125, "unknown shorthand flag: 'Q' in -Q\nSee 'strata image rm --help'.\n");
+      // Status 1, and the See line without its full stop, as Docker's.
+      told(['bogusverb'], 1, "strata: 'bogusverb' is not a strata command.\nSee 'strata --help'\n");
+    });
+
     test('export and save into a reader that goes away end quietly, as docker does (status 141, nothing on stderr)', () => {
       // Far more than a pipe holds (64 KiB), so the writer is still writing when head exits and must see EPIPE.
       const dir = mkdtempSync(join(tmpdir(), 'strata-pipe-'));

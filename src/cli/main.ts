@@ -15,7 +15,7 @@ import { engineOpener, type WithEngine } from './context.js';
 import { READER_GONE, stderr, stdout } from './stdio.js';
 import { StrataError } from '../engine/errors.js';
 import { STRATA_VERSION } from '../engine/version.js';
-import { ArgumentCountError, useDockerUsage, withDockerArity } from './usage.js';
+import { UsageError, useDockerUsage, withDockerArity } from './usage.js';
 import { DRIVER_NAMES } from '../engine/drivers.js';
 import { narrow } from './narrow.js';
 
@@ -129,7 +129,6 @@ export async function buildProgram(modules: readonly ModuleName[] = Object.keys(
     .version(STRATA_VERSION, '-v, --version')
     // Commander's own messages (version, help, usage errors) go the same way as the rest.
     .configureOutput({ writeOut: stdout, writeErr: stderr })
-    .showHelpAfterError()
     // As docker: global options before the verb, and `create IMAGE CMD…` passes CMD's flags through.
     .enablePositionalOptions()
     .exitOverride();
@@ -168,8 +167,8 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     const status = e instanceof StrataError ? e.status : 1;
-    // A wrong argument count is told in Docker's words, which carry their own `strata:` (./usage.ts).
-    stderr(e instanceof ArgumentCountError ? `${e.message}\n` : `Error: ${(e as Error).message}\n`);
+    // A usage error is told in Docker's words, which carry their own `strata:` (./usage.ts).
+    stderr(e instanceof UsageError ? `${e.message}\n` : `Error: ${(e as Error).message}\n`);
     if (process.env.STRATA_DEBUG && !(e instanceof StrataError)) stderr(`${(e as Error).stack}\n`);
     process.exitCode = status;
   }
