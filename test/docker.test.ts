@@ -202,6 +202,28 @@ for (const driver of DRIVERS) {
       told(['bogusverb'], 1, "strata: 'bogusverb' is not a strata command.\nSee 'strata --help'\n");
     });
 
+    test("a flag's value that cannot be read is told bare with Docker's See line, status 125, before any container is tried", () => {
+      const told = (args: string[], stderr: string) => {
+        const r = s.run(args);
+        assert.deepEqual([r.status, r.stdout, r.stderr], [125, '', stderr], args.join(' '));
+      };
+      const parseInt = (value: string, flag: string, verb: string) =>
+        `invalid argument "${value}" for "${flag}" flag: strconv.ParseInt: parsing "${value}": invalid syntax\nSee 'strata ${verb} --help'.\n`;
+      told(['ps', '-n', 'abc'], parseInt('abc', '-n, --last', 'ps'));
+      told(['stop', '-t', 'x', 'nosuch'], parseInt('x', '-t, --time', 'stop'));
+      told(['container', 'restart', '-t', 'x', 'nosuch'], parseInt('x', '-t, --time', 'container restart'));
+      told(['create', '--stop-timeout', 'x', 'nosuch'], parseInt('x', '--stop-timeout', 'create'));
+      told(['run', '--cpus', 'abc', 'nosuch'], `invalid argument "abc" for "--cpus" flag: failed to parse abc as a rational number\nSee 'strata run --help'.\n`);
+      told(['create', '-m', '1x', 'nosuch'], `invalid argument "1x" for "-m, --memory" flag: invalid size: '1x'\nSee 'strata create --help'.\n`);
+      told(['ps', '-f', 'noeq'], `invalid argument "noeq" for "-f, --filter" flag: bad format of filter (expected name=value)\nSee 'strata ps --help'.\n`);
+      // A limit below 1 is no limit, as Docker's daemon takes it (the CLI's default is -1).
+      s.ok(['import', '-', 'docker/last:1'], everyTypeTar());
+      s.ok(['create', '--name', 'docker-last', 'docker/last:1', 'sh']);
+      for (const n of ['0', '-3']) assert.equal(s.ok(['ps', '-n', n, '-q']), s.ok(['ps', '-q']), n);
+      assert.equal(s.ok(['ps', '-n', '1', '--format', '{{.Names}}']), 'docker-last\n');
+      s.ok(['rm', 'docker-last']);
+    });
+
     test('export and save into a reader that goes away end quietly, as docker does (status 141, nothing on stderr)', () => {
       // Far more than a pipe holds (64 KiB), so the writer is still writing when head exits and must see EPIPE.
       const dir = mkdtempSync(join(tmpdir(), 'strata-pipe-'));

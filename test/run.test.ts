@@ -160,6 +160,8 @@ describe('container lifecycle', () => {
     const all = s.run(['logs', 'talk']);
     assert.deepEqual([all.stdout, all.stderr], ['line1\nline2\nline3\nline4\n', 'oops\n']);
     assert.equal(s.ok(['logs', '--tail', '2', 'talk']), 'line4\n');
+    // What is not a whole number of lines, or a negative one, is all of them, as Docker's daemon reads --tail.
+    for (const tail of ['x', '-1', '2.5']) assert.equal(s.ok(['logs', '--tail', tail, 'talk']), 'line1\nline2\nline3\nline4\n', tail);
     assert.match(s.ok(['logs', '-t', '--tail', '3', 'talk']), /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z line\d\n){2}$/);
     s.ok(['run', '-d', '--name', 'slow', 'bb:1', 'sh', '-c', 'echo a; sleep 1; echo b']);
     const t0 = Date.now();

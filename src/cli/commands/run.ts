@@ -1,7 +1,7 @@
 /** Verbs that run containers: run, start, stop, kill, wait, restart, pause, unpause, rename, logs, exec. */
 import type { Command } from 'commander';
 import type { Engine } from '../../engine/index.js';
-import { cpuPercent, DEFAULT_DETACH_KEYS, dockerLogTime, InvalidArgumentError, parseDetachKeys, StrataError, type ExecOptions, type StatsSample } from '../../engine/index.js';
+import { cpuPercent, DEFAULT_DETACH_KEYS, dockerLogTime, FlagValueError, InvalidArgumentError, parseDetachKeys, StrataError, type ExecOptions, type StatsSample } from '../../engine/index.js';
 import type { WithEngine } from '../context.js';
 import { forEachName } from '../each.js';
 import { collect } from '../output.js';
@@ -100,8 +100,12 @@ export function registerRunCommands(program: Command, container: Command, withEn
       .passThroughOptions()
       .action(async (image: string, command: string[], f: RunFlags) => withEngine(async (e) => {
         const keys = detachKeys(f.detachKeys);
-        // Whatever stops strata itself from running the container is the CLI's failure (125), as docker run says.
-        const id = await pullIfMissing(e, image, f.pull).then(async () => e.containers.create(await createOptions(image, command, f))).catch((err: unknown) => {
+        // Whatever stops strata itself from running the container is the CLI's failure (125), as docker run says;
+        // its flags are read before anything is pulled, as Docker's CLI parses them first.
+        const id = await createOptions(image, command, f).then(async (options) => {
+          await pullIfMissing(e, image, f.pull);
+          return e.containers.create(options);
+        }).catch((err: unknown) => {
           throw err instanceof StrataError && err.status === 1 ? new StrataError(err.message, 125) : err;
         });
         const autoRemove = !!f.rm;
@@ -158,21 +162,28 @@ export function registerRunCommands(program: Command, container: Command, withEn
     cmd.description('Stop one or more running containers')
       .argument('<containers...>')
       .option('-t, --time <int>', 'Seconds to wait for stop before killing it')
-      .action(async (refs: string[], o: { time?: string }) => withEngine((e) => forEachName(refs, false, async (r) => {
-        await e.containers.processes.stop(r, seconds(o.time, '-t, --time'));
-        stdout(`${r}\n`);
-      })));
+      .action(async (refs: string[], o: { time?: string }) => {
+        // A bad flag is the CLI's failure before any container is tried, as Docker's flag parsing is.
+        const time = seconds(o.time, '-t, --time');
+        await withEngine((e) => forEachName(refs, false, async (r) => {
+          await e.containers.processes.stop(r, time);
+          stdout(`${r}\n`);
+        }));
+      });
   }
 
   for (const cmd of both('restart')) {
     cmd.description('Restart one or more containers')
       .argument('<containers...>')
       .option('-t, --time <int>', 'Seconds to wait for stop before killing the container')
-      .action(async (refs: string[], o: { time?: string }) => withEngine((e) => forEachName(refs, false, async (r) => {
-        await e.containers.processes.stop(r, seconds(o.time, '-t, --time'));
-        await e.containers.processes.start(r);
-        stdout(`${r}\n`);
-      })));
+      .action(async (refs: string[], o: { time?: string }) => {
+        const time = seconds(o.time, '-t, --time');
+        await withEngine((e) => forEachName(refs, false, async (r) => {
+          await e.containers.processes.stop(r, time);
+          await e.containers.processes.start(r);
+          stdout(`${r}\n`);
+        }));
+      });
   }
 
   for (const cmd of both('kill')) {
@@ -220,9 +231,9 @@ export function registerRunCommands(program: Command, container: Command, withEn
       .option('--since <string>', 'Show logs since timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)')
       .option('--until <string>', 'Show logs before a timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)')
       .action(async (ref: string, o: { follow?: boolean; tail: string; timestamps?: boolean; since?: string; until?: string }) => withEngine(async (e) => {
-        const tail = o.tail === 'all' || o.tail === '' ? undefined : Number(o.tail);
-        if (tail !== undefined && !Number.isInteger(tail)) throw new InvalidArgumentError(`invalid value for "tail": ${o.tail}`);
-        const query = { tail: tail !== undefined && tail < 0 ? undefined : tail, since: o.since || undefined, until: o.until || undefined };
+        // As Docker's daemon reads it (strconv.Atoi): anything but a whole number, or a negative one, is all.
+        const tail = /^[+-]?\d+$/.test(o.tail) && Number(o.tail) >= 0 ? Number(o.tail) : undefined;
+        const query = { tail, since: o.since || undefined, until: o.until || undefined };
         const print = (lines: { time: string; stream: 'stdout' | 'stderr'; data: Buffer }[]) => {
           for (const l of lines) {
             const data = o.timestamps ? Buffer.concat([Buffer.from(`${dockerLogTime(l.time)} `), l.data]) : l.data;
@@ -389,7 +400,7 @@ function copySide(arg: string): { container?: string; path: string } {
 function seconds(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n)) throw new InvalidArgumentError(`invalid argument "${value}" for "${flag}" flag: strconv.ParseInt: parsing "${value}": invalid syntax`);
+  if (!Number.isInteger(n)) throw new FlagValueError(`invalid argument "${value}" for "${flag}" flag: strconv.ParseInt: parsing "${value}": invalid syntax`);
   return n;
 }
 
