@@ -186,7 +186,7 @@ for (const driver of DRIVERS) describe(`volumes on ${driver}`, () => {
       assert.ok(!existsSync(join(s.root, 'volumes', a)));
     }
     assert.equal(s.ok(['volume', 'rm', 'kept']), 'kept\n');
-    assert.equal(s.run(['volume', 'rm', 'kept']).stderr, 'Error: get kept: no such volume\n');
+    assert.equal(s.run(['volume', 'rm', 'kept']).stderr, 'Error: No such volume: kept\n');
     assert.equal(s.run(['volume', 'rm', '-f', 'kept']).status, 0);
   });
 
@@ -257,7 +257,7 @@ for (const driver of DRIVERS) describe(`volumes on ${driver}`, () => {
       const r = s.run(['volume', 'create', ...args]);
       assert.deepEqual([r.status, r.stderr], [1, stderr], args.join(' '));
     }
-    assert.equal(s.run(['volume', 'inspect', 'volx']).stderr, 'Error: get volx: no such volume\n');
+    assert.equal(s.run(['volume', 'inspect', 'volx']).stderr, 'Error: No such volume: volx\n');
     const dir = join(work, 'bound');
     mkdirSync(dir);
     s.ok(['volume', 'create', '-o', 'type=none', '-o', 'o=bind', '-o', `device=${dir}`, 'bound']);
