@@ -151,6 +151,12 @@ describe("Docker's listing and inspect fields", () => {
       'MemorySwappiness', 'OomKillDisable', 'PidsLimit', 'Ulimits', 'CpuCount', 'CpuPercent', 'IOMaximumIOps',
       'IOMaximumBandwidth', 'MaskedPaths', 'ReadonlyPaths',
     ]);
+    // Docker 20.10 leaves what no flag set null, except BlkioWeightDevice; and prints GraphDriver's Data before its Name.
+    const hc = inspect.HostConfig!;
+    assert.deepEqual([hc.BlkioWeightDevice, hc.BlkioDeviceReadBps, hc.BlkioDeviceWriteBps, hc.BlkioDeviceReadIOps, hc.BlkioDeviceWriteIOps, hc.Ulimits],
+      [[], null, null, null, null, null]);
+    assert.deepEqual(Object.keys(inspect.GraphDriver!), ['Data', 'Name']);
+    assert.deepEqual(Object.keys((JSON.parse(s.ok(['image', 'inspect', 'k:1'])) as Record<string, Record<string, unknown>>[])[0]!.GraphDriver!), ['Data', 'Name']);
     assert.deepEqual(Object.keys(inspect.NetworkSettings!), [
       'Bridge', 'SandboxID', 'HairpinMode', 'LinkLocalIPv6Address', 'LinkLocalIPv6PrefixLen', 'Ports', 'SandboxKey',
       'SecondaryIPAddresses', 'SecondaryIPv6Addresses', 'EndpointID', 'Gateway', 'GlobalIPv6Address', 'GlobalIPv6PrefixLen',

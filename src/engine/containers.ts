@@ -363,7 +363,7 @@ export class Containers {
       Image: c.imageId, ResolvConfPath: file('resolv.conf'), HostnamePath: file('hostname'), HostsPath: file('hosts'),
       LogPath: file('container.log'), Name: `/${c.name}`, RestartCount: 0, Driver: this.store.snapshots.name, Platform: 'linux',
       MountLabel: '', ProcessLabel: '', AppArmorProfile: '', ExecIDs: null, HostConfig: mountHostConfig(hostConfig(readSettings(dir)), this.volumes.mountPlan(c.id)),
-      GraphDriver: { Name: this.store.snapshots.name, Data: graphDriverData(this.store.snapshots, c.snapshot, this.lowerSnapshots(c)) },
+      GraphDriver: { Data: graphDriverData(this.store.snapshots, c.snapshot, this.lowerSnapshots(c)), Name: this.store.snapshots.name },
       Mounts: this.mounts(c), Config: withSortedMaps(config), NetworkSettings: networkSettings(readSettings(dir).network),
     };
     if (opts.size) Object.assign(result, await this.sizes(c));
