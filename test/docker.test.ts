@@ -202,6 +202,24 @@ for (const driver of DRIVERS) {
       told(['bogusverb'], 1, "strata: 'bogusverb' is not a strata command.\nSee 'strata --help'\n");
     });
 
+    test("start, rename and kill of what fails are told as Docker's CLI and daemon tell them", () => {
+      const told = (args: string[], stdout: string, stderr: string | RegExp) => {
+        const r = s.run(args);
+        assert.deepEqual([r.status, r.stdout], [1, stdout], args.join(' '));
+        if (typeof stderr === 'string') assert.equal(r.stderr, stderr, args.join(' ')); else assert.match(r.stderr, stderr, args.join(' '));
+      };
+      // Each failure as it comes, then the line naming those that did not start.
+      told(['start', 'nosuch', 'nosuch2'], '', 'Error: No such container: nosuch\nError: No such container: nosuch2\nError: failed to start containers: nosuch, nosuch2\n');
+      told(['kill', 'nosuch'], '', 'Error: Cannot kill container: nosuch: No such container: nosuch\n');
+      s.ok(['import', '-', 'docker/rename:1'], everyTypeTar());
+      s.ok(['create', '--name', 'docker-ren1', 'docker/rename:1', 'sh']);
+      s.ok(['create', '--name', 'docker-ren2', 'docker/rename:1', 'sh']);
+      told(['rename', 'docker-ren1', 'docker-ren2'], '',
+        /^Error: Error when allocating new name: Conflict\. The container name "\/docker-ren2" is already in use by container "[0-9a-f]{64}"\. You have to remove \(or rename\) that container to be able to reuse that name\.\nError: failed to rename container named docker-ren1\n$/);
+      told(['rename', 'nosuch', 'x2'], '', 'Error: No such container: nosuch\nError: failed to rename container named nosuch\n');
+      s.ok(['rm', 'docker-ren1', 'docker-ren2']);
+    });
+
     test("a flag's value that cannot be read is told bare with Docker's See line, status 125, before any container is tried", () => {
       const told = (args: string[], stderr: string) => {
         const r = s.run(args);

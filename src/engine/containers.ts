@@ -494,7 +494,11 @@ export class Containers {
     if (!VALID_NAME.test(name)) throw new InvalidArgumentError(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
     if (name === c.name) throw new InvalidArgumentError(`Renaming a container with the same name as its current name`);
     this.store.meta.tx(() => {
-      this.assertNameFree(name);
+      try {
+        this.assertNameFree(name);
+      } catch (e) {
+        throw e instanceof ConflictError ? new ConflictError(`Error when allocating new name: ${e.message}`) : e;
+      }
       this.store.meta.renameContainer(c.id, name);
     });
   }

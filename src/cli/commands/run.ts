@@ -150,11 +150,20 @@ export function registerRunCommands(program: Command, container: Command, withEn
           process.exitCode = (await relay(e, refs[0]!, { interactive: o.interactive && config.OpenStdin, tty: config.Tty, detachKeys: keys }, true)) ?? 0;
           return;
         }
-        await forEachName(refs, false, async (r) => {
-          const started = await e.containers.processes.start(r);
-          for (const w of started.warnings) stderr(`WARNING: ${w}\n`);
-          stdout(`${r}\n`);
-        });
+        // As Docker's CLI: each failure said as it comes, then one line naming the containers that did not start.
+        const failed: string[] = [];
+        for (const r of refs) {
+          try {
+            const started = await e.containers.processes.start(r);
+            for (const w of started.warnings) stderr(`WARNING: ${w}\n`);
+            stdout(`${r}\n`);
+          } catch (err) {
+            if (!(err instanceof StrataError)) throw err;
+            stderr(`Error: ${err.message}\n`);
+            failed.push(r);
+          }
+        }
+        if (failed.length) throw new StrataError(`failed to start containers: ${failed.join(', ')}`);
       }));
   }
 
@@ -219,7 +228,14 @@ export function registerRunCommands(program: Command, container: Command, withEn
     cmd.description('Rename a container')
       .argument('<container>')
       .argument('<new-name>')
-      .action(async (ref: string, name: string) => withEngine((e) => e.containers.rename(ref, name)));
+      .action(async (ref: string, name: string) => withEngine((e) => {
+        try {
+          e.containers.rename(ref, name);
+        } catch (err) {
+          // Docker's CLI says the daemon's error, then that the rename failed.
+          throw err instanceof StrataError ? new StrataError(`${err.message}\nError: failed to rename container named ${ref}`) : err;
+        }
+      }));
   }
 
   for (const cmd of both('logs')) {
