@@ -1,7 +1,8 @@
 /** Verbs that run containers: run, start, stop, kill, wait, restart, pause, unpause, rename, logs, exec. */
 import type { Command } from 'commander';
+import { dirname } from 'node:path';
 import type { Engine } from '../../engine/index.js';
-import { cpuPercent, DEFAULT_DETACH_KEYS, dockerLogTime, FlagValueError, InvalidArgumentError, parseDetachKeys, StrataError, type ExecOptions, type StatsSample } from '../../engine/index.js';
+import { cpuPercent, DEFAULT_DETACH_KEYS, dockerLogTime, FlagValueError, InvalidArgumentError, NotFoundError, parseDetachKeys, StrataError, type ExecOptions, type StatsSample } from '../../engine/index.js';
 import type { WithEngine } from '../context.js';
 import { forEachName } from '../each.js';
 import { collect } from '../output.js';
@@ -391,6 +392,15 @@ export function registerRunCommands(program: Command, container: Command, withEn
           throw new StrataError(from.container === undefined ? 'must specify at least one container source' : 'copying between containers is not supported', 1);
         }
         const opts = { archive: o.archive, followLink: o.followLink };
+        // The docker CLI says any path its daemon could not find, a missing container's included, as `container:path`
+        // (the source, or the directory it copies into); a stream's destination it first finds to be no directory.
+        try {
+          e.containers.resolve((from.container ?? to.container)!);
+        } catch (err) {
+          if (!(err instanceof NotFoundError)) throw err;
+          if (src === '-') throw new InvalidArgumentError(`destination "${dst}" must be a directory`);
+          throw new NotFoundError(`No such container:path: ${from.container ?? to.container}:${from.container ? from.path : dirname(to.path)}`);
+        }
         if (dst === '-') await e.containers.processes.copyOut(from.container!, from.path, process.stdout, opts);
         else if (src === '-') await e.containers.processes.copyIn(to.container!, to.path, process.stdin);
         else await e.containers.processes.copy(from, to, opts);
