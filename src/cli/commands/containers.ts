@@ -12,6 +12,7 @@ import { ellipsis, goHumanSize, goTime, humanSize, timeAgo, truncateId } from '.
 import { confirm, NOTHING_RECLAIMED } from '../confirm.js';
 import { forEachName } from '../each.js';
 import { collect, printRows } from '../output.js';
+import { writingOutput } from '../outpath.js';
 import { stdout } from '../stdio.js';
 
 export const PS_HEADERS = {
@@ -297,7 +298,7 @@ export function registerContainerCommands(program: Command, container: Command, 
       .option('-o, --output <file>', 'Write to a file, instead of STDOUT')
       .action(async (ref: string, o: { output?: string }) => withEngine(async (e) => {
         if (!o.output && process.stdout.isTTY) throw new InvalidArgumentError('cowardly refusing to save to a terminal. Use the -o flag or redirect');
-        if (o.output) return e.containers.exportToFile(ref, o.output);
+        if (o.output) return writingOutput('failed to export container', e.containers.exportToFile(ref, o.output));
         // Loaded here: streams cost every other verb of this module their load (./stdio.ts).
         const { pipeline } = await import('node:stream/promises');
         await pipeline(e.containers.export(ref), process.stdout);
