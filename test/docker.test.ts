@@ -117,6 +117,15 @@ for (const driver of DRIVERS) {
       // A name that cannot be an image's is an error even with -f, as in Docker.
       assert.deepEqual(res(['rmi', '-f', 'NoSuch']), [1, '', 'Error: invalid reference format: repository name (library/NoSuch) must be lowercase\n']);
       assert.deepEqual(res(['inspect', 'UPPER', 'nosuch']), [1, '[]\n', 'Error: No such object: UPPER\nError: No such object: nosuch\n']);
+      // The docker CLI names what a typed inspect did not find as given (no :latest); a volume is found by name too.
+      assert.deepEqual(res(['image', 'inspect', 'nosuch']), [1, '[]\n', 'Error: No such image: nosuch\n']);
+      assert.deepEqual(res(['inspect', '--type', 'image', 'docker-rm1']), [1, '[]\n', 'Error: No such image: docker-rm1\n']);
+      assert.deepEqual(res(['inspect', '--type', 'container', 'docker/rm:1']), [1, '[]\n', 'Error: No such container: docker/rm:1\n']);
+      s.ok(['volume', 'create', 'docker-vol']);
+      assert.deepEqual(res(['inspect', '-f', '{{.Name}} {{.Driver}}', 'docker-vol']), [0, 'docker-vol local\n', '']);
+      assert.deepEqual(res(['inspect', '-s', '-f', '{{.Name}}', 'docker-vol']), [0, 'docker-vol\n', 'WARNING: --size ignored for volume\n']);
+      assert.deepEqual(res(['inspect', '--type', 'volume', '-f', '{{.Name}}', 'docker-vol', 'nosuch']), [1, 'docker-vol\n', 'Error: No such volume: nosuch\n']);
+      s.ok(['volume', 'rm', 'docker-vol']);
     });
 
     test("names and --change refused with Docker's words", () => {
