@@ -179,6 +179,9 @@ describe('container lifecycle', () => {
     assert.equal(s.ok(['exec', '-d', 'box', 'sh', '-c', 'sleep 0.2; touch /tmp/later']), '');
     await until('the detached exec', () => s.run(['exec', 'box', 'test', '-e', '/tmp/later']).status === 0);
     assert.equal(s.run(['exec', 'box', 'nosuch']).status, 126);
+    // A user the container does not have: the process cannot start, 126 as Docker's exec.
+    const nouser = s.run(['exec', '-u', 'nosuchuser', 'box', 'id']);
+    assert.deepEqual([nouser.status, nouser.stderr], [126, 'Error: unable to find user nosuchuser: no matching entries in passwd file\n']);
     assert.match(s.ok(['exec', '--privileged', 'box', 'grep', 'CapEff', '/proc/self/status']), /CapEff:\s+0*1fffeffffff\n/);
     s.ok(['rm', '-f', 'box']);
     s.ok(['create', '--name', 'idle', 'bb:1', 'true']);

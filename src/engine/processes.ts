@@ -554,9 +554,16 @@ export class Processes {
     const config = this.containers.config(c);
     const spec = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as OciSpec;
     const rootfs = this.containers.rootfs(c);
+    let user;
+    try {
+      user = o.user ? resolveUser(rootfs, o.user) : undefined;
+    } catch (e) {
+      // A user the container lacks is a process that cannot start: 126, as Docker's exec.
+      throw new StrataError((e as Error).message, 126);
+    }
     const { process: proc } = execProcess({
       cmd: o.cmd, hostname: spec.hostname, containerEnv: config.Env ?? [], container: spec.process, env: o.env,
-      user: o.user ? resolveUser(rootfs, o.user) : undefined, workdir: o.workdir, tty: o.tty, privileged: o.privileged,
+      user, workdir: o.workdir, tty: o.tty, privileged: o.privileged,
     }, runtime().hostFacts());
     return { c, dir, proc: o.tty && o.consoleSize ? { ...proc, consoleSize: o.consoleSize } : proc };
   }
