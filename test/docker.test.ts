@@ -188,6 +188,13 @@ for (const driver of DRIVERS) {
       wrong('ps', ['x'], 'accepts no arguments', '[OPTIONS]', 'List containers');
       wrong('image prune', ['x'], 'accepts no arguments', '[OPTIONS]', 'Remove unused images');
       wrong('images', ['x', 'y'], 'requires at most 1 argument', '[OPTIONS] [REPOSITORY[:TAG]]', 'List images');
+      wrong('exec', ['c'], 'requires at least 2 arguments', '[OPTIONS] CONTAINER COMMAND [ARG...]', 'Run a command in a running container');
+      wrong('container exec', ['c'], 'requires at least 2 arguments', '[OPTIONS] CONTAINER COMMAND [ARG...]', 'Run a command in a running container');
+      wrong('logs', ['a', 'b'], 'requires exactly 1 argument', '[OPTIONS] CONTAINER', 'Fetch the logs of a container');
+      wrong('rename', ['a'], 'requires exactly 2 arguments', 'CONTAINER NEW_NAME', 'Rename a container');
+      wrong('cp', ['a'], 'requires exactly 2 arguments', '[OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-', 'Copy files/folders between a container and the local filesystem');
+      wrong('run', [], 'requires at least 1 argument', '[OPTIONS] IMAGE [COMMAND] [ARG...]', 'Run a command in a new container');
+      wrong('volume create', ['a', 'b'], 'requires at most 1 argument', '[OPTIONS] [VOLUME]', 'Create a volume');
       // Other usage errors stay the CLI's own failure, 125, as Docker's.
       assert.equal(s.run(['rm', '--bogus', 'x']).status, 125);
     });

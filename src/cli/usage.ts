@@ -49,6 +49,31 @@ const DOCKER: Readonly<Record<string, readonly [usage: string, arity: Arity]>> =
   load: ['[OPTIONS]', [0, 0]],
   'system df': ['[OPTIONS]', [0, 0]],
   'system check': ['[OPTIONS]', [0, 0]],
+  run: ['[OPTIONS] IMAGE [COMMAND] [ARG...]', [1, ANY]],
+  start: ['[OPTIONS] CONTAINER [CONTAINER...]', [1, ANY]],
+  stop: ['[OPTIONS] CONTAINER [CONTAINER...]', [1, ANY]],
+  restart: ['[OPTIONS] CONTAINER [CONTAINER...]', [1, ANY]],
+  kill: ['[OPTIONS] CONTAINER [CONTAINER...]', [1, ANY]],
+  wait: ['CONTAINER [CONTAINER...]', [1, ANY]],
+  pause: ['CONTAINER [CONTAINER...]', [1, ANY]],
+  unpause: ['CONTAINER [CONTAINER...]', [1, ANY]],
+  rename: ['CONTAINER NEW_NAME', [2, 2]],
+  logs: ['[OPTIONS] CONTAINER', [1, 1]],
+  exec: ['[OPTIONS] CONTAINER COMMAND [ARG...]', [2, ANY]],
+  attach: ['[OPTIONS] CONTAINER', [1, 1]],
+  top: ['CONTAINER [ps OPTIONS]', [1, ANY]],
+  stats: ['[OPTIONS] [CONTAINER...]', [0, ANY]],
+  cp: ['[OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-', [2, 2]],
+  'volume create': ['[OPTIONS] [VOLUME]', [0, 1]],
+  'volume ls': ['[OPTIONS]', [0, 0]],
+  'volume inspect': ['[OPTIONS] VOLUME [VOLUME...]', [1, ANY]],
+  'volume rm': ['[OPTIONS] VOLUME [VOLUME...]', [1, ANY]],
+  'volume prune': ['[OPTIONS]', [0, 0]],
+  build: ['[OPTIONS] PATH | URL | -', [1, 1]],
+  pull: ['[OPTIONS] NAME[:TAG|@DIGEST]', [1, 1]],
+  push: ['[OPTIONS] NAME[:TAG]', [1, 1]],
+  login: ['[OPTIONS] [SERVER]', [0, 1]],
+  logout: ['[SERVER]', [0, 1]],
 };
 
 /** The same verbs under `image` and `container` (Docker's usage names the verb as spelt there). */
@@ -56,6 +81,11 @@ const SAME_AS: Readonly<Record<string, string>> = {
   'image import': 'import', 'image tag': 'tag', 'image history': 'history', 'image save': 'save', 'image load': 'load',
   'container create': 'create', 'container mount': 'mount', 'container unmount': 'unmount', 'container diff': 'diff',
   'container commit': 'commit', 'container rm': 'rm', 'container export': 'export',
+  'container run': 'run', 'container start': 'start', 'container stop': 'stop', 'container restart': 'restart',
+  'container kill': 'kill', 'container wait': 'wait', 'container pause': 'pause', 'container unpause': 'unpause',
+  'container rename': 'rename', 'container logs': 'logs', 'container exec': 'exec', 'container attach': 'attach',
+  'container top': 'top', 'container stats': 'stats', 'container cp': 'cp',
+  'image build': 'build', 'image pull': 'pull', 'image push': 'push',
 };
 
 /** The CLI's own usage errors: printed as they are (no `Error:`), with their status, as Docker's CLI. */
