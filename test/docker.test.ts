@@ -236,6 +236,32 @@ for (const driver of DRIVERS) {
       s.ok(['rm', 'docker-ren1', 'docker-ren2']);
     });
 
+    test("--help is laid out as Docker 20.10's (its Usage line, flags sorted with their value's name, pflag's columns)", () => {
+      const r = s.run(['ps', '--help']);
+      assert.deepEqual([r.status, r.stderr], [0, '']);
+      assert.equal(r.stdout, [
+        '', 'Usage:  strata ps [OPTIONS]', '', 'List containers', '', 'Options:',
+        '  -a, --all             Show all containers (default shows just running)',
+        '  -f, --filter filter   Filter output based on conditions provided (name, id, status, ancestor, label, before, since)',
+        '      --format string   Format output using a custom template',
+        '  -n, --last int        Show n last created containers (includes all states)',
+        '  -l, --latest          Show the latest created container (includes all states)',
+        "      --no-trunc        Don't truncate output",
+        '  -q, --quiet           Only display container IDs',
+        '  -s, --size            Display total file sizes', '',
+      ].join('\n'));
+      // A default that is not its type's zero value, as pflag shows it; a command's aliases.
+      assert.match(s.ok(['logs', '--help']), /\n {2}-n, --tail string {4}Number of lines to show from the end of the logs \(default "all"\)\n/);
+      assert.match(s.ok(['container', 'ls', '--help']), /^\nUsage: {2}strata container ls \[OPTIONS\]\n\nList containers\n\nAliases:\n {2}ls, /);
+      // A group given no verb shows its commands on stdout, status 0; given an unknown one, the same on stderr, status 1.
+      const group = s.run(['image']);
+      assert.equal(group.status, 0);
+      assert.match(group.stdout, /^\nUsage: {2}strata image COMMAND\n\nManage images\n\nCommands:\n {2}build {7}Build an image from a Dockerfile\n/);
+      assert.match(group.stdout, /\n\nRun 'strata image COMMAND --help' for more information on a command\.\n$/);
+      const bogus = s.run(['image', 'bogus']);
+      assert.deepEqual([bogus.status, bogus.stdout, bogus.stderr], [1, '', group.stdout]);
+    });
+
     test("a flag's value that cannot be read is told bare with Docker's See line, status 125, before any container is tried", () => {
       const told = (args: string[], stderr: string) => {
         const r = s.run(args);

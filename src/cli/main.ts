@@ -126,7 +126,7 @@ export async function buildProgram(modules: readonly ModuleName[] = Object.keys(
     .description('A container image and storage engine')
     .option('--root <dir>', 'Root of the store (default: $STRATA_ROOT, else /var/lib/strata as root)')
     .option('--storage-driver <name>', `Storage driver: ${DRIVER_NAMES.join(' or ')} (default: $STRATA_STORAGE_DRIVER, else probed once per store)`)
-    .version(STRATA_VERSION, '-v, --version')
+    .version(STRATA_VERSION, '-v, --version', 'Print version information and quit')
     // Commander's own messages (version, help, usage errors) go the same way as the rest.
     .configureOutput({ writeOut: stdout, writeErr: stderr })
     // As docker: global options before the verb, and `create IMAGE CMD…` passes CMD's flags through.

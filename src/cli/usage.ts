@@ -16,6 +16,7 @@
  */
 import type { Command, Option } from 'commander';
 import { StrataError } from '../engine/errors.js';
+import { dockerHelp } from './help.js';
 
 /** How many arguments a verb takes, as Docker's CLI checks it. */
 type Arity = readonly [min: number, max: number];
@@ -170,6 +171,16 @@ export function withDockerArity(Base: typeof Command): typeof Command {
       // Docker's CLI takes any number more for some verbs (import); strata refuses, saying what it takes.
       const arity = docker(this)?.[1];
       throw countError(this, arity && arity[1] !== ANY ? arity : declared(this));
+    }
+
+    /** `--help`, and a group's answer to an unknown verb, in the layout of Docker's CLI (./help.ts). */
+    override helpInformation(): string {
+      return dockerHelp(this, fullPath(this));
+    }
+
+    /** A group given no verb (`strata image`): its help on stdout, status 0, as Docker's (commander: stderr, an error). */
+    override help(): never {
+      return super.help();
     }
 
     unknownOption(flag: string): never {
