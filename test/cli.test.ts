@@ -93,7 +93,8 @@ for (const driver of DRIVERS) {
         assert.ok(!existsSync(join(upper, 'etc/hostname')), 'an unread-and-unwritten file is not copied up');
         assert.ok(!existsSync(join(upper, 'bin/busybox')), 'the big binary stays in the image layer');
       } else {
-        assert.equal(s.ok(['inspect', '-f', '{{json .GraphDriver}}', 'cow']).trim(), '{"Name":"vfs","Data":null}');
+        // Docker's key order (its GraphDriverData struct): Data, then Name.
+        assert.equal(s.ok(['inspect', '-f', '{{json .GraphDriver}}', 'cow']).trim(), '{"Data":null,"Name":"vfs"}');
       }
       // Nothing the container did changes the image: a second container sees the original files.
       s.ok(['create', '--name', 'other', 'acme/busybox:1.0', 'sh']);

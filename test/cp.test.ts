@@ -63,6 +63,39 @@ for (const driver of DRIVERS) {
       s.ok(['rm', 'out']);
     });
 
+    test("cp's refusals are Docker 20.10's: a path ending in / asserts a directory, a missing parent or source is named", () => {
+      s.ok(['create', '--name', 'refuse', 'bb:1']);
+      const dir = mkdtempSync(join(host, 'refuse-'));
+      writeFileSync(join(dir, 'f'), 'host file\n');
+      const refused = (args: string[], stderr: string) => {
+        const r = s.run(['cp', ...args]);
+        assert.deepEqual([r.status, r.stderr], [1, stderr], args.join(' '));
+      };
+      // Into the container.
+      refused([join(dir, 'f'), 'refuse:/srv/app/conf/'], 'Error: no such directory\n');
+      refused([join(dir, 'f'), 'refuse:/nodir/'], 'Error: no such directory\n');
+      refused([join(dir, 'f'), 'refuse:/nodir/x'], 'Error: No such container:path: refuse:/nodir\n');
+      refused([dir, 'refuse:/srv/app/conf'], 'Error: cannot copy directory\n');
+      refused([join(dir, 'none'), 'refuse:/srv/'], `Error: lstat ${join(dir, 'none')}: no such file or directory\n`);
+      refused([`${join(dir, 'f')}/`, 'refuse:/srv/'], 'Error: not a directory\n');
+      refused([`${join(dir, 'f')}/.`, 'refuse:/srv/'], 'Error: not a directory\n');
+      // The file a refused copy named is as it was.
+      assert.equal(s.okBytes(['cp', 'refuse:/srv/app/conf', '-']).includes('from the image\n'), true);
+      // Out of it.
+      refused(['refuse:/srv/app/conf', `${join(dir, 'f')}/`], `Error: stat ${join(dir, 'f')}/: not a directory\n`);
+      refused(['refuse:/srv/app/conf', join(dir, 'nodir') + '/'], 'Error: no such directory\n');
+      refused(['refuse:/srv/app/conf', join(dir, 'nodir', 'x')], `Error: invalid output path: directory "${join(dir, 'nodir')}" does not exist\n`);
+      refused(['refuse:/srv', join(dir, 'f')], 'Error: cannot copy directory\n');
+      refused(['refuse:/nosuch', dir], 'Error: No such container:path: refuse:/nosuch\n');
+      // A container that is not there is a path the daemon cannot find.
+      refused(['nosuch:/etc/motd', dir], 'Error: No such container:path: nosuch:/etc/motd\n');
+      refused(['nosuch:/etc/motd', '-'], 'Error: No such container:path: nosuch:/etc/motd\n');
+      refused([join(dir, 'f'), 'nosuch:/x'], 'Error: No such container:path: nosuch:/\n');
+      refused(['-', 'nosuch:/x'], 'Error: destination "nosuch:/x" must be a directory\n');
+      assert.equal(readFileSync(join(dir, 'f'), 'utf8'), 'host file\n');
+      s.ok(['rm', 'refuse']);
+    });
+
     test('cp - CONTAINER:DIR extracts a tar from stdin with its owners and modes; errors as Docker', () => {
       const src = join(host, `in-${driver}`);
       mkdirSync(join(src, 'd'), { recursive: true });

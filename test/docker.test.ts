@@ -117,6 +117,15 @@ for (const driver of DRIVERS) {
       // A name that cannot be an image's is an error even with -f, as in Docker.
       assert.deepEqual(res(['rmi', '-f', 'NoSuch']), [1, '', 'Error: invalid reference format: repository name (library/NoSuch) must be lowercase\n']);
       assert.deepEqual(res(['inspect', 'UPPER', 'nosuch']), [1, '[]\n', 'Error: No such object: UPPER\nError: No such object: nosuch\n']);
+      // The docker CLI names what a typed inspect did not find as given (no :latest); a volume is found by name too.
+      assert.deepEqual(res(['image', 'inspect', 'nosuch']), [1, '[]\n', 'Error: No such image: nosuch\n']);
+      assert.deepEqual(res(['inspect', '--type', 'image', 'docker-rm1']), [1, '[]\n', 'Error: No such image: docker-rm1\n']);
+      assert.deepEqual(res(['inspect', '--type', 'container', 'docker/rm:1']), [1, '[]\n', 'Error: No such container: docker/rm:1\n']);
+      s.ok(['volume', 'create', 'docker-vol']);
+      assert.deepEqual(res(['inspect', '-f', '{{.Name}} {{.Driver}}', 'docker-vol']), [0, 'docker-vol local\n', '']);
+      assert.deepEqual(res(['inspect', '-s', '-f', '{{.Name}}', 'docker-vol']), [0, 'docker-vol\n', 'WARNING: --size ignored for volume\n']);
+      assert.deepEqual(res(['inspect', '--type', 'volume', '-f', '{{.Name}}', 'docker-vol', 'nosuch']), [1, 'docker-vol\n', 'Error: No such volume: nosuch\n']);
+      s.ok(['volume', 'rm', 'docker-vol']);
     });
 
     test("names and --change refused with Docker's words", () => {
@@ -179,8 +188,100 @@ for (const driver of DRIVERS) {
       wrong('ps', ['x'], 'accepts no arguments', '[OPTIONS]', 'List containers');
       wrong('image prune', ['x'], 'accepts no arguments', '[OPTIONS]', 'Remove unused images');
       wrong('images', ['x', 'y'], 'requires at most 1 argument', '[OPTIONS] [REPOSITORY[:TAG]]', 'List images');
+      wrong('exec', ['c'], 'requires at least 2 arguments', '[OPTIONS] CONTAINER COMMAND [ARG...]', 'Run a command in a running container');
+      wrong('container exec', ['c'], 'requires at least 2 arguments', '[OPTIONS] CONTAINER COMMAND [ARG...]', 'Run a command in a running container');
+      wrong('logs', ['a', 'b'], 'requires exactly 1 argument', '[OPTIONS] CONTAINER', 'Fetch the logs of a container');
+      wrong('rename', ['a'], 'requires exactly 2 arguments', 'CONTAINER NEW_NAME', 'Rename a container');
+      wrong('cp', ['a'], 'requires exactly 2 arguments', '[OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-', 'Copy files/folders between a container and the local filesystem');
+      wrong('run', [], 'requires at least 1 argument', '[OPTIONS] IMAGE [COMMAND] [ARG...]', 'Run a command in a new container');
+      wrong('volume create', ['a', 'b'], 'requires at most 1 argument', '[OPTIONS] [VOLUME]', 'Create a volume');
       // Other usage errors stay the CLI's own failure, 125, as Docker's.
       assert.equal(s.run(['rm', '--bogus', 'x']).status, 125);
+    });
+
+    test("an unknown flag, a flag without its value and an unknown verb are told in Docker's words, without the whole help", () => {
+      const told = (args: string[], status: number, stderr: string) => {
+        const r = s.run(args);
+        assert.deepEqual([r.status, r.stdout, r.stderr], [status, '', stderr], args.join(' '));
+      };
+      // As Docker 20.10's CLI (pflag) prints them, status 125.
+      told(['ps', '--bogus'], 125, "unknown flag: --bogus\nSee 'strata ps --help'.\n");
+      told(['ps', '--bogus=1'], 125, "unknown flag: --bogus\nSee 'strata ps --help'.\n");
+      told(['ps', '-z'], 125, "unknown shorthand flag: 'z' in -z\nSee 'strata ps --help'.\n");
+      told(['ps', '-az'], 125, "unknown shorthand flag: 'z' in -z\nSee 'strata ps --help'.\n");
+      told(['ps', '-za'], 125, "unknown shorthand flag: 'z' in -za\nSee 'strata ps --help'.\n");
+      told(['container', 'ls', '--xx'], 125, "unknown flag: --xx\nSee 'strata container ls --help'.\n");
+      told(['ps', '--format'], 125, "flag needs an argument: --format\nSee 'strata ps --help'.\n");
+      told(['ps', '-a', '-f'], 125, "flag needs an argument: 'f' in -f\nSee 'strata ps --help'.\n");
+      told(['image', 'rm', '-Q', 'x'], 125, "unknown shorthand flag: 'Q' in -Q\nSee 'strata image rm --help'.\n");
+      // Status 1, and the See line without its full stop, as Docker's.
+      told(['bogusverb'], 1, "strata: 'bogusverb' is not a strata command.\nSee 'strata --help'\n");
+    });
+
+    test("start, rename and kill of what fails are told as Docker's CLI and daemon tell them", () => {
+      const told = (args: string[], stdout: string, stderr: string | RegExp) => {
+        const r = s.run(args);
+        assert.deepEqual([r.status, r.stdout], [1, stdout], args.join(' '));
+        if (typeof stderr === 'string') assert.equal(r.stderr, stderr, args.join(' ')); else assert.match(r.stderr, stderr, args.join(' '));
+      };
+      // Each failure as it comes, then the line naming those that did not start.
+      told(['start', 'nosuch', 'nosuch2'], '', 'Error: No such container: nosuch\nError: No such container: nosuch2\nError: failed to start containers: nosuch, nosuch2\n');
+      told(['kill', 'nosuch'], '', 'Error: Cannot kill container: nosuch: No such container: nosuch\n');
+      s.ok(['import', '-', 'docker/rename:1'], everyTypeTar());
+      s.ok(['create', '--name', 'docker-ren1', 'docker/rename:1', 'sh']);
+      s.ok(['create', '--name', 'docker-ren2', 'docker/rename:1', 'sh']);
+      told(['rename', 'docker-ren1', 'docker-ren2'], '',
+        /^Error: Error when allocating new name: Conflict\. The container name "\/docker-ren2" is already in use by container "[0-9a-f]{64}"\. You have to remove \(or rename\) that container to be able to reuse that name\.\nError: failed to rename container named docker-ren1\n$/);
+      told(['rename', 'nosuch', 'x2'], '', 'Error: No such container: nosuch\nError: failed to rename container named nosuch\n');
+      s.ok(['rm', 'docker-ren1', 'docker-ren2']);
+    });
+
+    test("--help is laid out as Docker 20.10's (its Usage line, flags sorted with their value's name, pflag's columns)", () => {
+      const r = s.run(['ps', '--help']);
+      assert.deepEqual([r.status, r.stderr], [0, '']);
+      assert.equal(r.stdout, [
+        '', 'Usage:  strata ps [OPTIONS]', '', 'List containers', '', 'Options:',
+        '  -a, --all             Show all containers (default shows just running)',
+        '  -f, --filter filter   Filter output based on conditions provided (name, id, status, ancestor, label, before, since)',
+        '      --format string   Format output using a custom template',
+        '  -n, --last int        Show n last created containers (includes all states)',
+        '  -l, --latest          Show the latest created container (includes all states)',
+        "      --no-trunc        Don't truncate output",
+        '  -q, --quiet           Only display container IDs',
+        '  -s, --size            Display total file sizes', '',
+      ].join('\n'));
+      // A default that is not its type's zero value, as pflag shows it; a command's aliases.
+      assert.match(s.ok(['logs', '--help']), /\n {2}-n, --tail string {4}Number of lines to show from the end of the logs \(default "all"\)\n/);
+      assert.match(s.ok(['container', 'ls', '--help']), /^\nUsage: {2}strata container ls \[OPTIONS\]\n\nList containers\n\nAliases:\n {2}ls, /);
+      // A group given no verb shows its commands on stdout, status 0; given an unknown one, the same on stderr, status 1.
+      const group = s.run(['image']);
+      assert.equal(group.status, 0);
+      assert.match(group.stdout, /^\nUsage: {2}strata image COMMAND\n\nManage images\n\nCommands:\n {2}build {7}Build an image from a Dockerfile\n/);
+      assert.match(group.stdout, /\n\nRun 'strata image COMMAND --help' for more information on a command\.\n$/);
+      const bogus = s.run(['image', 'bogus']);
+      assert.deepEqual([bogus.status, bogus.stdout, bogus.stderr], [1, '', group.stdout]);
+    });
+
+    test("a flag's value that cannot be read is told bare with Docker's See line, status 125, before any container is tried", () => {
+      const told = (args: string[], stderr: string) => {
+        const r = s.run(args);
+        assert.deepEqual([r.status, r.stdout, r.stderr], [125, '', stderr], args.join(' '));
+      };
+      const parseInt = (value: string, flag: string, verb: string) =>
+        `invalid argument "${value}" for "${flag}" flag: strconv.ParseInt: parsing "${value}": invalid syntax\nSee 'strata ${verb} --help'.\n`;
+      told(['ps', '-n', 'abc'], parseInt('abc', '-n, --last', 'ps'));
+      told(['stop', '-t', 'x', 'nosuch'], parseInt('x', '-t, --time', 'stop'));
+      told(['container', 'restart', '-t', 'x', 'nosuch'], parseInt('x', '-t, --time', 'container restart'));
+      told(['create', '--stop-timeout', 'x', 'nosuch'], parseInt('x', '--stop-timeout', 'create'));
+      told(['run', '--cpus', 'abc', 'nosuch'], `invalid argument "abc" for "--cpus" flag: failed to parse abc as a rational number\nSee 'strata run --help'.\n`);
+      told(['create', '-m', '1x', 'nosuch'], `invalid argument "1x" for "-m, --memory" flag: invalid size: '1x'\nSee 'strata create --help'.\n`);
+      told(['ps', '-f', 'noeq'], `invalid argument "noeq" for "-f, --filter" flag: bad format of filter (expected name=value)\nSee 'strata ps --help'.\n`);
+      // A limit below 1 is no limit, as Docker's daemon takes it (the CLI's default is -1).
+      s.ok(['import', '-', 'docker/last:1'], everyTypeTar());
+      s.ok(['create', '--name', 'docker-last', 'docker/last:1', 'sh']);
+      for (const n of ['0', '-3']) assert.equal(s.ok(['ps', '-n', n, '-q']), s.ok(['ps', '-q']), n);
+      assert.equal(s.ok(['ps', '-n', '1', '--format', '{{.Names}}']), 'docker-last\n');
+      s.ok(['rm', 'docker-last']);
     });
 
     test('export and save into a reader that goes away end quietly, as docker does (status 141, nothing on stderr)', () => {

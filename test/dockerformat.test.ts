@@ -5,6 +5,8 @@
  * imported or loaded, containers made by `docker create --network none`); each test says what Docker did.
  */
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { dockerArchive, oneFileLayers } from './lib/archive.js';
 import { testStore, type TestStore } from './lib/strata.js';
@@ -151,6 +153,12 @@ describe("Docker's listing and inspect fields", () => {
       'MemorySwappiness', 'OomKillDisable', 'PidsLimit', 'Ulimits', 'CpuCount', 'CpuPercent', 'IOMaximumIOps',
       'IOMaximumBandwidth', 'MaskedPaths', 'ReadonlyPaths',
     ]);
+    // Docker 20.10 leaves what no flag set null, except BlkioWeightDevice; and prints GraphDriver's Data before its Name.
+    const hc = inspect.HostConfig!;
+    assert.deepEqual([hc.BlkioWeightDevice, hc.BlkioDeviceReadBps, hc.BlkioDeviceWriteBps, hc.BlkioDeviceReadIOps, hc.BlkioDeviceWriteIOps, hc.Ulimits],
+      [[], null, null, null, null, null]);
+    assert.deepEqual(Object.keys(inspect.GraphDriver!), ['Data', 'Name']);
+    assert.deepEqual(Object.keys((JSON.parse(s.ok(['image', 'inspect', 'k:1'])) as Record<string, Record<string, unknown>>[])[0]!.GraphDriver!), ['Data', 'Name']);
     assert.deepEqual(Object.keys(inspect.NetworkSettings!), [
       'Bridge', 'SandboxID', 'HairpinMode', 'LinkLocalIPv6Address', 'LinkLocalIPv6PrefixLen', 'Ports', 'SandboxKey',
       'SecondaryIPAddresses', 'SecondaryIPv6Addresses', 'EndpointID', 'Gateway', 'GlobalIPv6Address', 'GlobalIPv6PrefixLen',
@@ -167,7 +175,7 @@ describe("Docker's listing and inspect fields", () => {
     assert.match(json, /"Labels": \{\n {16}"a": "b",\n {16}"amp": "a&b",\n {16}"k": "v",\n {16}"x": "<y&z>"\n/);
   });
 
-  test('system df and the prune totals print sizes to 4 digits; system df -v has one row per image, named by its first name', () => {
+  test('system df, its -v image and volume sizes and the prune totals print sizes to 4 digits; system df -v has one row per image, named by its first name', () => {
     kImage();
     s.ok(['tag', 'k:1', 'a:z']);
     // An untagged image: dangling:1 given to a second import.
@@ -181,8 +189,13 @@ describe("Docker's listing and inspect fields", () => {
     assert.deepEqual(images.slice(1).map((l) => l.split(/ {2,}/).filter((c) => !c.endsWith(' ago'))), [
       ['dangling', '1', images[1]!.slice(23, 35), '2B', '0B', '2B', '0'],
       ['<none>', '<none>', images[2]!.slice(23, 35), '1B', '0B', '1B', '0'],
-      ['a', 'z', images[3]!.slice(23, 35), '115kB', '0B', '114.8kB', '0'],
+      ['a', 'z', images[3]!.slice(23, 35), '114.8kB', '0B', '114.8kB', '0'],
     ]);
+    // A volume's SIZE is go-units HumanSize too: 12345 bytes are 12.35kB, as Docker 20.10 prints them.
+    s.ok(['volume', 'create', 'dfvol']);
+    writeFileSync(join(s.root, 'volumes', 'dfvol', '_data', 'f'), Buffer.alloc(12345));
+    assert.match(s.ok(['system', 'df', '-v']), /\ndfvol +0 +12\.35kB\n/);
+    s.ok(['volume', 'rm', 'dfvol']);
     assert.match(s.ok(['system', 'df', '-v']), /\n\nBuild cache usage: 0B\n\nCACHE ID   CACHE TYPE   SIZE      CREATED   LAST USED   USAGE     SHARED\n$/);
     assert.equal(s.ok(['system', 'df', '--format', '{{json .}}']).split('\n')[0],
       '{"Active":"0","Reclaimable":"114.8kB (100%)","Size":"114.8kB","TotalCount":"3","Type":"Images"}');

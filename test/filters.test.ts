@@ -97,7 +97,7 @@ describe('filters', () => {
       assert.deepEqual(refused(['images', '--filter', 'reference=[']), [1, 'Error: syntax error in pattern\n']);
       assert.deepEqual(refused(['images', '--filter', 'reference=a\\']), [1, 'Error: syntax error in pattern\n']);
       assert.deepEqual(refused(['images', '--filter', 'noeq']),
-        [125, 'Error: invalid argument "noeq" for "-f, --filter" flag: bad format of filter (expected name=value)\n']);
+        [125, 'invalid argument "noeq" for "-f, --filter" flag: bad format of filter (expected name=value)\nSee \'strata images --help\'.\n']);
     });
   });
 
@@ -149,7 +149,7 @@ describe('filters', () => {
         assert.deepEqual(refusedPrune('until=2026-11-30T25:00:00Z'), [1, 'Error: parsing time "2026-11-30T25:00:00Z": hour out of range\n']);
         assert.deepEqual(refusedPrune('until=10m', 'until=1h'), [1, 'Error: more than one until filter specified\n']);
         // Prunes have no -f for --filter (-f is --force), and Docker's CLI names the flag so.
-        assert.deepEqual(refusedPrune('noeq'), [125, 'Error: invalid argument "noeq" for "--filter" flag: bad format of filter (expected name=value)\n']);
+        assert.deepEqual(refusedPrune('noeq'), [125, `invalid argument "noeq" for "--filter" flag: bad format of filter (expected name=value)\nSee 'strata ${verb} prune --help'.\n`]);
       }
       // container prune takes no dangling=; image prune does.
       assert.deepEqual(refused(['container', 'prune', '-f', '--filter', 'dangling=true']), [1, "Error: Invalid filter 'dangling'\n"]);

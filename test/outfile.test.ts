@@ -88,9 +88,27 @@ describe('output files of save -o and export -o', () => {
     assert.notEqual(readFileSync(file).subarray(0, 12).toString(), 'old contents');
   });
 
-  test('a directory that does not exist is a clear error', () => {
-    const r = s.run(['save', '-o', join(work, 'nope', 'out.tar'), 'big:1']);
+  test("a directory that does not exist, a device or a directory as the file are refused in the docker CLI's words", () => {
+    const refused = (args: string[], stderr: string) => {
+      const r = s.run(args);
+      assert.deepEqual([r.status, r.stderr], [1, stderr], args.join(' '));
+    };
+    // Checked before the image or container is looked up, as the docker CLI checks it.
+    const nope = JSON.stringify(join(work, 'nope'));
+    refused(['save', '-o', join(work, 'nope', 'out.tar'), 'nosuch'], `Error: failed to save image: invalid output path: directory ${nope} does not exist\n`);
+    refused(['export', '-o', join(work, 'nope', 'out.tar'), 'nosuch'], `Error: failed to export container: invalid output path: directory ${nope} does not exist\n`);
+    // A device (a null device of the test's own) is never replaced by the archive.
+    const dev = join(work, 'null');
+    execFileSync('mknod', ['-m', '666', dev, 'c', '1', '3']);
+    refused(['save', '-o', dev, 'big:1'], `Error: failed to save image: invalid output path: ${JSON.stringify(dev)} must be a directory or a regular file: got a device\n`);
+    refused(['export', '-o', dev, 'bigc'], `Error: failed to export container: invalid output path: ${JSON.stringify(dev)} must be a directory or a regular file: got a device\n`);
+    assert.ok(statSync(dev).isCharacterDevice());
+    // A directory: Docker's CLI writes the archive, then its rename onto the directory fails; nothing is left.
+    const dir = join(work, 'isdir');
+    mkdirSync(join(dir, 'out'), { recursive: true });
+    const r = s.run(['save', '-o', join(dir, 'out'), 'big:1']);
     assert.equal(r.status, 1);
-    assert.equal(r.stderr, `Error: invalid output path: directory ${JSON.stringify(join(work, 'nope'))} does not exist\n`);
+    assert.match(r.stderr, new RegExp(`^Error: rename ${dir}/\\.out\\.[0-9a-f]{12}\\.tmp ${join(dir, 'out')}: file exists\n$`));
+    assert.deepEqual(readdirSync(dir), ['out']);
   });
 });

@@ -194,6 +194,8 @@ describe('container lifecycle', () => {
     const all = s.run(['logs', 'talk']);
     assert.deepEqual([all.stdout, all.stderr], ['line1\nline2\nline3\nline4\n', 'oops\n']);
     assert.equal(s.ok(['logs', '--tail', '2', 'talk']), 'line4\n');
+    // What is not a whole number of lines, or a negative one, is all of them, as Docker's daemon reads --tail.
+    for (const tail of ['x', '-1', '2.5']) assert.equal(s.ok(['logs', '--tail', tail, 'talk']), 'line1\nline2\nline3\nline4\n', tail);
     assert.match(s.ok(['logs', '-t', '--tail', '3', 'talk']), /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z line\d\n){2}$/);
     s.ok(['run', '-d', '--name', 'slow', 'bb:1', 'sh', '-c', 'echo a; sleep 1; echo b']);
     const t0 = Date.now();
@@ -211,6 +213,9 @@ describe('container lifecycle', () => {
     assert.equal(s.ok(['exec', '-d', 'box', 'sh', '-c', 'sleep 0.2; touch /tmp/later']), '');
     await until('the detached exec', () => s.run(['exec', 'box', 'test', '-e', '/tmp/later']).status === 0);
     assert.equal(s.run(['exec', 'box', 'nosuch']).status, 126);
+    // A user the container does not have: the process cannot start, 126 as Docker's exec.
+    const nouser = s.run(['exec', '-u', 'nosuchuser', 'box', 'id']);
+    assert.deepEqual([nouser.status, nouser.stderr], [126, 'Error: unable to find user nosuchuser: no matching entries in passwd file\n']);
     assert.match(s.ok(['exec', '--privileged', 'box', 'grep', 'CapEff', '/proc/self/status']), /CapEff:\s+0*1fffeffffff\n/);
     s.ok(['rm', '-f', 'box']);
     s.ok(['create', '--name', 'idle', 'bb:1', 'true']);

@@ -150,12 +150,12 @@ for (const driver of DRIVERS) describe(`volumes on ${driver}`, () => {
       [['-v', '/h:/x:nocopy'], 1, `Error: invalid volume specification: '/h:/x:nocopy': invalid mount config for type "bind": field VolumeOptions must not be specified\n`],
       [['--mount', 'type=bind,src=/nonexist,dst=/x'], 1, 'Error: invalid mount config for type "bind": bind source path does not exist: /nonexist\n'],
       [['--mount', 'type=volume,dst=rel'], 1, `Error: invalid mount config for type "volume": invalid mount path: 'rel' mount path must be absolute\n`],
-      [['--mount', 'src=x'], 125, 'Error: invalid argument "src=x" for "--mount" flag: target is required\n'],
+      [['--mount', 'src=x'], 125, 'invalid argument "src=x" for "--mount" flag: target is required\nSee \'strata create --help\'.\n'],
       [['--mount', 'type=foo,dst=/x'], 1, 'Error: invalid mount config for type "foo": mount type unknown\n'],
-      [['--mount', 'type=volume,src=xx,dst=/x,bogus=1'], 125, `Error: invalid argument "type=volume,src=xx,dst=/x,bogus=1" for "--mount" flag: unexpected key 'bogus' in 'bogus=1'\n`],
+      [['--mount', 'type=volume,src=xx,dst=/x,bogus=1'], 125, `invalid argument "type=volume,src=xx,dst=/x,bogus=1" for "--mount" flag: unexpected key 'bogus' in 'bogus=1'\nSee 'strata create --help'.\n`],
       [['--mount', 'type=tmpfs,src=x,dst=/x'], 1, 'Error: invalid mount config for type "tmpfs": field Source must not be specified\n'],
       [['--mount', 'type=bind,dst=/x'], 1, 'Error: invalid mount config for type "bind": field Source must not be empty\n'],
-      [['--mount', 'type=bind,src=/tmp,dst=/x,volume-nocopy'], 125, `Error: invalid argument "type=bind,src=/tmp,dst=/x,volume-nocopy" for "--mount" flag: cannot mix 'volume-*' options with mount type 'bind'\n`],
+      [['--mount', 'type=bind,src=/tmp,dst=/x,volume-nocopy'], 125, `invalid argument "type=bind,src=/tmp,dst=/x,volume-nocopy" for "--mount" flag: cannot mix 'volume-*' options with mount type 'bind'\nSee 'strata create --help'.\n`],
       [['--tmpfs', 'rel'], 1, `Error: invalid mount path: 'rel' mount path must be absolute\n`],
       [['--volumes-from', 'nosuch'], 1, 'Error: No such container: nosuch\n'],
       [['--volumes-from', 'demo:zz'], 1, 'Error: invalid mode: zz\n'],
@@ -186,7 +186,7 @@ for (const driver of DRIVERS) describe(`volumes on ${driver}`, () => {
       assert.ok(!existsSync(join(s.root, 'volumes', a)));
     }
     assert.equal(s.ok(['volume', 'rm', 'kept']), 'kept\n');
-    assert.equal(s.run(['volume', 'rm', 'kept']).stderr, 'Error: get kept: no such volume\n');
+    assert.equal(s.run(['volume', 'rm', 'kept']).stderr, 'Error: No such volume: kept\n');
     assert.equal(s.run(['volume', 'rm', '-f', 'kept']).status, 0);
   });
 
@@ -257,7 +257,7 @@ for (const driver of DRIVERS) describe(`volumes on ${driver}`, () => {
       const r = s.run(['volume', 'create', ...args]);
       assert.deepEqual([r.status, r.stderr], [1, stderr], args.join(' '));
     }
-    assert.equal(s.run(['volume', 'inspect', 'volx']).stderr, 'Error: get volx: no such volume\n');
+    assert.equal(s.run(['volume', 'inspect', 'volx']).stderr, 'Error: No such volume: volx\n');
     const dir = join(work, 'bound');
     mkdirSync(dir);
     s.ok(['volume', 'create', '-o', 'type=none', '-o', 'o=bind', '-o', `device=${dir}`, 'bound']);

@@ -1,5 +1,5 @@
 /** `--filter key=value` flags, read as Docker's CLI reads them; what they mean is the engine's (engine/filters.ts). */
-import { InvalidArgumentError } from '../engine/errors.js';
+import { FlagValueError } from '../engine/errors.js';
 import type { FilterPair } from '../engine/index.js';
 
 /**
@@ -11,7 +11,7 @@ export function filterPairs(values: readonly string[], flag = '-f, --filter'): F
   for (const v of values) {
     if (v === '') continue;
     const eq = v.indexOf('=');
-    if (eq < 0) throw new InvalidArgumentError(`invalid argument ${JSON.stringify(v)} for ${JSON.stringify(flag)} flag: bad format of filter (expected name=value)`, 125);
+    if (eq < 0) throw new FlagValueError(`invalid argument ${JSON.stringify(v)} for ${JSON.stringify(flag)} flag: bad format of filter (expected name=value)`);
     pairs.push([v.slice(0, eq).trim().toLowerCase(), v.slice(eq + 1).trim()]);
   }
   return pairs;

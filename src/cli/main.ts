@@ -13,9 +13,9 @@
 import type { Command } from 'commander';
 import { engineOpener, type WithEngine } from './context.js';
 import { READER_GONE, stderr, stdout } from './stdio.js';
-import { StrataError } from '../engine/errors.js';
+import { FlagValueError, StrataError } from '../engine/errors.js';
 import { STRATA_VERSION } from '../engine/version.js';
-import { ArgumentCountError, useDockerUsage, withDockerArity } from './usage.js';
+import { seeHelp, UsageError, useDockerUsage, withDockerArity } from './usage.js';
 import { DRIVER_NAMES } from '../engine/drivers.js';
 import { narrow } from './narrow.js';
 
@@ -140,10 +140,9 @@ export async function buildProgram(modules: readonly ModuleName[] = Object.keys(
     .description('A container image and storage engine')
     .option('--root <dir>', 'Root of the store (default: $STRATA_ROOT, else /var/lib/strata as root)')
     .option('--storage-driver <name>', `Storage driver: ${DRIVER_NAMES.join(' or ')} (default: $STRATA_STORAGE_DRIVER, else probed once per store)`)
-    .version(STRATA_VERSION, '-v, --version')
+    .version(STRATA_VERSION, '-v, --version', 'Print version information and quit')
     // Commander's own messages (version, help, usage errors) go the same way as the rest.
     .configureOutput({ writeOut: stdout, writeErr: stderr })
-    .showHelpAfterError()
     // As docker: global options before the verb, and `create IMAGE CMD…` passes CMD's flags through.
     .enablePositionalOptions()
     .exitOverride();
@@ -168,6 +167,9 @@ export async function main(argv: string[]): Promise<void> {
   }
   const program = await (found ? buildProgram([found.module], found) : buildProgram());
   const { CommanderError } = await import('commander');
+  // The command that ran, for the `See 'strata ps --help'.` line of a flag's bad value.
+  let acting: Command | undefined;
+  program.hook('preAction', (_, command) => { acting = command; });
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
@@ -182,8 +184,13 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     const status = e instanceof StrataError ? e.status : 1;
-    // A wrong argument count is told in Docker's words, which carry their own `strata:` (./usage.ts).
-    stderr(e instanceof ArgumentCountError ? `${e.message}\n` : `Error: ${(e as Error).message}\n`);
+    if (e instanceof FlagValueError && acting) {
+      stderr(`${e.message}\n${seeHelp(acting)}\n`);
+      process.exitCode = status;
+      return;
+    }
+    // A usage error is told in Docker's words, which carry their own `strata:` (./usage.ts).
+    stderr(e instanceof UsageError ? `${e.message}\n` : `Error: ${(e as Error).message}\n`);
     if (process.env.STRATA_DEBUG && !(e instanceof StrataError)) stderr(`${(e as Error).stack}\n`);
     process.exitCode = status;
   }

@@ -1,6 +1,6 @@
 /**
- * Usage lines and wrong-argument-count errors in the words of Docker 20.10's CLI and with its status (1,
- * not the 125 of other usage errors), with strata's name:
+ * Usage lines and usage errors in the words of Docker 20.10's CLI and with its statuses, with strata's name.
+ * A wrong argument count (status 1, not the 125 of other usage errors):
  *
  *   "strata rm" requires at least 1 argument.
  *   See 'strata rm --help'.
@@ -8,9 +8,15 @@
  *   Usage:  strata rm [OPTIONS] CONTAINER [CONTAINER...]
  *
  *   Remove one or more containers
+ *
+ * A flag the verb does not have, or one without its value (status 125), as cobra and pflag word them:
+ *
+ *   unknown shorthand flag: 'z' in -az
+ *   See 'strata ps --help'.
  */
-import type { Command } from 'commander';
+import type { Command, Option } from 'commander';
 import { StrataError } from '../engine/errors.js';
+import { dockerHelp } from './help.js';
 
 /** How many arguments a verb takes, as Docker's CLI checks it. */
 type Arity = readonly [min: number, max: number];
@@ -44,6 +50,31 @@ const DOCKER: Readonly<Record<string, readonly [usage: string, arity: Arity]>> =
   load: ['[OPTIONS]', [0, 0]],
   'system df': ['[OPTIONS]', [0, 0]],
   'system check': ['[OPTIONS]', [0, 0]],
+  run: ['[OPTIONS] IMAGE [COMMAND] [ARG...]', [1, ANY]],
+  start: ['[OPTIONS] CONTAINER [CONTAINER...]', [1, ANY]],
+  stop: ['[OPTIONS] CONTAINER [CONTAINER...]', [1, ANY]],
+  restart: ['[OPTIONS] CONTAINER [CONTAINER...]', [1, ANY]],
+  kill: ['[OPTIONS] CONTAINER [CONTAINER...]', [1, ANY]],
+  wait: ['CONTAINER [CONTAINER...]', [1, ANY]],
+  pause: ['CONTAINER [CONTAINER...]', [1, ANY]],
+  unpause: ['CONTAINER [CONTAINER...]', [1, ANY]],
+  rename: ['CONTAINER NEW_NAME', [2, 2]],
+  logs: ['[OPTIONS] CONTAINER', [1, 1]],
+  exec: ['[OPTIONS] CONTAINER COMMAND [ARG...]', [2, ANY]],
+  attach: ['[OPTIONS] CONTAINER', [1, 1]],
+  top: ['CONTAINER [ps OPTIONS]', [1, ANY]],
+  stats: ['[OPTIONS] [CONTAINER...]', [0, ANY]],
+  cp: ['[OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-', [2, 2]],
+  'volume create': ['[OPTIONS] [VOLUME]', [0, 1]],
+  'volume ls': ['[OPTIONS]', [0, 0]],
+  'volume inspect': ['[OPTIONS] VOLUME [VOLUME...]', [1, ANY]],
+  'volume rm': ['[OPTIONS] VOLUME [VOLUME...]', [1, ANY]],
+  'volume prune': ['[OPTIONS]', [0, 0]],
+  build: ['[OPTIONS] PATH | URL | -', [1, 1]],
+  pull: ['[OPTIONS] NAME[:TAG|@DIGEST]', [1, 1]],
+  push: ['[OPTIONS] NAME[:TAG]', [1, 1]],
+  login: ['[OPTIONS] [SERVER]', [0, 1]],
+  logout: ['[SERVER]', [0, 1]],
 };
 
 /** The same verbs under `image` and `container` (Docker's usage names the verb as spelt there). */
@@ -51,10 +82,15 @@ const SAME_AS: Readonly<Record<string, string>> = {
   'image import': 'import', 'image tag': 'tag', 'image history': 'history', 'image save': 'save', 'image load': 'load',
   'container create': 'create', 'container mount': 'mount', 'container unmount': 'unmount', 'container diff': 'diff',
   'container commit': 'commit', 'container rm': 'rm', 'container export': 'export',
+  'container run': 'run', 'container start': 'start', 'container stop': 'stop', 'container restart': 'restart',
+  'container kill': 'kill', 'container wait': 'wait', 'container pause': 'pause', 'container unpause': 'unpause',
+  'container rename': 'rename', 'container logs': 'logs', 'container exec': 'exec', 'container attach': 'attach',
+  'container top': 'top', 'container stats': 'stats', 'container cp': 'cp',
+  'image build': 'build', 'image pull': 'pull', 'image push': 'push',
 };
 
-/** A wrong number of arguments: printed as it is (no `Error:`), status 1, as Docker's CLI. */
-export class ArgumentCountError extends StrataError {}
+/** The CLI's own usage errors: printed as they are (no `Error:`), with their status, as Docker's CLI. */
+export class UsageError extends StrataError {}
 
 /** "image rm" for `strata image rm`. */
 const pathOf = (cmd: Command): string => {
@@ -76,22 +112,50 @@ function declared(cmd: Command): Arity {
 
 const plural = (n: number): string => (n === 1 ? 'argument' : 'arguments');
 
-function countError(cmd: Command, [min, max]: Arity): ArgumentCountError {
+function rootOf(cmd: Command): Command {
   let root: Command = cmd;
   while (root.parent) root = root.parent;
-  const full = `${root.name()} ${pathOf(cmd)}`;
+  return root;
+}
+
+/** "strata image rm": how Docker's CLI names a command in its messages. */
+const fullPath = (cmd: Command): string => [rootOf(cmd).name(), pathOf(cmd)].filter(Boolean).join(' ');
+
+/** The line Docker's CLI ends a usage error with. */
+export const seeHelp = (cmd: Command): string => `See '${fullPath(cmd)} --help'.`;
+
+function countError(cmd: Command, [min, max]: Arity): UsageError {
+  const full = fullPath(cmd);
   const what =
     max === 0 ? 'accepts no arguments'
     : min === max ? `requires exactly ${min} ${plural(min)}`
     : max === ANY ? `requires at least ${min} ${plural(min)}`
     : min === 0 ? `requires at most ${max} ${plural(max)}`
     : `requires at least ${min} and at most ${max} ${plural(max)}`;
-  return new ArgumentCountError(`"${full}" ${what}.\nSee '${full} --help'.\n\nUsage:  ${full} ${cmd.usage()}\n\n${cmd.description()}`);
+  return new UsageError(`"${full}" ${what}.\nSee '${full} --help'.\n\nUsage:  ${full} ${cmd.usage()}\n\n${cmd.description()}`);
+}
+
+/** The command line the program parsed: commander keeps it, though its declarations leave it out. */
+const rawArgs = (cmd: Command): string[] => (rootOf(cmd) as unknown as { rawArgs: string[] }).rawArgs;
+
+/**
+ * pflag's words for a flag the verb does not have: `--bogus=1` is the flag `--bogus`; a short one is named
+ * with what is left of its cluster (commander, as pflag, has read `-a` of `-az` and is left with `-z`).
+ */
+function unknownFlag(flag: string): string {
+  return flag.startsWith('--') ? `unknown flag: ${flag.split('=')[0]}` : `unknown shorthand flag: '${flag[1]}' in ${flag}`;
+}
+
+/** pflag's words for a flag given last without its value, named as the user spelt it (the last word). */
+function missingValue(cmd: Command, option: Option): string {
+  const spelt = rawArgs(cmd).at(-1) ?? '';
+  if (option.short && !spelt.startsWith('--')) return `flag needs an argument: '${option.short[1]}' in ${option.short}`;
+  return `flag needs an argument: ${option.long ?? option.short}`;
 }
 
 /**
- * commander's Command, answering a wrong argument count as Docker does. commander calls these two
- * methods when it counts a command's arguments; every command the program makes is of this class.
+ * commander's Command, answering usage errors as Docker does. commander calls these methods when it
+ * counts a command's arguments and reads its flags; every command the program makes is of this class.
  */
 export function withDockerArity(Base: typeof Command): typeof Command {
   return class DockerArity extends Base {
@@ -107,6 +171,31 @@ export function withDockerArity(Base: typeof Command): typeof Command {
       // Docker's CLI takes any number more for some verbs (import); strata refuses, saying what it takes.
       const arity = docker(this)?.[1];
       throw countError(this, arity && arity[1] !== ANY ? arity : declared(this));
+    }
+
+    /** `--help`, and a group's answer to an unknown verb, in the layout of Docker's CLI (./help.ts). */
+    override helpInformation(): string {
+      return dockerHelp(this, fullPath(this));
+    }
+
+    /** A group given no verb (`strata image`): its help on stdout, status 0, as Docker's (commander: stderr, an error). */
+    override help(): never {
+      return super.help();
+    }
+
+    unknownOption(flag: string): never {
+      throw new UsageError(`${unknownFlag(flag)}\n${seeHelp(this)}`, 125);
+    }
+
+    optionMissingArgument(option: Option): never {
+      throw new UsageError(`${missingValue(this, option)}\n${seeHelp(this)}`, 125);
+    }
+
+    /** The program says the verb is not one (no full help, status 1); a group shows its help, as Docker's. */
+    unknownCommand(): never {
+      if (this.parent) throw new UsageError(this.helpInformation().trimEnd(), 1);
+      const root = this.name();
+      throw new UsageError(`${root}: '${this.args[0]}' is not a ${root} command.\nSee '${root} --help'`, 1);
     }
   };
 }

@@ -364,7 +364,7 @@ export class Containers {
       Image: c.imageId, ResolvConfPath: file('resolv.conf'), HostnamePath: file('hostname'), HostsPath: file('hosts'),
       LogPath: file('container.log'), Name: `/${c.name}`, RestartCount: 0, Driver: this.store.snapshots.name, Platform: 'linux',
       MountLabel: '', ProcessLabel: '', AppArmorProfile: '', ExecIDs: null, HostConfig: mountHostConfig(hostConfig(readSettings(dir)), this.volumes.mountPlan(c.id)),
-      GraphDriver: { Name: this.store.snapshots.name, Data: graphDriverData(this.store.snapshots, c.snapshot, this.lowerSnapshots(c)) },
+      GraphDriver: { Data: graphDriverData(this.store.snapshots, c.snapshot, this.lowerSnapshots(c)), Name: this.store.snapshots.name },
       Mounts: this.mounts(c), Config: withSortedMaps(config), NetworkSettings: networkSettings(readSettings(dir).network),
     };
     if (opts.size) Object.assign(result, await this.sizes(c));
@@ -495,7 +495,11 @@ export class Containers {
     if (!VALID_NAME.test(name)) throw new InvalidArgumentError(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
     if (name === c.name) throw new InvalidArgumentError(`Renaming a container with the same name as its current name`);
     this.store.meta.tx(() => {
-      this.assertNameFree(name);
+      try {
+        this.assertNameFree(name);
+      } catch (e) {
+        throw e instanceof ConflictError ? new ConflictError(`Error when allocating new name: ${e.message}`) : e;
+      }
       this.store.meta.renameContainer(c.id, name);
     });
   }

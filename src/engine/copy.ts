@@ -11,7 +11,7 @@ import {
   chmodSync, constants, copyFileSync, lchownSync, lstatSync, lutimesSync, mkdirSync, readdirSync, readlinkSync, rmSync,
   symlinkSync, type Stats,
 } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { resolveInRoot } from '../runtime/user.js';
 import { ConflictError, InvalidArgumentError, NotFoundError, StrataError } from './errors.js';
@@ -110,17 +110,21 @@ function copyEntry(from: string, to: string, owner: { uid: number; gid: number }
 export function copyPath(src: CopySide, dst: CopySide, opts: CopyOptions, describe: (side: CopySide) => string, intoContainer: boolean): void {
   const from = hostPath(src, !!opts.followLink);
   const st = lstatOrNull(from);
-  if (!st) throw new NotFoundError(src.view ? `No such container:path: ${describe(src)}` : `lstat ${src.path}: no such file or directory`);
+  if (!st) throw missingSource(src, describe);
   if (/\/\.?$/.test(src.path) && !st.isDirectory()) throw new InvalidArgumentError(`${describe(src)}: not a directory`);
   const contentsOnly = /\/\.$/.test(src.path);
   if (intoContainer) assertWritable(dst);
   const to = hostPath(dst, true);
   const target = lstatOrNull(to);
   const owner = intoContainer && !opts.archive ? { uid: 0, gid: 0 } : null;
+  if (!dst.view && /\/$/.test(dst.path) && target === null && lstatOrNull(dst.path.replace(/\/+$/, ''))) {
+    // `FILE/` on the host, as the docker CLI's stat of it fails.
+    throw new InvalidArgumentError(`stat ${resolve(dst.path)}/: not a directory`);
+  }
   if (st.isDirectory()) {
-    if (target && !target.isDirectory()) throw new InvalidArgumentError('cannot copy a directory to a file');
+    if (target && !target.isDirectory()) throw new InvalidArgumentError('cannot copy directory');
     if (!target) {
-      if (!lstatOrNull(dirname(to))?.isDirectory()) throw new NotFoundError(`${describe(dst)}: no such directory`);
+      if (!lstatOrNull(dirname(to))?.isDirectory()) throw missingParent(dst, describe);
       copyEntry(from, to, owner);
       return;
     }
@@ -135,9 +139,29 @@ export function copyPath(src: CopySide, dst: CopySide, opts: CopyOptions, descri
     copyEntry(from, join(to, basename(from)), owner);
     return;
   }
-  if (!target && /\/$/.test(dst.path)) throw new NotFoundError(`${describe(dst)}: destination directory does not exist`);
-  if (!lstatOrNull(dirname(to))?.isDirectory()) throw new NotFoundError(`${describe(dst)}: no such directory`);
+  // A path ending in `/` asserts a directory (Docker's ErrDirNotExists), a file there included.
+  if (!target?.isDirectory() && /\/$/.test(dst.path)) throw new NotFoundError('no such directory');
+  if (!lstatOrNull(dirname(to))?.isDirectory()) throw missingParent(dst, describe);
   copyEntry(from, to, owner);
+}
+
+/**
+ * A source that is not there, in the docker CLI's words: the container's path as written, a host path made
+ * absolute (`lstat /abs/path: …`), and a host `FILE/` or `FILE/.` only said to be no directory.
+ */
+function missingSource(src: CopySide, describe: (side: CopySide) => string): StrataError {
+  if (src.view) return new NotFoundError(`No such container:path: ${describe(src)}`);
+  const bare = src.path.replace(/\/\.?$/, '');
+  if (bare !== src.path && lstatOrNull(bare)) return new InvalidArgumentError('not a directory');
+  return new NotFoundError(`lstat ${resolve(src.path)}: no such file or directory`);
+}
+
+/** A destination whose directory is not there: the daemon's stat of it in a container, the CLI's check on the host. */
+function missingParent(dst: CopySide, describe: (side: CopySide) => string): StrataError {
+  const parent = dirname(dst.path.replace(/\/+$/, ''));
+  return dst.view
+    ? new NotFoundError(`No such container:path: ${describe({ ...dst, path: parent })}`)
+    : new NotFoundError(`invalid output path: directory ${JSON.stringify(resolve(parent))} does not exist`);
 }
 
 /**

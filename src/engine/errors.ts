@@ -8,3 +8,16 @@ export class StrataError extends Error {
 export class NotFoundError extends StrataError {}
 export class ConflictError extends StrataError {}
 export class InvalidArgumentError extends StrataError {}
+
+/** An output path the docker CLI refuses before any work (its ValidateOutputPath), in its words (./outfile.ts). */
+export class OutputPathError extends InvalidArgumentError {}
+
+/**
+ * A flag's value the CLI cannot read (`invalid argument "x" for "-t, --time" flag: …`): the CLI's own
+ * failure, 125, which Docker's CLI prints bare with its `See '… --help'.` line.
+ */
+export class FlagValueError extends InvalidArgumentError {
+  constructor(message: string) {
+    super(message, 125);
+  }
+}

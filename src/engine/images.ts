@@ -333,7 +333,7 @@ export class Images {
       Architecture: config.architecture,
       Os: config.os,
       Size: img.size,
-      GraphDriver: { Name: snapshots.name, Data: top ? graphDriverData(snapshots, top.snapshot, meta.layerChain(top.chainId).slice(1).map((l) => l.snapshot)) : null },
+      GraphDriver: { Data: top ? graphDriverData(snapshots, top.snapshot, meta.layerChain(top.chainId).slice(1).map((l) => l.snapshot)) : null, Name: snapshots.name },
       RootFS: { Type: 'layers', Layers: config.rootfs.diff_ids },
       Metadata: { LastTagTime: meta.lastTagTime(img.id) ?? '0001-01-01T00:00:00Z' },
     };

@@ -73,7 +73,7 @@ export class Engine {
   }
 }
 
-export { StrataError, NotFoundError, ConflictError, InvalidArgumentError } from './errors.js';
+export { StrataError, NotFoundError, ConflictError, InvalidArgumentError, FlagValueError, OutputPathError } from './errors.js';
 export { NO_CREATED_TIME } from './images.js';
 export type * from './types.js';
 export type { StoreOptions } from './store.js';

@@ -6,14 +6,14 @@
  * hundreds of MB). Where the filesystem has no O_TMPFILE, a hidden temporary name is used instead and
  * removed on failure; only there can a kill leave it behind.
  */
-import { closeSync, createWriteStream, renameSync, rmSync, write as fsWrite } from 'node:fs';
+import { closeSync, createWriteStream, renameSync, rmSync, statSync, write as fsWrite } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { randomId } from '../images/digest.js';
 import { native } from '../native/index.js';
-import { InvalidArgumentError } from './errors.js';
+import { OutputPathError, StrataError } from './errors.js';
 
 /** What open(O_TMPFILE) fails with where the filesystem (ENOTSUP) or the kernel (EISDIR) lacks it. */
 const NO_TMPFILE = new Set(['ENOTSUP', 'EOPNOTSUPP', 'EISDIR']);
@@ -21,17 +21,31 @@ const NO_TMPFILE = new Set(['ENOTSUP', 'EOPNOTSUPP', 'EISDIR']);
 const tempName = (file: string): string => join(dirname(file), `.${basename(file)}.${randomId().slice(0, 12)}.tmp`);
 
 /**
- * Write what `produce` streams to `file`, replacing it whole or not at all. The file is opened first,
- * so a bad path fails before any work (or mount) starts. Mode 0600, as the docker CLI's.
+ * The docker CLI's check of an output path: its directory must exist, and what is there already (followed)
+ * must be a directory or a regular file, so that a device such as /dev/null is never replaced by the archive.
+ */
+function checkOutputPath(file: string): void {
+  const dir = dirname(file);
+  if (!statSync(dir, { throwIfNoEntry: false })) throw new OutputPathError(`invalid output path: directory ${JSON.stringify(dir)} does not exist`);
+  const st = statSync(file, { throwIfNoEntry: false });
+  if (st && (st.isCharacterDevice() || st.isBlockDevice())) {
+    throw new OutputPathError(`invalid output path: ${JSON.stringify(file)} must be a directory or a regular file: got a device`);
+  }
+}
+
+/**
+ * Write what `produce` streams to `file`, replacing it whole or not at all. The path is checked and the file
+ * opened first, so a bad path fails before any work (or mount) starts. Mode 0600, as the docker CLI's.
  */
 export async function writeOutputFile(file: string, produce: () => Readable): Promise<void> {
+  checkOutputPath(file);
   const path = resolve(file);
   let fd: number;
   try {
     fd = native.openTmpfile(dirname(path), 0o600);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? '';
-    if (code === 'ENOENT') throw new InvalidArgumentError(`invalid output path: directory ${JSON.stringify(dirname(file))} does not exist`);
+    if (code === 'ENOENT') throw new OutputPathError(`invalid output path: directory ${JSON.stringify(dirname(file))} does not exist`);
     if (NO_TMPFILE.has(code)) return writeViaTempName(path, produce);
     throw e;
   }
@@ -63,9 +77,19 @@ function nameFile(fd: number, path: string): void {
   const tmp = tempName(path);
   native.linkFd(fd, tmp);
   try {
-    renameSync(tmp, path);
+    rename(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** The finished file's rename over `path`; onto a directory it fails as Go's os.Rename says it (the docker CLI's). */
+function rename(tmp: string, path: string): void {
+  try {
+    renameSync(tmp, path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EISDIR') throw new StrataError(`rename ${tmp} ${path}: file exists`);
     throw e;
   }
 }
@@ -74,7 +98,7 @@ async function writeViaTempName(path: string, produce: () => Readable): Promise<
   const tmp = tempName(path);
   try {
     await pipeline(produce(), createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
-    renameSync(tmp, path);
+    rename(tmp, path);
   } finally {
     rmSync(tmp, { force: true });
   }

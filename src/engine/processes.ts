@@ -22,7 +22,7 @@ import { isMounted, unmount } from '../snapshots/index.js';
 import { nowNs, rfc3339Nano } from './clock.js';
 import type { Containers } from './containers.js';
 import { humanDuration } from './duration.js';
-import { ConflictError, InvalidArgumentError, StrataError } from './errors.js';
+import { ConflictError, InvalidArgumentError, NotFoundError, StrataError } from './errors.js';
 import { copyInTar, copyOutTar, copyPath, type ContainerView, type CopyOptions, type CopySide } from './copy.js';
 import { readSettings, type RunSettings } from './runsettings.js';
 import type { Store } from './store.js';
@@ -344,7 +344,13 @@ export class Processes {
 
   /** The container, if its process runs; else Docker's "Container … is not running" after `prefix` (the verb's words). */
   private async running(ref: string, prefix = ''): Promise<{ c: ContainerRecord; sup: Supervisor; state: LiveState }> {
-    const c = this.containers.resolve(ref);
+    let c: ContainerRecord;
+    try {
+      c = this.containers.resolve(ref);
+    } catch (e) {
+      // Docker's daemon says what failed before it says the container is missing (`Cannot kill container: x: No such container: x`).
+      throw prefix && e instanceof NotFoundError ? new NotFoundError(`${prefix}: ${e.message}`) : e;
+    }
     const state = await this.state(c);
     if (state.status !== 'running' && state.status !== 'paused') {
       throw new ConflictError(`${prefix ? `${prefix}: ` : ''}Container ${c.id} is not running`);
@@ -622,9 +628,16 @@ export class Processes {
     const config = this.containers.config(c);
     const spec = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as OciSpec;
     const rootfs = this.containers.rootfs(c);
+    let user;
+    try {
+      user = o.user ? resolveUser(rootfs, o.user) : undefined;
+    } catch (e) {
+      // A user the container lacks is a process that cannot start: 126, as Docker's exec.
+      throw new StrataError((e as Error).message, 126);
+    }
     const { process: proc } = execProcess({
       cmd: o.cmd, hostname: spec.hostname, containerEnv: config.Env ?? [], container: spec.process, env: o.env,
-      user: o.user ? resolveUser(rootfs, o.user) : undefined, workdir: o.workdir, tty: o.tty, privileged: o.privileged,
+      user, workdir: o.workdir, tty: o.tty, privileged: o.privileged,
     }, runtime().hostFacts());
     return { c, dir, proc: o.tty && o.consoleSize ? { ...proc, consoleSize: o.consoleSize } : proc };
   }

@@ -28,7 +28,7 @@ import {
   writeArchive, type PlannedImage, type SaveImage,
 } from '../images/transfer/index.js';
 import type { ImageRecord, LayerRecord } from '../metadata/index.js';
-import { InvalidArgumentError, StrataError } from './errors.js';
+import { InvalidArgumentError, NotFoundError, StrataError } from './errors.js';
 import type { Images } from './images.js';
 import { checkLayerDepth, type Layers } from './layers.js';
 import { writeOutputFile } from './outfile.js';
@@ -95,7 +95,14 @@ export class Transfer {
         names.filter((n) => splitStored(n).repository === parsed.repository && splitStored(n).tag).map((name) => ({ id, name })));
       if (all.length) return all.map(({ id, name }) => ({ img: this.store.meta.getImage(id)!, name }));
     }
-    const img = this.images.resolve(ref);
+    let img: ImageRecord;
+    try {
+      img = this.images.resolve(ref);
+    } catch (e) {
+      if (!(e instanceof NotFoundError)) throw e;
+      // Docker's save: a tag or digest its reference store lacks, else the name as given.
+      throw new NotFoundError(parsed?.tag || parsed?.digest ? 'reference does not exist' : `No such image: ${ref}`);
+    }
     const name = parsed?.tag ? referenceString(parsed) : undefined;
     return [{ img, name: name && this.store.meta.tagTarget(name) === img.id ? name : undefined }];
   }

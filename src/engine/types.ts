@@ -6,7 +6,8 @@ import type { ContainerConfig } from '../images/config.js';
 import type { GraphDriverData } from './graphdriver.js';
 import type { EndpointSettings, HostConfig, NetworkSettings } from './hostconfig.js';
 
-export interface GraphDriver { Name: string; Data: GraphDriverData | null }
+/** Keys in Docker's order (Data, then Name), which inspect prints them in. */
+export interface GraphDriver { Data: GraphDriverData | null; Name: string }
 
 export interface ImageSummary {
   Id: string;

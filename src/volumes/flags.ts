@@ -3,7 +3,7 @@
  * anonymous volumes (Config.Volumes) and binds (HostConfig.Binds), `--mount`'s comma-separated keys into an
  * Engine API mount. A malformed flag is the CLI's own failure (status 125), with Docker's words.
  */
-import { InvalidArgumentError } from '../engine/errors.js';
+import { FlagValueError, InvalidArgumentError } from '../engine/errors.js';
 import type { ApiMount } from './types.js';
 
 /** The CLI's failure to read a flag's value: status 125, as Docker's. */
@@ -49,7 +49,7 @@ export function parseMountFlag(spec: string): ApiMount {
   try {
     return readMount(spec);
   } catch (e) {
-    throw flagError(`invalid argument ${JSON.stringify(spec)} for "--mount" flag: ${(e as Error).message}`);
+    throw new FlagValueError(`invalid argument ${JSON.stringify(spec)} for "--mount" flag: ${(e as Error).message}`);
   }
 }
 

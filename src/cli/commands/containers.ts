@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { pullIfMissing } from '../pullmissing.js';
 import {
-  encodeName, familiarRepository, InvalidArgumentError, parseMountFlag, parseReference, splitVolumeFlags, StrataError, type ContainerSummary,
+  encodeName, familiarRepository, FlagValueError, InvalidArgumentError, parseMountFlag, parseReference, splitVolumeFlags, StrataError, type ContainerSummary,
 } from '../../engine/index.js';
 import type { WithEngine } from '../context.js';
 import { filterPairs } from '../filters.js';
@@ -12,6 +12,7 @@ import { ellipsis, goHumanSize, goTime, humanSize, timeAgo, truncateId } from '.
 import { confirm, NOTHING_RECLAIMED } from '../confirm.js';
 import { forEachName } from '../each.js';
 import { collect, printRows } from '../output.js';
+import { writingOutput } from '../outpath.js';
 import { stdout } from '../stdio.js';
 
 export const PS_HEADERS = {
@@ -136,7 +137,7 @@ export function addCreateFlags(cmd: Command): Command {
 /** Docker's RAMInBytes: a number with an optional binary unit (b, k, m, g, t, p), as -m and --shm-size take it. */
 export function ramInBytes(value: string, flag: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*([bkmgtp])?b?$/i.exec(value.trim());
-  if (!m) throw new InvalidArgumentError(`invalid argument "${value}" for "${flag}" flag: invalid size: '${value}'`);
+  if (!m) throw new FlagValueError(`invalid argument "${value}" for "${flag}" flag: invalid size: '${value}'`);
   const power = 'bkmgtp'.indexOf((m[2] ?? 'b').toLowerCase());
   return Math.floor(Number(m[1]) * 1024 ** power);
 }
@@ -148,7 +149,7 @@ const capability = (name: string): string => {
 };
 
 function integer(value: string, flag: string): number {
-  if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError(`invalid argument "${value}" for "${flag}" flag: strconv.ParseInt: parsing "${value}": invalid syntax`);
+  if (!/^-?\d+$/.test(value)) throw new FlagValueError(`invalid argument "${value}" for "${flag}" flag: strconv.ParseInt: parsing "${value}": invalid syntax`);
   return Number(value);
 }
 
@@ -166,10 +167,10 @@ export async function createOptions(image: string, command: string[], f: CreateF
   try {
     ulimits = f.ulimit.map(parseUlimit);
   } catch (e) {
-    throw new StrataError(`invalid argument "${f.ulimit.join(',')}" for "--ulimit" flag: ${(e as Error).message}`, 125);
+    throw new FlagValueError(`invalid argument "${f.ulimit.join(',')}" for "--ulimit" flag: ${(e as Error).message}`);
   }
   const cpus = f.cpus === undefined ? 0 : Number(f.cpus);
-  if (!Number.isFinite(cpus) || cpus < 0) throw new InvalidArgumentError(`invalid argument "${f.cpus}" for "--cpus" flag: failed to parse ${f.cpus} as a rational number`);
+  if (!Number.isFinite(cpus) || cpus < 0) throw new FlagValueError(`invalid argument "${f.cpus}" for "--cpus" flag: failed to parse ${f.cpus} as a rational number`);
   const env = [...envFileEntries(f.envFile), ...f.env.map((e) => (e.includes('=') ? e : `${e}=${process.env[e] ?? ''}`))];
   return {
     image, name: f.name, cmd: command, env,
@@ -227,8 +228,9 @@ export function registerContainerCommands(program: Command, container: Command, 
       await withEngine(async (e) => {
         const filters = filterPairs(o.filter);
         const wantsSize = !!o.size || (o.format !== undefined && await formatShowsSize(o.format));
-        const last = o.latest ? 1 : o.last === undefined ? undefined : Number(o.last);
-        if (last !== undefined && !(Number.isInteger(last) && last >= 0)) throw new InvalidArgumentError(`invalid argument ${JSON.stringify(o.last)} for "-n, --last"`);
+        // As Docker's daemon, a limit below 1 is none (the CLI's default is -1).
+        const n = o.latest ? 1 : o.last === undefined ? 0 : integer(o.last, '-n, --last');
+        const last = n > 0 ? n : undefined;
         const list = await e.containers.list({ all: o.all, last, size: wantsSize && !o.quiet, filters });
         const rows = list.map((c) => psRow(c, o.trunc, new Date()));
         if (o.quiet) {
@@ -296,7 +298,7 @@ export function registerContainerCommands(program: Command, container: Command, 
       .option('-o, --output <file>', 'Write to a file, instead of STDOUT')
       .action(async (ref: string, o: { output?: string }) => withEngine(async (e) => {
         if (!o.output && process.stdout.isTTY) throw new InvalidArgumentError('cowardly refusing to save to a terminal. Use the -o flag or redirect');
-        if (o.output) return e.containers.exportToFile(ref, o.output);
+        if (o.output) return writingOutput('failed to export container', e.containers.exportToFile(ref, o.output));
         // Loaded here: streams cost every other verb of this module their load (./stdio.ts).
         const { pipeline } = await import('node:stream/promises');
         await pipeline(e.containers.export(ref), process.stdout);

@@ -5,24 +5,31 @@ import type { Engine } from '../../engine/index.js';
 import type { WithEngine } from '../context.js';
 import { failures } from '../each.js';
 import { printInspect } from '../output.js';
+import { stderr } from '../stdio.js';
 
-type Kind = 'image' | 'container';
+type Kind = 'image' | 'container' | 'volume';
+
+/** Each kind's inspect, in the order Docker's CLI tries them for a name given without --type. */
+const INSPECT: Readonly<Record<Kind, (e: Engine, ref: string, size: boolean) => unknown>> = {
+  container: (e, ref, size) => e.containers.inspect(ref, { size }),
+  image: (e, ref) => e.images.inspect(ref),
+  volume: (e, ref) => e.volumes.inspect(ref),
+};
 
 async function inspectOne(e: Engine, ref: string, kind: Kind | undefined, size: boolean): Promise<unknown> {
-  if (kind !== 'image') {
+  for (const k of kind ? [kind] : (Object.keys(INSPECT) as Kind[])) {
     try {
-      return await e.containers.inspect(ref, { size });
+      const found = await INSPECT[k](e, ref, size);
+      if (size && k === 'volume') stderr('WARNING: --size ignored for volume\n');
+      return found;
     } catch (err) {
-      if (!(err instanceof NotFoundError) || kind === 'container') throw err;
+      // As Docker: a name that is no image's, even one that cannot be an image's name, is no object's.
+      const notThere = err instanceof NotFoundError || (!kind && k === 'image' && err instanceof InvalidArgumentError);
+      if (!notThere) throw err;
     }
   }
-  try {
-    return e.images.inspect(ref);
-  } catch (err) {
-    // As Docker: a name that is no image's, even one that cannot be an image's name, is no object's.
-    if ((err instanceof NotFoundError || err instanceof InvalidArgumentError) && kind === undefined) throw new NotFoundError(`No such object: ${ref}`);
-    throw err;
-  }
+  // The docker CLI's words for what its daemon did not find: the name as given.
+  throw new NotFoundError(kind ? `No such ${kind}: ${ref}` : `No such object: ${ref}`);
 }
 
 export function registerInspectCommands(program: Command, image: Command, container: Command, withEngine: WithEngine): void {
@@ -30,11 +37,11 @@ export function registerInspectCommands(program: Command, image: Command, contai
     cmd.description(fixed ? `Display detailed information on one or more ${fixed}s` : 'Return low-level information on Docker objects')
       .argument('<names...>')
       .option('-f, --format <string>', 'Format output using a custom template');
-    if (!fixed) cmd.option('--type <string>', 'Return JSON for specified type (image|container)');
+    if (!fixed) cmd.option('--type <string>', 'Return JSON for specified type (container|image|volume)');
     if (fixed !== 'image') cmd.option('-s, --size', 'Display total file sizes');
     return cmd.action(async (names: string[], o: { format?: string; type?: string; size?: boolean }) => withEngine(async (e) => {
       const kind = fixed ?? (o.type as Kind | undefined);
-      if (kind !== undefined && kind !== 'image' && kind !== 'container') throw new InvalidArgumentError(`"${kind}" is not a valid value for --type`);
+      if (kind !== undefined && !Object.hasOwn(INSPECT, kind)) throw new InvalidArgumentError(`"${kind}" is not a valid value for --type`);
       const found: unknown[] = [];
       const errors: string[] = [];
       for (const n of names) {

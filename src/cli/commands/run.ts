@@ -1,7 +1,8 @@
 /** Verbs that run containers: run, start, stop, kill, wait, restart, pause, unpause, rename, logs, exec. */
 import type { Command } from 'commander';
+import { dirname } from 'node:path';
 import type { Engine } from '../../engine/index.js';
-import { cpuPercent, DEFAULT_DETACH_KEYS, dockerLogTime, InvalidArgumentError, parseDetachKeys, StrataError, type ExecOptions, type StatsSample } from '../../engine/index.js';
+import { cpuPercent, DEFAULT_DETACH_KEYS, dockerLogTime, FlagValueError, InvalidArgumentError, NotFoundError, parseDetachKeys, StrataError, type ExecOptions, type StatsSample } from '../../engine/index.js';
 import type { WithEngine } from '../context.js';
 import { forEachName } from '../each.js';
 import { collect } from '../output.js';
@@ -123,8 +124,12 @@ export function registerRunCommands(program: Command, container: Command, withEn
       .passThroughOptions()
       .action(async (image: string, command: string[], f: RunFlags) => withEngine(async (e) => {
         const keys = detachKeys(f.detachKeys);
-        // Whatever stops strata itself from running the container is the CLI's failure (125), as docker run says.
-        const id = await pullIfMissing(e, image, f.pull).then(async () => e.containers.create(await createOptions(image, command, f))).catch((err: unknown) => {
+        // Whatever stops strata itself from running the container is the CLI's failure (125), as docker run says;
+        // its flags are read before anything is pulled, as Docker's CLI parses them first.
+        const id = await createOptions(image, command, f).then(async (options) => {
+          await pullIfMissing(e, image, f.pull);
+          return e.containers.create(options);
+        }).catch((err: unknown) => {
           throw err instanceof StrataError && err.status === 1 ? new StrataError(err.message, 125) : err;
         });
         const autoRemove = !!f.rm;
@@ -173,11 +178,20 @@ export function registerRunCommands(program: Command, container: Command, withEn
           process.exitCode = (await relay(e, refs[0]!, { interactive: o.interactive && config.OpenStdin, tty: config.Tty, detachKeys: keys }, true)) ?? 0;
           return;
         }
-        await forEachName(refs, false, async (r) => {
-          const started = await e.containers.processes.start(r);
-          for (const w of started.warnings) stderr(`WARNING: ${w}\n`);
-          stdout(`${r}\n`);
-        });
+        // As Docker's CLI: each failure said as it comes, then one line naming the containers that did not start.
+        const failed: string[] = [];
+        for (const r of refs) {
+          try {
+            const started = await e.containers.processes.start(r);
+            for (const w of started.warnings) stderr(`WARNING: ${w}\n`);
+            stdout(`${r}\n`);
+          } catch (err) {
+            if (!(err instanceof StrataError)) throw err;
+            stderr(`Error: ${err.message}\n`);
+            failed.push(r);
+          }
+        }
+        if (failed.length) throw new StrataError(`failed to start containers: ${failed.join(', ')}`);
       }));
   }
 
@@ -185,21 +199,28 @@ export function registerRunCommands(program: Command, container: Command, withEn
     cmd.description('Stop one or more running containers')
       .argument('<containers...>')
       .option('-t, --time <int>', 'Seconds to wait for stop before killing it')
-      .action(async (refs: string[], o: { time?: string }) => withEngine((e) => forEachName(refs, false, async (r) => {
-        await e.containers.processes.stop(r, seconds(o.time, '-t, --time'));
-        stdout(`${r}\n`);
-      })));
+      .action(async (refs: string[], o: { time?: string }) => {
+        // A bad flag is the CLI's failure before any container is tried, as Docker's flag parsing is.
+        const time = seconds(o.time, '-t, --time');
+        await withEngine((e) => forEachName(refs, false, async (r) => {
+          await e.containers.processes.stop(r, time);
+          stdout(`${r}\n`);
+        }));
+      });
   }
 
   for (const cmd of both('restart')) {
     cmd.description('Restart one or more containers')
       .argument('<containers...>')
       .option('-t, --time <int>', 'Seconds to wait for stop before killing the container')
-      .action(async (refs: string[], o: { time?: string }) => withEngine((e) => forEachName(refs, false, async (r) => {
-        await e.containers.processes.stop(r, seconds(o.time, '-t, --time'));
-        await e.containers.processes.start(r);
-        stdout(`${r}\n`);
-      })));
+      .action(async (refs: string[], o: { time?: string }) => {
+        const time = seconds(o.time, '-t, --time');
+        await withEngine((e) => forEachName(refs, false, async (r) => {
+          await e.containers.processes.stop(r, time);
+          await e.containers.processes.start(r);
+          stdout(`${r}\n`);
+        }));
+      });
   }
 
   for (const cmd of both('kill')) {
@@ -235,7 +256,14 @@ export function registerRunCommands(program: Command, container: Command, withEn
     cmd.description('Rename a container')
       .argument('<container>')
       .argument('<new-name>')
-      .action(async (ref: string, name: string) => withEngine((e) => e.containers.rename(ref, name)));
+      .action(async (ref: string, name: string) => withEngine((e) => {
+        try {
+          e.containers.rename(ref, name);
+        } catch (err) {
+          // Docker's CLI says the daemon's error, then that the rename failed.
+          throw err instanceof StrataError ? new StrataError(`${err.message}\nError: failed to rename container named ${ref}`) : err;
+        }
+      }));
   }
 
   for (const cmd of both('logs')) {
@@ -247,9 +275,9 @@ export function registerRunCommands(program: Command, container: Command, withEn
       .option('--since <string>', 'Show logs since timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)')
       .option('--until <string>', 'Show logs before a timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)')
       .action(async (ref: string, o: { follow?: boolean; tail: string; timestamps?: boolean; since?: string; until?: string }) => withEngine(async (e) => {
-        const tail = o.tail === 'all' || o.tail === '' ? undefined : Number(o.tail);
-        if (tail !== undefined && !Number.isInteger(tail)) throw new InvalidArgumentError(`invalid value for "tail": ${o.tail}`);
-        const query = { tail: tail !== undefined && tail < 0 ? undefined : tail, since: o.since || undefined, until: o.until || undefined };
+        // As Docker's daemon reads it (strconv.Atoi): anything but a whole number, or a negative one, is all.
+        const tail = /^[+-]?\d+$/.test(o.tail) && Number(o.tail) >= 0 ? Number(o.tail) : undefined;
+        const query = { tail, since: o.since || undefined, until: o.until || undefined };
         const print = (lines: { time: string; stream: 'stdout' | 'stderr'; data: Buffer }[]) => {
           for (const l of lines) {
             const data = o.timestamps ? Buffer.concat([Buffer.from(`${dockerLogTime(l.time)} `), l.data]) : l.data;
@@ -391,6 +419,15 @@ export function registerRunCommands(program: Command, container: Command, withEn
           throw new StrataError(from.container === undefined ? 'must specify at least one container source' : 'copying between containers is not supported', 1);
         }
         const opts = { archive: o.archive, followLink: o.followLink };
+        // The docker CLI says any path its daemon could not find, a missing container's included, as `container:path`
+        // (the source, or the directory it copies into); a stream's destination it first finds to be no directory.
+        try {
+          e.containers.resolve((from.container ?? to.container)!);
+        } catch (err) {
+          if (!(err instanceof NotFoundError)) throw err;
+          if (src === '-') throw new InvalidArgumentError(`destination "${dst}" must be a directory`);
+          throw new NotFoundError(`No such container:path: ${from.container ?? to.container}:${from.container ? from.path : dirname(to.path)}`);
+        }
         if (dst === '-') await e.containers.processes.copyOut(from.container!, from.path, process.stdout, opts);
         else if (src === '-') await e.containers.processes.copyIn(to.container!, to.path, process.stdin);
         else await e.containers.processes.copy(from, to, opts);
@@ -416,7 +453,7 @@ function copySide(arg: string): { container?: string; path: string } {
 function seconds(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n)) throw new InvalidArgumentError(`invalid argument "${value}" for "${flag}" flag: strconv.ParseInt: parsing "${value}": invalid syntax`);
+  if (!Number.isInteger(n)) throw new FlagValueError(`invalid argument "${value}" for "${flag}" flag: strconv.ParseInt: parsing "${value}": invalid syntax`);
   return n;
 }
 

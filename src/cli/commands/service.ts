@@ -1,10 +1,10 @@
 /** `strata system service [--time SECONDS] [URI]`: the Docker Engine API, as `podman system service` serves it. */
-import { InvalidArgumentError } from '../../engine/errors.js';
+import { FlagValueError } from '../../engine/errors.js';
 import type { WithEngine } from '../context.js';
 
 export async function runService(withEngine: WithEngine, uri: string | undefined, time: string): Promise<void> {
   const idleSeconds = Number(time);
-  if (!Number.isInteger(idleSeconds) || idleSeconds < 0) throw new InvalidArgumentError(`invalid argument "${time}" for "-t, --time" flag: must be whole seconds (0: never exit)`, 125);
+  if (!Number.isInteger(idleSeconds) || idleSeconds < 0) throw new FlagValueError(`invalid argument "${time}" for "-t, --time" flag: must be whole seconds (0: never exit)`);
   // Loaded here: the API's modules are this command's alone.
   const { activatedSocket, defaultUri, parseUri } = await import('../../api/listen.js');
   // Started by systemd's socket unit: its socket, already listening (the URI names the same path).

@@ -5,7 +5,7 @@ import type { DiskUsage } from '../../engine/index.js';
 import type { WithEngine } from '../context.js';
 import { renderTable } from '../format/tabwriter.js';
 import { listingRow } from '../format/row.js';
-import { goHumanSize, humanSize } from '../format/units.js';
+import { goHumanSize } from '../format/units.js';
 import { printRows } from '../output.js';
 import { PS_HEADERS, psRow } from './containers.js';
 import { IMAGE_HEADERS, imageRow } from './images.js';
@@ -42,12 +42,13 @@ export function registerSystemCommands(program: Command, withEngine: WithEngine)
       if (o.verbose) {
         stdout('Images space usage:\n\n');
         await printRows(imageRows(df, now), undefined,
-          'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}\t{{.SharedSize}}\t{{.UniqueSize}}\t{{.Containers}}', IMAGE_HEADERS);
+          // Docker 20.10's verbose table shows VirtualSize (4 digits, as SHARED and UNIQUE), not the images table's SIZE.
+          'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.VirtualSize}}\t{{.SharedSize}}\t{{.UniqueSize}}\t{{.Containers}}', IMAGE_HEADERS);
         stdout('\nContainers space usage:\n\n');
         await printRows(containerRows(df, now), undefined,
           'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.LocalVolumes}}\t{{.Size}}\t{{.RunningFor}}\t{{.Status}}\t{{.Names}}', PS_HEADERS);
         stdout('\nLocal Volumes space usage:\n\n');
-        stdout(renderTable(['VOLUME NAME', 'LINKS', 'SIZE'], df.Volumes.map((v) => [v.Name, String(v.UsageData.RefCount), humanSize(v.UsageData.Size)])));
+        stdout(renderTable(['VOLUME NAME', 'LINKS', 'SIZE'], df.Volumes.map((v) => [v.Name, String(v.UsageData.RefCount), goHumanSize(v.UsageData.Size)])));
         stdout('\nBuild cache usage: 0B\n\n');
         stdout(renderTable(['CACHE ID', 'CACHE TYPE', 'SIZE', 'CREATED', 'LAST USED', 'USAGE', 'SHARED'], []));
         return;

@@ -5,6 +5,7 @@ import { InvalidArgumentError } from '../../engine/errors.js';
 import type { ArchiveFormat } from '../../engine/index.js';
 import type { WithEngine } from '../context.js';
 import { openInput } from '../input.js';
+import { writingOutput } from '../outpath.js';
 import { stdout } from '../stdio.js';
 
 export function registerTransferCommands(program: Command, image: Command, withEngine: WithEngine): void {
@@ -19,7 +20,7 @@ export function registerTransferCommands(program: Command, image: Command, withE
       const format = o.format as ArchiveFormat;
       await withEngine(async (e) => {
         const transfer = await e.transfer();
-        if (o.output) await transfer.saveToFile(refs, format, o.output);
+        if (o.output) await writingOutput('failed to save image', transfer.saveToFile(refs, format, o.output));
         else await pipeline(transfer.save(refs, format), process.stdout);
       });
     });

@@ -1,6 +1,6 @@
 /** `volume create/ls/inspect/rm/prune`, with Docker's flags and output. */
 import type { Command } from 'commander';
-import type { Volume } from '../../engine/index.js';
+import { NotFoundError, type Volume } from '../../engine/index.js';
 import type { WithEngine } from '../context.js';
 import { confirm, NOTHING_RECLAIMED } from '../confirm.js';
 import { failures, forEachName } from '../each.js';
@@ -19,6 +19,18 @@ const VOLUME_HEADERS = {
 /** `k=v` flags into a map, as Docker's CLI reads `--label` and `-o`. */
 const keyValues = (list: readonly string[]): Record<string, string> =>
   Object.fromEntries(list.map((l) => { const i = l.indexOf('='); return i < 0 ? [l, ''] : [l.slice(0, i), l.slice(i + 1)]; }));
+
+/**
+ * A missing volume in the docker CLI's words (`No such volume: x`), which it says in place of the daemon's
+ * (`get x: no such volume`, the engine's, which the API answers with).
+ */
+function named<T>(name: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw e instanceof NotFoundError ? new NotFoundError(`No such volume: ${name}`) : e;
+  }
+}
 
 /** A `volume ls` row: the CLI's volume context, field for field (N/A where a local volume has nothing to say). */
 function volumeRow(v: Volume) {
@@ -63,7 +75,7 @@ export function registerVolumeCommands(program: Command, withEngine: WithEngine)
       const found: Volume[] = [];
       const errors: string[] = [];
       for (const n of names) {
-        try { found.push(e.volumes.inspect(n)); } catch (err) { errors.push((err as Error).message); }
+        try { found.push(named(n, () => e.volumes.inspect(n))); } catch (err) { errors.push((err as Error).message); }
       }
       await printInspect(found, o.format);
       if (errors.length) throw failures(errors);
@@ -74,7 +86,7 @@ export function registerVolumeCommands(program: Command, withEngine: WithEngine)
     .argument('<volumes...>')
     .option('-f, --force', 'Force the removal of one or more volumes')
     .action(async (names: string[], o: { force?: boolean }) => withEngine((e) => forEachName(names, false, async (n) => {
-      e.volumes.remove(n, { force: o.force });
+      named(n, () => e.volumes.remove(n, { force: o.force }));
       stdout(n + '\n');
     })));
 
