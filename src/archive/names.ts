@@ -8,10 +8,16 @@
  * Every filesystem call on a path that came from a tar or a directory listing goes through `fsPath`, and
  * every listing through `readNames`; names printed to a user go out through `encodeName`.
  */
-import { isUtf8 } from 'node:buffer';
 import { readdirSync } from 'node:fs';
 
 const ESCAPE_BASE = 0xdc00;
+
+/**
+ * node:buffer's isUtf8, loaded at the first name decoded: every command that opens a store loads this module
+ * (through the sweep's removeTree), and loading node:buffer costs it about 0.2 ms (bench/RESULTS.md).
+ */
+let utf8Check: ((b: Uint8Array) => boolean) | undefined;
+const isUtf8 = (b: Uint8Array): boolean => (utf8Check ??= (require('node:buffer') as typeof import('node:buffer')).isUtf8)(b);
 /** Whether the code unit at s[i] is an escaped byte: a low surrogate in U+DC80..U+DCFF that is not the second half of a pair. */
 function escapedByteAt(s: string, i: number): boolean {
   const c = s.charCodeAt(i);

@@ -13,8 +13,8 @@ import { writeSync } from 'node:fs';
  */
 export const READER_GONE = 141;
 
-/** For the sleep between retries when the descriptor is non-blocking and its pipe is full. */
-const pause = new Int32Array(new SharedArrayBuffer(4));
+/** For the sleep between retries when the descriptor is non-blocking and its pipe is full (made then: rarely needed). */
+let pause: Int32Array | undefined;
 
 function writeAll(fd: number, data: string | Buffer): void {
   const bytes = typeof data === 'string' ? Buffer.from(data) : data;
@@ -23,7 +23,7 @@ function writeAll(fd: number, data: string | Buffer): void {
       off += writeSync(fd, bytes, off);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EAGAIN') Atomics.wait(pause, 0, 0, 1);
+      if (code === 'EAGAIN') Atomics.wait((pause ??= new Int32Array(new SharedArrayBuffer(4))), 0, 0, 1);
       else if (code === 'EPIPE') process.exit(READER_GONE);
       else throw e;
     }

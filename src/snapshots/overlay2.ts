@@ -6,7 +6,6 @@
  * it costs the same for any image size.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { removeTree } from '../archive/remove.js';
 import { treeSize } from '../archive/usage.js';
@@ -81,6 +80,9 @@ export class Overlay2 implements Snapshotter {
     if (this.kind(dir) !== 'active') throw new Error(`snapshot ${key} is not active`);
     // Shallow: work/ holds at most OverlayFS's own work/ and incompat/ directories. Off the event loop: in the
     // API service, concurrent creates (each commits an init layer) then wait on the disk side by side.
+    // node:fs/promises is loaded here, not imported: loading it costs every command that opens a store about
+    // 0.2 ms (bench/RESULTS.md), and only a commit uses it.
+    const { rm } = await import('node:fs/promises');
     await Promise.all(['work', 'merged', 'empty'].map((d) => rm(join(dir, d), { recursive: true, force: true })));
   }
 
