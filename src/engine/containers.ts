@@ -495,8 +495,11 @@ export class Containers {
     this.volumes.release(plan, { anonymous: opts.volumes });
     await this.store.removeRetired(freed);
     const gone = this.store.removePaths(files);
-    if (opts.last) this.store.meta.checkpoint();
-    await gone;
+    try {
+      if (opts.last) this.store.meta.checkpoint();
+    } finally {
+      await gone;
+    }
     return c.id;
   }
 
