@@ -28,8 +28,9 @@ step() {
 # and its dockerd, started privately by a test, pulls what strata pushes;
 # docker-compose: Debian's compose 1.29 (python), brought up against the service in the API tests;
 # buildah: the third engine of bench/build.sh; openssl: the certificates of the TLS registry tests;
-# libisal-dev: ISA-L, which the native addon links for gzip decompression and crc64 (its libisal2 at run time).
-APT_PACKAGES=(busybox-static attr util-linux tar gzip skopeo umoci sqlite3 xfsprogs python3 make g++ runc crun conmon tini docker-registry docker.io docker-compose buildah openssl libisal-dev)
+# libisal-dev: ISA-L, which the native addon links for gzip decompression and crc64 (its libisal2 at run time);
+# strace: a run test sees when the store's syncs happen.
+APT_PACKAGES=(busybox-static attr util-linux tar gzip skopeo umoci sqlite3 xfsprogs python3 make g++ runc crun conmon tini docker-registry docker.io docker-compose buildah openssl libisal-dev strace)
 
 missing_packages() {
   local p

@@ -104,6 +104,26 @@ for (const driver of DRIVERS) {
       assert.deepEqual(mountsUnder(s.root), []);
       s.ok(['rm', 'bg']);
     });
+
+    test('run --rm in the foreground: nothing left behind, and the store synced while its files go, not after', () => {
+      const snapshotsBefore = readdirSync(join(s.root, 'snapshots', driver)).sort();
+      const trace = join(s.root, 'run.strace');
+      // What the CLI's caller waits for after the container's files are gone is the process's exit alone: the
+      // database's syncs (its checkpoint) come before the last of those files is removed, none at the store's close.
+      const r = spawnSync('strace', ['-f', '-qq', '-o', trace, '-e', 'trace=fsync,fdatasync,unlinkat,rmdir', STRATA_BIN, '--root', s.root, '--storage-driver', driver,
+        'run', '--rm', '--name', 'traced', 'bb:1', 'sh', '-c', 'echo out; exit 3']);
+      assert.deepEqual([r.status, r.stdout.toString()], [3, 'out\n']);
+      const calls = readFileSync(trace, 'utf8').split('\n');
+      // The checkpoint's two syncs (the WAL, the database) are the process's last: they start while its files go.
+      const syncs = calls.flatMap((l, i) => (/ f(data)?sync\(/.test(l) ? [i] : []));
+      const lastRemoval = calls.map((l) => l.includes(`${s.root}/tmp/`)).lastIndexOf(true);
+      assert.ok(syncs.length >= 2 && syncs.at(-2)! < lastRemoval, `the store synced once the container's files were gone:\n${calls.slice(lastRemoval).join('\n')}`);
+      rmSync(trace);
+      assert.equal(s.ok(['ps', '-aq', '--filter', 'name=traced']), '');
+      assert.deepEqual([readdirSync(join(s.root, 'tmp')), readdirSync(join(s.root, 'containers'))], [[], []]);
+      assert.deepEqual(readdirSync(join(s.root, 'snapshots', driver)).sort(), snapshotsBefore);
+      assert.equal(s.ok(['system', 'check']), 'No problems found\n');
+    });
   });
 }
 

@@ -1,5 +1,5 @@
 /** Containers: create, list, inspect, mount, diff, commit, export, remove, prune. */
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { STRATA_VERSION } from './version.js';
 import type { Readable } from 'node:stream';
@@ -474,17 +474,32 @@ export class Containers {
   }
 
   /** `docker rm`: the record, the writable and init layers' directories, and layers only it still held. */
-  async remove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<string> {
+  /**
+   * `docker rm`. For a foreground `run --rm` whose process this process ran (Processes.runAttached) and saw end:
+   * `exited`, so there is nothing to stop, and nothing to settle in a record that goes now; `last`, the caller
+   * writes nothing to the store after this: the database is checkpointed while the container's files are removed
+   * on other threads, so closing the store, which would otherwise sync it once the files are gone, has nothing to sync.
+   */
+  async remove(ref: string, opts: { force?: boolean; volumes?: boolean; exited?: boolean; last?: boolean } = {}): Promise<string> {
     const c = this.resolve(ref);
-    const live = await this.processes.state(c);
-    if ((live.status === 'running' || live.status === 'paused') && !opts.force) {
-      throw new ConflictError(`You cannot remove a ${live.status} container ${c.id}. Stop the container before attempting removal or force remove`);
+    if (!opts.exited) {
+      const live = await this.processes.state(c);
+      if ((live.status === 'running' || live.status === 'paused') && !opts.force) {
+        throw new ConflictError(`You cannot remove a ${live.status} container ${c.id}. Stop the container before attempting removal or force remove`);
+      }
+      await this.processes.forceStop(c, live);
     }
-    await this.processes.forceStop(c, live);
     // Read before the record goes: its volume uses go with it.
     const plan = this.volumes.mountPlan(c.id);
-    await this.removeRecord(c);
+    const { files, freed } = this.dropRecord(c);
     this.volumes.release(plan, { anonymous: opts.volumes });
+    await this.store.removeRetired(freed);
+    const gone = this.store.removePaths(files);
+    try {
+      if (opts.last) this.store.meta.checkpoint();
+    } finally {
+      await gone;
+    }
     return c.id;
   }
 
@@ -506,6 +521,18 @@ export class Containers {
 
   /** Remove the container's record and files; returns the bytes of the image layers that went with it. */
   private async removeRecord(c: ContainerRecord): Promise<number> {
+    const { files, freed } = this.dropRecord(c);
+    await this.store.removePaths(files);
+    return this.store.removeRetired(freed);
+  }
+
+  /**
+   * The container's record gone, and its files (its directory, its writable and init layers) moved at once into
+   * this command's scratch space under tmp/, for the caller to remove: should the command be killed from here on,
+   * the next command's sweep removes them (and, before they moved, the snapshot retired as this command's work).
+   * `freed`: the snapshots of the image layers that went with it, retired, for `removeRetired`.
+   */
+  private dropRecord(c: ContainerRecord): { files: string[]; freed: string[] } {
     const { meta } = this.store;
     if (this.isMounted(c)) unmount(this.rootfs(c));
     const freed = meta.tx(() => {
@@ -513,17 +540,13 @@ export class Containers {
       this.store.retireSnapshots([c.snapshot]);
       return this.layers.collect(c.topLayer);
     });
-    // The container's own directory leaves at once, in one rename into this command's scratch space: should
-    // the command be killed from here on, the next command's sweep removes it with the snapshot it retired.
     const doomed = this.store.scratchPath('container');
     try {
       renameSync(this.store.containerDir(c.id), doomed);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
-    await this.store.discardSnapshot(c.snapshot);
-    rmSync(doomed, { recursive: true, force: true });
-    return this.store.removeRetired(freed.map((l) => l.snapshot));
+    return { files: [doomed, ...this.store.detachRetired(c.snapshot)], freed: freed.map((l) => l.snapshot) };
   }
 
   /**

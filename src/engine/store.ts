@@ -10,6 +10,7 @@
  * opened with `lock: 'on-work'` takes it only at its first pending row or scratch path (see StoreOptions).
  */
 import { chmodSync, existsSync, mkdirSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { removeTree } from '../archive/remove.js';
 import { ContentStore } from '../content/index.js';
@@ -140,6 +141,24 @@ export class Store {
   }
 
   /**
+   * A retired snapshot (and its init layer) taken out of the driver's tree at once, into scratch paths under tmp/
+   * (which the sweep clears should this process die), and its pending row deleted: returns the paths, which the
+   * caller removes (`removePaths`), off the event loop if it likes. For a snapshot that has no tar-split record.
+   */
+  detachRetired(id: string): string[] {
+    const moved: string[] = [];
+    for (const key of [id, initKey(id)]) {
+      const target = rootfsPath(this.snapshots, key);
+      if (existsSync(target) && isMounted(target)) unmount(target);
+      const to = this.scratchPath('snapshot');
+      this.snapshots.detach(key, to);
+      moved.push(to);
+    }
+    this.meta.removePending(id);
+    return moved;
+  }
+
+  /**
    * A snapshot's files, unmounted first (`strata mount` leaves mounts), and a container's init layer
    * with it: the init layer is the container's, under the same pending row.
    */
@@ -184,6 +203,14 @@ export class Store {
       }
     }
     return swept;
+  }
+
+  /**
+   * Remove scratch paths of this process's, on libuv's threads (rmdir after rmdir, the event loop free meanwhile);
+   * whatever that cannot remove (a tree too deep for a path) falls to removeTree.
+   */
+  async removePaths(paths: string[]): Promise<void> {
+    await Promise.all(paths.map((p) => rm(p, { recursive: true, force: true }).catch(() => removeTree(p))));
   }
 
   /** Remove what a dead process with lock `name` left under tmp/. */

@@ -48,6 +48,20 @@ export class Metadata {
     this.db.close();
   }
 
+  /**
+   * Copy what the WAL holds into the database now, syncing both (what closing the last connection does), so
+   * that a close after no further write has nothing to sync: a process can take the syncs where it has other
+   * work running meanwhile. PASSIVE: it waits for nobody; what a reader still needs is left to the close, and
+   * so is everything when another process's checkpoint holds the WAL now (SQLITE_BUSY).
+   */
+  checkpoint(): void {
+    try {
+      this.db.exec('PRAGMA wal_checkpoint(PASSIVE)');
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'SQLITE_BUSY') throw e;
+    }
+  }
+
   /** Run fn in one write transaction (taken up front, so concurrent writers queue rather than deadlock). */
   tx<T>(fn: () => T): T {
     return this.db.transaction(fn).immediate();

@@ -12,6 +12,7 @@ import { treeSize } from '../archive/usage.js';
 import { randomBytes } from '../images/digest.js';
 import { native } from '../native/index.js';
 import { checkKey, SNAPSHOT_KEY } from './keys.js';
+import { moveAway } from './moveaway.js';
 import { mountAll, unmount } from './mount.js';
 import { escapePath } from './mountdata.js';
 import type { DriverModule } from './registry.js';
@@ -119,12 +120,21 @@ export class Overlay2 implements Snapshotter {
   }
 
   async remove(key: string): Promise<void> {
+    removeTree(this.unlink(key));
+  }
+
+  detach(key: string, to: string): void {
+    moveAway(this.unlink(key), to);
+  }
+
+  /** The snapshot's short link removed (it would dangle); its directory. */
+  private unlink(key: string): string {
     const dir = this.dir(key);
     const linkFile = join(dir, 'link');
     // Empty when a crash came between creating the file and writing the name (then no link was made).
     const link = existsSync(linkFile) ? readFileSync(linkFile, 'utf8') : '';
     if (link) rmSync(join(this.home, LINK_DIR, link), { force: true });
-    removeTree(dir);
+    return dir;
   }
 
   /** The upper dir holds exactly what the snapshot added or changed. */

@@ -49,6 +49,12 @@ export interface Snapshotter {
   mounts(key: string): Mount[];
   /** Remove every file of the snapshot; idempotent. The caller unmounts it first. */
   remove(key: string): Promise<void>;
+  /**
+   * Move every file of the snapshot to `to` (a new path on the same filesystem), after which the snapshot is
+   * gone as after `remove` and `to` is the caller's to remove: a snapshot dropped at once, its files removed
+   * later off the event loop. The caller unmounts it first; idempotent (nothing is made when it is gone).
+   */
+  detach(key: string, to: string): void;
   /** Bytes the snapshot's own files hold on disk (what removing it frees). */
   usage(key: string): Promise<number>;
   /** Every snapshot on disk (for sweeping what the metadata does not know). */

@@ -10,6 +10,7 @@ import { removeTree } from '../archive/remove.js';
 import { treeSize } from '../archive/usage.js';
 import { TreeCopier } from './copy.js';
 import { checkKey, SNAPSHOT_KEY } from './keys.js';
+import { moveAway } from './moveaway.js';
 import type { DriverModule } from './registry.js';
 import type { LayerTarget, Mount, SnapshotInfo, SnapshotKind, Snapshotter } from './types.js';
 
@@ -59,10 +60,18 @@ export class Vfs implements Snapshotter {
   }
 
   async remove(key: string): Promise<void> {
+    removeTree(this.unmark(key));
+  }
+
+  detach(key: string, to: string): void {
+    moveAway(this.unmark(key), to);
+  }
+
+  /** Markers first: a crash in between leaves a directory the sweep sees, never a marker alone. */
+  private unmark(key: string): string {
     const dir = this.dir(key);
-    // Markers first: a crash in between leaves a directory the sweep sees, never a marker alone.
     for (const k of MARKED) rmSync(`${dir}.${k}`, { force: true });
-    removeTree(dir);
+    return dir;
   }
 
   async usage(key: string): Promise<number> {

@@ -78,17 +78,21 @@ async function runRemoved(e: Engine, id: string, interactive: boolean): Promise<
   let runtimePid = 0;
   const forward = (signal: NodeJS.Signals) => { if (runtimePid) { try { process.kill(runtimePid, signal); } catch { /* exited */ } } };
   for (const s of PROXIED_SIGNALS) process.on(s, forward);
+  let exited = false;
   try {
-    return await e.containers.processes.runAttached(id, {
+    const code = await e.containers.processes.runAttached(id, {
       stdin: interactive, stderr: process.stderr,
       onStart: (warnings, pid) => {
         for (const w of warnings) stderr(`WARNING: ${w}\n`);
         runtimePid = pid;
       },
     });
+    exited = true;
+    return code;
   } finally {
     for (const s of PROXIED_SIGNALS) process.off(s, forward);
-    await e.containers.remove(id, { force: true });
+    // Nothing is written after this: the store's closing syncs then happen while the container's files go.
+    await e.containers.remove(id, { force: true, exited, last: true });
   }
 }
 
