@@ -10,7 +10,6 @@
  * opened with `lock: 'on-work'` takes it only at its first pending row or scratch path (see StoreOptions).
  */
 import { chmodSync, existsSync, mkdirSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { removeTree } from '../archive/remove.js';
 import { ContentStore } from '../content/index.js';
@@ -210,6 +209,8 @@ export class Store {
    * whatever that cannot remove (a tree too deep for a path) falls to removeTree.
    */
   async removePaths(paths: string[]): Promise<void> {
+    // Loaded here, not imported: every command opens a store, only a removal needs it (0.2 ms, bench/RESULTS.md).
+    const { rm } = await import('node:fs/promises');
     await Promise.all(paths.map((p) => rm(p, { recursive: true, force: true }).catch(() => removeTree(p))));
   }
 
