@@ -9,7 +9,10 @@ HERE=$(cd "$(dirname "$0")/.." && pwd)
 DOCKER=/usr/bin/docker
 WORK=$(mktemp -d /tmp/strata-apibench-XXXXXX)
 ROOT=$WORK/store
-SOCK=$WORK/strata.sock
+# The service's socket beside dockerd's, in /run (strata's default place for root): after the cache drop, the
+# CLI's connect() looks the path up on disk, and a socket under a large /tmp costs it more than dockerd's does.
+SOCKDIR=$(mktemp -d /run/strata-apibench-XXXXXX)
+SOCK=$SOCKDIR/strata.sock
 STRATA_HOST=unix://$SOCK
 DOCKERD_HOST=unix:///var/run/docker.sock
 IMAGE=apibench:1
@@ -29,7 +32,7 @@ cleanup() {
   kill $SERVICE 2>/dev/null || true
   wait $SERVICE 2>/dev/null || true
   grep -o " $ROOT[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
-  rm -rf "$WORK"
+  rm -rf "$WORK" "$SOCKDIR"
 }
 trap cleanup EXIT
 for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.1; done
