@@ -473,12 +473,11 @@ export class Containers {
     return import('./outfile.js').then(({ writeOutputFile }) => writeOutputFile(file, () => this.export(ref)));
   }
 
-  /** `docker rm`: the record, the writable and init layers' directories, and layers only it still held. */
   /**
-   * `docker rm`. For a foreground `run --rm` whose process this process ran (Processes.runAttached) and saw end:
-   * `exited`, so there is nothing to stop, and nothing to settle in a record that goes now; `last`, the caller
-   * writes nothing to the store after this: the database is checkpointed while the container's files are removed
-   * on other threads, so closing the store, which would otherwise sync it once the files are gone, has nothing to sync.
+   * `docker rm`: the record, the writable and init layers' directories, and layers only it still held.
+   * For a foreground `run --rm` whose process this process ran (Processes.runAttached) and saw end: `exited`, so
+   * there is nothing to stop, and nothing to settle in a record that goes now; `last`, the caller writes nothing
+   * to the store after this (removeRecord), so closing the store has nothing left to sync.
    */
   async remove(ref: string, opts: { force?: boolean; volumes?: boolean; exited?: boolean; last?: boolean } = {}): Promise<string> {
     const c = this.resolve(ref);
@@ -491,15 +490,7 @@ export class Containers {
     }
     // Read before the record goes: its volume uses go with it.
     const plan = this.volumes.mountPlan(c.id);
-    const { files, freed } = this.dropRecord(c);
-    this.volumes.release(plan, { anonymous: opts.volumes });
-    await this.store.removeRetired(freed);
-    const gone = this.store.removePaths(files);
-    try {
-      if (opts.last) this.store.meta.checkpoint();
-    } finally {
-      await gone;
-    }
+    await this.removeRecord(c, () => this.volumes.release(plan, { anonymous: opts.volumes }), opts.last);
     return c.id;
   }
 
@@ -519,11 +510,22 @@ export class Containers {
     });
   }
 
-  /** Remove the container's record and files; returns the bytes of the image layers that went with it. */
-  private async removeRecord(c: ContainerRecord): Promise<number> {
+  /**
+   * Remove the container's record and files; returns the bytes of the image layers that went with it.
+   * `released`: run once the record is gone (its volumes let go). `last`: the caller writes nothing to the
+   * store after this, so the database is checkpointed while the files are removed on other threads.
+   */
+  private async removeRecord(c: ContainerRecord, released?: () => void, last = false): Promise<number> {
     const { files, freed } = this.dropRecord(c);
-    await this.store.removePaths(files);
-    return this.store.removeRetired(freed);
+    released?.();
+    const reclaimed = await this.store.removeRetired(freed);
+    const gone = this.store.removePaths(files);
+    try {
+      if (last) this.store.meta.checkpoint();
+    } finally {
+      await gone;
+    }
+    return reclaimed;
   }
 
   /**
