@@ -1,7 +1,7 @@
 #!/bin/bash
 # The Engine API service against dockerd, with the same docker CLI binary (Debian's, 20.10) and DOCKER_HOST
-# switched between them, alternating (strata, docker, strata, docker, …) with caches dropped before every
-# timed run. Prints each workload's median of per-pair ratios (strata/docker) and both medians.
+# switched between them, alternating which goes first in each pair (strata then docker, docker then strata, …),
+# with caches dropped before every timed run. Prints each workload's median of per-pair ratios (strata/docker) and both medians.
 # Usage (as root, Docker's daemon running): bash bench/api.sh [PAIRS]   (default 5)
 set -euo pipefail
 PAIRS=${1:-5}
@@ -63,7 +63,8 @@ printf '| workload | strata (median) | docker (median) | strata/docker (median o
 for w in create ps-a inspect images run-rm creates-20; do
   s=(); d=(); r=()
   for i in $(seq $PAIRS); do
-    a=$(timed $w $STRATA_HOST); b=$(timed $w $DOCKERD_HOST)
+    if ((i % 2)); then a=$(timed $w $STRATA_HOST); b=$(timed $w $DOCKERD_HOST)
+    else b=$(timed $w $DOCKERD_HOST); a=$(timed $w $STRATA_HOST); fi
     s+=($a); d+=($b); r+=($(awk -v a=$a -v b=$b 'BEGIN{printf "%.3f", a/b}'))
   done
   ms() { printf '%s\n' "$@" | median | awk '{printf "%.1f ms", $1/1e6}'; }

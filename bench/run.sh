@@ -105,7 +105,7 @@ log "engines: $(for e in "${ENGINES[@]}"; do printf '%s; ' "${VERSIONS[$e]}"; do
 # --- measure ---
 for wl in "${WORKLOADS[@]}"; do
   fn=${wl//-/_}
-  declare -F "wl_${fn}_run" >/dev/null || die "unknown workload $wl (import, create, create-warm, diff-commit, creates, pull, push-pulled, push-fresh)"
+  declare -F "wl_${fn}_run" >/dev/null || die "unknown workload $wl (import, create, create-warm, diff-commit, creates, pull, push-pulled, push-other, push-fresh)"
   CUR_WL=$wl
   log "workload $wl: $ROUNDS rounds"
   for e in "${ENGINES[@]}"; do CUR_ENGINE=$e; "wl_${fn}_setup" "$e"; done

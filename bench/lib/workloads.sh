@@ -130,20 +130,36 @@ wl_creates_teardown() { remove_image "$1" "$BASE"; }
 # Engines: strata, docker, podman, and skopeo (copy to and from a directory: the floor for moving the
 # bytes). The registry is started once; its image is pushed once by a strata store of its own.
 REGISTRY=''
-start_registry() {
-  [[ -n $REGISTRY ]] && return 0
-  local dir=$WORK/registry port i
-  rm -rf "$dir"
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# launch_registry DIR PORT: a docker-registry on 127.0.0.1:PORT storing under DIR/data, its pid in DIR/pid.
+launch_registry() {
+  local dir=$1 port=$2 i
   mkdir -p "$dir"
-  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   printf 'version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: %s/data\nhttp:\n  addr: 127.0.0.1:%s\n' \
     "$dir" "$port" >"$dir/config.yml"
   docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 </dev/null &
   echo $! >"$dir/pid"
   for ((i = 0; i < 100; i++)); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
     sleep 0.1
   done
+  die "docker-registry did not answer on 127.0.0.1:$port"
+}
+# kill_registry DIR: the registry launched under DIR stopped, waited for.
+kill_registry() {
+  local pid
+  [[ -f $1/pid ]] || return 0
+  pid=$(cat "$1/pid")
+  kill "$pid" 2>/dev/null || true
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+  rm -f "$1/pid"
+}
+start_registry() {
+  [[ -n $REGISTRY ]] && return 0
+  local dir=$WORK/registry port
+  rm -rf "$dir"
+  port=$(free_port)
+  launch_registry "$dir" "$port"
   REGISTRY=127.0.0.1:$port
   local seed=("$REPO/bin/strata" --root "$dir/seed" --storage-driver overlay2)
   "${seed[@]}" import "$MINBASE_TAR" "$REGISTRY/$BASE" >/dev/null
@@ -152,7 +168,8 @@ start_registry() {
   rm -rf "$dir/seed"
 }
 stop_registry() {
-  [[ -f $WORK/registry/pid ]] && kill "$(cat "$WORK/registry/pid")" 2>/dev/null
+  kill_registry "$WORK/registry"
+  kill_registry "$WORK/registry-other"
   REGISTRY=''
 }
 
@@ -185,6 +202,22 @@ wl_push_pulled_prepare() { [[ $1 == skopeo ]] || eng "$1" tag "$REGISTRY/$BASE" 
 wl_push_pulled_run() { timed push-pulled reg_cli "$1" push "$REGISTRY/bench/pp-$1-$CUR_ROUND:latest"; }
 wl_push_pulled_cleanup() { [[ $1 == skopeo ]] || remove_image "$1" "$REGISTRY/bench/pp-$1-$CUR_ROUND:latest"; }
 wl_push_pulled_teardown() { reg_drop "$1" "$REGISTRY/$BASE"; }
+
+# push of a pulled image to another registry, one with no blob of it (emptied before every round), so the
+# layer's bytes must move: strata sends the compressed blob it kept from the pull; an engine that keeps
+# only the unpacked layer compresses it again
+OTHER_REGISTRY=''
+other_ref() { echo "$OTHER_REGISTRY/bench/po-$1-$CUR_ROUND:latest"; }
+wl_push_other_setup() { wl_push_pulled_setup "$1"; [[ -n $OTHER_REGISTRY ]] || OTHER_REGISTRY=127.0.0.1:$(free_port); }
+wl_push_other_prepare() {
+  kill_registry "$WORK/registry-other"
+  rm -rf "$WORK/registry-other"
+  launch_registry "$WORK/registry-other" "${OTHER_REGISTRY#*:}"
+  [[ $1 == skopeo ]] || eng "$1" tag "$REGISTRY/$BASE" "$(other_ref "$1")"
+}
+wl_push_other_run() { timed push-other reg_cli "$1" push "$(other_ref "$1")"; }
+wl_push_other_cleanup() { [[ $1 == skopeo ]] || remove_image "$1" "$(other_ref "$1")"; }
+wl_push_other_teardown() { wl_push_pulled_teardown "$1"; }
 
 # push of a freshly imported layer no engine has seen (the minbase tar and a file of its round's own, so no
 # engine's records of earlier pulls let it skip the work); skopeo has no such image: skipped
