@@ -471,6 +471,23 @@ describe('overlay2 specifics', () => {
     assert.equal(await snap.usage(c), 0);
   });
 
+  test('commit leaves the diff and its links, whether the snapshot was mounted (its work dir holds OverlayFS\'s) or never', async () => {
+    const home = join(root, 'snapshots', 'overlay2');
+    const [never, mounted] = [newId(), newId()];
+    await snap.prepare(never, null);
+    writeFileSync(join(snap.target(never).dir, 'f'), 'written without a mount');
+    await snap.commit(never);
+    assert.deepEqual(readdirSync(join(home, never)).sort(), ['diff', 'link']);
+    await snap.prepare(mounted, never);
+    writeFileSync(join(open(snap, mounted), 'g'), 'written through the mount');
+    unmount(rootfsPath(snap, mounted));
+    assert.notDeepEqual(readdirSync(join(home, mounted, 'work')), [], 'the kernel left its own dirs in work/');
+    await snap.commit(mounted);
+    assert.deepEqual(readdirSync(join(home, mounted)).sort(), ['diff', 'link', 'lower']);
+    assert.deepEqual(readdirSync(snap.target(mounted).dir), ['g']);
+    for (const key of [mounted, never]) await removeSnapshot(snap, key);
+  });
+
   test('a long parent chain (100 layers) still mounts in one page of options, without changing directory', async () => {
     let parent: string | null = null;
     for (let i = 0; i < 100; i++) {
