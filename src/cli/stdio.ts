@@ -16,9 +16,7 @@ export const READER_GONE = 141;
 /** For the sleep between retries when the descriptor is non-blocking and its pipe is full (made then: rarely needed). */
 let pause: Int32Array | undefined;
 
-const exitReaderGone = (): never => process.exit(READER_GONE);
-
-function writeAll(fd: number, data: string | Buffer, readerGone: () => void = exitReaderGone): void {
+function writeAll(fd: number, data: string | Buffer): void {
   const bytes = typeof data === 'string' ? Buffer.from(data) : data;
   for (let off = 0; off < bytes.length; ) {
     try {
@@ -26,7 +24,7 @@ function writeAll(fd: number, data: string | Buffer, readerGone: () => void = ex
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EAGAIN') Atomics.wait((pause ??= new Int32Array(new SharedArrayBuffer(4))), 0, 0, 1);
-      else if (code === 'EPIPE') return readerGone();
+      else if (code === 'EPIPE') process.exit(READER_GONE);
       else throw e;
     }
   }
@@ -35,9 +33,3 @@ function writeAll(fd: number, data: string | Buffer, readerGone: () => void = ex
 /** Text, or bytes as they are (a file name that is not UTF-8). */
 export const stdout = (data: string | Buffer): void => writeAll(1, data);
 export const stderr = (data: string | Buffer): void => writeAll(2, data);
-
-let stderrGone = false;
-/** A container's stderr passed on (run --rm): once its reader is gone the rest is dropped, and the run goes on to remove the container. */
-export const relayStderr = (data: Buffer): void => {
-  if (!stderrGone) writeAll(2, data, () => { stderrGone = true; });
-};

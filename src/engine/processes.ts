@@ -71,8 +71,7 @@ export interface StartOptions {
 export interface ForegroundIO {
   /** -i: the process reads the caller's stdin. */
   stdin: boolean;
-  /** Writes the process's stderr on (AttachedRunOptions.stderr). */
-  stderr: (chunk: Buffer) => void;
+  stderr: NodeJS.WritableStream;
   /** Before the process runs: the warnings (PID 0); then the runtime's PID, where signals for the container go. */
   onStart?: (warnings: string[], runtimePid: number) => void;
 }

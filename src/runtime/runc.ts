@@ -95,11 +95,8 @@ export interface AttachedRunOptions {
   log: string;
   /** -i: the caller's stdin is the process's; otherwise it reads nothing. */
   stdin: boolean;
-  /**
-   * Where the process's stderr goes, written at once (the runtime's pipe waits meanwhile): a plain write to a
-   * descriptor, since on Bun the first use of `process.stderr` loads its stream machinery (bench/RESULTS.md).
-   */
-  stderr: (chunk: Buffer) => void;
+  /** Where the process's stderr goes. */
+  stderr: NodeJS.WritableStream;
   /** Told the runtime's PID as it starts: a signal sent there is passed on to the container's PID 1. */
   onSpawn?: (pid: number) => void;
 }
@@ -217,14 +214,20 @@ export class OciRuntime {
       if (child.pid) o.onSpawn?.(child.pid);
       let held: Buffer[] | null = [];
       let poll: ReturnType<typeof setInterval> | undefined;
+      const pass = (chunk: Buffer) => {
+        if (!o.stderr.write(chunk)) {
+          child.stderr!.pause();
+          o.stderr.once('drain', () => child.stderr!.resume());
+        }
+      };
       const release = () => {
         clearInterval(poll);
         const chunks = held ?? [];
         held = null;
-        for (const c of chunks) o.stderr(c);
+        for (const c of chunks) pass(c);
       };
       child.stderr!.on('data', (chunk: Buffer) => {
-        if (!held) return o.stderr(chunk);
+        if (!held) return pass(chunk);
         held.push(chunk);
         if (existsSync(o.pidFile)) release();
         else poll ??= setInterval(() => { if (existsSync(o.pidFile)) release(); }, STARTED_POLL_MS);

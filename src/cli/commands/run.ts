@@ -6,7 +6,7 @@ import { cpuPercent, DEFAULT_DETACH_KEYS, dockerLogTime, FlagValueError, Invalid
 import type { WithEngine } from '../context.js';
 import { forEachName } from '../each.js';
 import { collect } from '../output.js';
-import { relayStderr, stderr, stdout } from '../stdio.js';
+import { stderr, stdout } from '../stdio.js';
 import { addCreateFlags, createOptions, type CreateFlags } from './containers.js';
 import { envFileEntries } from '../envfile.js';
 import { pullIfMissing } from '../pullmissing.js';
@@ -81,7 +81,7 @@ async function runRemoved(e: Engine, id: string, interactive: boolean): Promise<
   let exited = false;
   try {
     const code = await e.containers.processes.runAttached(id, {
-      stdin: interactive, stderr: relayStderr,
+      stdin: interactive, stderr: process.stderr,
       onStart: (warnings, pid) => {
         for (const w of warnings) stderr(`WARNING: ${w}\n`);
         runtimePid = pid;
