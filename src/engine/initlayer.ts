@@ -25,7 +25,7 @@ const PLACEHOLDERS: [string, Placeholder][] = [
   ['etc/mtab', { symlink: '/proc/mounts' }],
 ];
 
-/** The directories of the image the placeholders are made in (each path's own, without the path). */
+/** The directories the placeholders are made in: every proper prefix of their paths (`dev`, `etc`). */
 const PARENTS = [...new Set(PLACEHOLDERS.flatMap(([path]) => {
   const parts = path.split('/');
   return parts.slice(1).map((_, i) => parts.slice(0, i + 1).join('/'));
@@ -34,7 +34,9 @@ const PARENTS = [...new Set(PLACEHOLDERS.flatMap(([path]) => {
 /**
  * Make the init layer `key` on `parents` (the image's layers' snapshots, newest first; none for an image
  * without layers): prepare, write the placeholders so that whatever the image has at those paths is
- * replaced as Docker replaces it, commit. Costs the same whatever the image's size on overlay2.
+ * replaced as Docker replaces it, commit. On overlay2 no file of the image is read but a few directory
+ * entries per layer, whatever the image's size; the mount is made only where writing the upper dir
+ * directly could differ from what the kernel would write.
  */
 export async function makeInitLayer(snapshots: Snapshotter, key: string, parents: string[]): Promise<void> {
   const mounts = await snapshots.prepare(key, parents[0] ?? null);
