@@ -11,9 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Database } from 'bun:sqlite';
+import { dockerArchive } from './lib/archive.js';
 import { busyboxUserland } from './lib/bundle.js';
 import { tarOf } from './lib/rootfs.js';
 import { DRIVERS, STRATA_BIN, testStore, type TestStore } from './lib/strata.js';
+import { buildTar } from './lib/tarbuild.js';
 
 async function until(what: string, cond: () => boolean, ms = 8000): Promise<void> {
   for (const end = Date.now() + ms; Date.now() < end;) {
@@ -89,6 +91,44 @@ for (const driver of DRIVERS) {
       assert.match(s.ok(['ps', '-a', '-s', '--filter', 'name=noop', '--format', '{{.Size}}']), /^0B \(virtual /);
       assert.deepEqual(mountsUnder(s.root), []);
       s.ok(['rm', 'noop']);
+    });
+
+    test('the init layer over an image\'s odd /etc, /etc/hosts and /proc: what Docker 20.10 shows, and `true` leaves no change', () => {
+      // Three images on the busybox layer: /etc 0700 of 1000:1000 with /etc/hosts a symlink and /proc a file;
+      // /etc whited out; /etc a symlink. Docker shows each as below (checked side by side with the same archive).
+      const config = { architecture: 'amd64', os: 'linux', config: { Cmd: ['sh'] } };
+      s.ok(['load'], dockerArchive([
+        { config, repoTags: ['odd:etc700'], layers: [tar, buildTar([
+          { name: 'etc/', type: '5', mode: 0o700, uid: 1000, gid: 1000 }, { name: 'etc/hosts', type: '2', linkname: '/etc/elsewhere' },
+          { name: 'proc', body: 'a file' }])] },
+        { config, repoTags: ['odd:noetc'], layers: [tar, buildTar([{ name: '.wh.etc' }])] },
+        { config, repoTags: ['odd:etclink'], layers: [tar, buildTar([
+          { name: 'usr/', type: '5' }, { name: 'usr/etc/', type: '5', mode: 0o700 }, { name: 'etc', type: '2', linkname: 'usr/etc' }])] },
+      ]));
+      const placeholders = ['drwxr-xr-x 0/0 dev/', '-rwxr-xr-x 0/0 dev/console', 'drwxr-xr-x 0/0 dev/pts/', 'drwxr-xr-x 0/0 dev/shm/'];
+      const etcFiles = ['-rwxr-xr-x 0/0 etc/hostname', '-rwxr-xr-x 0/0 etc/hosts', 'lrwxrwxrwx 0/0 etc/mtab -> /proc/mounts', '-rwxr-xr-x 0/0 etc/resolv.conf'];
+      const expected: Record<string, { inside: string; exported: string[] }> = {
+        'odd:etc700': {
+          inside: '700 1000:1000 directory\ngroup\nhostname\nhosts\nmtab\npasswd\nresolv.conf\n',
+          exported: [...placeholders, 'drwx------ 1000/1000 etc/', '-rw-r--r-- 0/0 etc/group', ...etcFiles.slice(0, 3), '-rw-r--r-- 0/0 etc/passwd', etcFiles[3]!, 'drwxr-xr-x 0/0 proc/'],
+        },
+        'odd:noetc': { inside: '755 0:0 directory\nhostname\nhosts\nmtab\nresolv.conf\n', exported: [...placeholders, 'drwxr-xr-x 0/0 etc/', ...etcFiles, 'drwxr-xr-x 0/0 proc/'] },
+        'odd:etclink': { inside: '755 0:0 directory\nhostname\nhosts\nmtab\nresolv.conf\n', exported: [...placeholders, 'drwxr-xr-x 0/0 etc/', ...etcFiles, 'drwxr-xr-x 0/0 proc/'] },
+      };
+      for (const [image, want] of Object.entries(expected)) {
+        assert.equal(s.ok(['run', '--rm', image, 'sh', '-c', "stat -c '%a %u:%g %F' /etc; ls /etc"]), want.inside, image);
+        s.ok(['run', '--name', 'odd', image, 'true']);
+        assert.equal(s.ok(['diff', 'odd']), '', image);
+        assert.match(s.ok(['ps', '-a', '-s', '--filter', 'name=odd', '--format', '{{.Size}}']), /^0B \(virtual /, image);
+        const listing = spawnSync('sh', ['-c', `"${STRATA_BIN}" --root ${s.root} --storage-driver ${driver} export odd | tar -tv --numeric-owner`], { encoding: 'utf8', timeout: 20000 });
+        assert.equal(listing.status, 0, listing.stderr);
+        const exported = listing.stdout.split('\n').map((l) => l.split(/ +/)).filter((f) => /^(dev|etc|proc)\b/.test(f[5] ?? ''))
+          .map((f) => [f[0], f[1], ...f.slice(5)].join(' '));
+        assert.deepEqual(exported, want.exported, image);
+        s.ok(['rm', 'odd']);
+      }
+      assert.equal(s.ok(['run', '--rm', 'odd:etclink', 'stat', '-c', '%a %u:%g %F', '/usr/etc']), '700 0:0 directory\n', 'the image\'s directory the symlink named stays');
+      s.ok(['rmi', 'odd:etc700', 'odd:noetc', 'odd:etclink']);
     });
 
     test('run -d returns at once inside $(…); ps says Up, then Exited (code) after stop', async () => {

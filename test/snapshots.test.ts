@@ -17,7 +17,7 @@ import { after, before, describe, test } from 'node:test';
 import { extract } from 'tar-stream';
 import { applyLayer, diffChanges, diffSize, diffTar } from '../src/archive/index.js';
 import { graphDriverData, rootfsPath } from '../src/engine/graphdriver.js';
-import { initKey, makeInitLayer } from '../src/engine/initlayer.js';
+import { initKey, makeInitLayer, writePlaceholders } from '../src/engine/initlayer.js';
 import { native } from '../src/native/index.js';
 import {
   DRIVER_NAMES, isMounted, mountAll, openSnapshotter, probeDriver, supportsReflink, unmount, type Snapshotter,
@@ -105,6 +105,29 @@ async function addLayer(snap: Snapshotter, root: string, key: string, parent: st
   await applyLayer(Readable.from([buildTar(entries)]), target.dir, { whiteouts: target.whiteouts, tarSplitPath: join(root, `split-${key}`) });
   await snap.commit(key);
 }
+
+/**
+ * The init layer made as it was before it was written without a mount (the reference the direct writer must
+ * match): Docker's algorithm through a mount of the prepared layer.
+ */
+async function initThroughMount(snap: Snapshotter, key: string, parent: string | null): Promise<void> {
+  const root = rootfsPath(snap, key);
+  mountAll(await snap.prepare(key, parent), root);
+  try {
+    writePlaceholders(root);
+  } finally {
+    unmount(root);
+  }
+  await snap.commit(key);
+}
+
+/**
+ * A tree's entries without their times, and without the two xattrs OverlayFS keeps for itself in an upper dir
+ * it copied into (a copied-up directory's origin, its parent's impure mark: file handles and hints, read only
+ * where that dir is the upper of a mount, never where it is a lower, as an init layer is).
+ */
+const entriesOf = (root: string): Map<string, string> => new Map([...walkTree(root)]
+  .map(([p, e]) => [p, e.meta.replace(/ trusted\.overlay\.(origin|impure)=[0-9a-f]*/g, '')]));
 
 /** The differ on an active snapshot and its parent, from their mounts. */
 const changesOf = (snap: Snapshotter, key: string, parent: string | null) => diffChanges(snap.mounts(key), parent ? snap.mounts(parent) : []);
@@ -284,7 +307,7 @@ for (const driver of DRIVER_NAMES) {
       // The image's /etc (in layer 1; vfs's layer 3 is a whole tree) gets an unusual mode the init layer must keep.
       const imageEtc = join(snap.target(driver === 'vfs' ? layers[2]! : layers[0]!).dir, 'etc');
       chmodSync(imageEtc, 0o750);
-      await makeInitLayer(snap, init, layers[2]!);
+      await makeInitLayer(snap, init, [...layers].reverse());
       chmodSync(imageEtc, 0o755);
       await snap.prepare(c, init);
       assert.equal(new Map((await snap.walk()).map((i) => [i.key, i.kind])).get(init), 'committed');
@@ -310,6 +333,73 @@ for (const driver of DRIVER_NAMES) {
       await removeSnapshot(snap, c);
       await removeSnapshot(snap, init);
     });
+
+    /** Images whose placeholders' paths hold what Docker's algorithm must replace or keep, base layer first. */
+    const odd: Record<string, { layers: RawEntry[][]; xattr?: string; seen: Record<string, string> }> = {
+      'an /etc of 0700 owned by 1000:1000, /etc/hosts a symlink, /proc a file, no /dev': {
+        layers: [[
+          { name: 'etc/', type: '5', mode: 0o700, uid: 1000, gid: 1000 }, { name: 'etc/passwd', body: 'root\n' },
+          { name: 'etc/hosts', type: '2', linkname: '/etc/elsewhere' }, { name: 'etc/mtab', body: 'a file' },
+          { name: 'proc', body: 'a file' }, { name: 'sys/', type: '5', mode: 0o555, uid: 7, gid: 7 },
+        ]],
+        seen: {
+          etc: 'd 700 1000:1000', 'etc/passwd': 'f 644 0:0', 'etc/hosts': 'f 755 0:0', 'etc/mtab': 'l>/proc/mounts 777 0:0',
+          proc: 'd 755 0:0', sys: 'd 555 7:7', dev: 'd 755 0:0', 'dev/console': 'f 755 0:0', 'dev/pts': 'd 755 0:0',
+        },
+      },
+      '/etc whited out by an upper layer': {
+        layers: [[{ name: 'etc/', type: '5', mode: 0o700, uid: 1000, gid: 1000 }, { name: 'etc/passwd', body: 'root\n' }], [{ name: '.wh.etc' }]],
+        seen: { etc: 'd 755 0:0', 'etc/passwd': 'absent', 'etc/hosts': 'f 755 0:0' },
+      },
+      '/dev opaque in an upper layer, over one with /dev/pts': {
+        layers: [
+          [{ name: 'dev/', type: '5' }, { name: 'dev/pts/', type: '5', mode: 0o700 }, { name: 'dev/old', body: 'x' }],
+          [{ name: 'dev/', type: '5', mode: 0o711, uid: 5, gid: 5 }, { name: 'dev/.wh..wh..opq' }, { name: 'dev/null', body: '' }],
+        ],
+        seen: { dev: 'd 711 5:5', 'dev/old': 'absent', 'dev/null': 'f 644 0:0', 'dev/pts': 'd 755 0:0', 'dev/console': 'f 755 0:0' },
+      },
+      '/etc a symlink into the image': {
+        layers: [[{ name: 'usr/', type: '5' }, { name: 'usr/etc/', type: '5', mode: 0o700 }, { name: 'usr/etc/hosts', body: 'image' }],
+          [{ name: 'etc', type: '2', linkname: 'usr/etc' }]],
+        seen: { etc: 'd 755 0:0', 'etc/hosts': 'f 755 0:0', 'usr/etc': 'd 700 0:0', 'usr/etc/hosts': 'f 644 0:0' },
+      },
+      '/etc with an extended attribute': {
+        layers: [[{ name: 'etc/', type: '5', mode: 0o750 }, { name: 'etc/passwd', body: 'root\n' }]],
+        xattr: 'etc',
+        seen: { etc: 'd 750 0:0', 'etc/hostname': 'f 755 0:0' },
+      },
+      'no layers at all': { layers: [], seen: { etc: 'd 755 0:0', 'etc/hosts': 'f 755 0:0', proc: 'd 755 0:0' } },
+    };
+    for (const [name, image] of Object.entries(odd)) {
+      test(`the init layer on an image with ${name} is what Docker's algorithm writes through a mount`, async () => {
+        const parents: string[] = [];
+        for (const entries of image.layers) {
+          const id = newId();
+          await addLayer(snap, root, id, parents[0] ?? null, entries);
+          parents.unshift(id);
+        }
+        if (image.xattr) native.lsetxattr(join(snap.target(parents[0]!).dir, image.xattr), 'user.note', Buffer.from('kept'));
+        const [direct, mounted] = [newId(), newId()];
+        await makeInitLayer(snap, initKey(direct), parents);
+        await initThroughMount(snap, initKey(mounted), parents[0] ?? null);
+        if (driver === 'overlay2') assert.deepEqual(entriesOf(snap.target(initKey(direct)).dir), entriesOf(snap.target(initKey(mounted)).dir));
+        await snap.prepare(direct, initKey(direct));
+        await snap.prepare(mounted, initKey(mounted));
+        const fs = open(snap, direct);
+        assert.deepEqual(entriesOf(fs), entriesOf(open(snap, mounted)));
+        const seen = (p: string): string => {
+          const st = lstatSync(join(fs, p), { throwIfNoEntry: false });
+          if (!st) return 'absent';
+          const type = st.isDirectory() ? 'd' : st.isSymbolicLink() ? `l>${readlinkSync(join(fs, p))}` : 'f';
+          return `${type} ${(st.mode & 0o7777).toString(8)} ${st.uid}:${st.gid}`;
+        };
+        assert.deepEqual(Object.fromEntries(Object.keys(image.seen).map((p) => [p, seen(p)])), image.seen);
+        if (image.xattr) assert.equal(native.lgetxattr(join(fs, image.xattr), 'user.note')?.toString(), 'kept');
+        assert.deepEqual(await changesOf(snap, direct, initKey(direct)), []);
+        assert.equal(await diffSize(snap.mounts(direct), snap.mounts(initKey(direct))), 0);
+        for (const key of [direct, mounted, initKey(direct), initKey(mounted), ...parents]) await removeSnapshot(snap, key);
+      });
+    }
   });
 }
 
@@ -379,6 +469,23 @@ describe('overlay2 specifics', () => {
     assert.equal(readdirSync(fs).length, 20);
     assert.equal(readdirSync(snap.target(c).dir).length, 0, 'reading copies nothing up');
     assert.equal(await snap.usage(c), 0);
+  });
+
+  test('commit leaves the diff and its links, whether the snapshot was mounted (its work dir holds OverlayFS\'s) or never', async () => {
+    const home = join(root, 'snapshots', 'overlay2');
+    const [never, mounted] = [newId(), newId()];
+    await snap.prepare(never, null);
+    writeFileSync(join(snap.target(never).dir, 'f'), 'written without a mount');
+    await snap.commit(never);
+    assert.deepEqual(readdirSync(join(home, never)).sort(), ['diff', 'link']);
+    await snap.prepare(mounted, never);
+    writeFileSync(join(open(snap, mounted), 'g'), 'written through the mount');
+    unmount(rootfsPath(snap, mounted));
+    assert.notDeepEqual(readdirSync(join(home, mounted, 'work')), [], 'the kernel left its own dirs in work/');
+    await snap.commit(mounted);
+    assert.deepEqual(readdirSync(join(home, mounted)).sort(), ['diff', 'link', 'lower']);
+    assert.deepEqual(readdirSync(snap.target(mounted).dir), ['g']);
+    for (const key of [mounted, never]) await removeSnapshot(snap, key);
   });
 
   test('a long parent chain (100 layers) still mounts in one page of options, without changing directory', async () => {

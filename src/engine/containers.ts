@@ -126,12 +126,12 @@ export class Containers {
       throw new InvalidArgumentError(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
     }
     if (name) this.assertNameFree(name);
-    const top = img.topLayer ? store.meta.getLayer(img.topLayer) : undefined;
+    const imageLayers = store.meta.layerChain(img.topLayer).map((l) => l.snapshot);
     const snapshot = store.beginSnapshot();
     let volumes: ReturnType<Volumes['provisionFor']> | undefined;
     try {
       volumes = this.volumes.provisionFor(id, planned);
-      await makeInitLayer(store.snapshots, initKey(snapshot), top?.snapshot ?? null);
+      await makeInitLayer(store.snapshots, initKey(snapshot), imageLayers);
       await store.snapshots.prepare(snapshot, initKey(snapshot));
       store.meta.tx(() => {
         if (!store.meta.getImage(img.id)) throw new NotFoundError(`No such image: ${opts.image}`);

@@ -13,7 +13,7 @@ export type GraphDriverData = Record<string, string>;
  * as a union, at `merged/` beside the snapshot's diff dir, as Docker's overlay2; one whose snapshots are
  * whole trees (vfs) is bound onto its own directory.
  */
-const isUnion = (snapshots: Snapshotter, key: string): boolean => snapshots.target(key).whiteouts === 'overlay';
+export const isUnion = (snapshots: Snapshotter, key: string): boolean => snapshots.target(key).whiteouts === 'overlay';
 
 /** Where the engine mounts snapshot `key` (a container's rootfs). */
 export function rootfsPath(snapshots: Snapshotter, key: string): string {

@@ -5,7 +5,7 @@
  * committing removes them. A view has no diff of its own. Preparing touches no file of the parent, so
  * it costs the same for any image size.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeTree } from '../archive/remove.js';
 import { treeSize } from '../archive/usage.js';
@@ -79,12 +79,14 @@ export class Overlay2 implements Snapshotter {
   async commit(key: string): Promise<void> {
     const dir = this.dir(key);
     if (this.kind(dir) !== 'active') throw new Error(`snapshot ${key} is not active`);
-    // Shallow: work/ holds at most OverlayFS's own work/ and incompat/ directories. Off the event loop: in the
-    // API service, concurrent creates (each commits an init layer) then wait on the disk side by side.
-    // node:fs/promises is loaded here, not imported: loading it costs every command that opens a store about
-    // 0.2 ms (bench/RESULTS.md), and only a commit uses it.
+    // A snapshot never mounted (an init layer written straight into its diff) has them empty: an rmdir each, at
+    // once. A mounted one's work/ holds OverlayFS's own work/ and incompat/ directories: removed off the event
+    // loop, so that in the API service concurrent creates wait on the disk side by side. node:fs/promises is
+    // loaded here, not imported: loading it costs every command that opens a store about 0.2 ms (bench/RESULTS.md).
+    const full = ['work', 'merged', 'empty'].map((d) => join(dir, d)).filter((path) => !removedIfEmpty(path));
+    if (!full.length) return;
     const { rm } = await import('node:fs/promises');
-    await Promise.all(['work', 'merged', 'empty'].map((d) => rm(join(dir, d), { recursive: true, force: true })));
+    await Promise.all(full.map((path) => rm(path, { recursive: true, force: true })));
   }
 
   private kind(dir: string): SnapshotKind {
@@ -149,6 +151,18 @@ export class Overlay2 implements Snapshotter {
   target(key: string): LayerTarget {
     return { dir: join(this.dir(key), 'diff'), whiteouts: 'overlay' };
   }
+}
+
+/** rmdir, true unless the directory holds something (a directory that is not there is removed already). */
+function removedIfEmpty(path: string): boolean {
+  try {
+    rmdirSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOTEMPTY' || code === 'EEXIST') return false;
+    if (code !== 'ENOENT') throw e;
+  }
+  return true;
 }
 
 const S_IFCHR = 0o020000;

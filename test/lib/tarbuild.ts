@@ -7,6 +7,8 @@ export interface RawEntry {
   body?: string | Buffer;
   linkname?: string;
   mode?: number;
+  uid?: number;
+  gid?: number;
 }
 
 function header(e: RawEntry): Buffer {
@@ -15,8 +17,8 @@ function header(e: RawEntry): Buffer {
   if (typeof e.name === 'string') h.write(e.name, 0, 100, 'utf8');
   else e.name.copy(h, 0, 0, 100);
   h.write(((e.mode ?? (e.type === '5' ? 0o755 : 0o644)).toString(8)).padStart(7, '0') + '\0', 100);
-  h.write('0000000\0', 108);
-  h.write('0000000\0', 116);
+  h.write((e.uid ?? 0).toString(8).padStart(7, '0') + '\0', 108);
+  h.write((e.gid ?? 0).toString(8).padStart(7, '0') + '\0', 116);
   h.write(body.length.toString(8).padStart(11, '0') + '\0', 124);
   h.write('14000000000\0', 136);
   h.write('        ', 148);
