@@ -66,6 +66,16 @@ for (const driver of DRIVERS) {
       assert.equal(s.run(['run', 'bb:1', '/etc']).status, 126);
       assert.equal(s.run(['run', '--network', 'bridge', 'bb:1', 'true']).status, 125);
       assert.equal(s.run(['run', 'nosuch:1', 'true']).status, 125);
+      // As docker run says them: the program's name, one full stop, and the help line when no container was made.
+      const conflict = s.run(['run', '-v', 'a::b', 'bb:1', 'true']);
+      assert.deepEqual([conflict.status, conflict.stderr], [125, "strata: invalid mode: b.\nSee 'strata run --help'.\n"]);
+      const badName = s.run(['run', 'BAD', 'true']);
+      assert.deepEqual([badName.status, badName.stderr], [125, "strata: invalid reference format: repository name (library/BAD) must be lowercase.\nSee 'strata run --help'.\n"]);
+      // -d prints the ID as soon as the container is made, then says why it did not start (no help line).
+      const detached = s.run(['run', '-d', '--rm', 'bb:1', 'nosuch']);
+      assert.equal(detached.status, 127);
+      assert.match(detached.stdout, /^[0-9a-f]{64}\n$/);
+      assert.match(detached.stderr, /^strata: [^\n]*exec: "nosuch": executable file not found in \$PATH\.\n$/);
       const restart = s.run(['run', '--restart', 'always', 'bb:1', 'true']);
       assert.equal(restart.status, 125);
       assert.match(restart.stderr, /--restart always is not supported: strata has no daemon/);
@@ -342,7 +352,7 @@ describe('container lifecycle', () => {
     // The runtime's own account of a failed start is said once, by strata.
     const failed = s.run(['run', '--rm', 'bb:1', 'nosuch']);
     assert.equal(failed.status, 127);
-    assert.match(failed.stderr, /^Error: [^\n]*exec: "nosuch": executable file not found in \$PATH\n$/);
+    assert.match(failed.stderr, /^strata: [^\n]*exec: "nosuch": executable file not found in \$PATH\.\n$/);
   });
 
   test('--rm: the layer is mounted volatile (no sync at its unmount); after its conmon is killed it still copies out and starts again', () => {

@@ -124,6 +124,15 @@ const fullPath = (cmd: Command): string => [rootOf(cmd).name(), pathOf(cmd)].fil
 /** The line Docker's CLI ends a usage error with. */
 export const seeHelp = (cmd: Command): string => `See '${fullPath(cmd)} --help'.`;
 
+/**
+ * How Docker's CLI says that `run` failed (its reportError, status as given): the program's name before the
+ * message, which ends in one full stop, and, for a container it could not make, the line pointing at the help.
+ */
+export function runFailure(cmd: Command, message: string, status: number, withHelp: boolean): UsageError {
+  const said = `${rootOf(cmd).name()}: ${message.replace(/\.$/, '')}.`;
+  return new UsageError(withHelp ? `${said}\n${seeHelp(cmd)}` : said, status);
+}
+
 function countError(cmd: Command, [min, max]: Arity): UsageError {
   const full = fullPath(cmd);
   const what =

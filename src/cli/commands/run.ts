@@ -10,6 +10,7 @@ import { stderr, stdout } from '../stdio.js';
 import { addCreateFlags, createOptions, type CreateFlags } from './containers.js';
 import { envFileEntries } from '../envfile.js';
 import { pullIfMissing } from '../pullmissing.js';
+import { runFailure, UsageError } from '../usage.js';
 
 /** The signals a foreground `run` (and `start -a`) passes on to the container, as Docker's --sig-proxy. */
 const PROXIED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
@@ -115,6 +116,39 @@ async function execAttached(e: Engine, ref: string, opts: ExecOptions, keys: Buf
 
 export interface RunFlags extends CreateFlags { detach?: boolean; detachKeys?: string }
 
+/** `run` once its container is made: started in the background (-d), or in the foreground until it exits. */
+async function runMade(e: Engine, id: string, f: RunFlags, keys: Buffer): Promise<void> {
+  const autoRemove = !!f.rm;
+  const c = e.containers.resolve(id);
+  if (f.detach) {
+    // Docker's CLI prints the ID as soon as the container is made, so it is said even when the start fails.
+    stdout(`${id}\n`);
+    try {
+      const started = await e.containers.processes.start(id);
+      for (const w of started.warnings) stderr(`WARNING: ${w}\n`);
+    } catch (err) {
+      if (autoRemove) await e.containers.remove(id, { force: true });
+      throw err;
+    }
+    return;
+  }
+  if (autoRemove && !f.tty) {
+    process.exitCode = await runRemoved(e, id, !!f.interactive);
+    return;
+  }
+  // This process removes an --rm container itself once it has the exit code (conmon's exit command would race it).
+  e.containers.processes.markAttached(c, true);
+  let code: number | typeof DETACHED = 1;
+  try {
+    code = await relay(e, id, { ...f, detachKeys: keys }, true);
+    // Detached (Docker prints nothing and exits 0): the container runs on, and conmon's exit command does --rm.
+    process.exitCode = code ?? 0;
+  } finally {
+    e.containers.processes.markAttached(c, false);
+    if (autoRemove && code !== DETACHED) await e.containers.remove(id, { force: true });
+  }
+}
+
 export function registerRunCommands(program: Command, container: Command, withEngine: WithEngine): void {
   const both = (name: string): Command[] => [program.command(name), container.command(name)];
 
@@ -128,41 +162,19 @@ export function registerRunCommands(program: Command, container: Command, withEn
       .passThroughOptions()
       .action(async (image: string, command: string[], f: RunFlags) => withEngine(async (e) => {
         const keys = detachKeys(f.detachKeys);
-        // Whatever stops strata itself from running the container is the CLI's failure (125), as docker run says;
-        // its flags are read before anything is pulled, as Docker's CLI parses them first.
+        // Whatever stops strata itself from making the container is the CLI's failure (125), said as docker run
+        // says it, with its help line; its flags are read before anything is pulled, as Docker's CLI parses them first.
         const id = await createOptions(image, command, f).then(async (options) => {
           await pullIfMissing(e, image, f.pull);
           return e.containers.create(options);
         }).catch((err: unknown) => {
-          throw err instanceof StrataError && err.status === 1 ? new StrataError(err.message, 125) : err;
+          throw err instanceof StrataError && !(err instanceof FlagValueError || err instanceof UsageError) ? runFailure(cmd, err.message, 125, true) : err;
         });
-        const autoRemove = !!f.rm;
-        const c = e.containers.resolve(id);
-        if (f.detach) {
-          try {
-            const started = await e.containers.processes.start(id);
-            for (const w of started.warnings) stderr(`WARNING: ${w}\n`);
-          } catch (err) {
-            if (autoRemove) await e.containers.remove(id, { force: true });
-            throw err;
-          }
-          stdout(`${id}\n`);
-          return;
-        }
-        if (autoRemove && !f.tty) {
-          process.exitCode = await runRemoved(e, id, !!f.interactive);
-          return;
-        }
-        // This process removes an --rm container itself once it has the exit code (conmon's exit command would race it).
-        e.containers.processes.markAttached(c, true);
-        let code: number | typeof DETACHED = 1;
         try {
-          code = await relay(e, id, { ...f, detachKeys: keys }, true);
-          // Detached (Docker prints nothing and exits 0): the container runs on, and conmon's exit command does --rm.
-          process.exitCode = code ?? 0;
-        } finally {
-          e.containers.processes.markAttached(c, false);
-          if (autoRemove && code !== DETACHED) await e.containers.remove(id, { force: true });
+          await runMade(e, id, f, keys);
+        } catch (err) {
+          // A process that could not start (126, 127): said as docker run says it, without the help line.
+          throw err instanceof StrataError && !(err instanceof UsageError) ? runFailure(cmd, err.message, err.status, false) : err;
         }
       }));
   }
