@@ -397,6 +397,20 @@ describe('container lifecycle', () => {
     s.ok(['rm', 'busy']);
   });
 
+  test('port: no container publishes a port (no bridge network), said as Docker says it', () => {
+    s.ok(['create', '--name', 'portless', 'bb:1', 'true']);
+    assert.deepEqual([s.run(['port', 'portless']).status, s.ok(['port', 'portless'])], [0, '']);
+    const told = (args: string[]) => { const r = s.run(args); return [r.status, r.stdout, r.stderr]; };
+    assert.deepEqual(told(['port', 'portless', '80']), [1, '', "Error: No public port '80/tcp' published for portless\n"]);
+    assert.deepEqual(told(['container', 'port', 'portless', '53/udp']), [1, '', "Error: No public port '53/udp' published for portless\n"]);
+    assert.deepEqual(told(['port', 'portless', 'abc']), [1, '', 'strconv.ParseUint: parsing "abc": invalid syntax\n']);
+    assert.deepEqual(told(['port', 'portless', '99999']), [1, '', 'strconv.ParseUint: parsing "99999": value out of range\n']);
+    assert.deepEqual(told(['port', 'portless', '81-80']), [1, '', 'Invalid range specified for the Port: 81-80\n']);
+    assert.deepEqual(told(['port', 'nosuch', '80']), [1, '', 'Error: No such container: nosuch\n']);
+    assert.match(s.run(['port']).stderr, /^"strata port" requires at least 1 and at most 2 arguments\.\nSee 'strata port --help'\.\n\nUsage:  strata port CONTAINER \[PRIVATE_PORT\[\/PROTO\]\]\n/);
+    s.ok(['rm', 'portless']);
+  });
+
   test('top, stats --no-stream, attach, rename', async () => {
     s.ok(['run', '-d', '--name', 'watched', 'bb:1', 'sleep', '100']);
     const top = s.ok(['top', 'watched']).split('\n');
