@@ -335,8 +335,9 @@ describe('container lifecycle', () => {
     const attach = s.run(['attach', 'fgrm']);
     assert.deepEqual([attach.status, attach.stderr.toString()], [1, `Error: You cannot attach to container ${id}: its output goes to the strata run that started it (run --rm without -t)\n`]);
     // Its events as Docker's: `start` while it runs, the exit code in `die`.
-    const events = () => readFileSync(join(s.root, 'events.log'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
-      .filter((e) => e.Actor?.ID === id).map((e) => `${e.Action}${e.Actor.Attributes.exitCode ? ` ${e.Actor.Attributes.exitCode}` : ''}`);
+    const eventsOf = (of: string) => readFileSync(join(s.root, 'events.log'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+      .filter((e) => e.Actor?.ID === of).map((e) => `${e.Action}${e.Actor.Attributes.exitCode ? ` ${e.Actor.Attributes.exitCode}` : ''}`);
+    const events = () => eventsOf(id);
     assert.deepEqual(events(), ['create', 'start']);
     first.cli.kill('SIGTERM');
     assert.equal(await first.closed, 7);
@@ -353,6 +354,12 @@ describe('container lifecycle', () => {
     const failed = s.run(['run', '--rm', 'bb:1', 'nosuch']);
     assert.equal(failed.status, 127);
     assert.match(failed.stderr, /^strata: [^\n]*exec: "nosuch": executable file not found in \$PATH\.\n$/);
+    // A start that failed is no start (Docker reports none): made, then removed; a quick one that ran has its start before its die.
+    const made = readFileSync(join(s.root, 'events.log'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.Action === 'create').map((e) => e.Actor.ID);
+    assert.deepEqual(eventsOf(made.at(-1)), ['create', 'destroy']);
+    s.ok(['run', '--rm', 'bb:1', 'true']);
+    const quick = readFileSync(join(s.root, 'events.log'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.Action === 'create').at(-1).Actor.ID;
+    assert.deepEqual(eventsOf(quick), ['create', 'start', 'die 0', 'destroy']);
   });
 
   test('--rm: the layer is mounted volatile (no sync at its unmount); after its conmon is killed it still copies out and starts again', () => {

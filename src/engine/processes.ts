@@ -272,11 +272,17 @@ export class Processes {
     const poststop = this.self ? [{ path: '/bin/sh', args: ['sh', '-c', EXIT_COMMAND, 'sh', dir, runtime().RUNNER_FILE, ...this.cleanupCommand(c, true)], env: [`PATH=${DEFAULT_PATH}`] }] : [];
     return this.launch(c, { poststop }, async (settings, warnings) => {
       io.onStart?.(warnings, 0);
-      // Running from here on for every other command (its PID 1 and this process are watched, Supervisor.supervisorAlive).
-      this.markRunning(c, rfc3339Nano(nowNs()));
+      // Taken before the program runs: a process that exits at once must not have finished before it started.
+      const startedAt = rfc3339Nano(nowNs());
+      // Running (and its `start` event said) once the runtime has made the process, as `start` marks it after conmon's
+      // create: one that cannot start stays Created and has no `start`, as in Docker. From then on every other command
+      // sees it running (its PID 1 and this process are watched, Supervisor.supervisorAlive).
       try {
-        return await this.supervisor(c, settings).runForeground({ stdin: io.stdin, stderr: io.stderr, onSpawn: (pid) => io.onStart?.([], pid) });
+        return await this.supervisor(c, settings).runForeground({
+          stdin: io.stdin, stderr: io.stderr, onSpawn: (pid) => io.onStart?.([], pid), onStarted: () => this.markRunning(c, startedAt),
+        });
       } catch (e) {
+        // The runtime's failure may be told after its PID file was seen: the container did not run after all.
         this.store.meta.setContainerState(c.id, 'created');
         throw e;
       }
