@@ -496,6 +496,14 @@ describe('container lifecycle', () => {
     // Go's RFC3339Nano, as Docker prints State times: up to nine fraction digits, no trailing zero, finer than milliseconds.
     for (const t of [state.StartedAt, state.FinishedAt] as string[]) assert.match(t, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{0,8}[1-9])?Z$/);
     assert.ok([state.StartedAt, state.FinishedAt].some((t) => /\.\d{4,9}Z$/.test(t as string)), `${state.StartedAt} ${state.FinishedAt}`);
+    // Created too, finer than the millisecond (three containers: each has a one-in-a-thousand chance of a whole millisecond).
+    const created = s.ok(['inspect', '-f', '{{.Created}}', 'cfg']).trim();
+    assert.ok(Date.parse(created) <= Date.parse(state.StartedAt as string), `${created} ${state.StartedAt}`);
+    const more = [1, 2].map(() => s.ok(['create', 'bb:1']).trim());
+    const times = [created, ...more.map((id) => s.ok(['inspect', '-f', '{{.Created}}', id]).trim())];
+    for (const t of times) assert.match(t, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{0,8}[1-9])?Z$/);
+    assert.ok(times.some((t) => /\.\d{4,9}Z$/.test(t)), times.join(' '));
+    s.ok(['rm', ...more]);
     s.ok(['rm', 'cfg']);
   });
 });
