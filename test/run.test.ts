@@ -159,7 +159,14 @@ describe('container lifecycle', () => {
     s.ok(['run', '-d', '--name', 'sig', 'bb:1', 'sh', '-c', 'trap "exit 9" USR1; while :; do sleep 0.1; done']);
     // Give sh the moment it takes to set its trap.
     await new Promise((r) => setTimeout(r, 300));
-    assert.equal(s.ok(['kill', '-s', 'USR1', 'sig']), 'sig\n');
+    // Docker's daemon's signal names and refusals: checked before the container is looked at, a number past Linux's after.
+    const told = (args: string[]) => { const r = s.run(args); return [r.status, r.stdout, r.stderr]; };
+    assert.deepEqual(told(['kill', '-s', 'bogus', 'sig']), [1, '', 'Error: Invalid signal: bogus\n']);
+    assert.deepEqual(told(['kill', '-s', '0', 'sig']), [1, '', 'Error: Invalid signal: 0\n']);
+    assert.deepEqual(told(['kill', '-s', 'KILL9', 'nosuch']), [1, '', 'Error: Invalid signal: KILL9\n']);
+    assert.deepEqual(told(['kill', '-s', '65', 'sig']), [1, '', 'Error: Cannot kill container: sig: The linux daemon does not support signal 65\n']);
+    assert.deepEqual(told(['kill', '-s', 'SIGRTMIN+3', 'sig']), [0, 'sig\n', '']);
+    assert.equal(s.ok(['kill', '-s', 'usr1', 'sig']), 'sig\n');
     assert.equal(s.ok(['wait', 'sig']), '9\n');
     assert.match(s.ok(['ps', '-a', '--filter', 'exited=9', '--format', '{{.Names}}']), /^sig\n$/);
     assert.equal(s.ok(['ps', '-a', '--filter', 'exited=8', '-q']), '');
@@ -227,6 +234,11 @@ describe('container lifecycle', () => {
     // What is not a whole number of lines, or a negative one, is all of them, as Docker's daemon reads --tail.
     for (const tail of ['x', '-1', '2.5']) assert.equal(s.ok(['logs', '--tail', tail, 'talk']), 'line1\nline2\nline3\nline4\n', tail);
     assert.match(s.ok(['logs', '-t', '--tail', '3', 'talk']), /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z line\d\n){2}$/);
+    // A time it cannot read is named by its flag, as Docker's daemon says it.
+    for (const flag of ['since', 'until']) {
+      const bad = s.run(['logs', `--${flag}`, 'bogus', 'talk']);
+      assert.deepEqual([bad.status, bad.stderr], [1, `Error: invalid value for "${flag}": failed to parse value as time or duration: "bogus"\n`]);
+    }
     s.ok(['run', '-d', '--name', 'slow', 'bb:1', 'sh', '-c', 'echo a; sleep 1; echo b']);
     const t0 = Date.now();
     assert.equal(s.ok(['logs', '-f', 'slow']), 'a\nb\n');
@@ -247,6 +259,14 @@ describe('container lifecycle', () => {
     const nouser = s.run(['exec', '-u', 'nosuchuser', 'box', 'id']);
     assert.deepEqual([nouser.status, nouser.stderr], [126, 'Error: unable to find user nosuchuser: no matching entries in passwd file\n']);
     assert.match(s.ok(['exec', '--privileged', 'box', 'grep', 'CapEff', '/proc/self/status']), /CapEff:\s+0*1fffeffffff\n/);
+    // The runtime's failure in Docker's words (runc's own line comes first: README).
+    const nodir = s.run(['exec', '-w', '/nosuch', 'box', 'pwd']);
+    assert.equal(nodir.status, 126);
+    assert.match(nodir.stderr, /\nError: OCI runtime exec failed: exec failed: unable to start container process: chdir to cwd \("\/nosuch"\) set in config\.json failed: no such file or directory: unknown\n$/);
+    // Paused: exec refused naming the container as given; top lists its (frozen) processes, as Docker's.
+    s.ok(['pause', 'box']);
+    assert.deepEqual([s.run(['exec', 'box', 'true']).status, s.run(['exec', 'box', 'true']).stderr], [1, 'Error: Container box is paused, unpause the container before exec\n']);
+    assert.match(s.ok(['top', 'box']), /\n\S+ +\d+ .* sleep 100\n$/);
     s.ok(['rm', '-f', 'box']);
     s.ok(['create', '--name', 'idle', 'bb:1', 'true']);
     const r = s.run(['exec', 'idle', 'true']);
@@ -263,6 +283,9 @@ describe('container lifecycle', () => {
     assert.equal(rows[0], 'new Created');
     assert.match(rows[1]!, /^up Up (Less than a second|\d+ seconds?) \(Paused\)$/);
     assert.equal(s.ok(['ps', '--filter', 'status=paused', '--format', '{{.Names}}']), 'up\n');
+    // A template of the user's own wins over -q, as in Docker's CLI; the table gives way to it.
+    assert.equal(s.ok(['ps', '-q', '--filter', 'name=up', '--format', '{{.Names}}']), 'up\n');
+    assert.match(s.ok(['ps', '-q', '--filter', 'name=up', '--format', 'table']), /^[0-9a-f]{12}\n$/);
     s.ok(['unpause', 'up']);
     const unmount = s.run(['unmount', 'up']);
     assert.equal(unmount.status, 1);
@@ -428,6 +451,8 @@ describe('container lifecycle', () => {
     const stats = s.ok(['stats', '--no-stream', 'watched']).split('\n');
     assert.match(stats[0]!, /^CONTAINER ID +NAME +CPU % +MEM USAGE \/ LIMIT +MEM % +NET I\/O +BLOCK I\/O +PIDS$/);
     assert.match(stats[1]!, /^[0-9a-f]{12} +watched +\d+\.\d\d% +[\d.]+[KM]iB \/ [\d.]+[GM]iB +\d+\.\d\d% +0B \/ 0B +-- +1$/);
+    const badName = s.run(['rename', 'watched', 'bad name']);
+    assert.deepEqual([badName.status, badName.stderr], [1, 'Error: Error when allocating new name: Invalid container name (/bad name), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed\nError: failed to rename container named watched\n']);
     s.ok(['rename', 'watched', 'seen']);
     assert.equal(s.ok(['ps', '--format', '{{.Names}}']), 'seen\n');
     const attach = s.spawn(['attach', 'seen']);

@@ -23,6 +23,7 @@ import { nowNs, rfc3339Nano } from './clock.js';
 import type { Containers } from './containers.js';
 import { humanDuration } from './duration.js';
 import { ConflictError, InvalidArgumentError, NotFoundError, StrataError } from './errors.js';
+import { parseSignal, validSignal } from './signals.js';
 import { copyInTar, copyOutTar, copyPath, type ContainerView, type CopyOptions, type CopySide } from './copy.js';
 import { readSettings, type RunSettings } from './runsettings.js';
 import type { Store } from './store.js';
@@ -115,8 +116,16 @@ export interface LogsQuery { tail?: number; since?: string; until?: string }
 
 function logQuery(q: LogsQuery): LogQuery {
   const now = new Date();
-  const when = (v?: string) => (v === undefined ? undefined : new Date(Number(timestampNs(v, now) / 1_000_000n)));
-  return { tail: q.tail, since: when(q.since), until: when(q.until) };
+  const when = (v: string | undefined, name: 'since' | 'until') => {
+    if (v === undefined) return undefined;
+    try {
+      return new Date(Number(timestampNs(v, now) / 1_000_000n));
+    } catch (e) {
+      // Docker's daemon names the parameter it could not read.
+      throw e instanceof StrataError ? new InvalidArgumentError(`invalid value for ${JSON.stringify(name)}: ${e.message}`) : e;
+    }
+  };
+  return { tail: q.tail, since: when(q.since, 'since'), until: when(q.until, 'until') };
 }
 
 /** containers/<id>/attached: the PID of the foreground `run` relaying the container (markAttached). */
@@ -391,9 +400,11 @@ export class Processes {
 
   /** `docker kill -s`: a signal to the container's PID 1. */
   async kill(ref: string, signal = 'SIGKILL'): Promise<void> {
-    if (/^0+$/.test(signal) || (/^\d+$/.test(signal) && Number(signal) > 64)) throw new InvalidArgumentError(`Invalid signal: ${signal}`);
+    // Docker's daemon's order: the signal read, the container found running, then the number checked.
+    const n = parseSignal(signal);
     const { sup } = await this.running(ref, 'Cannot kill container: ' + ref);
-    await sup.signal(/^\d+$/.test(signal) ? Number(signal) : signal.toUpperCase().replace(/^(SIG)?/, 'SIG'));
+    if (!validSignal(n)) throw new InvalidArgumentError(`Cannot kill container: ${ref}: The linux daemon does not support signal ${BigInt.asUintN(64, BigInt(n))}`);
+    await sup.signal(n);
   }
 
   /** `docker attach`: relay a running container's stdio (stdin too when given and the container keeps it open). */
@@ -564,7 +575,7 @@ export class Processes {
     const named = this.containers.resolve(ref);
     // While the container's state is checked and the process described, the runtime's binary is read (a cold exec).
     this.runtime(readSettings(this.dir(named))).prefetch();
-    const { c, dir, proc } = await this.execProcess(named.id, o);
+    const { c, dir, proc } = await this.execProcess(ref, o);
     const tag = `exec-${process.pid}-${Date.now()}`;
     const processFile = join(dir, `${tag}.json`);
     writeFileSync(processFile, JSON.stringify(proc));
@@ -629,7 +640,8 @@ export class Processes {
   /** The running container and the runtime-spec process `exec` asks for in it. */
   private async execProcess(ref: string, o: ExecOptions): Promise<{ c: ContainerRecord; dir: string; proc: OciSpec['process'] }> {
     const { c, state } = await this.running(ref);
-    if (state.status === 'paused') throw new ConflictError(`Container ${c.id} is paused, unpause the container before exec`);
+    // Named as the user named it, as Docker's daemon says it.
+    if (state.status === 'paused') throw new ConflictError(`Container ${ref} is paused, unpause the container before exec`);
     const dir = this.dir(c);
     const config = this.containers.config(c);
     const spec = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as OciSpec;
@@ -653,8 +665,8 @@ export class Processes {
    * processes by its PID column, as Docker's daemon does it (Titles and Processes, its API's fields).
    */
   async top(ref: string, psArgs: string[] = ['-ef']): Promise<{ Titles: string[]; Processes: string[][] }> {
-    const { c, state } = await this.running(ref);
-    if (state.status === 'paused') throw new ConflictError(`Container ${c.id} is paused`);
+    // A paused container is running to Docker's daemon: its processes are listed (frozen, they are still there).
+    const { c } = await this.running(ref);
     const pids = new Set((await this.runtime(readSettings(this.dir(c))).ps(c.id)).map(String));
     const { spawnSync } = await import('node:child_process');
     const ps = spawnSync('ps', psArgs, { encoding: 'utf8' });

@@ -160,7 +160,9 @@ export class OciRuntime {
         `mount), which this crun refuses ("${message}"); use --runtime runc`, 125);
     }
     // docker exec answers 126 for any process it could not start (not found included); run tells 126 from 127.
-    const code = verb === 'exec' ? 126 : verb === 'create' || verb === 'run' ? startFailureCode(message) : 125;
+    // An exec that could not start is told in Docker's words (its daemon's, with containerd's code for the runtime's failure).
+    if (verb === 'exec') return new RuntimeError(`OCI runtime exec failed: ${message}: unknown`, 126);
+    const code = verb === 'create' || verb === 'run' ? startFailureCode(message) : 125;
     return new RuntimeError(`${this.name} ${verb} ${id}: ${message}`, code);
   }
 

@@ -231,9 +231,11 @@ export function registerContainerCommands(program: Command, container: Command, 
         // As Docker's daemon, a limit below 1 is none (the CLI's default is -1).
         const n = o.latest ? 1 : o.last === undefined ? 0 : integer(o.last, '-n, --last');
         const last = n > 0 ? n : undefined;
-        const list = await e.containers.list({ all: o.all, last, size: wantsSize && !o.quiet, filters });
+        // As Docker's CLI: a template of the user's own wins over -q (only the default table gives way to it).
+        const quiet = o.quiet && (o.format === undefined || o.format === 'table');
+        const list = await e.containers.list({ all: o.all, last, size: wantsSize && !quiet, filters });
         const rows = list.map((c) => psRow(c, o.trunc, new Date()));
-        if (o.quiet) {
+        if (quiet) {
           for (const r of rows) stdout(r.ID + '\n');
           return;
         }
