@@ -202,6 +202,10 @@ for (const driver of DRIVERS) describe(`volumes on ${driver}`, () => {
     });
     assert.match(v[0].CreatedAt as string, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     assert.equal(s.ok(['volume', 'inspect', '-f', '{{.Name}} {{.Driver}}', 'fast']), 'fast local\n');
+    // `volume create` without labels or options: empty maps, as Docker's CLI sends them; a volume -v made has none (null).
+    s.ok(['volume', 'create', 'plain']);
+    assert.equal(s.ok(['volume', 'inspect', '-f', '{{json .Labels}} {{json .Options}} {{.Labels}}', 'plain']), '{} {} map[]\n');
+    s.ok(['volume', 'rm', 'plain']);
     assert.equal(s.ok(['volume', 'ls', '--filter', 'label=team=a', '--format', '{{.Name}} {{.Labels}}']), 'fast team=a\n');
     assert.equal(s.run(['volume', 'ls', '-f', 'bogus=1']).stderr, "Error: Invalid filter 'bogus'\n");
     create('--name', 'fastuser', '-v', 'fast:/f', IMAGE);
