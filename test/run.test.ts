@@ -451,6 +451,10 @@ describe('container lifecycle', () => {
     const stats = s.ok(['stats', '--no-stream', 'watched']).split('\n');
     assert.match(stats[0]!, /^CONTAINER ID +NAME +CPU % +MEM USAGE \/ LIMIT +MEM % +NET I\/O +BLOCK I\/O +PIDS$/);
     assert.match(stats[1]!, /^[0-9a-f]{12} +watched +\d+\.\d\d% +[\d.]+[KM]iB \/ [\d.]+[GM]iB +\d+\.\d\d% +0B \/ 0B +-- +1$/);
+    // --format with Docker's fields; {{json .}} has its keys in Go's order.
+    assert.equal(s.ok(['stats', '--no-stream', '--format', 'table {{.Container}}\t{{.Name}}\t{{.PIDs}}\t{{.NetIO}}', 'watched']), 'CONTAINER   NAME      PIDS      NET I/O\nwatched     watched   1         0B / 0B\n');
+    assert.deepEqual(Object.keys(JSON.parse(s.ok(['stats', '--no-stream', '--format', '{{json .}}', 'watched']))),
+      ['BlockIO', 'CPUPerc', 'Container', 'ID', 'MemPerc', 'MemUsage', 'Name', 'NetIO', 'PIDs']);
     const badName = s.run(['rename', 'watched', 'bad name']);
     assert.deepEqual([badName.status, badName.stderr], [1, 'Error: Error when allocating new name: Invalid container name (/bad name), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed\nError: failed to rename container named watched\n']);
     s.ok(['rename', 'watched', 'seen']);

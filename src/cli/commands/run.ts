@@ -14,6 +14,13 @@ import { runFailure, UsageError } from '../usage.js';
 
 /** The signals a foreground `run` (and `start -a`) passes on to the container, as Docker's --sig-proxy. */
 const PROXIED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+/** One row of `stats`: the fields its --format templates use, as Docker's CLI names them. */
+interface StatsRow { Container: string; Name: string; ID: string; CPUPerc: string; MemUsage: string; MemPerc: string; NetIO: string; BlockIO: string; PIDs: string }
+/** The headers of `stats`' table columns, as Docker's; the default table is every one but CONTAINER, from ID on. */
+const STATS_HEADERS = {
+  Container: 'CONTAINER', ID: 'CONTAINER ID', Name: 'NAME', CPUPerc: 'CPU %', MemUsage: 'MEM USAGE / LIMIT', MemPerc: 'MEM %',
+  NetIO: 'NET I/O', BlockIO: 'BLOCK I/O', PIDs: 'PIDS',
+} as const;
 /** How often `stats` draws a frame: Docker's daemon sends a reading a second. */
 const STATS_INTERVAL_MS = 1000;
 
@@ -380,43 +387,52 @@ export function registerRunCommands(program: Command, container: Command, withEn
     cmd.description('Display a live stream of container(s) resource usage statistics')
       .argument('[containers...]')
       .option('-a, --all', 'Show all containers (default shows just running)')
+      .option('--format <string>', 'Pretty-print images using a Go template')
       .option('--no-stream', 'Disable streaming stats and only pull the first result')
       .option('--no-trunc', 'Do not truncate output')
-      .action(async (refs: string[], o: { all?: boolean; stream: boolean; trunc: boolean }) => withEngine(async (e) => {
+      .action(async (refs: string[], o: { all?: boolean; format?: string; stream: boolean; trunc: boolean }) => withEngine(async (e) => {
         const { bytesSize } = await import('../format/units.js');
         const { renderTable } = await import('../format/tabwriter.js');
+        const formatTable = o.format === undefined ? undefined : (await import('../format/table.js')).formatTable;
         // The containers named (each must exist, as Docker checks before the first frame), else those running (all with -a), anew each frame.
         const named = refs.map((r) => e.containers.resolve(r).id);
         const targets = async () => (refs.length ? named : (await e.containers.list({ all: o.all })).map((c) => c.Id));
-        const row = (id: string, sample: StatsSample | null, cpu: number): string[] => {
+        const row = (id: string, sample: StatsSample | null, cpu: number): StatsRow => {
           const c = e.containers.resolve(id);
           const shown = o.trunc ? c.id.slice(0, 12) : c.id;
-          if (!sample) return [shown, c.name, '0.00%', '0B / 0B', '0.00%', '0B / 0B', '0B / 0B', '0'];
+          // {{.Container}} is the container as the user named it (its ID when none was named), as Docker's.
+          // Keys in the order Go marshals a map, so `{{json .}}` prints them as Docker's does.
+          const container = refs[named.indexOf(c.id)] ?? shown;
+          if (!sample) {
+            return { BlockIO: '0B / 0B', CPUPerc: '0.00%', Container: container, ID: shown, MemPerc: '0.00%', MemUsage: '0B / 0B', Name: c.name, NetIO: '0B / 0B', PIDs: '0' };
+          }
           const now = sample.counters;
-          return [shown, c.name, `${cpu.toFixed(2)}%`, `${bytesSize(now.memoryBytes)} / ${bytesSize(now.memoryLimitBytes)}`,
-            `${((now.memoryBytes / now.memoryLimitBytes) * 100).toFixed(2)}%`, '0B / 0B', '--', String(now.pids)];
+          return { BlockIO: '--', CPUPerc: `${cpu.toFixed(2)}%`, Container: container, ID: shown,
+            MemPerc: `${((now.memoryBytes / now.memoryLimitBytes) * 100).toFixed(2)}%`, MemUsage: `${bytesSize(now.memoryBytes)} / ${bytesSize(now.memoryLimitBytes)}`,
+            Name: c.name, NetIO: '0B / 0B', PIDs: String(now.pids) };
         };
-        const header = ['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'NET I/O', 'BLOCK I/O', 'PIDS'];
+        const render = (rows: StatsRow[]): string => (formatTable ? formatTable(o.format!, rows, STATS_HEADERS)
+          : renderTable(Object.values(STATS_HEADERS).slice(1), rows.map((r) => [r.ID, r.Name, r.CPUPerc, r.MemUsage, r.MemPerc, r.NetIO, r.BlockIO, r.PIDs])));
         if (!o.stream) {
           const rows = await Promise.all((await targets()).map(async (id) => {
             const st = await e.containers.processes.stats(id);
             return row(id, st ? { counters: st.now, takenAt: 0n } : null, st?.cpuPercent ?? 0);
           }));
-          stdout(renderTable(header, rows));
+          stdout(render(rows));
           return;
         }
         // Docker 20.10's stream: a frame a second, the screen cleared before each (on a terminal or not), until
         // interrupted; a container that stops stays with zeros. CPU % is over the second between two frames.
         const last = new Map<string, StatsSample>();
         for (;;) {
-          const rows: string[][] = [];
+          const rows: StatsRow[] = [];
           for (const id of await targets()) {
             const sample = await e.containers.processes.statsSample(id).catch(() => null);
             const before = last.get(id);
             rows.push(row(id, sample, sample && before ? cpuPercent(before, sample) : 0));
             if (sample) last.set(id, sample); else last.delete(id);
           }
-          stdout(`\x1b[2J\x1b[H${renderTable(header, rows)}`);
+          stdout(`\x1b[2J\x1b[H${render(rows)}`);
           await new Promise((r) => setTimeout(r, STATS_INTERVAL_MS));
         }
       }));
