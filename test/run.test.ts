@@ -249,6 +249,9 @@ describe('container lifecycle', () => {
     s.ok(['run', '-d', '--name', 'box', '-e', 'A=1', 'bb:1', 'sleep', '100']);
     assert.equal(s.run(['exec', 'box', 'sh', '-c', 'exit 7']).status, 7);
     assert.equal(s.ok(['exec', '-e', 'B=2', 'box', 'sh', '-c', 'echo $A$B $HOSTNAME']), `12 ${s.ok(['inspect', '-f', '{{.Id}}', 'box']).slice(0, 12)}\n`);
+    // -e NAME with no NAME in the caller's environment unsets it, as Docker's (recorded bare, never given to the runtime).
+    assert.equal(s.ok(['exec', '-e', 'A', '-e', 'STRATA_TEST_UNSET', 'box', 'sh', '-c', 'echo ${A-unset} ${STRATA_TEST_UNSET-unset}']), 'unset unset\n');
+    assert.equal(s.ok(['run', '--rm', '-e', 'STRATA_TEST_UNSET', 'bb:1', 'sh', '-c', 'echo ${STRATA_TEST_UNSET-unset}']), 'unset\n');
     assert.equal(s.ok(['exec', '-w', '/tmp', '-u', 'app', 'box', 'sh', '-c', 'pwd; id -un; echo $HOME']), '/tmp\napp\n/home/app\n');
     assert.equal(s.ok(['exec', '-i', 'box', 'cat'], 'piped\n'), 'piped\n');
     assert.equal(s.ok(['exec', 'box', 'cat'], 'not read\n'), '');

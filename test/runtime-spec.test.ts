@@ -53,6 +53,8 @@ describe('process: argv, env, cwd as Docker merges them', () => {
     assert.deepEqual(plain.process.env, ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', `HOSTNAME=${ID.slice(0, 12)}`, 'HOME=/root']);
     assert.equal(plain.process.terminal, undefined);
     assert.deepEqual(mergeEnv(['A=1'], ['A=2', 'B=3']), ['A=2', 'B=3']);
+    // A bare name unsets the variable (Docker's ReplaceOrAppendEnvValues): the runtime never sees `X` alone.
+    assert.deepEqual(mergeEnv(['A=1', 'B=2'], ['A', 'X']), ['B=2']);
   });
 
   test('cwd: -w over the image WorkingDir over /; a relative one is refused with Docker\'s words', () => {

@@ -153,11 +153,18 @@ export function processArgs(image: ImageRunConfig, cmd?: string[], entrypoint?: 
   return args;
 }
 
-/** `env` with each of `entries` replacing the variable of the same name or appended (Docker's ReplaceOrAppendEnvValues). */
+/**
+ * `env` with each of `entries` replacing the variable of the same name or appended, and a bare name (`-e X`
+ * when the caller has no X) removing it, as Docker's ReplaceOrAppendEnvValues does.
+ */
 export function mergeEnv(env: readonly string[], entries: readonly string[]): string[] {
-  const out = [...env];
+  let out = [...env];
   const keyOf = (e: string) => (e.includes('=') ? e.slice(0, e.indexOf('=')) : e);
   for (const entry of entries) {
+    if (!entry.includes('=')) {
+      out = out.filter((e) => keyOf(e) !== entry);
+      continue;
+    }
     const i = out.findIndex((e) => keyOf(e) === keyOf(entry));
     if (i >= 0) out[i] = entry;
     else out.push(entry);

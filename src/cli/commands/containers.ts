@@ -154,7 +154,7 @@ function integer(value: string, flag: string): number {
 }
 
 export async function createOptions(image: string, command: string[], f: CreateFlags) {
-  const { envFileEntries } = await import('../envfile.js');
+  const { envFileEntries, envFlag } = await import('../envfile.js');
   const { parseUlimit } = await import('../../engine/index.js');
   if (f.network !== 'none' && f.network !== 'host') {
     throw new StrataError(f.network === 'bridge' || f.network === 'default'
@@ -171,7 +171,7 @@ export async function createOptions(image: string, command: string[], f: CreateF
   }
   const cpus = f.cpus === undefined ? 0 : Number(f.cpus);
   if (!Number.isFinite(cpus) || cpus < 0) throw new FlagValueError(`invalid argument "${f.cpus}" for "--cpus" flag: failed to parse ${f.cpus} as a rational number`);
-  const env = [...envFileEntries(f.envFile), ...f.env.map((e) => (e.includes('=') ? e : `${e}=${process.env[e] ?? ''}`))];
+  const env = [...envFileEntries(f.envFile), ...f.env.map(envFlag)];
   return {
     image, name: f.name, cmd: command, env,
     workdir: f.workdir, user: f.user, entrypoint: f.entrypoint, hostname: f.hostname,

@@ -8,7 +8,7 @@ import { forEachName } from '../each.js';
 import { collect } from '../output.js';
 import { stderr, stdout } from '../stdio.js';
 import { addCreateFlags, createOptions, type CreateFlags } from './containers.js';
-import { envFileEntries } from '../envfile.js';
+import { envFileEntries, envFlag } from '../envfile.js';
 import { pullIfMissing } from '../pullmissing.js';
 import { runFailure, UsageError } from '../usage.js';
 
@@ -328,7 +328,7 @@ export function registerRunCommands(program: Command, container: Command, withEn
       .passThroughOptions()
       .action(async (ref: string, command: string[], o: { detach?: boolean; detachKeys?: string; env: string[]; envFile: string[]; interactive?: boolean; privileged?: boolean; tty?: boolean; user?: string; workdir?: string }) => withEngine(async (e) => {
         const keys = detachKeys(o.detachKeys);
-        const env = [...envFileEntries(o.envFile), ...o.env.map((v) => (v.includes('=') ? v : `${v}=${process.env[v] ?? ''}`))];
+        const env = [...envFileEntries(o.envFile), ...o.env.map(envFlag)];
         // A terminal that does not know its size (0×0) leaves the pty's default.
         const consoleSize = o.tty && process.stdout.isTTY && process.stdout.rows > 0 ? { height: process.stdout.rows, width: process.stdout.columns } : undefined;
         const opts = { cmd: command, detach: o.detach, tty: o.tty, interactive: o.interactive, env, workdir: o.workdir, user: o.user, privileged: o.privileged, consoleSize };
