@@ -249,6 +249,13 @@ describe('container lifecycle', () => {
     s.ok(['run', '-d', '--name', 'box', '-e', 'A=1', 'bb:1', 'sleep', '100']);
     assert.equal(s.run(['exec', 'box', 'sh', '-c', 'exit 7']).status, 7);
     assert.equal(s.ok(['exec', '-e', 'B=2', 'box', 'sh', '-c', 'echo $A$B $HOSTNAME']), `12 ${s.ok(['inspect', '-f', '{{.Id}}', 'box']).slice(0, 12)}\n`);
+    // -it with a stdin that is no terminal (a pipe here): refused before anything runs or is made, as Docker's CLI.
+    const containers = s.ok(['ps', '-aq']);
+    for (const args of [['exec', '-it', 'box', 'true'], ['run', '-it', 'bb:1', 'true']]) {
+      const r = s.run(args);
+      assert.deepEqual([r.status, r.stdout, r.stderr], [1, '', 'the input device is not a TTY\n'], args.join(' '));
+    }
+    assert.equal(s.ok(['ps', '-aq']), containers);
     // -e NAME with no NAME in the caller's environment unsets it, as Docker's (recorded bare, never given to the runtime).
     assert.equal(s.ok(['exec', '-e', 'A', '-e', 'STRATA_TEST_UNSET', 'box', 'sh', '-c', 'echo ${A-unset} ${STRATA_TEST_UNSET-unset}']), 'unset unset\n');
     assert.equal(s.ok(['run', '--rm', '-e', 'STRATA_TEST_UNSET', 'bb:1', 'sh', '-c', 'echo ${STRATA_TEST_UNSET-unset}']), 'unset\n');
@@ -284,6 +291,9 @@ describe('container lifecycle', () => {
     s.ok(['pause', 'up']);
     const rows = s.ok(['ps', '-a', '--filter', 'name=new', '--filter', 'name=up', '--format', '{{.Names}} {{.Status}}']).trim().split('\n').sort();
     assert.equal(rows[0], 'new Created');
+    // Not paused, whatever else it is: said so (Docker's daemon), not that it is not running.
+    const notPaused = s.run(['unpause', 'new']);
+    assert.match(notPaused.stderr, /^Error: Container [0-9a-f]{64} is not paused\n$/);
     assert.match(rows[1]!, /^up Up (Less than a second|\d+ seconds?) \(Paused\)$/);
     assert.equal(s.ok(['ps', '--filter', 'status=paused', '--format', '{{.Names}}']), 'up\n');
     // A template of the user's own wins over -q, as in Docker's CLI; the table gives way to it.

@@ -482,8 +482,9 @@ export class Processes {
   }
 
   async unpause(ref: string): Promise<void> {
-    const { c, state } = await this.running(ref);
-    if (state.status !== 'paused') throw new ConflictError(`Container ${c.id} is not paused`);
+    // Whatever its state, a container not paused is said to be so (Docker's daemon: created or exited too).
+    const c = this.containers.resolve(ref);
+    if ((await this.state(c)).status !== 'paused') throw new ConflictError(`Container ${c.id} is not paused`);
     await this.runtime(readSettings(this.dir(c))).resume(c.id);
   }
 

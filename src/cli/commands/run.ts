@@ -33,6 +33,11 @@ const detachKeys = (spec: string | undefined): Buffer => {
   }
 };
 
+/** Docker's CLI refuses to attach a terminal to a stdin that is none, before anything is made (status 1, its words bare). */
+function checkTty(interactive: boolean | undefined, tty: boolean | undefined): void {
+  if (interactive && tty && !process.stdin.isTTY) throw new UsageError('the input device is not a TTY', 1);
+}
+
 /** A relay that ended because the detach keys were typed: the container runs on. */
 const DETACHED = null;
 
@@ -169,6 +174,7 @@ export function registerRunCommands(program: Command, container: Command, withEn
       .passThroughOptions()
       .action(async (image: string, command: string[], f: RunFlags) => withEngine(async (e) => {
         const keys = detachKeys(f.detachKeys);
+        if (!f.detach) checkTty(f.interactive, f.tty);
         // Whatever stops strata itself from making the container is the CLI's failure (125), said as docker run
         // says it, with its help line; its flags are read before anything is pulled, as Docker's CLI parses them first.
         const id = await createOptions(image, command, f).then(async (options) => {
@@ -328,6 +334,7 @@ export function registerRunCommands(program: Command, container: Command, withEn
       .passThroughOptions()
       .action(async (ref: string, command: string[], o: { detach?: boolean; detachKeys?: string; env: string[]; envFile: string[]; interactive?: boolean; privileged?: boolean; tty?: boolean; user?: string; workdir?: string }) => withEngine(async (e) => {
         const keys = detachKeys(o.detachKeys);
+        if (!o.detach) checkTty(o.interactive, o.tty);
         const env = [...envFileEntries(o.envFile), ...o.env.map(envFlag)];
         // A terminal that does not know its size (0×0) leaves the pty's default.
         const consoleSize = o.tty && process.stdout.isTTY && process.stdout.rows > 0 ? { height: process.stdout.rows, width: process.stdout.columns } : undefined;
