@@ -75,13 +75,15 @@ for (const driver of DRIVERS) {
       const detached = s.run(['run', '-d', '--rm', 'bb:1', 'nosuch']);
       assert.equal(detached.status, 127);
       assert.match(detached.stdout, /^[0-9a-f]{64}\n$/);
-      assert.match(detached.stderr, /^strata: [^\n]*exec: "nosuch": executable file not found in \$PATH\.\n$/);
+      assert.match(detached.stderr, /^strata: [^\n]*exec: "nosuch": executable file not found in \$PATH: unknown\.\n$/);
       const restart = s.run(['run', '--restart', 'always', 'bb:1', 'true']);
       assert.equal(restart.status, 125);
       assert.match(restart.stderr, /--restart always is not supported: strata has no daemon/);
       // --rm removed every container, also one that could not start; without it, that one stays Created, as Docker leaves it.
       assert.equal(s.ok(['ps', '-a', '--format', '{{.Command}} {{.Status}} {{.State}}']), '"/etc" Created created\n');
       assert.equal(s.ok(['inspect', '-f', '{{.State.ExitCode}}', s.ok(['ps', '-aq']).trim()]), '126\n');
+      // Its State.Error in Docker's daemon's words.
+      assert.match(s.ok(['inspect', '-f', '{{.State.Error}}', s.ok(['ps', '-aq']).trim()]), /^failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "\/etc": permission denied: unknown\n$/);
       for (const id of s.ok(['ps', '-aq']).trim().split('\n')) s.ok(['rm', id]);
     });
 
@@ -389,7 +391,7 @@ describe('container lifecycle', () => {
     // The runtime's own account of a failed start is said once, by strata.
     const failed = s.run(['run', '--rm', 'bb:1', 'nosuch']);
     assert.equal(failed.status, 127);
-    assert.match(failed.stderr, /^strata: [^\n]*exec: "nosuch": executable file not found in \$PATH\.\n$/);
+    assert.equal(failed.stderr, 'strata: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "nosuch": executable file not found in $PATH: unknown.\n');
     // A start that failed is no start (Docker reports none): made, then removed; a quick one that ran has its start before its die.
     const made = readFileSync(join(s.root, 'events.log'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.Action === 'create').map((e) => e.Actor.ID);
     assert.deepEqual(eventsOf(made.at(-1)), ['create', 'destroy']);

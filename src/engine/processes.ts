@@ -61,6 +61,15 @@ function exitStatusOf(e: RecordedExit): ExitStatus {
   return { exitCode: e.exitCode, finishedAtNs: ns, finishedAt: new Date(Number(ns / 1_000_000n)), oomKilled: e.oomKilled };
 }
 
+/**
+ * A process that could not start (126, 127) in the words Docker's daemon gives it (State.Error and the
+ * CLI's line alike): containerd's, around the runtime's message from its `create`, as strata's runtime says it.
+ */
+function startFailureMessage(message: string, code: number): string {
+  if (code !== 126 && code !== 127) return message;
+  return `failed to create shim task: OCI runtime create failed: ${message.replace(/^(\w+) run failed: /, '$1 create failed: ')}: unknown`;
+}
+
 export interface StartOptions {
   /** Relay the process's stdio here from before it starts (a foreground `run`, `start -a`). */
   attach?: AttachStreams;
@@ -330,8 +339,9 @@ export class Processes {
     } catch (e) {
       if (isMounted(rootfs)) unmount(rootfs);
       if (e instanceof runtime().RuntimeError) {
-        this.store.meta.setContainerStart(c.id, JSON.stringify({ startedAt: ZERO_TIME, error: e.message, exitCode: e.exitCode } satisfies StartRecord));
-        throw new StrataError(e.message, e.exitCode);
+        const message = startFailureMessage(e.message, e.exitCode);
+        this.store.meta.setContainerStart(c.id, JSON.stringify({ startedAt: ZERO_TIME, error: message, exitCode: e.exitCode } satisfies StartRecord));
+        throw new StrataError(message, e.exitCode);
       }
       if (e instanceof StrataError) throw e;
       // Docker's daemon words a start it refuses (unknown user, bad working dir…) as its own failure.
