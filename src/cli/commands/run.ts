@@ -467,7 +467,12 @@ export function registerRunCommands(program: Command, container: Command, withEn
           if (src === '-') throw new InvalidArgumentError(`destination "${dst}" must be a directory`);
           throw new NotFoundError(`No such container:path: ${from.container ?? to.container}:${from.container ? from.path : dirname(to.path)}`);
         }
-        if (dst === '-') await e.containers.processes.copyOut(from.container!, from.path, process.stdout, opts);
+        if (dst === '-') {
+          // The daemon's `Could not find the file …` (which the API answers with) is, in the docker CLI's words, the path it asked for.
+          await e.containers.processes.copyOut(from.container!, from.path, process.stdout, opts).catch((err: unknown) => {
+            throw err instanceof NotFoundError ? new NotFoundError(`No such container:path: ${from.container}:${from.path}`) : err;
+          });
+        }
         else if (src === '-') await e.containers.processes.copyIn(to.container!, to.path, process.stdin);
         else await e.containers.processes.copy(from, to, opts);
       }));
