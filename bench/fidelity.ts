@@ -26,6 +26,11 @@ const ALLOWED: Record<string, string> = {
   'import to an upper-case name': 'strata names the repository in its lowercase error, as newer Docker does: repository name (library/UPPER) must be lowercase',
   'ps --format {{json .}} keys': 'ps has newer Docker\'s .Platform field, so {{json .}} has its key',
   'save entry order': 'strata writes manifest.json first so that a load streams (README: save)',
+  'run of an upper-case image name': 'strata names the repository in its lowercase error, as newer Docker does: repository name (library/BAD) must be lowercase',
+  'exec of a missing command': 'an exec that cannot start: runc\'s line, then strata\'s, on stderr (Docker 20.10 writes its one line to the exec\'s stdout)',
+  'exec -w of a missing directory': 'an exec that cannot start: runc\'s line, then strata\'s, on stderr (Docker 20.10 writes its one line to the exec\'s stdout)',
+  'exec -u of a missing user': 'an exec that cannot start: strata\'s line on stderr (Docker 20.10 writes it to the exec\'s stdout)',
+  'run --network bridge': 'strata has no bridge network: --network bridge is refused saying so (README: --network)',
 };
 
 /**
@@ -58,12 +63,17 @@ const strata = (args: string[], input?: string | Buffer): Out => run([STRATA, '-
 function normalise(text: string, engine: 'docker' | 'strata'): string {
   return text
     .replace(/^(Error response from daemon: |Error: )/gm, '')
+    // docker run's failures: `docker: Error response from daemon: …` where strata's say `strata: …` (no daemon).
+    .replace(/^docker: Error response from daemon: /gm, 'docker: ')
+    // Docker's CLI logs its own wait's end after a failed foreground run: noise of its client, not an answer.
+    .replace(/^time="[^"]*" level=error msg="error waiting for container: context canceled"\n/gm, '')
     // The engine's name as a word: a file such as .dockerenv keeps its name.
     .replace(engine === 'docker' ? /\bdocker\b/g : /\bstrata\b/g, 'ENGINE')
     .replace(/(sha256:)?[0-9a-f]{64}/g, '<id>')
     .replace(/\b[0-9a-f]{12}\b/g, '<id12>')
     .replace(/\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?( ?[+-]\d\d:?\d\d| ?Z| \+0000 UTC)?/g, '<time>')
     .replace(/(Less than a second|About a minute|About an hour|\d+ (seconds?|minutes?|hours?|days?|weeks?|months?|years?)) ago/g, '<ago>')
+    .replace(/\bUp (Less than a second|About a minute|About an hour|\d+ (seconds?|minutes?|hours?|days?|weeks?|months?|years?))/g, 'Up <for>')
       .replace(/ {2,}/g, '\t')
     // No container process runs in strata yet (README): Docker's ran and exited, strata's was created.
     .replace(/\t(Exited \(\d+\) <ago>|Created)\t/g, '\t<status>\t')
@@ -144,14 +154,140 @@ function listing(tar: Buffer): string {
   return run(['tar', '-tvf', file]).stdout;
 }
 
+/** A tar of small files, as `cp -` reads one. */
+function tarOf(files: Record<string, string>): Buffer {
+  const dir = mkdtempSync(join(work, 'cp-'));
+  for (const [name, body] of Object.entries(files)) writeFileSync(join(dir, name), body);
+  return Buffer.from(run(['tar', '-C', dir, '--numeric-owner', '--owner=0', '--group=0', '-cf', '-', ...Object.keys(files)]).stdout, 'latin1');
+}
+
 /** Images Docker made here: a load of strata's archive takes their names, so they go by ID. */
 const dockerImages: string[] = [];
 
+/** The containers and volumes the container verbs' steps make, by name. */
+const RUN_NAMES = [1, 2, 3, 4, 5].map((n) => `${P}-c${n}`).concat([`${P}-l`, `${P}-box`, `${P}-x`]);
+
 function cleanup(): void {
-  docker(['rm', '-f', `${P}-c`, `${P}-r`]);
+  docker(['rm', '-f', '-v', `${P}-c`, `${P}-r`, ...RUN_NAMES]);
+  docker(['volume', 'rm', '-f', `${P}-vol`]);
   docker(['rmi', '-f', `${P}/busybox:1`, `${P}/busybox:2`, `${P}/loaded:1`, ...dockerImages.filter(Boolean)]);
   spawnSync('sh', ['-c', `grep -o " ${root}[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l`]);
   rmSync(work, { recursive: true, force: true });
+}
+
+/**
+ * The container verbs as a new user tries them first (the seed scenarios and common mistakes): containers
+ * run, listed, exec'd into, paused, stopped, killed, renamed, copied from and to, their logs, volumes shared.
+ * Outputs that vary (PIDs, memory, random names) are left out by the templates asked for.
+ */
+function containerVerbs(img: string): void {
+  const [c1, c2, c3, c4, c5] = [1, 2, 3, 4, 5].map((n) => `${P}-c${n}`) as [string, string, string, string, string];
+  for (const c of [c1, c2, c3, c4, c5]) both(`run -dit ${c}`, ['run', '-dit', '--network', 'none', '--name', c, img, 'sh']);
+  const mine = ['--filter', `name=${P}-c`];
+  both('ps (five running)', ['ps', ...mine, '--format', '{{.Names}} {{.Status}} {{.Command}} {{.Ports}} {{.Networks}} {{.Mounts}}']);
+  both('ps -q', ['ps', '-q', ...mine]);
+  both('ps -q with a --format', ['ps', '-q', ...mine, '--format', '{{.Names}}']);
+  both('ps --filter status=running', ['ps', ...mine, '--filter', 'status=running', '--format', '{{.Names}}']);
+  both('ps -s', ['ps', '-s', '--filter', `name=${c1}`, '--format', '{{.Names}} {{.Size}}']);
+  both('ps -n 2', ['ps', '-n', '2', ...mine, '--format', '{{.Names}}']);
+  both('ps --filter bogus', ['ps', '--filter', 'bogus=1']);
+  both('ps --filter status=bogus', ['ps', '--filter', 'status=bogus']);
+  both('exec -w -u -e', ['exec', '-w', '/tmp', '-u', '1234:5678', '-e', 'A=1', c1, 'sh', '-c', 'pwd; id -u; id -g; echo $A']);
+  both('exec -u of a missing user', ['exec', '-u', 'nobody', c1, 'true']);
+  both('exec -e of an unset variable', ['exec', '-e', 'FIDELITY_UNSET', c1, 'sh', '-c', 'echo ${FIDELITY_UNSET-unset}']);
+  both('exec -it without a terminal', ['exec', '-it', c1, 'true']);
+  both('exec exit status', ['exec', c1, 'sh', '-c', 'exit 5']);
+  both('exec of a missing command', ['exec', c1, 'nosuchcmd']);
+  both('exec -w of a missing directory', ['exec', '-w', '/nosuch', c1, 'pwd']);
+  both('exec into a missing container', ['exec', `${P}-nosuch`, 'true']);
+  both('top', ['top', c1, '-o', 'comm']);
+  both('pause', ['pause', c2]);
+  both('pause again', ['pause', c2]);
+  both('ps --filter status=paused', ['ps', '--filter', 'status=paused', '--format', '{{.Names}} {{.Status}}']);
+  both('exec into a paused container', ['exec', c2, 'true']);
+  both('top of a paused container', ['top', c2, '-o', 'comm']);
+  both('unpause', ['unpause', c2]);
+  both('unpause again', ['unpause', c2]);
+  both('kill -s bogus', ['kill', '-s', 'bogus', c3]);
+  both('kill -s 65', ['kill', '-s', '65', c3]);
+  both('kill -s HUP', ['kill', '-s', 'HUP', c3]);
+  both('stop', ['stop', '-t', '1', c3]);
+  both('ps -a (stopped)', ['ps', '-a', '--filter', `name=${c3}`, '--format', '{{.Names}} {{.Status}}']);
+  both('stop a stopped container', ['stop', c3]);
+  both('kill a stopped container', ['kill', c3]);
+  both('exec into a stopped container', ['exec', c3, 'true']);
+  both('unpause a stopped container', ['unpause', c3]);
+  both('wait a stopped container', ['wait', c3]);
+  both('restart', ['restart', '-t', '1', c3]);
+  both('rm a running container', ['rm', c3]);
+  both('rename to a name in use', ['rename', c4, c5]);
+  both('rename to a bad name', ['rename', c4, 'bad name']);
+  both('rename to its own name', ['rename', c4, c4]);
+  both('create with a name in use', ['create', '--name', c1, img]);
+  both('run with a name in use', ['run', '--name', c1, img, 'true']);
+  both('port (none published)', ['port', c1]);
+  both('port 80', ['port', c1, '80']);
+  both('port 53/udp', ['port', c1, '53/udp']);
+  both('port abc', ['port', c1, 'abc']);
+  both('stats --no-stream --format', ['stats', '--no-stream', '--format', 'table {{.Container}}\t{{.Name}}\t{{.PIDs}}\t{{.NetIO}}', c1]);
+  both('stats of a missing container', ['stats', '--no-stream', `${P}-nosuch`]);
+
+  // Logs of an exited container.
+  const l = `${P}-l`;
+  both('run in the foreground', ['run', '--name', l, img, 'sh', '-c', 'echo one; echo two >&2; sleep 0.2; echo three; exit 3']);
+  both('logs', ['logs', l]);
+  both('logs --tail 1', ['logs', '--tail', '1', l]);
+  both('logs -t', ['logs', '-t', l]);
+  both('logs --since bogus', ['logs', '--since', 'bogus', l]);
+  both('logs --until a past time', ['logs', '--until', '2000-01-01T00:00:00Z', l]);
+  both('logs --since a past time', ['logs', '--since', '2000-01-01', l]);
+  both('wait an exited container', ['wait', l]);
+  both('attach to an exited container', ['attach', l]);
+
+  // cp both ways, `-` as a tar on stdout and from stdin.
+  const cpOut = both('cp C:FILE - (listing)', ['cp', `${c1}:/etc/passwd`, '-']);
+  // strata's tars name owners by number only (README): root/root and 0/0 are the same owner here.
+  for (const o of [cpOut.docker, cpOut.strata]) o.stdout = listing(Buffer.from(o.stdout, 'latin1')).replace(/ root\/root /g, ' 0/0 ');
+  both('cp of a missing path', ['cp', `${c1}:/nosuch`, '-']);
+  both('cp from a missing container', ['cp', `${P}-nosuch:/x`, '-']);
+  both('cp without a container', ['cp', 'a', 'b']);
+  both('cp between containers', ['cp', `${c1}:/a`, `${c2}:/b`]);
+  both('cp - C:DIR', ['cp', '-', `${c1}:/tmp`], tarOf({ 'hello.txt': 'hi\n' }));
+  both('cp - C:FILE', ['cp', '-', `${c1}:/tmp/hello.txt`], tarOf({ 'x.txt': 'x\n' }));
+  both('exec sees what cp wrote', ['exec', c1, 'cat', '/tmp/hello.txt']);
+
+  // Volumes, as in the seed scenarios: a named volume at /chest, an anonymous one, --volumes-from.
+  const vol = `${P}-vol`;
+  const box = `${P}-box`;
+  both('volume create', ['volume', 'create', vol]);
+  both('volume create again', ['volume', 'create', vol]);
+  both('volume create with a bad name', ['volume', 'create', 'b@d']);
+  both('volume inspect', ['volume', 'inspect', '-f', '{{.Name}} {{.Driver}} {{.Scope}} {{.Labels}} {{.Options}}', vol]);
+  both('volume inspect of nothing', ['volume', 'inspect', `${P}-nosuch`]);
+  both('volume ls', ['volume', 'ls', '--filter', `name=${vol}`]);
+  both('run -v NAME:/chest -v /share', ['run', '-d', '--name', box, '-v', `${vol}:/chest`, '-v', '/share', img, 'sh', '-c', 'echo gold > /chest/g; echo shared > /share/s; sleep 100']);
+  spawnSync('sleep', ['1']);
+  both('run --volumes-from', ['run', '--rm', '--volumes-from', box, img, 'cat', '/chest/g', '/share/s']);
+  both('run --volumes-from C:ro', ['run', '--rm', '--volumes-from', `${box}:ro`, img, 'sh', '-c', 'echo x > /chest/y']);
+  both('run --volumes-from a missing container', ['run', '--rm', '--volumes-from', `${P}-nosuch`, img, 'true']);
+  both('ps --filter volume', ['ps', '--filter', `volume=${vol}`, '--format', '{{.Names}}']);
+  both('volume rm of a volume in use', ['volume', 'rm', vol]);
+  both('volume rm of nothing', ['volume', 'rm', `${P}-nosuch`]);
+
+  // run's and create's own failures.
+  both('run -v a::b', ['run', '-v', 'a::b', img, 'true']);
+  both('run --ulimit nofile=x', ['run', '--ulimit', 'nofile=x', img, 'true']);
+  both('run --memory abc', ['run', '--memory', 'abc', img, 'true']);
+  both('run --cpus x', ['run', '--cpus', 'x', img, 'true']);
+  both('run of an upper-case image name', ['run', 'BAD', 'true']);
+  both('run -it without a terminal', ['run', '-it', img, 'true']);
+  both('run --rm of a missing command', ['run', '--rm', img, 'nosuchcmd']);
+  both('run --rm of a file that is no program', ['run', '--rm', img, '/etc/passwd']);
+  both('run --rm exit status and streams', ['run', '--rm', img, 'sh', '-c', 'echo out; echo err >&2; exit 4']);
+  both('run --rm -e of an unset variable', ['run', '--rm', '-e', 'FIDELITY_UNSET', img, 'sh', '-c', 'echo ${FIDELITY_UNSET-unset}']);
+  both('run --network bridge', ['run', '--rm', '--network', 'bridge', img, 'true']);
+  both('rm -f', ['rm', '-f', c1, c2, c3, c4, c5, l, box]);
+  both('volume rm', ['volume', 'rm', vol]);
 }
 
 function main(): number {
@@ -234,6 +370,7 @@ function main(): number {
   both('image prune, answered no', ['image', 'prune'], 'n\n');
   both('container prune, answered no', ['container', 'prune'], 'n\n');
   both('rm', ['rm', `${P}-c`, `${P}-r`]);
+  containerVerbs(img);
   both('rmi', ['rmi', img2]);
 
   let unexpected = 0;

@@ -59,7 +59,7 @@ for (const driver of DRIVERS) {
       assert.equal(listing(s.okBytes(['cp', '-L', 'out:/bin/ls', '-']))[0]!.split(' ')[2], 'busybox');
       assert.deepEqual(tarEntries(s.okBytes(['cp', 'out:/', '-'])).slice(0, 2).map((e) => e.name), ['', '/.dockerenv']);
       const missing = s.run(['cp', 'out:/nosuch', '-']);
-      assert.deepEqual([missing.status, missing.stdout, missing.stderr], [1, '', 'Error: Could not find the file /nosuch in container out\n']);
+      assert.deepEqual([missing.status, missing.stdout, missing.stderr], [1, '', 'Error: No such container:path: out:/nosuch\n']);
       s.ok(['rm', 'out']);
     });
 

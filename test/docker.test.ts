@@ -258,6 +258,10 @@ for (const driver of DRIVERS) {
       assert.equal(group.status, 0);
       assert.match(group.stdout, /^\nUsage: {2}strata image COMMAND\n\nManage images\n\nCommands:\n {2}build {7}Build an image from a Dockerfile\n/);
       assert.match(group.stdout, /\n\nRun 'strata image COMMAND --help' for more information on a command\.\n$/);
+      // conmon's hidden `container cleanup` is not listed; every verb a user runs is.
+      const containerHelp = s.ok(['container']);
+      assert.doesNotMatch(containerHelp, /cleanup/);
+      assert.match(containerHelp, /\n {2}attach {6}Attach local standard input/);
       const bogus = s.run(['image', 'bogus']);
       assert.deepEqual([bogus.status, bogus.stdout, bogus.stderr], [1, '', group.stdout]);
     });

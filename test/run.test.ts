@@ -68,12 +68,24 @@ for (const driver of DRIVERS) {
       assert.equal(s.run(['run', 'bb:1', '/etc']).status, 126);
       assert.equal(s.run(['run', '--network', 'bridge', 'bb:1', 'true']).status, 125);
       assert.equal(s.run(['run', 'nosuch:1', 'true']).status, 125);
+      // As docker run says them: the program's name, one full stop, and the help line when no container was made.
+      const conflict = s.run(['run', '-v', 'a::b', 'bb:1', 'true']);
+      assert.deepEqual([conflict.status, conflict.stderr], [125, "strata: invalid mode: b.\nSee 'strata run --help'.\n"]);
+      const badName = s.run(['run', 'BAD', 'true']);
+      assert.deepEqual([badName.status, badName.stderr], [125, "strata: invalid reference format: repository name (library/BAD) must be lowercase.\nSee 'strata run --help'.\n"]);
+      // -d prints the ID as soon as the container is made, then says why it did not start (no help line).
+      const detached = s.run(['run', '-d', '--rm', 'bb:1', 'nosuch']);
+      assert.equal(detached.status, 127);
+      assert.match(detached.stdout, /^[0-9a-f]{64}\n$/);
+      assert.match(detached.stderr, /^strata: [^\n]*exec: "nosuch": executable file not found in \$PATH: unknown\.\n$/);
       const restart = s.run(['run', '--restart', 'always', 'bb:1', 'true']);
       assert.equal(restart.status, 125);
       assert.match(restart.stderr, /--restart always is not supported: strata has no daemon/);
       // --rm removed every container, also one that could not start; without it, that one stays Created, as Docker leaves it.
       assert.equal(s.ok(['ps', '-a', '--format', '{{.Command}} {{.Status}} {{.State}}']), '"/etc" Created created\n');
       assert.equal(s.ok(['inspect', '-f', '{{.State.ExitCode}}', s.ok(['ps', '-aq']).trim()]), '126\n');
+      // Its State.Error in Docker's daemon's words.
+      assert.match(s.ok(['inspect', '-f', '{{.State.Error}}', s.ok(['ps', '-aq']).trim()]), /^failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "\/etc": permission denied: unknown\n$/);
       for (const id of s.ok(['ps', '-aq']).trim().split('\n')) s.ok(['rm', id]);
     });
 
@@ -189,7 +201,14 @@ describe('container lifecycle', () => {
     s.ok(['run', '-d', '--name', 'sig', 'bb:1', 'sh', '-c', 'trap "exit 9" USR1; while :; do sleep 0.1; done']);
     // Give sh the moment it takes to set its trap.
     await new Promise((r) => setTimeout(r, 300));
-    assert.equal(s.ok(['kill', '-s', 'USR1', 'sig']), 'sig\n');
+    // Docker's daemon's signal names and refusals: checked before the container is looked at, a number past Linux's after.
+    const told = (args: string[]) => { const r = s.run(args); return [r.status, r.stdout, r.stderr]; };
+    assert.deepEqual(told(['kill', '-s', 'bogus', 'sig']), [1, '', 'Error: Invalid signal: bogus\n']);
+    assert.deepEqual(told(['kill', '-s', '0', 'sig']), [1, '', 'Error: Invalid signal: 0\n']);
+    assert.deepEqual(told(['kill', '-s', 'KILL9', 'nosuch']), [1, '', 'Error: Invalid signal: KILL9\n']);
+    assert.deepEqual(told(['kill', '-s', '65', 'sig']), [1, '', 'Error: Cannot kill container: sig: The linux daemon does not support signal 65\n']);
+    assert.deepEqual(told(['kill', '-s', 'SIGRTMIN+3', 'sig']), [0, 'sig\n', '']);
+    assert.equal(s.ok(['kill', '-s', 'usr1', 'sig']), 'sig\n');
     assert.equal(s.ok(['wait', 'sig']), '9\n');
     assert.match(s.ok(['ps', '-a', '--filter', 'exited=9', '--format', '{{.Names}}']), /^sig\n$/);
     assert.equal(s.ok(['ps', '-a', '--filter', 'exited=8', '-q']), '');
@@ -257,6 +276,11 @@ describe('container lifecycle', () => {
     // What is not a whole number of lines, or a negative one, is all of them, as Docker's daemon reads --tail.
     for (const tail of ['x', '-1', '2.5']) assert.equal(s.ok(['logs', '--tail', tail, 'talk']), 'line1\nline2\nline3\nline4\n', tail);
     assert.match(s.ok(['logs', '-t', '--tail', '3', 'talk']), /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z line\d\n){2}$/);
+    // A time it cannot read is named by its flag, as Docker's daemon says it.
+    for (const flag of ['since', 'until']) {
+      const bad = s.run(['logs', `--${flag}`, 'bogus', 'talk']);
+      assert.deepEqual([bad.status, bad.stderr], [1, `Error: invalid value for "${flag}": failed to parse value as time or duration: "bogus"\n`]);
+    }
     s.ok(['run', '-d', '--name', 'slow', 'bb:1', 'sh', '-c', 'echo a; sleep 1; echo b']);
     const t0 = Date.now();
     assert.equal(s.ok(['logs', '-f', 'slow']), 'a\nb\n');
@@ -267,6 +291,16 @@ describe('container lifecycle', () => {
     s.ok(['run', '-d', '--name', 'box', '-e', 'A=1', 'bb:1', 'sleep', '100']);
     assert.equal(s.run(['exec', 'box', 'sh', '-c', 'exit 7']).status, 7);
     assert.equal(s.ok(['exec', '-e', 'B=2', 'box', 'sh', '-c', 'echo $A$B $HOSTNAME']), `12 ${s.ok(['inspect', '-f', '{{.Id}}', 'box']).slice(0, 12)}\n`);
+    // -it with a stdin that is no terminal (a pipe here): refused before anything runs or is made, as Docker's CLI.
+    const containers = s.ok(['ps', '-aq']);
+    for (const args of [['exec', '-it', 'box', 'true'], ['run', '-it', 'bb:1', 'true']]) {
+      const r = s.run(args);
+      assert.deepEqual([r.status, r.stdout, r.stderr], [1, '', 'the input device is not a TTY\n'], args.join(' '));
+    }
+    assert.equal(s.ok(['ps', '-aq']), containers);
+    // -e NAME with no NAME in the caller's environment unsets it, as Docker's (recorded bare, never given to the runtime).
+    assert.equal(s.ok(['exec', '-e', 'A', '-e', 'STRATA_TEST_UNSET', 'box', 'sh', '-c', 'echo ${A-unset} ${STRATA_TEST_UNSET-unset}']), 'unset unset\n');
+    assert.equal(s.ok(['run', '--rm', '-e', 'STRATA_TEST_UNSET', 'bb:1', 'sh', '-c', 'echo ${STRATA_TEST_UNSET-unset}']), 'unset\n');
     assert.equal(s.ok(['exec', '-w', '/tmp', '-u', 'app', 'box', 'sh', '-c', 'pwd; id -un; echo $HOME']), '/tmp\napp\n/home/app\n');
     assert.equal(s.ok(['exec', '-i', 'box', 'cat'], 'piped\n'), 'piped\n');
     assert.equal(s.ok(['exec', 'box', 'cat'], 'not read\n'), '');
@@ -277,6 +311,14 @@ describe('container lifecycle', () => {
     const nouser = s.run(['exec', '-u', 'nosuchuser', 'box', 'id']);
     assert.deepEqual([nouser.status, nouser.stderr], [126, 'Error: unable to find user nosuchuser: no matching entries in passwd file\n']);
     assert.match(s.ok(['exec', '--privileged', 'box', 'grep', 'CapEff', '/proc/self/status']), /CapEff:\s+0*1fffeffffff\n/);
+    // The runtime's failure in Docker's words (runc's own line comes first: README).
+    const nodir = s.run(['exec', '-w', '/nosuch', 'box', 'pwd']);
+    assert.equal(nodir.status, 126);
+    assert.match(nodir.stderr, /\nError: OCI runtime exec failed: exec failed: unable to start container process: chdir to cwd \("\/nosuch"\) set in config\.json failed: no such file or directory: unknown\n$/);
+    // Paused: exec refused naming the container as given; top lists its (frozen) processes, as Docker's.
+    s.ok(['pause', 'box']);
+    assert.deepEqual([s.run(['exec', 'box', 'true']).status, s.run(['exec', 'box', 'true']).stderr], [1, 'Error: Container box is paused, unpause the container before exec\n']);
+    assert.match(s.ok(['top', 'box']), /\n\S+ +\d+ .* sleep 100\n$/);
     s.ok(['rm', '-f', 'box']);
     s.ok(['create', '--name', 'idle', 'bb:1', 'true']);
     const r = s.run(['exec', 'idle', 'true']);
@@ -291,8 +333,14 @@ describe('container lifecycle', () => {
     s.ok(['pause', 'up']);
     const rows = s.ok(['ps', '-a', '--filter', 'name=new', '--filter', 'name=up', '--format', '{{.Names}} {{.Status}}']).trim().split('\n').sort();
     assert.equal(rows[0], 'new Created');
+    // Not paused, whatever else it is: said so (Docker's daemon), not that it is not running.
+    const notPaused = s.run(['unpause', 'new']);
+    assert.match(notPaused.stderr, /^Error: Container [0-9a-f]{64} is not paused\n$/);
     assert.match(rows[1]!, /^up Up (Less than a second|\d+ seconds?) \(Paused\)$/);
     assert.equal(s.ok(['ps', '--filter', 'status=paused', '--format', '{{.Names}}']), 'up\n');
+    // A template of the user's own wins over -q, as in Docker's CLI; the table gives way to it.
+    assert.equal(s.ok(['ps', '-q', '--filter', 'name=up', '--format', '{{.Names}}']), 'up\n');
+    assert.match(s.ok(['ps', '-q', '--filter', 'name=up', '--format', 'table']), /^[0-9a-f]{12}\n$/);
     s.ok(['unpause', 'up']);
     const unmount = s.run(['unmount', 'up']);
     assert.equal(unmount.status, 1);
@@ -365,8 +413,9 @@ describe('container lifecycle', () => {
     const attach = s.run(['attach', 'fgrm']);
     assert.deepEqual([attach.status, attach.stderr.toString()], [1, `Error: You cannot attach to container ${id}: its output goes to the strata run that started it (run --rm without -t)\n`]);
     // Its events as Docker's: `start` while it runs, the exit code in `die`.
-    const events = () => readFileSync(join(s.root, 'events.log'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
-      .filter((e) => e.Actor?.ID === id).map((e) => `${e.Action}${e.Actor.Attributes.exitCode ? ` ${e.Actor.Attributes.exitCode}` : ''}`);
+    const eventsOf = (of: string) => readFileSync(join(s.root, 'events.log'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+      .filter((e) => e.Actor?.ID === of).map((e) => `${e.Action}${e.Actor.Attributes.exitCode ? ` ${e.Actor.Attributes.exitCode}` : ''}`);
+    const events = () => eventsOf(id);
     assert.deepEqual(events(), ['create', 'start']);
     first.cli.kill('SIGTERM');
     assert.equal(await first.closed, 7);
@@ -382,7 +431,13 @@ describe('container lifecycle', () => {
     // The runtime's own account of a failed start is said once, by strata.
     const failed = s.run(['run', '--rm', 'bb:1', 'nosuch']);
     assert.equal(failed.status, 127);
-    assert.match(failed.stderr, /^Error: [^\n]*exec: "nosuch": executable file not found in \$PATH\n$/);
+    assert.equal(failed.stderr, 'strata: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "nosuch": executable file not found in $PATH: unknown.\n');
+    // A start that failed is no start (Docker reports none): made, then removed; a quick one that ran has its start before its die.
+    const made = readFileSync(join(s.root, 'events.log'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.Action === 'create').map((e) => e.Actor.ID);
+    assert.deepEqual(eventsOf(made.at(-1)), ['create', 'destroy']);
+    s.ok(['run', '--rm', 'bb:1', 'true']);
+    const quick = readFileSync(join(s.root, 'events.log'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.Action === 'create').at(-1).Actor.ID;
+    assert.deepEqual(eventsOf(quick), ['create', 'start', 'die 0', 'destroy']);
   });
 
   test('--rm: the layer is mounted volatile (no sync at its unmount); after its conmon is killed it still copies out and starts again', () => {
@@ -427,6 +482,20 @@ describe('container lifecycle', () => {
     s.ok(['rm', 'busy']);
   });
 
+  test('port: no container publishes a port (no bridge network), said as Docker says it', () => {
+    s.ok(['create', '--name', 'portless', 'bb:1', 'true']);
+    assert.deepEqual([s.run(['port', 'portless']).status, s.ok(['port', 'portless'])], [0, '']);
+    const told = (args: string[]) => { const r = s.run(args); return [r.status, r.stdout, r.stderr]; };
+    assert.deepEqual(told(['port', 'portless', '80']), [1, '', "Error: No public port '80/tcp' published for portless\n"]);
+    assert.deepEqual(told(['container', 'port', 'portless', '53/udp']), [1, '', "Error: No public port '53/udp' published for portless\n"]);
+    assert.deepEqual(told(['port', 'portless', 'abc']), [1, '', 'strconv.ParseUint: parsing "abc": invalid syntax\n']);
+    assert.deepEqual(told(['port', 'portless', '99999']), [1, '', 'strconv.ParseUint: parsing "99999": value out of range\n']);
+    assert.deepEqual(told(['port', 'portless', '81-80']), [1, '', 'Invalid range specified for the Port: 81-80\n']);
+    assert.deepEqual(told(['port', 'nosuch', '80']), [1, '', 'Error: No such container: nosuch\n']);
+    assert.match(s.run(['port']).stderr, /^"strata port" requires at least 1 and at most 2 arguments\.\nSee 'strata port --help'\.\n\nUsage:  strata port CONTAINER \[PRIVATE_PORT\[\/PROTO\]\]\n/);
+    s.ok(['rm', 'portless']);
+  });
+
   test('top, stats --no-stream, attach, rename', async () => {
     s.ok(['run', '-d', '--name', 'watched', 'bb:1', 'sleep', '100']);
     const top = s.ok(['top', 'watched']).split('\n');
@@ -437,6 +506,12 @@ describe('container lifecycle', () => {
     const stats = s.ok(['stats', '--no-stream', 'watched']).split('\n');
     assert.match(stats[0]!, /^CONTAINER ID +NAME +CPU % +MEM USAGE \/ LIMIT +MEM % +NET I\/O +BLOCK I\/O +PIDS$/);
     assert.match(stats[1]!, /^[0-9a-f]{12} +watched +\d+\.\d\d% +[\d.]+[KM]iB \/ [\d.]+[GM]iB +\d+\.\d\d% +0B \/ 0B +-- +1$/);
+    // --format with Docker's fields; {{json .}} has its keys in Go's order.
+    assert.equal(s.ok(['stats', '--no-stream', '--format', 'table {{.Container}}\t{{.Name}}\t{{.PIDs}}\t{{.NetIO}}', 'watched']), 'CONTAINER   NAME      PIDS      NET I/O\nwatched     watched   1         0B / 0B\n');
+    assert.deepEqual(Object.keys(JSON.parse(s.ok(['stats', '--no-stream', '--format', '{{json .}}', 'watched']))),
+      ['BlockIO', 'CPUPerc', 'Container', 'ID', 'MemPerc', 'MemUsage', 'Name', 'NetIO', 'PIDs']);
+    const badName = s.run(['rename', 'watched', 'bad name']);
+    assert.deepEqual([badName.status, badName.stderr], [1, 'Error: Error when allocating new name: Invalid container name (/bad name), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed\nError: failed to rename container named watched\n']);
     s.ok(['rename', 'watched', 'seen']);
     assert.equal(s.ok(['ps', '--format', '{{.Names}}']), 'seen\n');
     const attach = s.spawn(['attach', 'seen']);
@@ -505,6 +580,14 @@ describe('container lifecycle', () => {
     // Go's RFC3339Nano, as Docker prints State times: up to nine fraction digits, no trailing zero, finer than milliseconds.
     for (const t of [state.StartedAt, state.FinishedAt] as string[]) assert.match(t, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{0,8}[1-9])?Z$/);
     assert.ok([state.StartedAt, state.FinishedAt].some((t) => /\.\d{4,9}Z$/.test(t as string)), `${state.StartedAt} ${state.FinishedAt}`);
+    // Created too, finer than the millisecond (three containers: each has a one-in-a-thousand chance of a whole millisecond).
+    const created = s.ok(['inspect', '-f', '{{.Created}}', 'cfg']).trim();
+    assert.ok(Date.parse(created) <= Date.parse(state.StartedAt as string), `${created} ${state.StartedAt}`);
+    const more = [1, 2].map(() => s.ok(['create', 'bb:1']).trim());
+    const times = [created, ...more.map((id) => s.ok(['inspect', '-f', '{{.Created}}', id]).trim())];
+    for (const t of times) assert.match(t, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{0,8}[1-9])?Z$/);
+    assert.ok(times.some((t) => /\.\d{4,9}Z$/.test(t)), times.join(' '));
+    s.ok(['rm', ...more]);
     s.ok(['rm', 'cfg']);
   });
 });

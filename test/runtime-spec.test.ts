@@ -53,6 +53,8 @@ describe('process: argv, env, cwd as Docker merges them', () => {
     assert.deepEqual(plain.process.env, ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', `HOSTNAME=${ID.slice(0, 12)}`, 'HOME=/root']);
     assert.equal(plain.process.terminal, undefined);
     assert.deepEqual(mergeEnv(['A=1'], ['A=2', 'B=3']), ['A=2', 'B=3']);
+    // A bare name unsets the variable (Docker's ReplaceOrAppendEnvValues): the runtime never sees `X` alone.
+    assert.deepEqual(mergeEnv(['A=1', 'B=2'], ['A', 'X']), ['B=2']);
   });
 
   test('cwd: -w over the image WorkingDir over /; a relative one is refused with Docker\'s words', () => {
@@ -241,6 +243,17 @@ describe('limits this host refuses, and resources', () => {
     assert.throws(() => parseUlimit('bogus=1'), /^Error: invalid ulimit type: bogus$/);
     assert.throws(() => parseUlimit('nofile'), /invalid ulimit argument: nofile/);
     assert.throws(() => parseUlimit('nofile=3:2'), /ulimit soft limit must be less than or equal to hard limit: 3 > 2/);
+    // Docker's words for each bad value, as its CLI checks them (the hard limit before the soft one).
+    const refused = (arg: string) => { try { parseUlimit(arg); return 'taken'; } catch (e) { return (e as Error).message; } };
+    assert.equal(refused('nofile=x'), 'strconv.ParseInt: parsing "x": invalid syntax');
+    assert.equal(refused('nofile=x:y'), 'strconv.ParseInt: parsing "y": invalid syntax');
+    assert.equal(refused('nofile='), 'strconv.ParseInt: parsing "": invalid syntax');
+    assert.equal(refused('nofile=99999999999999999999'), 'strconv.ParseInt: parsing "99999999999999999999": value out of range');
+    assert.equal(refused('nofile=1:2:3'), 'too many limit value arguments - 1:2:3, can only have up to two, `soft[:hard]`');
+    assert.equal(refused('=1'), 'invalid ulimit type: ');
+    assert.equal(refused('nofile=-1:5'), 'ulimit soft limit must be less than or equal to hard limit: soft: -1 (unlimited), hard: 5');
+    assert.deepEqual(parseUlimit('nofile=+5'), { name: 'nofile', soft: 5, hard: 5 });
+    assert.deepEqual(parseUlimit('nofile=5:-1'), { name: 'nofile', soft: 5, hard: -1 });
     const { spec } = containerSpec(base({ ulimits: [parseUlimit('nofile=1000:2000'), parseUlimit('nproc=500')] }), HOST);
     assert.deepEqual(spec.process.rlimits, [{ type: 'RLIMIT_NOFILE', hard: 2000, soft: 1000 }, { type: 'RLIMIT_NPROC', hard: 500, soft: 500 }]);
     assert.throws(() => containerSpec(base({ ulimits: [parseUlimit('nofile=30000:30000')] }), HOST), /--ulimit nofile=30000:30000: the hard limit cannot exceed 20000/);

@@ -354,8 +354,9 @@ for (const driver of DRIVERS) {
 
       test('truncated, corrupt or not an archive', async () => {
         const whole = await tarFrom(good);
-        // Cut inside the top layer's 300 kB file.
-        await failsCleanly(whole.subarray(0, whole.length - 200_000), new RegExp(`^invalid archive: layer ${manifest[0]!.Layers[1]}: Unexpected end of data$`));
+        // Cut inside the top layer's 300 kB file, and inside the first entry (a document): Docker's load's words.
+        await failsCleanly(whole.subarray(0, whole.length - 200_000), /^Error processing tar file\(exit status 1\): unexpected EOF$/);
+        await failsCleanly(whole.subarray(0, 600), /^Error processing tar file\(exit status 1\): unexpected EOF$/);
         // zlib's own words for the damage depend on where the cut falls in the compressed data.
         await failsCleanly(Buffer.concat([gzipSync(whole).subarray(0, 5000), Buffer.alloc(64, 1)]), /^invalid archive: invalid gzip stream: /);
         await failsCleanly(Buffer.alloc(4096, 'x'), /invalid archive/);

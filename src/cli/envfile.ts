@@ -2,7 +2,13 @@
 import { readFileSync } from 'node:fs';
 import { StrataError } from '../engine/errors.js';
 
-/** --env-file lines (comments and blank lines skipped; a bare name takes the caller's value), as Docker reads them. */
+/**
+ * A `-e` value as Docker's CLI reads it: a bare name takes the caller's value when the caller has one, and
+ * stays bare otherwise (recorded so; the process gets no such variable).
+ */
+export const envFlag = (v: string): string => (v.includes('=') || process.env[v] === undefined ? v : `${v}=${process.env[v]}`);
+
+/** --env-file lines (comments and blank lines skipped; a bare name takes the caller's value, or is dropped), as Docker reads them. */
 export function envFileEntries(files: readonly string[]): string[] {
   const out: string[] = [];
   for (const file of files) {
@@ -15,7 +21,8 @@ export function envFileEntries(files: readonly string[]): string[] {
     for (const raw of text.split('\n')) {
       const line = raw.replace(/^\s+/, '');
       if (line === '' || line.startsWith('#')) continue;
-      out.push(line.includes('=') ? line : `${line}=${process.env[line] ?? ''}`);
+      if (line.includes('=')) out.push(line);
+      else if (process.env[line] !== undefined) out.push(`${line}=${process.env[line]}`);
     }
   }
   return out;

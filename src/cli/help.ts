@@ -48,7 +48,8 @@ function commandList(commands: readonly Command[]): string {
 
 /** The help text of `cmd`, named `full` (`strata image rm`). */
 export function dockerHelp(cmd: Command, full: string): string {
-  const commands = cmd.commands.filter((c) => c.name() !== 'help').sort((a, b) => a.name().localeCompare(b.name()));
+  // A hidden command (conmon's `container cleanup`) is not the user's to run: commander marks it `_hidden`.
+  const commands = cmd.commands.filter((c) => c.name() !== 'help' && !(c as Command & { _hidden?: boolean })._hidden).sort((a, b) => a.name().localeCompare(b.name()));
   const parts = [`\nUsage:  ${full} ${commands.length ? `${cmd.parent ? '' : '[OPTIONS] '}COMMAND` : cmd.usage()}\n`, `${cmd.description()}\n`];
   if (cmd.aliases().length) parts.push(`Aliases:\n  ${[cmd.name(), ...cmd.aliases()].join(', ')}\n`);
   const flags = flagTable(cmd.options);

@@ -21,7 +21,7 @@ import { narrow } from './narrow.js';
 
 /** One module of commands: what it registers on the program and on the `image` and `container` groups. */
 type Register = (program: Command, groups: { image: Command; container: Command }, withEngine: WithEngine) => void;
-export type ModuleName = 'images' | 'containers' | 'run' | 'inspect' | 'transfer' | 'system' | 'volumes' | 'build' | 'registry';
+export type ModuleName = 'images' | 'containers' | 'run' | 'port' | 'inspect' | 'transfer' | 'system' | 'volumes' | 'build' | 'registry';
 
 /** The command modules, in the order their commands were always registered (and `--help` lists them). */
 const MODULES: Record<ModuleName, () => Promise<Register>> = {
@@ -36,6 +36,10 @@ const MODULES: Record<ModuleName, () => Promise<Register>> = {
   run: async () => {
     const { registerRunCommands } = await import('./commands/run.js');
     return (p, g, w) => registerRunCommands(p, g.container, w);
+  },
+  port: async () => {
+    const { registerPortCommand } = await import('./commands/port.js');
+    return (p, g, w) => registerPortCommand(p, g.container, w);
   },
   inspect: async () => {
     const { registerInspectCommands } = await import('./commands/inspect.js');
@@ -74,7 +78,7 @@ export const VERBS: Readonly<Record<'top' | 'image' | 'container', Readonly<Reco
     create: 'containers', ps: 'containers', mount: 'containers', unmount: 'containers', umount: 'containers',
     diff: 'containers', commit: 'containers', rm: 'containers', remove: 'containers', export: 'containers',
     inspect: 'inspect', save: 'transfer', load: 'transfer', system: 'system', volume: 'volumes', build: 'build', builder: 'build',
-    pull: 'registry', push: 'registry', login: 'registry', logout: 'registry',
+    pull: 'registry', push: 'registry', login: 'registry', logout: 'registry', port: 'port',
     ...RUN_VERBS,
   },
   image: {
@@ -84,7 +88,7 @@ export const VERBS: Readonly<Record<'top' | 'image' | 'container', Readonly<Reco
   container: {
     create: 'containers', ls: 'containers', list: 'containers', ps: 'containers', mount: 'containers',
     unmount: 'containers', umount: 'containers', diff: 'containers', commit: 'containers', rm: 'containers',
-    remove: 'containers', export: 'containers', prune: 'containers', inspect: 'inspect',
+    remove: 'containers', export: 'containers', prune: 'containers', inspect: 'inspect', port: 'port',
     ...RUN_VERBS, cleanup: 'run',
   },
 };
@@ -98,9 +102,9 @@ export const VERBS: Readonly<Record<'top' | 'image' | 'container', Readonly<Reco
  * for either to judge. The sweep still runs when they open the store.
  */
 const READERS: Readonly<Record<keyof typeof VERBS, readonly string[]>> = {
-  top: ['images', 'ps', 'inspect', 'history'],
+  top: ['images', 'ps', 'inspect', 'history', 'port'],
   image: ['ls', 'list', 'inspect', 'history'],
-  container: ['ls', 'list', 'ps', 'inspect'],
+  container: ['ls', 'list', 'ps', 'inspect', 'port'],
 };
 
 const GLOBAL_WITH_VALUE = ['--root', '--storage-driver'];

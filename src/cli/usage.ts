@@ -63,6 +63,7 @@ const DOCKER: Readonly<Record<string, readonly [usage: string, arity: Arity]>> =
   exec: ['[OPTIONS] CONTAINER COMMAND [ARG...]', [2, ANY]],
   attach: ['[OPTIONS] CONTAINER', [1, 1]],
   top: ['CONTAINER [ps OPTIONS]', [1, ANY]],
+  port: ['CONTAINER [PRIVATE_PORT[/PROTO]]', [1, 2]],
   stats: ['[OPTIONS] [CONTAINER...]', [0, ANY]],
   cp: ['[OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-', [2, 2]],
   'volume create': ['[OPTIONS] [VOLUME]', [0, 1]],
@@ -85,7 +86,7 @@ const SAME_AS: Readonly<Record<string, string>> = {
   'container run': 'run', 'container start': 'start', 'container stop': 'stop', 'container restart': 'restart',
   'container kill': 'kill', 'container wait': 'wait', 'container pause': 'pause', 'container unpause': 'unpause',
   'container rename': 'rename', 'container logs': 'logs', 'container exec': 'exec', 'container attach': 'attach',
-  'container top': 'top', 'container stats': 'stats', 'container cp': 'cp',
+  'container top': 'top', 'container stats': 'stats', 'container cp': 'cp', 'container port': 'port',
   'image build': 'build', 'image pull': 'pull', 'image push': 'push',
 };
 
@@ -123,6 +124,15 @@ const fullPath = (cmd: Command): string => [rootOf(cmd).name(), pathOf(cmd)].fil
 
 /** The line Docker's CLI ends a usage error with. */
 export const seeHelp = (cmd: Command): string => `See '${fullPath(cmd)} --help'.`;
+
+/**
+ * How Docker's CLI says that `run` failed (its reportError, status as given): the program's name before the
+ * message, which ends in one full stop, and, for a container it could not make, the line pointing at the help.
+ */
+export function runFailure(cmd: Command, message: string, status: number, withHelp: boolean): UsageError {
+  const said = `${rootOf(cmd).name()}: ${message.replace(/\.$/, '')}.`;
+  return new UsageError(withHelp ? `${said}\n${seeHelp(cmd)}` : said, status);
+}
 
 function countError(cmd: Command, [min, max]: Arity): UsageError {
   const full = fullPath(cmd);

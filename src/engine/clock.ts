@@ -22,8 +22,19 @@ export function nowNs(): bigint {
  * fraction digits, trailing zeros dropped ("2026-11-30T11:51:59.62715Z", "2026-11-30T11:51:59Z").
  */
 export function rfc3339Nano(ns: bigint): string {
-  const ms = Number(ns / 1_000_000n);
-  const d = new Date(ms);
-  const fraction = String(ns % 1_000_000_000n).padStart(9, '0').replace(/0+$/, '');
+  return utc(ns, String(ns % 1_000_000_000n).padStart(9, '0').replace(/0+$/, ''));
+}
+
+/**
+ * Now, as a container's creation is recorded: nine fraction digits always, so that records compare as text
+ * (ps orders by them) with one another and with those from before, which have three.
+ */
+export function isoNowNs(): string {
+  const ns = nowNs();
+  return utc(ns, String(ns % 1_000_000_000n).padStart(9, '0'));
+}
+
+function utc(ns: bigint, fraction: string): string {
+  const d = new Date(Number(ns / 1_000_000n));
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}${fraction ? `.${fraction}` : ''}Z`;
 }

@@ -11,7 +11,7 @@ import { normalizeContainerConfig, type ContainerConfig, type ImageConfig } from
 import { EMPTY_LAYER_DIFF_ID, randomId } from '../images/digest.js';
 import type { ContainerRecord } from '../metadata/index.js';
 import { isMounted, mountAll, unmount, type Mount, type MountOptions } from '../snapshots/index.js';
-import { isoNow } from './clock.js';
+import { isoNow, isoNowNs, rfc3339Nano } from './clock.js';
 import { ConflictError, InvalidArgumentError, NotFoundError, StrataError } from './errors.js';
 import { Filters, invalidFilter, type FilterPair } from './filters.js';
 import { withSortedMaps } from './gomaps.js';
@@ -139,7 +139,7 @@ export class Containers {
         if (name) this.assertNameFree(name);
         store.meta.insertContainer({
           id, name: finalName, imageId: img.id, imageRef: opts.image, topLayer: img.topLayer, snapshot,
-          config: JSON.stringify(config), created: isoNow(), state: 'created', sizeRw: 0, start: null,
+          config: JSON.stringify(config), created: isoNowNs(), state: 'created', sizeRw: 0, start: null,
         });
         volumes!.record();
         store.commitSnapshot(snapshot);
@@ -353,7 +353,7 @@ export class Containers {
     const file = (name: string) => (c.start !== null && existsSync(join(dir, name)) ? join(dir, name) : '');
     const running = live.status === 'running' || live.status === 'paused';
     const result: ContainerInspect = {
-      Id: c.id, Created: c.created, Path: path, Args: args,
+      Id: c.id, Created: rfc3339Nano(timeNs(c.created)), Path: path, Args: args,
       State: {
         Status: live.status, Running: running, Paused: live.status === 'paused', Restarting: false,
         OOMKilled: live.status === 'exited' && live.oomKilled, Dead: false, Pid: running ? live.pid : 0,
@@ -498,7 +498,8 @@ export class Containers {
   rename(ref: string, newName: string): void {
     const c = this.resolve(ref);
     const name = newName.replace(/^\//, '');
-    if (!VALID_NAME.test(name)) throw new InvalidArgumentError(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+    // Docker's daemon checks a new name as it allocates it, naming it with its slash.
+    if (!VALID_NAME.test(name)) throw new InvalidArgumentError(`Error when allocating new name: Invalid container name (/${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
     if (name === c.name) throw new InvalidArgumentError(`Renaming a container with the same name as its current name`);
     this.store.meta.tx(() => {
       try {

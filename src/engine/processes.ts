@@ -23,6 +23,7 @@ import { nowNs, rfc3339Nano } from './clock.js';
 import type { Containers } from './containers.js';
 import { humanDuration } from './duration.js';
 import { ConflictError, InvalidArgumentError, NotFoundError, StrataError } from './errors.js';
+import { parseSignal, validSignal } from './signals.js';
 import { copyInTar, copyOutTar, copyPath, type ContainerView, type CopyOptions, type CopySide } from './copy.js';
 import { readSettings, type RunSettings } from './runsettings.js';
 import type { Store } from './store.js';
@@ -58,6 +59,15 @@ const recorded = (e: ExitStatus): RecordedExit => ({ exitCode: e.exitCode, finis
 function exitStatusOf(e: RecordedExit): ExitStatus {
   const ns = BigInt(e.finishedAtNs);
   return { exitCode: e.exitCode, finishedAtNs: ns, finishedAt: new Date(Number(ns / 1_000_000n)), oomKilled: e.oomKilled };
+}
+
+/**
+ * A process that could not start (126, 127) in the words Docker's daemon gives it (State.Error and the
+ * CLI's line alike): containerd's, around the runtime's message from its `create`, as strata's runtime says it.
+ */
+function startFailureMessage(message: string, code: number): string {
+  if (code !== 126 && code !== 127) return message;
+  return `failed to create shim task: OCI runtime create failed: ${message.replace(/^(\w+) run failed: /, '$1 create failed: ')}: unknown`;
 }
 
 export interface StartOptions {
@@ -115,8 +125,16 @@ export interface LogsQuery { tail?: number; since?: string; until?: string }
 
 function logQuery(q: LogsQuery): LogQuery {
   const now = new Date();
-  const when = (v?: string) => (v === undefined ? undefined : new Date(Number(timestampNs(v, now) / 1_000_000n)));
-  return { tail: q.tail, since: when(q.since), until: when(q.until) };
+  const when = (v: string | undefined, name: 'since' | 'until') => {
+    if (v === undefined) return undefined;
+    try {
+      return new Date(Number(timestampNs(v, now) / 1_000_000n));
+    } catch (e) {
+      // Docker's daemon names the parameter it could not read.
+      throw e instanceof StrataError ? new InvalidArgumentError(`invalid value for ${JSON.stringify(name)}: ${e.message}`) : e;
+    }
+  };
+  return { tail: q.tail, since: when(q.since, 'since'), until: when(q.until, 'until') };
 }
 
 /** containers/<id>/attached: the PID of the foreground `run` relaying the container (markAttached). */
@@ -272,11 +290,17 @@ export class Processes {
     const poststop = this.self ? [{ path: '/bin/sh', args: ['sh', '-c', EXIT_COMMAND, 'sh', dir, runtime().RUNNER_FILE, ...this.cleanupCommand(c, true)], env: [`PATH=${DEFAULT_PATH}`] }] : [];
     return this.launch(c, { poststop }, async (settings, warnings) => {
       io.onStart?.(warnings, 0);
-      // Running from here on for every other command (its PID 1 and this process are watched, Supervisor.supervisorAlive).
-      this.markRunning(c, rfc3339Nano(nowNs()));
+      // Taken before the program runs: a process that exits at once must not have finished before it started.
+      const startedAt = rfc3339Nano(nowNs());
+      // Running (and its `start` event said) once the runtime has made the process, as `start` marks it after conmon's
+      // create: one that cannot start stays Created and has no `start`, as in Docker. From then on every other command
+      // sees it running (its PID 1 and this process are watched, Supervisor.supervisorAlive).
       try {
-        return await this.supervisor(c, settings).runForeground({ stdin: io.stdin, stderr: io.stderr, onSpawn: (pid) => io.onStart?.([], pid) });
+        return await this.supervisor(c, settings).runForeground({
+          stdin: io.stdin, stderr: io.stderr, onSpawn: (pid) => io.onStart?.([], pid), onStarted: () => this.markRunning(c, startedAt),
+        });
       } catch (e) {
+        // The runtime's failure may be told after its PID file was seen: the container did not run after all.
         this.store.meta.setContainerState(c.id, 'created');
         throw e;
       }
@@ -315,8 +339,9 @@ export class Processes {
     } catch (e) {
       if (isMounted(rootfs)) unmount(rootfs);
       if (e instanceof runtime().RuntimeError) {
-        this.store.meta.setContainerStart(c.id, JSON.stringify({ startedAt: ZERO_TIME, error: e.message, exitCode: e.exitCode } satisfies StartRecord));
-        throw new StrataError(e.message, e.exitCode);
+        const message = startFailureMessage(e.message, e.exitCode);
+        this.store.meta.setContainerStart(c.id, JSON.stringify({ startedAt: ZERO_TIME, error: message, exitCode: e.exitCode } satisfies StartRecord));
+        throw new StrataError(message, e.exitCode);
       }
       if (e instanceof StrataError) throw e;
       // Docker's daemon words a start it refuses (unknown user, bad working dir…) as its own failure.
@@ -385,9 +410,11 @@ export class Processes {
 
   /** `docker kill -s`: a signal to the container's PID 1. */
   async kill(ref: string, signal = 'SIGKILL'): Promise<void> {
-    if (/^0+$/.test(signal) || (/^\d+$/.test(signal) && Number(signal) > 64)) throw new InvalidArgumentError(`Invalid signal: ${signal}`);
+    // Docker's daemon's order: the signal read, the container found running, then the number checked.
+    const n = parseSignal(signal);
     const { sup } = await this.running(ref, 'Cannot kill container: ' + ref);
-    await sup.signal(/^\d+$/.test(signal) ? Number(signal) : signal.toUpperCase().replace(/^(SIG)?/, 'SIG'));
+    if (!validSignal(n)) throw new InvalidArgumentError(`Cannot kill container: ${ref}: The linux daemon does not support signal ${BigInt.asUintN(64, BigInt(n))}`);
+    await sup.signal(n);
   }
 
   /** `docker attach`: relay a running container's stdio (stdin too when given and the container keeps it open). */
@@ -465,8 +492,9 @@ export class Processes {
   }
 
   async unpause(ref: string): Promise<void> {
-    const { c, state } = await this.running(ref);
-    if (state.status !== 'paused') throw new ConflictError(`Container ${c.id} is not paused`);
+    // Whatever its state, a container not paused is said to be so (Docker's daemon: created or exited too).
+    const c = this.containers.resolve(ref);
+    if ((await this.state(c)).status !== 'paused') throw new ConflictError(`Container ${c.id} is not paused`);
     await this.runtime(readSettings(this.dir(c))).resume(c.id);
   }
 
@@ -558,7 +586,7 @@ export class Processes {
     const named = this.containers.resolve(ref);
     // While the container's state is checked and the process described, the runtime's binary is read (a cold exec).
     this.runtime(readSettings(this.dir(named))).prefetch();
-    const { c, dir, proc } = await this.execProcess(named.id, o);
+    const { c, dir, proc } = await this.execProcess(ref, o);
     const tag = `exec-${process.pid}-${Date.now()}`;
     const processFile = join(dir, `${tag}.json`);
     writeFileSync(processFile, JSON.stringify(proc));
@@ -623,7 +651,8 @@ export class Processes {
   /** The running container and the runtime-spec process `exec` asks for in it. */
   private async execProcess(ref: string, o: ExecOptions): Promise<{ c: ContainerRecord; dir: string; proc: OciSpec['process'] }> {
     const { c, state } = await this.running(ref);
-    if (state.status === 'paused') throw new ConflictError(`Container ${c.id} is paused, unpause the container before exec`);
+    // Named as the user named it, as Docker's daemon says it.
+    if (state.status === 'paused') throw new ConflictError(`Container ${ref} is paused, unpause the container before exec`);
     const dir = this.dir(c);
     const config = this.containers.config(c);
     const spec = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as OciSpec;
@@ -647,8 +676,8 @@ export class Processes {
    * processes by its PID column, as Docker's daemon does it (Titles and Processes, its API's fields).
    */
   async top(ref: string, psArgs: string[] = ['-ef']): Promise<{ Titles: string[]; Processes: string[][] }> {
-    const { c, state } = await this.running(ref);
-    if (state.status === 'paused') throw new ConflictError(`Container ${c.id} is paused`);
+    // A paused container is running to Docker's daemon: its processes are listed (frozen, they are still there).
+    const { c } = await this.running(ref);
     const pids = new Set((await this.runtime(readSettings(this.dir(c))).ps(c.id)).map(String));
     const { spawnSync } = await import('node:child_process');
     const ps = spawnSync('ps', psArgs, { encoding: 'utf8' });

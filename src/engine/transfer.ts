@@ -177,7 +177,7 @@ class Loader {
         try {
           next = await entries.next();
         } catch (e) {
-          throw e instanceof StrataError || e instanceof InvalidArchiveError ? e : new InvalidArchiveError((e as Error).message);
+          throw e instanceof StrataError || e instanceof InvalidArchiveError || truncated(e) ? e : new InvalidArchiveError((e as Error).message);
         }
         if (next.done) break;
         await this.entry(next.value);
@@ -186,7 +186,8 @@ class Loader {
       source.destroy();
       input.destroy();
       await entries.return?.().catch(() => undefined);
-      throw e;
+      // Seen while reading the archive itself or an entry of it (a layer being unpacked): Docker's words either way.
+      throw truncated(e) ? new StrataError(DOCKER_TRUNCATED) : e;
     }
   }
 
@@ -303,7 +304,8 @@ class Loader {
     const hashing = new HashingStream();
     if (size <= SMALL && this.memory + size <= MEMORY_BUDGET) {
       const chunks: Buffer[] = [];
-      for await (const chunk of nodeReadable(e).pipe(hashing)) chunks.push(chunk as Buffer);
+      // pipeline, not pipe: an archive that ends inside the entry fails the load instead of going unheard.
+      await pipeline(nodeReadable(e), hashing, async (bytes: AsyncIterable<Buffer>) => { for await (const chunk of bytes) chunks.push(chunk); });
       this.memory += size;
       this.held.set(name, { kind: 'memory', data: Buffer.concat(chunks) });
     } else {
@@ -360,7 +362,7 @@ class Loader {
       layer = await this.layers.add(await decompressed(raw.pipe(hashing)), p.parent ? this.ready.get(p.parent)! : null);
     } catch (e) {
       raw.destroy();
-      throw new InvalidArchiveError(`layer ${name}: ${(e as Error).message}`);
+      throw truncated(e) ? e : new InvalidArchiveError(`layer ${name}: ${(e as Error).message}`);
     }
     this.added.push(layer);
     if (blob) checkBlob(name, hashing.digest());
@@ -380,7 +382,7 @@ class Loader {
     try {
       actual = await digestOf(await decompressed(raw.pipe(hashing)));
     } catch (e) {
-      throw new InvalidArchiveError(`layer ${name}: ${(e as Error).message}`);
+      throw truncated(e) ? e : new InvalidArchiveError(`layer ${name}: ${(e as Error).message}`);
     }
     if (blob) checkBlob(name, hashing.digest());
     if (actual !== diffId) throw new InvalidArchiveError(`layer ${name} does not match the image config: its content hashes to ${actual}, the config says ${diffId}`);
@@ -466,6 +468,13 @@ function checkBlob(name: string, actual: string): void {
   const expected = blobDigestOf(name);
   if (expected && expected !== actual) throw new InvalidArchiveError(`${name} does not match its digest (its content hashes to ${actual})`);
 }
+
+/**
+ * An archive that ends inside an entry (tar-stream's error), and what Docker's load says of it (the
+ * untar it runs in a child process failed reading past the end).
+ */
+const truncated = (e: unknown): boolean => (e as Error | undefined)?.message === 'Unexpected end of data';
+const DOCKER_TRUNCATED = 'Error processing tar file(exit status 1): unexpected EOF';
 
 /** tar-stream's entries are streamx streams; the archive code takes Node streams. */
 const nodeReadable = (e: Entry): Readable => Readable.from(e, { objectMode: false });

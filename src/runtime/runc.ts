@@ -4,10 +4,10 @@
  * and the exit code Docker reports for them (126, 127, else 125).
  */
 import { spawn, type StdioOptions } from 'node:child_process';
-import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, rmSync, watch } from 'node:fs';
 import { native } from '../native/index.js';
 import { constants as osConstants } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export type RuntimeName = 'runc' | 'crun';
 
@@ -99,6 +99,8 @@ export interface AttachedRunOptions {
   stderr: NodeJS.WritableStream;
   /** Told the runtime's PID as it starts: a signal sent there is passed on to the container's PID 1. */
   onSpawn?: (pid: number) => void;
+  /** Told once the process runs (the runtime wrote its PID), never when it could not be started. */
+  onStarted?: () => void;
 }
 
 /** How often a held-back stderr looks whether the process has started. */
@@ -158,7 +160,9 @@ export class OciRuntime {
         `mount), which this crun refuses ("${message}"); use --runtime runc`, 125);
     }
     // docker exec answers 126 for any process it could not start (not found included); run tells 126 from 127.
-    const code = verb === 'exec' ? 126 : verb === 'create' || verb === 'run' ? startFailureCode(message) : 125;
+    // An exec that could not start is told in Docker's words (its daemon's, with containerd's code for the runtime's failure).
+    if (verb === 'exec') return new RuntimeError(`OCI runtime exec failed: ${message}: unknown`, 126);
+    const code = verb === 'create' || verb === 'run' ? startFailureCode(message) : 125;
     return new RuntimeError(`${this.name} ${verb} ${id}: ${message}`, code);
   }
 
@@ -210,6 +214,16 @@ export class OciRuntime {
   runAttached(id: string, bundle: string, o: AttachedRunOptions): Promise<number> {
     return new Promise((resolve, reject) => {
       const args = ['--root', this.root, '--log', o.log, '--log-format', 'json', 'run', '--bundle', bundle, '--pid-file', o.pidFile, id];
+      // The PID file appears once the runtime has made the process (its command found and executable): watched,
+      // not polled, and said at the latest when the runtime ends without a failure (the event may come after).
+      let started = false;
+      const watcher = o.onStarted ? watch(dirname(o.pidFile), () => { if (existsSync(o.pidFile)) announce(); }) : undefined;
+      const announce = () => {
+        watcher?.close();
+        if (started) return;
+        started = true;
+        o.onStarted?.();
+      };
       const child = spawn(this.binary, args, { stdio: [o.stdin ? 'inherit' : 'ignore', 'inherit', 'pipe'], detached: true });
       if (child.pid) o.onSpawn?.(child.pid);
       let held: Buffer[] | null = [];
@@ -232,9 +246,10 @@ export class OciRuntime {
         if (existsSync(o.pidFile)) release();
         else poll ??= setInterval(() => { if (existsSync(o.pidFile)) release(); }, STARTED_POLL_MS);
       });
-      child.on('error', (e) => { clearInterval(poll); reject(e); });
+      child.on('error', (e) => { clearInterval(poll); watcher?.close(); reject(e); });
       child.on('close', (code, signal) => {
         clearInterval(poll);
+        watcher?.close();
         const errors = readErrors(o.log);
         const status = code ?? 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0);
         if (held && errors) {
@@ -249,6 +264,7 @@ export class OciRuntime {
           return;
         }
         release();
+        announce();
         resolve(status);
       });
     });

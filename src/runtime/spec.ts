@@ -114,16 +114,31 @@ const DEFAULT_DEVICE_RULES: OciDeviceRule[] = [
 /** --ulimit names Docker accepts → runtime-spec rlimit types. */
 const ULIMIT_NAMES = ['core', 'cpu', 'data', 'fsize', 'locks', 'memlock', 'msgqueue', 'nice', 'nofile', 'nproc', 'rss', 'rtprio', 'rttime', 'sigpending', 'stack'];
 
-/** `nofile=1024:2048` or `nproc=512` as Docker parses --ulimit (its messages included). */
+/** A number as Go's strconv.ParseInt(s, 10, 64) reads it, failing in its words. */
+function parseInt64(s: string): bigint {
+  if (!/^[+-]?\d+$/.test(s)) throw new Error(`strconv.ParseInt: parsing ${JSON.stringify(s)}: invalid syntax`);
+  const n = BigInt(s);
+  if (n < -(2n ** 63n) || n >= 2n ** 63n) throw new Error(`strconv.ParseInt: parsing ${JSON.stringify(s)}: value out of range`);
+  return n;
+}
+
+/**
+ * `nofile=1024:2048` or `nproc=512` as Docker's CLI parses --ulimit, in its words and order: the type, then
+ * the hard limit before the soft one; -1 is unlimited, so a soft -1 under a finite hard limit is refused.
+ */
 export function parseUlimit(arg: string): Ulimit {
-  const m = /^([^=]+)=(-?\d+)(?::(-?\d+))?$/.exec(arg);
-  if (!m) throw new Error(`invalid ulimit argument: ${arg}`);
-  const name = m[1]!;
+  const eq = arg.indexOf('=');
+  if (eq < 0) throw new Error(`invalid ulimit argument: ${arg}`);
+  const name = arg.slice(0, eq);
   if (!ULIMIT_NAMES.includes(name)) throw new Error(`invalid ulimit type: ${name}`);
-  const soft = Number(m[2]);
-  const hard = m[3] === undefined ? soft : Number(m[3]);
-  if (soft > hard) throw new Error(`ulimit soft limit must be less than or equal to hard limit: ${soft} > ${hard}`);
-  return { name, soft, hard };
+  const values = arg.slice(eq + 1).split(':');
+  if (values.length > 2) throw new Error(`too many limit value arguments - ${arg.slice(eq + 1)}, can only have up to two, \`soft[:hard]\``);
+  const hard = values.length === 2 ? parseInt64(values[1]!) : undefined;
+  const soft = parseInt64(values[0]!);
+  const limit = hard ?? soft;
+  if (limit !== -1n && soft === -1n) throw new Error(`ulimit soft limit must be less than or equal to hard limit: soft: -1 (unlimited), hard: ${limit}`);
+  if (limit !== -1n && soft > limit) throw new Error(`ulimit soft limit must be less than or equal to hard limit: ${soft} > ${limit}`);
+  return { name, soft: Number(soft), hard: Number(limit) };
 }
 
 /**
@@ -138,11 +153,18 @@ export function processArgs(image: ImageRunConfig, cmd?: string[], entrypoint?: 
   return args;
 }
 
-/** `env` with each of `entries` replacing the variable of the same name or appended (Docker's ReplaceOrAppendEnvValues). */
+/**
+ * `env` with each of `entries` replacing the variable of the same name or appended, and a bare name (`-e X`
+ * when the caller has no X) removing it, as Docker's ReplaceOrAppendEnvValues does.
+ */
 export function mergeEnv(env: readonly string[], entries: readonly string[]): string[] {
-  const out = [...env];
+  let out = [...env];
   const keyOf = (e: string) => (e.includes('=') ? e.slice(0, e.indexOf('=')) : e);
   for (const entry of entries) {
+    if (!entry.includes('=')) {
+      out = out.filter((e) => keyOf(e) !== entry);
+      continue;
+    }
     const i = out.findIndex((e) => keyOf(e) === keyOf(entry));
     if (i >= 0) out[i] = entry;
     else out.push(entry);

@@ -245,7 +245,7 @@ export class Supervisor {
    * process ends, also after this process is killed (the bundle's poststop hook then does what this process
    * would have); this process records the exit code. Rejects with a RuntimeError (126/127) when it cannot start.
    */
-  async runForeground(io: Pick<AttachedRunOptions, 'stdin' | 'stderr' | 'onSpawn'>): Promise<number> {
+  async runForeground(io: Pick<AttachedRunOptions, 'stdin' | 'stderr' | 'onSpawn' | 'onStarted'>): Promise<number> {
     const o = this.opts;
     if (existsSync(this.exitFile)) await this.release();
     mkdirSync(o.exitDir, { recursive: true });

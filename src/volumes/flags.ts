@@ -18,8 +18,9 @@ export function splitVolumeFlags(values: readonly string[]): { binds: string[]; 
   const anonymous: string[] = [];
   for (const v of values) {
     const parts = v.split(':');
-    if (parts.some((p) => p === '')) throw flagError(`invalid spec: ${v}: empty section between colons`);
-    if (parts.length > 3) throw flagError(`invalid spec: ${v}: too many colons`);
+    // An empty first or last section, which Docker 20.10's CLI takes as a relative anonymous volume (`:/x`),
+    // is refused in newer Docker's words; one between two others (`a::b`) goes on, for the engine's words.
+    if (parts[0] === '' || parts.at(-1) === '') throw flagError(`invalid spec: ${v}: empty section between colons`);
     if (parts.length === 1) anonymous.push(v); else binds.push(v);
   }
   return { binds, anonymous };

@@ -148,11 +148,15 @@ export function planMounts(req: MountRequest, ctx: PlanContext): Planned {
 
 /** `-v SRC:DST[:MODE]`: a bind when SRC is absolute, else a named volume. */
 function bindSpec(spec: string, volume: (name: string) => string, ctx: PlanContext): PlannedMount {
-  const [src = '', dst = '', rawMode = ''] = spec.split(':');
+  const parts = spec.split(':');
+  // Docker's daemon's order: the sections counted, the mode read, then the mount's fields checked.
+  if (parts.length > 3) throw new InvalidArgumentError(`invalid volume specification: '${spec}'`);
+  const [src = '', dst = '', rawMode = ''] = parts;
   const mode = parseMode(rawMode || 'rw');
   const type = isAbsolute(src) ? 'bind' : 'volume';
   const invalid = (cause: string): InvalidArgumentError =>
     new InvalidArgumentError(`invalid volume specification: '${spec}': invalid mount config for type ${JSON.stringify(type)}: ${cause}`);
+  if (!dst) throw invalid('field Target must not be empty');
   if (!absolute(dst)) throw invalid(badPath(dst));
   if (type === 'bind') {
     if (mode.nocopy) throw invalid('field VolumeOptions must not be specified');

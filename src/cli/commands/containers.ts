@@ -154,7 +154,7 @@ function integer(value: string, flag: string): number {
 }
 
 export async function createOptions(image: string, command: string[], f: CreateFlags) {
-  const { envFileEntries } = await import('../envfile.js');
+  const { envFileEntries, envFlag } = await import('../envfile.js');
   const { parseUlimit } = await import('../../engine/index.js');
   if (f.network !== 'none' && f.network !== 'host') {
     throw new StrataError(f.network === 'bridge' || f.network === 'default'
@@ -171,7 +171,7 @@ export async function createOptions(image: string, command: string[], f: CreateF
   }
   const cpus = f.cpus === undefined ? 0 : Number(f.cpus);
   if (!Number.isFinite(cpus) || cpus < 0) throw new FlagValueError(`invalid argument "${f.cpus}" for "--cpus" flag: failed to parse ${f.cpus} as a rational number`);
-  const env = [...envFileEntries(f.envFile), ...f.env.map((e) => (e.includes('=') ? e : `${e}=${process.env[e] ?? ''}`))];
+  const env = [...envFileEntries(f.envFile), ...f.env.map(envFlag)];
   return {
     image, name: f.name, cmd: command, env,
     workdir: f.workdir, user: f.user, entrypoint: f.entrypoint, hostname: f.hostname,
@@ -231,9 +231,11 @@ export function registerContainerCommands(program: Command, container: Command, 
         // As Docker's daemon, a limit below 1 is none (the CLI's default is -1).
         const n = o.latest ? 1 : o.last === undefined ? 0 : integer(o.last, '-n, --last');
         const last = n > 0 ? n : undefined;
-        const list = await e.containers.list({ all: o.all, last, size: wantsSize && !o.quiet, filters });
+        // As Docker's CLI: a template of the user's own wins over -q (only the default table gives way to it).
+        const quiet = o.quiet && (o.format === undefined || o.format === 'table');
+        const list = await e.containers.list({ all: o.all, last, size: wantsSize && !quiet, filters });
         const rows = list.map((c) => psRow(c, o.trunc, new Date()));
-        if (o.quiet) {
+        if (quiet) {
           for (const r of rows) stdout(r.ID + '\n');
           return;
         }

@@ -8,11 +8,19 @@ import { forEachName } from '../each.js';
 import { collect } from '../output.js';
 import { stderr, stdout } from '../stdio.js';
 import { addCreateFlags, createOptions, type CreateFlags } from './containers.js';
-import { envFileEntries } from '../envfile.js';
+import { envFileEntries, envFlag } from '../envfile.js';
 import { pullIfMissing } from '../pullmissing.js';
+import { runFailure, UsageError } from '../usage.js';
 
 /** The signals a foreground `run` (and `start -a`) passes on to the container, as Docker's --sig-proxy. */
 const PROXIED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+/** One row of `stats`: the fields its --format templates use, as Docker's CLI names them. */
+interface StatsRow { Container: string; Name: string; ID: string; CPUPerc: string; MemUsage: string; MemPerc: string; NetIO: string; BlockIO: string; PIDs: string }
+/** The headers of `stats`' table columns, as Docker's; the default table is every one but CONTAINER, from ID on. */
+const STATS_HEADERS = {
+  Container: 'CONTAINER', ID: 'CONTAINER ID', Name: 'NAME', CPUPerc: 'CPU %', MemUsage: 'MEM USAGE / LIMIT', MemPerc: 'MEM %',
+  NetIO: 'NET I/O', BlockIO: 'BLOCK I/O', PIDs: 'PIDS',
+} as const;
 /** How often `stats` draws a frame: Docker's daemon sends a reading a second. */
 const STATS_INTERVAL_MS = 1000;
 
@@ -24,6 +32,11 @@ const detachKeys = (spec: string | undefined): Buffer => {
     throw new InvalidArgumentError((err as Error).message);
   }
 };
+
+/** Docker's CLI refuses to attach a terminal to a stdin that is none, before anything is made (status 1, its words bare). */
+function checkTty(interactive: boolean | undefined, tty: boolean | undefined): void {
+  if (interactive && tty && !process.stdin.isTTY) throw new UsageError('the input device is not a TTY', 1);
+}
 
 /** A relay that ended because the detach keys were typed: the container runs on. */
 const DETACHED = null;
@@ -115,6 +128,39 @@ async function execAttached(e: Engine, ref: string, opts: ExecOptions, keys: Buf
 
 export interface RunFlags extends CreateFlags { detach?: boolean; detachKeys?: string }
 
+/** `run` once its container is made: started in the background (-d), or in the foreground until it exits. */
+async function runMade(e: Engine, id: string, f: RunFlags, keys: Buffer): Promise<void> {
+  const autoRemove = !!f.rm;
+  const c = e.containers.resolve(id);
+  if (f.detach) {
+    // Docker's CLI prints the ID as soon as the container is made, so it is said even when the start fails.
+    stdout(`${id}\n`);
+    try {
+      const started = await e.containers.processes.start(id);
+      for (const w of started.warnings) stderr(`WARNING: ${w}\n`);
+    } catch (err) {
+      if (autoRemove) await e.containers.remove(id, { force: true });
+      throw err;
+    }
+    return;
+  }
+  if (autoRemove && !f.tty) {
+    process.exitCode = await runRemoved(e, id, !!f.interactive);
+    return;
+  }
+  // This process removes an --rm container itself once it has the exit code (conmon's exit command would race it).
+  e.containers.processes.markAttached(c, true);
+  let code: number | typeof DETACHED = 1;
+  try {
+    code = await relay(e, id, { ...f, detachKeys: keys }, true);
+    // Detached (Docker prints nothing and exits 0): the container runs on, and conmon's exit command does --rm.
+    process.exitCode = code ?? 0;
+  } finally {
+    e.containers.processes.markAttached(c, false);
+    if (autoRemove && code !== DETACHED) await e.containers.remove(id, { force: true });
+  }
+}
+
 export function registerRunCommands(program: Command, container: Command, withEngine: WithEngine): void {
   const both = (name: string): Command[] => [program.command(name), container.command(name)];
 
@@ -128,41 +174,20 @@ export function registerRunCommands(program: Command, container: Command, withEn
       .passThroughOptions()
       .action(async (image: string, command: string[], f: RunFlags) => withEngine(async (e) => {
         const keys = detachKeys(f.detachKeys);
-        // Whatever stops strata itself from running the container is the CLI's failure (125), as docker run says;
-        // its flags are read before anything is pulled, as Docker's CLI parses them first.
+        if (!f.detach) checkTty(f.interactive, f.tty);
+        // Whatever stops strata itself from making the container is the CLI's failure (125), said as docker run
+        // says it, with its help line; its flags are read before anything is pulled, as Docker's CLI parses them first.
         const id = await createOptions(image, command, f).then(async (options) => {
           await pullIfMissing(e, image, f.pull);
           return e.containers.create(options);
         }).catch((err: unknown) => {
-          throw err instanceof StrataError && err.status === 1 ? new StrataError(err.message, 125) : err;
+          throw err instanceof StrataError && !(err instanceof FlagValueError || err instanceof UsageError) ? runFailure(cmd, err.message, 125, true) : err;
         });
-        const autoRemove = !!f.rm;
-        const c = e.containers.resolve(id);
-        if (f.detach) {
-          try {
-            const started = await e.containers.processes.start(id);
-            for (const w of started.warnings) stderr(`WARNING: ${w}\n`);
-          } catch (err) {
-            if (autoRemove) await e.containers.remove(id, { force: true });
-            throw err;
-          }
-          stdout(`${id}\n`);
-          return;
-        }
-        if (autoRemove && !f.tty) {
-          process.exitCode = await runRemoved(e, id, !!f.interactive);
-          return;
-        }
-        // This process removes an --rm container itself once it has the exit code (conmon's exit command would race it).
-        e.containers.processes.markAttached(c, true);
-        let code: number | typeof DETACHED = 1;
         try {
-          code = await relay(e, id, { ...f, detachKeys: keys }, true);
-          // Detached (Docker prints nothing and exits 0): the container runs on, and conmon's exit command does --rm.
-          process.exitCode = code ?? 0;
-        } finally {
-          e.containers.processes.markAttached(c, false);
-          if (autoRemove && code !== DETACHED) await e.containers.remove(id, { force: true });
+          await runMade(e, id, f, keys);
+        } catch (err) {
+          // A process that could not start (126, 127): said as docker run says it, without the help line.
+          throw err instanceof StrataError && !(err instanceof UsageError) ? runFailure(cmd, err.message, err.status, false) : err;
         }
       }));
   }
@@ -309,7 +334,8 @@ export function registerRunCommands(program: Command, container: Command, withEn
       .passThroughOptions()
       .action(async (ref: string, command: string[], o: { detach?: boolean; detachKeys?: string; env: string[]; envFile: string[]; interactive?: boolean; privileged?: boolean; tty?: boolean; user?: string; workdir?: string }) => withEngine(async (e) => {
         const keys = detachKeys(o.detachKeys);
-        const env = [...envFileEntries(o.envFile), ...o.env.map((v) => (v.includes('=') ? v : `${v}=${process.env[v] ?? ''}`))];
+        if (!o.detach) checkTty(o.interactive, o.tty);
+        const env = [...envFileEntries(o.envFile), ...o.env.map(envFlag)];
         // A terminal that does not know its size (0×0) leaves the pty's default.
         const consoleSize = o.tty && process.stdout.isTTY && process.stdout.rows > 0 ? { height: process.stdout.rows, width: process.stdout.columns } : undefined;
         const opts = { cmd: command, detach: o.detach, tty: o.tty, interactive: o.interactive, env, workdir: o.workdir, user: o.user, privileged: o.privileged, consoleSize };
@@ -368,43 +394,52 @@ export function registerRunCommands(program: Command, container: Command, withEn
     cmd.description('Display a live stream of container(s) resource usage statistics')
       .argument('[containers...]')
       .option('-a, --all', 'Show all containers (default shows just running)')
+      .option('--format <string>', 'Pretty-print images using a Go template')
       .option('--no-stream', 'Disable streaming stats and only pull the first result')
       .option('--no-trunc', 'Do not truncate output')
-      .action(async (refs: string[], o: { all?: boolean; stream: boolean; trunc: boolean }) => withEngine(async (e) => {
+      .action(async (refs: string[], o: { all?: boolean; format?: string; stream: boolean; trunc: boolean }) => withEngine(async (e) => {
         const { bytesSize } = await import('../format/units.js');
         const { renderTable } = await import('../format/tabwriter.js');
+        const formatTable = o.format === undefined ? undefined : (await import('../format/table.js')).formatTable;
         // The containers named (each must exist, as Docker checks before the first frame), else those running (all with -a), anew each frame.
         const named = refs.map((r) => e.containers.resolve(r).id);
         const targets = async () => (refs.length ? named : (await e.containers.list({ all: o.all })).map((c) => c.Id));
-        const row = (id: string, sample: StatsSample | null, cpu: number): string[] => {
+        const row = (id: string, sample: StatsSample | null, cpu: number): StatsRow => {
           const c = e.containers.resolve(id);
           const shown = o.trunc ? c.id.slice(0, 12) : c.id;
-          if (!sample) return [shown, c.name, '0.00%', '0B / 0B', '0.00%', '0B / 0B', '0B / 0B', '0'];
+          // {{.Container}} is the container as the user named it (its ID when none was named), as Docker's.
+          // Keys in the order Go marshals a map, so `{{json .}}` prints them as Docker's does.
+          const container = refs[named.indexOf(c.id)] ?? shown;
+          if (!sample) {
+            return { BlockIO: '0B / 0B', CPUPerc: '0.00%', Container: container, ID: shown, MemPerc: '0.00%', MemUsage: '0B / 0B', Name: c.name, NetIO: '0B / 0B', PIDs: '0' };
+          }
           const now = sample.counters;
-          return [shown, c.name, `${cpu.toFixed(2)}%`, `${bytesSize(now.memoryBytes)} / ${bytesSize(now.memoryLimitBytes)}`,
-            `${((now.memoryBytes / now.memoryLimitBytes) * 100).toFixed(2)}%`, '0B / 0B', '--', String(now.pids)];
+          return { BlockIO: '--', CPUPerc: `${cpu.toFixed(2)}%`, Container: container, ID: shown,
+            MemPerc: `${((now.memoryBytes / now.memoryLimitBytes) * 100).toFixed(2)}%`, MemUsage: `${bytesSize(now.memoryBytes)} / ${bytesSize(now.memoryLimitBytes)}`,
+            Name: c.name, NetIO: '0B / 0B', PIDs: String(now.pids) };
         };
-        const header = ['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'NET I/O', 'BLOCK I/O', 'PIDS'];
+        const render = (rows: StatsRow[]): string => (formatTable ? formatTable(o.format!, rows, STATS_HEADERS)
+          : renderTable(Object.values(STATS_HEADERS).slice(1), rows.map((r) => [r.ID, r.Name, r.CPUPerc, r.MemUsage, r.MemPerc, r.NetIO, r.BlockIO, r.PIDs])));
         if (!o.stream) {
           const rows = await Promise.all((await targets()).map(async (id) => {
             const st = await e.containers.processes.stats(id);
             return row(id, st ? { counters: st.now, takenAt: 0n } : null, st?.cpuPercent ?? 0);
           }));
-          stdout(renderTable(header, rows));
+          stdout(render(rows));
           return;
         }
         // Docker 20.10's stream: a frame a second, the screen cleared before each (on a terminal or not), until
         // interrupted; a container that stops stays with zeros. CPU % is over the second between two frames.
         const last = new Map<string, StatsSample>();
         for (;;) {
-          const rows: string[][] = [];
+          const rows: StatsRow[] = [];
           for (const id of await targets()) {
             const sample = await e.containers.processes.statsSample(id).catch(() => null);
             const before = last.get(id);
             rows.push(row(id, sample, sample && before ? cpuPercent(before, sample) : 0));
             if (sample) last.set(id, sample); else last.delete(id);
           }
-          stdout(`\x1b[2J\x1b[H${renderTable(header, rows)}`);
+          stdout(`\x1b[2J\x1b[H${render(rows)}`);
           await new Promise((r) => setTimeout(r, STATS_INTERVAL_MS));
         }
       }));
@@ -432,7 +467,12 @@ export function registerRunCommands(program: Command, container: Command, withEn
           if (src === '-') throw new InvalidArgumentError(`destination "${dst}" must be a directory`);
           throw new NotFoundError(`No such container:path: ${from.container ?? to.container}:${from.container ? from.path : dirname(to.path)}`);
         }
-        if (dst === '-') await e.containers.processes.copyOut(from.container!, from.path, process.stdout, opts);
+        if (dst === '-') {
+          // The daemon's `Could not find the file …` (which the API answers with) is, in the docker CLI's words, the path it asked for.
+          await e.containers.processes.copyOut(from.container!, from.path, process.stdout, opts).catch((err: unknown) => {
+            throw err instanceof NotFoundError ? new NotFoundError(`No such container:path: ${from.container}:${from.path}`) : err;
+          });
+        }
         else if (src === '-') await e.containers.processes.copyIn(to.container!, to.path, process.stdin);
         else await e.containers.processes.copy(from, to, opts);
       }));
