@@ -101,7 +101,7 @@ export function imageRoutes(r: Router, s: Service): void {
 /** docker-archive of `refs` streamed to the client; a client gone mid-way stops the save. */
 async function save(s: Service, refs: string[], res: import('node:http').ServerResponse, signal: AbortSignal): Promise<void> {
   if (!refs.length) throw new ApiError(400, 'no images given (names=…)');
-  for (const ref of refs) s.engine.images.resolve(ref);
+  // The engine resolves every name before the first byte, as Docker's save does (a bare repository is all its tags).
   const tar = (await s.engine.transfer()).save(refs, 'docker');
   res.writeHead(200, { 'Content-Type': 'application/x-tar' });
   signal.addEventListener('abort', () => tar.destroy(), { once: true });

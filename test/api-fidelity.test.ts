@@ -1,0 +1,49 @@
+/**
+ * The docker CLI (Debian's 20.10) through `strata system service` answers as it does through Docker 20.10's
+ * daemon: each expectation here is what the same command printed against dockerd, side by side, on the same
+ * input (IDs and times aside).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { startService, type Service } from './lib/apiservice.js';
+import { busyboxUserland } from './lib/bundle.js';
+import { tarOf } from './lib/rootfs.js';
+import { DRIVERS, testStore, type Result, type TestStore } from './lib/strata.js';
+
+const ok = (r: Result, what: string): string => {
+  assert.equal(r.status, 0, `${what}: ${r.stderr}`);
+  return r.stdout;
+};
+
+describe('the docker CLI through the service, as through dockerd', () => {
+  let s: TestStore;
+  let svc: Service;
+  let dir: string;
+  before(async () => {
+    s = testStore(DRIVERS[0]!);
+    svc = await startService(s, ['--time', '0']);
+    dir = mkdtempSync(join(tmpdir(), 'strata-apifid-'));
+    writeFileSync(join(dir, 'rootfs.tar'), tarOf(busyboxUserland()));
+    ok(svc.docker(['import', join(dir, 'rootfs.tar'), 'seed:1']), 'import');
+  });
+  after(() => {
+    svc.proc.kill('SIGTERM');
+    s.run(['rm', '-f', ...s.ok(['ps', '-aq']).split('\n').filter(Boolean)]);
+    s.cleanup();
+  });
+
+  test('save: a bare repository saves every tag; an unknown name or tag is told in Docker\'s words', () => {
+    ok(svc.docker(['tag', 'seed:1', 'seed:2']), 'tag');
+    const out = join(dir, 'all.tar');
+    ok(svc.docker(['save', '-o', out, 'seed']), 'save seed');
+    const manifest = JSON.parse(s.ok(['run', '--rm', '-v', `${dir}:/d`, 'seed:1', 'tar', '-xOf', '/d/all.tar', 'manifest.json'])) as { RepoTags: string[] }[];
+    assert.deepEqual(manifest.flatMap((m) => m.RepoTags).sort(), ['seed:1', 'seed:2']);
+    const missing = svc.docker(['save', 'nosuch']);
+    assert.deepEqual([missing.status, missing.stderr], [1, 'Error response from daemon: No such image: nosuch\n']);
+    const tag = svc.docker(['save', 'nosuch:1']);
+    assert.deepEqual([tag.status, tag.stderr], [1, 'Error response from daemon: reference does not exist\n']);
+  });
+});
