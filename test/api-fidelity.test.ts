@@ -46,4 +46,10 @@ describe('the docker CLI through the service, as through dockerd', () => {
     const tag = svc.docker(['save', 'nosuch:1']);
     assert.deepEqual([tag.status, tag.stderr], [1, 'Error response from daemon: reference does not exist\n']);
   });
+
+  test('logs --tail that is not a number gives every line, as Docker\'s daemon reads it', () => {
+    ok(svc.docker(['run', '--name', 'talker', 'seed:1', 'sh', '-c', 'echo one; echo two >&2']), 'run');
+    const r = svc.docker(['logs', '--tail', 'x', 'talker']);
+    assert.deepEqual([r.status, r.stdout, r.stderr], [0, 'one\n', 'two\n']);
+  });
 });

@@ -104,9 +104,9 @@ export function containerRoutes(r: Router, s: Service): void {
     if (!want.stdout && !want.stderr) throw new ApiError(400, 'Bad parameters: you must choose at least one stream');
     const c = containers.resolve(req.params.id!);
     const tty = containers.config(c).Tty;
-    const tailText = q.get('tail') ?? 'all';
-    const tail = tailText === 'all' || tailText === '' ? undefined : Number(tailText);
-    if (tail !== undefined && !Number.isInteger(tail)) throw new ApiError(400, `invalid value for "tail": ${JSON.stringify(tailText)}`);
+    // As Docker's daemon: `tail` that is not a number (`all`, empty, `x`) is every line.
+    const tailText = q.get('tail') ?? '';
+    const tail = /^-?\d+$/.test(tailText) ? Number(tailText) : undefined;
     const sinceText = q.get('since');
     const untilText = q.get('until');
     const query = {
