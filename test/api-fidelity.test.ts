@@ -52,4 +52,13 @@ describe('the docker CLI through the service, as through dockerd', () => {
     const r = svc.docker(['logs', '--tail', 'x', 'talker']);
     assert.deepEqual([r.status, r.stdout, r.stderr], [0, 'one\n', 'two\n']);
   });
+
+  test('start of a paused container is refused as Docker refuses it', () => {
+    ok(svc.docker(['run', '-d', '--name', 'napper', 'seed:1', 'sleep', '300']), 'run -d');
+    ok(svc.docker(['pause', 'napper']), 'pause');
+    const r = svc.docker(['start', 'napper']);
+    assert.deepEqual([r.status, r.stdout, r.stderr], [1, '', 'Error response from daemon: cannot start a paused container, try unpause instead\nError: failed to start containers: napper\n']);
+    ok(svc.docker(['unpause', 'napper']), 'unpause');
+    assert.equal(ok(svc.docker(['start', 'napper']), 'start of a running container'), 'napper\n');
+  });
 });

@@ -45,7 +45,9 @@ export function containerRoutes(r: Router, s: Service): void {
 
   r.add('POST', '/containers/:id/start', async (req, { res }) => {
     const c = containers.resolve(req.params.id!);
-    if (await isRunning(c.id)) return sendEmpty(res, 304);
+    const now = (await processes.state(c)).status;
+    if (now === 'paused') throw new ConflictError('cannot start a paused container, try unpause instead');
+    if (now === 'running') return sendEmpty(res, 304);
     const waiting = s.pendingAttach.get(c.id) ?? [];
     s.pendingAttach.delete(c.id);
     // One attach relays from the first byte; more than one (rare) join once it runs.
