@@ -61,4 +61,19 @@ describe('the docker CLI through the service, as through dockerd', () => {
     ok(svc.docker(['unpause', 'napper']), 'unpause');
     assert.equal(ok(svc.docker(['start', 'napper']), 'start of a running container'), 'napper\n');
   });
+
+  test('networks: none and host made at the service\'s start, filtered as Docker filters; removing, pruning, connecting answered as Docker or refused saying why', () => {
+    const created = Date.parse(ok(svc.docker(['network', 'inspect', '-f', '{{.Created}}', 'none']), 'inspect').trim().replace(/ \+0000 UTC$/, 'Z').replace(' ', 'T'));
+    assert.ok(Math.abs(Date.now() - created) < 10 * 60 * 1000, `none's creation time is the service's start, not year 1: ${created}`);
+    assert.equal(ok(svc.docker(['network', 'ls', '--filter', 'driver=null', '--format', '{{.Name}}']), 'ls driver'), 'none\n');
+    assert.equal(ok(svc.docker(['network', 'ls', '--filter', 'type=custom', '--format', '{{.Name}}']), 'ls custom'), '');
+    const bad = svc.docker(['network', 'ls', '--filter', 'bogus=1']);
+    assert.deepEqual([bad.status, bad.stderr], [1, 'Error response from daemon: Invalid filter \'bogus\'\n']);
+    const rm = svc.docker(['network', 'rm', 'none']);
+    assert.deepEqual([rm.status, rm.stderr], [1, 'Error response from daemon: none is a pre-defined network and cannot be removed\n']);
+    assert.deepEqual(svc.docker(['network', 'prune', '-f']), { status: 0, stdout: '', stderr: '' });
+    const connect = svc.docker(['network', 'connect', 'host', 'talker']);
+    assert.equal(connect.status, 1);
+    assert.match(connect.stderr, /^Error response from daemon: connecting a container to a network is not supported: .*--network/);
+  });
 });

@@ -4,6 +4,7 @@ import { archiveRoutes } from './archive.js';
 import { containerRoutes } from './containers.js';
 import { execRoutes } from './exec.js';
 import { imageRoutes } from './images.js';
+import { networkRoutes } from './networks.js';
 import type { Service } from './service.js';
 import { systemRoutes } from './system.js';
 import { volumeRoutes } from './volumes.js';
@@ -18,5 +19,6 @@ export function routes(s: Service): Router {
   execRoutes(r, s);
   imageRoutes(r, s);
   volumeRoutes(r, s);
+  networkRoutes(r);
   return r;
 }

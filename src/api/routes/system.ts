@@ -1,4 +1,4 @@
-/** /_ping, /version, /info, /system/df, /events, and the `none` and `host` networks. */
+/** /_ping, /version, /info, /system/df, /events. */
 import { createHash } from 'node:crypto';
 import { availableParallelism, hostname, release, totalmem } from 'node:os';
 import { STRATA_VERSION } from '../../engine/version.js';
@@ -11,13 +11,6 @@ import { withVirtualSize } from './images.js';
 import type { Service } from './service.js';
 
 const GO_ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x' };
-
-/** The two networks strata has (`--network none|host`), as Docker lists them; IDs stable per name. */
-const NETWORKS = ['none', 'host'].map((name) => ({
-  Name: name, Id: createHash('sha256').update(`strata-network-${name}`).digest('hex'), Created: '0001-01-01T00:00:00Z', Scope: 'local',
-  Driver: name === 'none' ? 'null' : 'host', EnableIPv6: false, IPAM: { Driver: 'default', Options: null, Config: [] },
-  Internal: false, Attachable: false, Ingress: false, ConfigFrom: { Network: '' }, ConfigOnly: false, Containers: {}, Options: {}, Labels: {},
-}));
 
 /** Event times in a query: Unix seconds with an optional fraction (the CLI turns durations into these). */
 function unixNs(v: string | null): number | undefined {
@@ -78,22 +71,6 @@ export function systemRoutes(r: Router, s: Service): void {
     const df = await engine.system.df();
     const volumes = new Map(engine.volumes.list().map((v) => [v.Name, v]));
     sendJson(res, 200, { ...df, Images: withVirtualSize(req.version, df.Images), Volumes: df.Volumes.map((v) => ({ ...volumes.get(v.Name), ...v })) });
-  });
-
-  r.add('GET', '/networks', (req, { res }) => {
-    const f = filterPairs(req.query);
-    const names = f.filter(([k]) => k === 'name').map(([, v]) => v);
-    sendJson(res, 200, NETWORKS.filter((n) => !names.length || names.some((v) => n.Name.includes(v))));
-  });
-  r.add('GET', '/networks/:id', (req, { res }) => {
-    const id = req.params.id!;
-    const n = NETWORKS.find((x) => x.Name === id || x.Id.startsWith(id));
-    if (!n) throw new ApiError(404, `network ${id} not found`);
-    sendJson(res, 200, n);
-  });
-  r.add('POST', '/networks/create', () => {
-    throw new ApiError(501, 'creating networks is not supported: strata has only the none and host networks (--network none|host); ' +
-      'in a compose file, give every service network_mode: none or network_mode: host, so that compose creates no network');
   });
 
   r.add('GET', '/events', async (req, reply) => {
