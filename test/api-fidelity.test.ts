@@ -76,4 +76,17 @@ describe('the docker CLI through the service, as through dockerd', () => {
     assert.equal(connect.status, 1);
     assert.match(connect.stderr, /^Error response from daemon: connecting a container to a network is not supported: .*--network/);
   });
+
+  test('events filters as Docker\'s: names matched by prefix whatever the type, image= without its tag, a key it does not know matches everything', () => {
+    const since = Math.floor(Date.now() / 1000) - 1;
+    ok(svc.docker(['create', '--name', 'web', 'seed:1', 'true']), 'create web');
+    ok(svc.docker(['volume', 'create', 'web-data']), 'volume create');
+    const until = Math.ceil(Date.now() / 1000) + 1;
+    const events = (...filters: string[]) => ok(svc.docker(['events', '--since', String(since), '--until', String(until),
+      ...filters.flatMap((f) => ['--filter', f]), '--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}']), `events ${filters.join(' ')}`);
+    assert.equal(events('container=web'), 'container create web\nvolume create <no value>\n');
+    assert.equal(events('image=seed', 'type=container'), 'container create web\n');
+    assert.equal(events('bogus=1'), events());
+    assert.equal(events('container=nothing'), '');
+  });
 });
