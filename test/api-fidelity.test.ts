@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { startService, type Service } from './lib/apiservice.js';
 import { busyboxUserland } from './lib/bundle.js';
@@ -17,6 +18,19 @@ const ok = (r: Result, what: string): string => {
   assert.equal(r.status, 0, `${what}: ${r.stderr}`);
   return r.stdout;
 };
+
+/** One request to the service: its status and body, for what the docker CLI does not show. */
+function api(svc: Service, method: string, path: string, body?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: svc.socket, method, path, headers: body ? { 'Content-Type': 'application/json' } : {} }, (res) => {
+      let text = '';
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 describe('the docker CLI through the service, as through dockerd', () => {
   let s: TestStore;
@@ -88,5 +102,14 @@ describe('the docker CLI through the service, as through dockerd', () => {
     assert.equal(events('image=seed', 'type=container'), 'container create web\n');
     assert.equal(events('bogus=1'), events());
     assert.equal(events('container=nothing'), '');
+  });
+
+  test('archive: GET of a missing path is Docker\'s 404 message (HEAD a bare 404, which the CLI words)', async () => {
+    const id = ok(svc.docker(['create', 'seed:1', 'true']), 'create').trim();
+    assert.deepEqual(await api(svc, 'GET', `/v1.41/containers/${id}/archive?path=/nope`),
+      { status: 404, body: `{"message":"Could not find the file /nope in container ${id}"}\n` });
+    assert.deepEqual((await api(svc, 'HEAD', `/v1.41/containers/${id}/archive?path=/nope`)).status, 404);
+    const cp = svc.docker(['cp', `${id}:/nope`, dir]);
+    assert.deepEqual([cp.status, cp.stderr], [1, `Error: No such container:path: ${id}:/nope\n`]);
   });
 });
