@@ -112,4 +112,9 @@ describe('the docker CLI through the service, as through dockerd', () => {
     const cp = svc.docker(['cp', `${id}:/nope`, dir]);
     assert.deepEqual([cp.status, cp.stderr], [1, `Error: No such container:path: ${id}:/nope\n`]);
   });
+
+  test('wait answers Docker\'s body, byte for byte', async () => {
+    const id = ok(svc.docker(['run', '-d', 'seed:1', 'sh', '-c', 'exit 3']), 'run -d').trim();
+    assert.deepEqual(await api(svc, 'POST', `/v1.41/containers/${id}/wait`), { status: 200, body: '{"Error":null,"StatusCode":3}\n' });
+  });
 });

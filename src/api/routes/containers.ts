@@ -94,9 +94,10 @@ export function containerRoutes(r: Router, s: Service): void {
     reply.res.flushHeaders();
     try {
       const code = await wait;
-      reply.res.end(JSON.stringify({ StatusCode: code, Error: null }) + '\n');
+      // Docker's field order (its struct's): Error first.
+      reply.res.end(JSON.stringify({ Error: null, StatusCode: code }) + '\n');
     } catch (e) {
-      reply.res.end(JSON.stringify({ StatusCode: -1, Error: { Message: (e as Error).message } }) + '\n');
+      reply.res.end(JSON.stringify({ Error: { Message: (e as Error).message }, StatusCode: -1 }) + '\n');
     }
   });
 
