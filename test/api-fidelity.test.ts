@@ -117,4 +117,9 @@ describe('the docker CLI through the service, as through dockerd', () => {
     const id = ok(svc.docker(['run', '-d', 'seed:1', 'sh', '-c', 'exit 3']), 'run -d').trim();
     assert.deepEqual(await api(svc, 'POST', `/v1.41/containers/${id}/wait`), { status: 200, body: '{"Error":null,"StatusCode":3}\n' });
   });
+
+  test('rename to an empty name is refused in Docker\'s words', async () => {
+    ok(svc.docker(['create', '--name', 'named', 'seed:1', 'true']), 'create');
+    assert.deepEqual(await api(svc, 'POST', '/v1.41/containers/named/rename?name='), { status: 400, body: '{"message":"Neither old nor new names may be empty"}\n' });
+  });
 });

@@ -170,7 +170,7 @@ export function containerRoutes(r: Router, s: Service): void {
 
   r.add('POST', '/containers/:id/rename', async (req, { res }) => {
     const name = req.query.get('name');
-    if (!name) throw new ApiError(400, 'name cannot be empty');
+    if (!name) throw new ApiError(400, 'Neither old nor new names may be empty');
     containers.rename(req.params.id!, name);
     sendEmpty(res);
   });
