@@ -118,8 +118,10 @@ describe('the docker CLI through the service, as through dockerd', () => {
     assert.deepEqual(await api(svc, 'POST', `/v1.41/containers/${id}/wait`), { status: 200, body: '{"Error":null,"StatusCode":3}\n' });
   });
 
-  test('rename to an empty name is refused in Docker\'s words', async () => {
+  test('rename to an empty or invalid name is refused in Docker\'s words', async () => {
     ok(svc.docker(['create', '--name', 'named', 'seed:1', 'true']), 'create');
     assert.deepEqual(await api(svc, 'POST', '/v1.41/containers/named/rename?name='), { status: 400, body: '{"message":"Neither old nor new names may be empty"}\n' });
+    const bad = svc.docker(['rename', 'named', 'a']);
+    assert.deepEqual([bad.status, bad.stderr], [1, 'Error response from daemon: Error when allocating new name: Invalid container name (/a), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed\nError: failed to rename container named named\n']);
   });
 });

@@ -498,7 +498,8 @@ export class Containers {
   rename(ref: string, newName: string): void {
     const c = this.resolve(ref);
     const name = newName.replace(/^\//, '');
-    if (!VALID_NAME.test(name)) throw new InvalidArgumentError(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+    // Docker's daemon checks the name while it reserves it, so its words are those of the reservation.
+    if (!VALID_NAME.test(name)) throw new InvalidArgumentError(`Error when allocating new name: Invalid container name (/${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
     if (name === c.name) throw new InvalidArgumentError(`Renaming a container with the same name as its current name`);
     this.store.meta.tx(() => {
       try {
