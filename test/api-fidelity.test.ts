@@ -124,4 +124,15 @@ describe('the docker CLI through the service, as through dockerd', () => {
     const bad = svc.docker(['rename', 'named', 'a']);
     assert.deepEqual([bad.status, bad.stderr], [1, 'Error response from daemon: Error when allocating new name: Invalid container name (/a), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed\nError: failed to rename container named named\n']);
   });
+
+  test('paused and stopped containers: top lists a paused one\'s processes, rm and unpause refuse in Docker\'s words', () => {
+    const id = ok(svc.docker(['run', '-d', '--name', 'frozen', 'seed:1', 'sleep', '300']), 'run -d').trim();
+    ok(svc.docker(['pause', 'frozen']), 'pause');
+    assert.match(ok(svc.docker(['top', 'frozen']), 'top of a paused container'), /^UID +PID +PPID +C +STIME +TTY +TIME +CMD\nroot .* sleep 300\n$/);
+    const rm = svc.docker(['rm', 'frozen']);
+    assert.deepEqual([rm.status, rm.stderr], [1, `Error response from daemon: You cannot remove a paused container ${id}. Unpause and then stop the container before attempting removal or force remove\n`]);
+    const created = ok(svc.docker(['create', 'seed:1', 'true']), 'create').trim();
+    const unpause = svc.docker(['unpause', created]);
+    assert.deepEqual([unpause.status, unpause.stderr], [1, `Error response from daemon: Container ${created} is not paused\n`]);
+  });
 });

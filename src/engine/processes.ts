@@ -465,8 +465,9 @@ export class Processes {
   }
 
   async unpause(ref: string): Promise<void> {
-    const { c, state } = await this.running(ref);
-    if (state.status !== 'paused') throw new ConflictError(`Container ${c.id} is not paused`);
+    // Docker's daemon asks only whether it is paused: a container that is not running is "not paused" too.
+    const c = this.containers.resolve(ref);
+    if ((await this.state(c)).status !== 'paused') throw new ConflictError(`Container ${c.id} is not paused`);
     await this.runtime(readSettings(this.dir(c))).resume(c.id);
   }
 
@@ -647,8 +648,8 @@ export class Processes {
    * processes by its PID column, as Docker's daemon does it (Titles and Processes, its API's fields).
    */
   async top(ref: string, psArgs: string[] = ['-ef']): Promise<{ Titles: string[]; Processes: string[][] }> {
-    const { c, state } = await this.running(ref);
-    if (state.status === 'paused') throw new ConflictError(`Container ${c.id} is paused`);
+    // A paused container's processes are listed too, as Docker's daemon lists them.
+    const { c } = await this.running(ref);
     const pids = new Set((await this.runtime(readSettings(this.dir(c))).ps(c.id)).map(String));
     const { spawnSync } = await import('node:child_process');
     const ps = spawnSync('ps', psArgs, { encoding: 'utf8' });
