@@ -135,4 +135,12 @@ describe('the docker CLI through the service, as through dockerd', () => {
     const unpause = svc.docker(['unpause', created]);
     assert.deepEqual([unpause.status, unpause.stderr], [1, `Error response from daemon: Container ${created} is not paused\n`]);
   });
+
+  test('create keeps the streams the client attaches as it sent them (run -d attaches none)', () => {
+    const f = '{{.Config.AttachStdin}} {{.Config.AttachStdout}} {{.Config.AttachStderr}} {{.Config.OpenStdin}} {{.Config.StdinOnce}} {{.Config.Tty}}';
+    const detached = ok(svc.docker(['run', '-dit', 'seed:1', 'sh']), 'run -dit').trim();
+    assert.equal(ok(svc.docker(['inspect', '-f', f, detached]), 'inspect'), 'false false false true false true\n');
+    const some = ok(svc.docker(['create', '-i', '-a', 'stdout', 'seed:1', 'true']), 'create -i -a stdout').trim();
+    assert.equal(ok(svc.docker(['inspect', '-f', f, some]), 'inspect'), 'true true false true true false\n');
+  });
 });
