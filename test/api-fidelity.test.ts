@@ -92,11 +92,11 @@ describe('the docker CLI through the service, as through dockerd', () => {
   });
 
   test('events filters as Docker\'s: names matched by prefix whatever the type, image= without its tag, a key it does not know matches everything', () => {
-    const since = Math.floor(Date.now() / 1000) - 1;
+    const since = (Date.now() / 1000).toFixed(3);
     ok(svc.docker(['create', '--name', 'web', 'seed:1', 'true']), 'create web');
     ok(svc.docker(['volume', 'create', 'web-data']), 'volume create');
     const until = Math.ceil(Date.now() / 1000) + 1;
-    const events = (...filters: string[]) => ok(svc.docker(['events', '--since', String(since), '--until', String(until),
+    const events = (...filters: string[]) => ok(svc.docker(['events', '--since', since, '--until', String(until),
       ...filters.flatMap((f) => ['--filter', f]), '--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}']), `events ${filters.join(' ')}`);
     assert.equal(events('container=web'), 'container create web\nvolume create <no value>\n');
     assert.equal(events('image=seed', 'type=container'), 'container create web\n');
@@ -142,5 +142,24 @@ describe('the docker CLI through the service, as through dockerd', () => {
     assert.equal(ok(svc.docker(['inspect', '-f', f, detached]), 'inspect'), 'false false false true false true\n');
     const some = ok(svc.docker(['create', '-i', '-a', 'stdout', 'seed:1', 'true']), 'create -i -a stdout').trim();
     assert.equal(ok(svc.docker(['inspect', '-f', f, some]), 'inspect'), 'true true false true true false\n');
+  });
+
+  test('image and run events name what Docker\'s name: tag by the familiar name, untag/import/save/load by the image\'s ID; a foreground run attaches before it starts', () => {
+    const since = (Date.now() / 1000).toFixed(3);
+    const id = ok(svc.docker(['import', join(dir, 'rootfs.tar'), 'ev:1']), 'import').trim();
+    ok(svc.docker(['tag', 'ev:1', 'ev:2']), 'tag');
+    ok(svc.docker(['rmi', 'ev:2']), 'rmi');
+    ok(svc.docker(['save', '-o', join(dir, 'ev.tar'), 'ev:1']), 'save');
+    ok(svc.docker(['load', '-i', join(dir, 'ev.tar')]), 'load');
+    ok(svc.docker(['run', '--name', 'evrun', 'ev:1', 'true']), 'run');
+    const until = Math.ceil(Date.now() / 1000) + 1;
+    const events = ok(svc.docker(['events', '--since', since, '--until', String(until), '--filter', 'type=image', '--filter', 'type=container',
+      '--format', '{{.Type}} {{.Action}} {{.Actor.ID}} {{.Actor.Attributes.name}}']), 'events');
+    const c = ok(svc.docker(['inspect', '-f', '{{.Id}}', 'evrun']), 'inspect').trim();
+    assert.equal(events, [
+      `image tag ${id} ev:1`, `image import ${id} ${id}`, `image tag ${id} ev:2`, `image untag ${id} ${id}`,
+      `image save ${id} ${id}`, `image load ${id} ${id}`,
+      `container create ${c} evrun`, `container attach ${c} evrun`, `container start ${c} evrun`, `container die ${c} evrun`, '',
+    ].join('\n'));
   });
 });

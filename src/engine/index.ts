@@ -43,7 +43,7 @@ export class Engine {
     const { Transfer } = await import('./transfer.js');
     if (!this.transferPart) {
       this.transferPart = new Transfer(this.store, this.images, this.layers);
-      recordTransferEvents(this.events, this.transferPart);
+      recordTransferEvents(this.events, this.transferPart, this.images);
     }
     return this.transferPart;
   }
