@@ -4,9 +4,10 @@
  * input (IDs and times aside).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { startService, type Service } from './lib/apiservice.js';
@@ -161,5 +162,19 @@ describe('the docker CLI through the service, as through dockerd', () => {
       `image save ${id} ${id}`, `image load ${id} ${id}`,
       `container create ${c} evrun`, `container attach ${c} evrun`, `container start ${c} evrun`, `container die ${c} evrun`, '',
     ].join('\n'));
+  });
+
+  test('info and version print the host\'s facts where dockerd prints them, not blanks; the CLI\'s warnings are the host\'s', () => {
+    const os = /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(readFileSync('/etc/os-release', 'utf8'))![1]!;
+    const runcCommit = /^commit: (\S+)$/m.exec(spawnSync('runc', ['--version'], { encoding: 'utf8' }).stdout)![1]!;
+    const info = ok(svc.docker(['info', '--format', '{{.OperatingSystem}}|{{.CgroupVersion}}|{{index .DriverStatus 0 0}}|{{.RuncCommit.ID}}|{{len .ID}}']), 'info --format');
+    assert.equal(info, `${os}|${readFileSync('/proc/self/cgroup', 'utf8').startsWith('0::') ? 2 : 1}|Backing Filesystem|${runcCommit}|36\n`);
+    const flag = (path: string) => { try { return readFileSync(path, 'utf8').trim() === '1'; } catch { return false; } };
+    const warnings = svc.docker(['info']).stderr;
+    assert.equal(warnings.includes('WARNING: IPv4 forwarding is disabled'), !flag('/proc/sys/net/ipv4/ip_forward'), warnings);
+    assert.equal(warnings.includes('bridge-nf-call-iptables is disabled'), !flag('/proc/sys/net/bridge/bridge-nf-call-iptables'), warnings);
+    const version = ok(svc.docker(['version']), 'version');
+    assert.match(version, /\n  Built: +\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\n/);
+    assert.match(version, /\n runc:\n  Version: +\S+\n  GitCommit: +\S+\n/);
   });
 });
