@@ -177,4 +177,20 @@ describe('the docker CLI through the service, as through dockerd', () => {
     assert.match(version, /\n  Built: +\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\n/);
     assert.match(version, /\n runc:\n  Version: +\S+\n  GitCommit: +\S+\n/);
   });
+
+  test('stats: a container that is not running answers dockerd\'s body byte for byte; a running one has Docker\'s sections and no networks', async () => {
+    const id = ok(svc.docker(['create', '--name', 'still', 'seed:1', 'true']), 'create').trim();
+    const zero = '{"cpu_usage":{"total_usage":0,"usage_in_kernelmode":0,"usage_in_usermode":0},"throttling_data":{"periods":0,"throttled_periods":0,"throttled_time":0}}';
+    const blkio = ['io_service_bytes_recursive', 'io_serviced_recursive', 'io_queue_recursive', 'io_service_time_recursive', 'io_wait_time_recursive',
+      'io_merged_recursive', 'io_time_recursive', 'sectors_recursive'];
+    assert.deepEqual(await api(svc, 'GET', '/v1.41/containers/still/stats?stream=false'), {
+      status: 200,
+      body: `{"read":"0001-01-01T00:00:00Z","preread":"0001-01-01T00:00:00Z","pids_stats":{},"blkio_stats":{${blkio.map((k) => `"${k}":null`).join(',')}},` +
+        `"num_procs":0,"storage_stats":{},"cpu_stats":${zero},"precpu_stats":${zero},"memory_stats":{},"name":"/still","id":"${id}"}\n`,
+    });
+    ok(svc.docker(['run', '-d', '--name', 'busy', 'seed:1', 'sleep', '300']), 'run -d');
+    const live = JSON.parse((await api(svc, 'GET', '/v1.41/containers/busy/stats?stream=false')).body) as Record<string, Record<string, unknown>>;
+    assert.deepEqual(Object.keys(live).sort(), ['blkio_stats', 'cpu_stats', 'id', 'memory_stats', 'name', 'num_procs', 'pids_stats', 'precpu_stats', 'preread', 'read', 'storage_stats']);
+    assert.deepEqual(Object.keys(live.blkio_stats!), blkio);
+  });
 });
