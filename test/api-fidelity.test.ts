@@ -193,4 +193,11 @@ describe('the docker CLI through the service, as through dockerd', () => {
     assert.deepEqual(Object.keys(live).sort(), ['blkio_stats', 'cpu_stats', 'id', 'memory_stats', 'name', 'num_procs', 'pids_stats', 'precpu_stats', 'preread', 'read', 'storage_stats']);
     assert.deepEqual(Object.keys(live.blkio_stats!), blkio);
   });
+
+  test('volume create keeps labels and options as the client sent them: {} from the docker CLI, null when none were sent', async () => {
+    ok(svc.docker(['volume', 'create', 'given']), 'volume create');
+    assert.equal(ok(svc.docker(['volume', 'inspect', '-f', '{{json .Labels}} {{json .Options}}', 'given']), 'inspect'), '{} {}\n');
+    assert.equal((await api(svc, 'POST', '/v1.41/volumes/create', '{"Name":"bare"}')).status, 201);
+    assert.equal(ok(svc.docker(['volume', 'inspect', '-f', '{{json .Labels}} {{json .Options}}', 'bare']), 'inspect'), 'null null\n');
+  });
 });

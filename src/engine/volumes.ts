@@ -69,12 +69,13 @@ export class Volumes {
     const driver = opts.driver ?? 'local';
     if (driver !== 'local') throw new NotFoundError(`create ${name}: error looking up volume plugin ${driver}: plugin "${driver}" not found`);
     checkVolumeName(name);
-    const options = opts.options && Object.keys(opts.options).length ? opts.options : null;
+    // Kept as given, as Docker keeps them: `{}` from `volume create`, null when the client sent none.
+    const options = opts.options ?? null;
     checkOptions(name, options);
     const existing = this.meta.getVolume(name);
     if (existing) return this.api(existing);
     const record: VolumeRecord = {
-      name, driver: 'local', options, labels: opts.labels && Object.keys(opts.labels).length ? opts.labels : null,
+      name, driver: 'local', options, labels: opts.labels ?? null,
       // Docker 23+ counts only a container's unnamed volumes as anonymous; `volume create` without a name is not one.
       anonymous: false, created: isoNow(),
     };

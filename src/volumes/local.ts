@@ -19,7 +19,7 @@ export const dataDir = (root: string, name: string): string => join(volumeDir(ro
 
 /** The local driver's options checked as Docker's: only its keys, and always a device (`create NAME: …`). */
 export function checkOptions(name: string, options: VolumeOptions | null): void {
-  if (!options) return;
+  if (!options || Object.keys(options).length === 0) return;
   const bad = Object.keys(options).find((k) => !OPTION_KEYS.includes(k));
   if (bad) throw new InvalidArgumentError(`create ${name}: invalid option: ${JSON.stringify(bad)}`);
   if (options.device === undefined) throw new InvalidArgumentError(`create ${name}: missing required option: "device"`);
