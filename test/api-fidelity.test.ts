@@ -4,7 +4,7 @@
  * input (IDs and times aside).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -48,6 +48,7 @@ describe('the docker CLI through the service, as through dockerd', () => {
     svc.proc.kill('SIGTERM');
     s.run(['rm', '-f', ...s.ok(['ps', '-aq']).split('\n').filter(Boolean)]);
     s.cleanup();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   test('save: a bare repository saves every tag; an unknown name or tag is told in Docker\'s words', () => {
@@ -199,5 +200,17 @@ describe('the docker CLI through the service, as through dockerd', () => {
     assert.equal(ok(svc.docker(['volume', 'inspect', '-f', '{{json .Labels}} {{json .Options}}', 'given']), 'inspect'), '{} {}\n');
     assert.equal((await api(svc, 'POST', '/v1.41/volumes/create', '{"Name":"bare"}')).status, 201);
     assert.equal(ok(svc.docker(['volume', 'inspect', '-f', '{{json .Labels}} {{json .Options}}', 'bare']), 'inspect'), 'null null\n');
+  });
+
+  test('docker-compose run -T relays the one-off container\'s output and exit code, and its attaches ending leaves the service up', () => {
+    const project = mkdtempSync(join(tmpdir(), 'strata-apifid-compose-'));
+    writeFileSync(join(project, 'docker-compose.yml'), 'version: "3.8"\nservices:\n  one:\n    image: seed:1\n    network_mode: none\n');
+    const run = spawnSync('docker-compose', ['-p', 'oneoff', 'run', '--rm', '-T', 'one', 'sh', '-c', 'sleep 1; echo out; exit 3'], {
+      cwd: project, encoding: 'utf8', timeout: 60000, env: { ...process.env, DOCKER_HOST: `unix://${svc.socket}`, COMPOSE_INTERACTIVE_NO_CLI: '1' },
+    });
+    rmSync(project, { recursive: true, force: true });
+    assert.deepEqual([run.status, run.stdout], [3, 'out\n'], run.stderr);
+    assert.equal(svc.proc.exitCode, null, 'the service is still running');
+    ok(svc.docker(['version']), 'version after the run');
   });
 });
