@@ -213,4 +213,13 @@ describe('the docker CLI through the service, as through dockerd', () => {
     assert.equal(svc.proc.exitCode, null, 'the service is still running');
     ok(svc.docker(['version']), 'version after the run');
   });
+
+  test('image inspect has the fields of the API version asked for, in Docker\'s order (1.41: Container, ContainerConfig, VirtualSize)', async () => {
+    const old = JSON.parse(ok(svc.docker(['image', 'inspect', 'seed:1']), 'image inspect')) as Record<string, unknown>[];
+    assert.deepEqual(Object.keys(old[0]!), ['Id', 'RepoTags', 'RepoDigests', 'Parent', 'Comment', 'Created', 'Container', 'ContainerConfig', 'DockerVersion',
+      'Author', 'Config', 'Architecture', 'Os', 'Size', 'VirtualSize', 'GraphDriver', 'RootFS', 'Metadata']);
+    assert.equal(old[0]!.VirtualSize, old[0]!.Size);
+    const now = JSON.parse((await api(svc, 'GET', '/v1.45/images/seed:1/json')).body) as Record<string, unknown>;
+    assert.deepEqual(['Container', 'ContainerConfig', 'VirtualSize'].filter((k) => k in now), []);
+  });
 });
