@@ -222,4 +222,10 @@ describe('the docker CLI through the service, as through dockerd', () => {
     const now = JSON.parse((await api(svc, 'GET', '/v1.45/images/seed:1/json')).body) as Record<string, unknown>;
     assert.deepEqual(['Container', 'ContainerConfig', 'VirtualSize'].filter((k) => k in now), []);
   });
+
+  test('lists as dockerd answers them: an image\'s containers uncounted (N/A), a volume\'s labels in Go\'s key order', async () => {
+    assert.equal(ok(svc.docker(['images', '--format', '{{.Containers}}', 'seed:1']), 'images'), 'N/A\n');
+    ok(svc.docker(['volume', 'create', '--label', 'b=1', '--label', 'a=2', 'labelled']), 'volume create');
+    assert.equal((await api(svc, 'GET', '/v1.41/volumes/labelled')).body.match(/"Labels":\{[^}]*\}/)![0], '"Labels":{"a":"2","b":"1"}');
+  });
 });

@@ -43,7 +43,8 @@ export function imageRoutes(r: Router, s: Service): void {
     // `filter=NAME` is the reference filter older clients send.
     const legacy = req.query.get('filter');
     const list = images.list({ all: flag(req.query, 'all'), filters: [...filterPairs(req.query), ...(legacy ? [['reference', legacy] as const] : [])] });
-    sendJson(res, 200, withVirtualSize(req.version, list));
+    // Docker's list leaves the count of containers uncomputed (-1, which the CLI shows as N/A); system df counts them.
+    sendJson(res, 200, withVirtualSize(req.version, list.map((i) => ({ ...i, Containers: -1 }))));
   });
 
   r.add('GET', '/images/search', notSupported('searching a registry (docker search)'));
