@@ -228,4 +228,12 @@ describe('the docker CLI through the service, as through dockerd', () => {
     ok(svc.docker(['volume', 'create', '--label', 'b=1', '--label', 'a=2', 'labelled']), 'volume create');
     assert.equal((await api(svc, 'GET', '/v1.41/volumes/labelled')).body.match(/"Labels":\{[^}]*\}/)![0], '"Labels":{"a":"2","b":"1"}');
   });
+
+  test('kill with a signal Docker does not know is refused as Docker refuses it; a known name in any form is sent', () => {
+    ok(svc.docker(['run', '-d', '--name', 'target', 'seed:1', 'sleep', '300']), 'run -d');
+    const bad = svc.docker(['kill', '-s', 'BOGUS', 'target']);
+    assert.deepEqual([bad.status, bad.stderr], [1, 'Error response from daemon: Invalid signal: BOGUS\n']);
+    assert.equal(ok(svc.docker(['kill', '-s', 'sigcont', 'target']), 'kill -s sigcont'), 'target\n');
+    assert.equal(ok(svc.docker(['inspect', '-f', '{{.State.Status}}', 'target']), 'inspect'), 'running\n');
+  });
 });

@@ -30,6 +30,17 @@ import type { Volumes } from './volumes.js';
 import { timestampNs } from './times.js';
 import { runtime, streams } from './lazy.js';
 
+/** The signal names Docker's daemon knows on Linux (without SIG), besides the real-time ones. */
+const SIGNAL_NAMES = new Set(('ABRT ALRM BUS CHLD CLD CONT FPE HUP ILL INT IO IOT KILL PIPE POLL PROF PWR QUIT SEGV STKFLT STOP SYS TERM TRAP ' +
+  'TSTP TTIN TTOU URG USR1 USR2 VTALRM WINCH XCPU XFSZ').split(' '));
+
+/** A signal as Docker's daemon takes one: a number from 1 to 64, or a name it knows, with or without SIG, in any case. */
+function validSignal(signal: string): boolean {
+  if (/^\d+$/.test(signal)) return Number(signal) >= 1 && Number(signal) <= 64;
+  const name = signal.toUpperCase().replace(/^SIG/, '');
+  return SIGNAL_NAMES.has(name) || /^RTM(IN|AX)([+-]\d+)?$/.test(name);
+}
+
 /** Docker's init (tini), static so it runs in any image: bind-mounted at /sbin/docker-init with --init. */
 const TINI = '/usr/bin/tini-static';
 /** Go's zero time, Docker's StartedAt/FinishedAt of a container that never ran. */
@@ -385,7 +396,7 @@ export class Processes {
 
   /** `docker kill -s`: a signal to the container's PID 1. */
   async kill(ref: string, signal = 'SIGKILL'): Promise<void> {
-    if (/^0+$/.test(signal) || (/^\d+$/.test(signal) && Number(signal) > 64)) throw new InvalidArgumentError(`Invalid signal: ${signal}`);
+    if (!validSignal(signal)) throw new InvalidArgumentError(`Invalid signal: ${signal}`);
     const { sup } = await this.running(ref, 'Cannot kill container: ' + ref);
     await sup.signal(/^\d+$/.test(signal) ? Number(signal) : signal.toUpperCase().replace(/^(SIG)?/, 'SIG'));
   }
