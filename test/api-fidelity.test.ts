@@ -236,4 +236,13 @@ describe('the docker CLI through the service, as through dockerd', () => {
     assert.equal(ok(svc.docker(['kill', '-s', 'sigcont', 'target']), 'kill -s sigcont'), 'target\n');
     assert.equal(ok(svc.docker(['inspect', '-f', '{{.State.Status}}', 'target']), 'inspect'), 'running\n');
   });
+
+  test('exec of a process that cannot start says why on stdout, in Docker\'s words, and exits 126', () => {
+    ok(svc.docker(['run', '-d', '--name', 'host', 'seed:1', 'sleep', '300']), 'run -d');
+    const user = svc.docker(['exec', '-u', 'nosuch', 'host', 'id']);
+    assert.deepEqual([user.status, user.stdout, user.stderr], [126, 'unable to find user nosuch: no matching entries in passwd file\r\n', '']);
+    const missing = svc.docker(['exec', 'host', '/nonexistent']);
+    assert.deepEqual([missing.status, missing.stdout], [126,
+      'OCI runtime exec failed: exec failed: unable to start container process: exec: "/nonexistent": stat /nonexistent: no such file or directory: unknown\r\n']);
+  });
 });
