@@ -245,4 +245,10 @@ describe('the docker CLI through the service, as through dockerd', () => {
     assert.deepEqual([missing.status, missing.stdout], [126,
       'OCI runtime exec failed: exec failed: unable to start container process: exec: "/nonexistent": stat /nonexistent: no such file or directory: unknown\r\n']);
   });
+
+  test('logs --details puts each line after its (empty) details and a space, as dockerd does', () => {
+    ok(svc.docker(['run', '--name', 'detailed', 'seed:1', 'sh', '-c', 'echo one; echo two >&2']), 'run');
+    const r = svc.docker(['logs', '--details', 'detailed']);
+    assert.deepEqual([r.status, r.stdout, r.stderr], [0, ' one\n', ' two\n']);
+  });
 });

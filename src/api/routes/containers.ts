@@ -120,7 +120,7 @@ export function containerRoutes(r: Router, s: Service): void {
     const { res } = reply;
     res.writeHead(200, { 'Content-Type': tty ? RAW : MULTIPLEXED });
     const out = { stdout: sink(res, 1, tty), stderr: sink(res, 2, tty) };
-    const write = logLines(want, flag(q, 'timestamps'), out);
+    const write = logLines(want, { timestamps: flag(q, 'timestamps'), details: flag(q, 'details') }, out);
     if (flag(q, 'follow')) await processes.follow(c.id, query, write, AbortSignal.any([reply.signal, s.stopping]));
     else write(processes.logs(c.id, query));
     res.end();
@@ -214,7 +214,7 @@ async function attach(s: Service, req: Request, reply: Reply): Promise<void> {
   const state = await processes.state(c);
   const socket = reply.hijack();
   socket.write(`HTTP/1.1 101 UPGRADED\r\nContent-Type: ${tty ? RAW : MULTIPLEXED}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`);
-  if (flag(q, 'logs')) logLines({ stdout: flag(q, 'stdout'), stderr: flag(q, 'stderr') }, false, { stdout: sink(socket, 1, tty), stderr: sink(socket, 2, tty) })(processes.logs(c.id));
+  if (flag(q, 'logs')) logLines({ stdout: flag(q, 'stdout'), stderr: flag(q, 'stderr') }, { timestamps: false, details: false }, { stdout: sink(socket, 1, tty), stderr: sink(socket, 2, tty) })(processes.logs(c.id));
   if (!flag(q, 'stream') || state.status === 'exited') {
     socket.end();
     return;
