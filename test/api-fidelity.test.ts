@@ -251,4 +251,21 @@ describe('the docker CLI through the service, as through dockerd', () => {
     const r = svc.docker(['logs', '--details', 'detailed']);
     assert.deepEqual([r.status, r.stdout, r.stderr], [0, ' one\n', ' two\n']);
   });
+
+  test('swarm, plugins and update answer as dockerd does outside a swarm with no plugin, or are refused saying why, never page not found', () => {
+    const notManager = 'Error response from daemon: This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.\n';
+    for (const args of [['node', 'ls'], ['service', 'ls'], ['secret', 'ls'], ['config', 'ls'], ['stack', 'ls']]) {
+      const r = svc.docker(args);
+      assert.deepEqual([r.status, r.stderr], [1, notManager], args.join(' '));
+    }
+    const leave = svc.docker(['swarm', 'leave']);
+    assert.deepEqual([leave.status, leave.stderr], [1, 'Error response from daemon: This node is not part of a swarm\n']);
+    assert.deepEqual(svc.docker(['plugin', 'ls']), { status: 0, stdout: 'ID        NAME      DESCRIPTION   ENABLED\n', stderr: '' });
+    const inspect = svc.docker(['plugin', 'inspect', 'x']);
+    assert.deepEqual([inspect.status, inspect.stderr], [1, 'Error: No such plugin: x\n']);
+    ok(svc.docker(['create', '--name', 'fixed', 'seed:1', 'true']), 'create');
+    const update = svc.docker(['update', '--cpus', '1', 'fixed']);
+    assert.equal(update.status, 1);
+    assert.match(update.stderr, /^Error response from daemon: updating a running container's resources is not supported by strata: /);
+  });
 });

@@ -1,5 +1,6 @@
 /** Every route of the service, on one router. */
 import { Router } from '../router.js';
+import { absentRoutes } from './absent.js';
 import { archiveRoutes } from './archive.js';
 import { containerRoutes } from './containers.js';
 import { execRoutes } from './exec.js';
@@ -20,5 +21,6 @@ export function routes(s: Service): Router {
   imageRoutes(r, s);
   volumeRoutes(r, s);
   networkRoutes(r);
+  absentRoutes(r);
   return r;
 }
