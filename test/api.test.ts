@@ -5,7 +5,7 @@
  * and the service answers bad input with Docker's errors, never a crash, and stops as asked.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,17 +16,8 @@ import { onTerminal } from './lib/terminal.js';
 import { startRegistry, type LocalRegistry } from './lib/registry.js';
 import { tarOf } from './lib/rootfs.js';
 import { DRIVERS, STRATA_BIN, testStore, type TestStore } from './lib/strata.js';
+import { DOCKER, startService, until, type Service } from './lib/apiservice.js';
 import { Events } from '../src/engine/events.js';
-
-const DOCKER = '/usr/bin/docker';
-
-async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 10000): Promise<void> {
-  for (const end = Date.now() + ms; Date.now() < end;) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
 
 /** One raw HTTP exchange on the socket: what the service wrote back before closing. */
 function raw(socket: string, request: string | Buffer): Promise<string> {
@@ -38,19 +29,6 @@ function raw(socket: string, request: string | Buffer): Promise<string> {
     c.on('error', reject);
     c.end(request);
   });
-}
-
-interface Service { socket: string; proc: ChildProcess; docker(args: string[], input?: string): { status: number | null; stdout: string; stderr: string } }
-
-async function startService(s: TestStore, extra: string[] = []): Promise<Service> {
-  const socket = join(mkdtempSync(join(tmpdir(), 'strata-api-')), 'strata.sock');
-  const proc = spawn(STRATA_BIN, ['--root', s.root, '--storage-driver', s.driver, 'system', 'service', ...extra, `unix://${socket}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-  await until('the service to listen', () => existsSync(socket));
-  const docker = (args: string[], input?: string) => {
-    const r = spawnSync(DOCKER, args, { input, encoding: 'utf8', env: { ...process.env, DOCKER_HOST: `unix://${socket}` }, timeout: 60000 });
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-  };
-  return { socket, proc, docker };
 }
 
 const ok = (r: { status: number | null; stdout: string; stderr: string }, what: string): string => {

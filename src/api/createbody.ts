@@ -34,6 +34,10 @@ export interface CreateBody {
   Labels?: Record<string, string> | null;
   Tty?: boolean;
   OpenStdin?: boolean;
+  AttachStdin?: boolean;
+  AttachStdout?: boolean;
+  AttachStderr?: boolean;
+  StdinOnce?: boolean;
   Volumes?: Record<string, unknown> | null;
   StopSignal?: string;
   StopTimeout?: number | null;
@@ -61,6 +65,7 @@ export function createOptions(name: string | null, body: CreateBody): CreateOpti
     cmd: list(body.Cmd), entrypoint: list(body.Entrypoint), env: body.Env ?? [],
     workdir: body.WorkingDir || undefined, user: body.User || undefined, hostname: body.Hostname || undefined,
     labels: body.Labels ?? {}, tty: !!body.Tty, interactive: !!body.OpenStdin, restart,
+    attach: { stdin: !!body.AttachStdin, stdout: !!body.AttachStdout, stderr: !!body.AttachStderr, stdinOnce: !!body.StdinOnce },
     run: {
       network, readOnly: !!h.ReadonlyRootfs, init: !!h.Init, autoRemove: !!h.AutoRemove,
       capAdd: (h.CapAdd ?? []).map(capability), capDrop: (h.CapDrop ?? []).map(capability), privileged: !!h.Privileged,

@@ -12,6 +12,11 @@ export interface CreateOverrides {
   labels?: Record<string, string>;
   tty?: boolean;
   interactive?: boolean;
+  /**
+   * Which streams the client attaches (the API's AttachStdin/Stdout/Stderr and StdinOnce, kept as the client
+   * sent them, as Docker keeps them: `run -d` attaches none). Without it, a foreground `run`'s.
+   */
+  attach?: { stdin: boolean; stdout: boolean; stderr: boolean; stdinOnce: boolean };
 }
 
 export function containerConfig(image: ContainerConfig, imageRef: string, id: string, o: CreateOverrides): ContainerConfig {
@@ -30,10 +35,10 @@ export function containerConfig(image: ContainerConfig, imageRef: string, id: st
     Hostname: o.hostname ?? id.slice(0, 12),
     Tty: o.tty ?? false,
     OpenStdin: o.interactive ?? false,
-    AttachStdin: o.interactive ?? false,
-    AttachStdout: true,
-    AttachStderr: true,
-    StdinOnce: o.interactive ?? false,
+    AttachStdin: o.attach?.stdin ?? o.interactive ?? false,
+    AttachStdout: o.attach?.stdout ?? true,
+    AttachStderr: o.attach?.stderr ?? true,
+    StdinOnce: o.attach?.stdinOnce ?? o.interactive ?? false,
     Env: env.length ? env : null,
     Cmd: cmd,
     Entrypoint: entrypoint,

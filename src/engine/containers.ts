@@ -484,7 +484,8 @@ export class Containers {
     if (!opts.exited) {
       const live = await this.processes.state(c);
       if ((live.status === 'running' || live.status === 'paused') && !opts.force) {
-        throw new ConflictError(`You cannot remove a ${live.status} container ${c.id}. Stop the container before attempting removal or force remove`);
+        const how = live.status === 'paused' ? 'Unpause and then stop' : 'Stop';
+        throw new ConflictError(`You cannot remove a ${live.status} container ${c.id}. ${how} the container before attempting removal or force remove`);
       }
       await this.processes.forceStop(c, live);
     }

@@ -8,6 +8,7 @@ import type { Events, EventType } from './events.js';
 import type { Images } from './images.js';
 import type { Processes } from './processes.js';
 import type { Transfer } from './transfer.js';
+import { familiarString } from '../images/reference.js';
 import type { DeleteItem } from './types.js';
 import type { Volumes } from './volumes.js';
 
@@ -69,6 +70,8 @@ export function recordContainerEvents(events: Events, containers: Containers): v
   hook(p, 'pause', (_, [ref]) => emit('pause', ref));
   hook(p, 'unpause', (_, [ref]) => emit('unpause', ref));
   hook(p, 'attach', (_, [ref]) => emit('attach', ref));
+  // A start that relays the process's stdio (`run` in the foreground, `start -a`) attaches before it starts, as Docker's client does.
+  hook(p, 'start', () => {}, ([ref, opts]) => { if (opts?.attach) emit('attach', ref); });
   hook(p, 'resize', (_, [ref, height, width]) => emit('resize', ref, { height: String(height), width: String(width) }));
   hook(p, 'exec', (code, [ref, o]) => emit('exec_die', ref, { execID: '', exitCode: String(code), ...(o.cmd.length ? { command: o.cmd.join(' ') } : {}) }));
   // conmon's exit command: the process is gone. Recorded before the cleanup, which may remove the container
@@ -81,26 +84,44 @@ export function recordContainerEvents(events: Events, containers: Containers): v
 }
 
 export function recordImageEvents(events: Events, images: Images): void {
-  const deleted = (items: readonly DeleteItem[]) => {
-    for (const item of items) {
-      if ('Untagged' in item) events.record('image', 'untag', item.Untagged, { name: item.Untagged });
-      else events.record('image', 'delete', item.Deleted, { name: item.Deleted });
-    }
+  /**
+   * As Docker's daemon names them: an `untag` by the image's ID (name too), not the name it took away. A name
+   * goes before its image's `Deleted` item; a name whose image stays is the removed reference's (`named`).
+   */
+  const deleted = (items: readonly DeleteItem[], named?: string) => {
+    items.forEach((item, i) => {
+      if ('Deleted' in item) return events.record('image', 'delete', item.Deleted, { name: item.Deleted });
+      const next = items.slice(i + 1).find((x): x is { Deleted: string } => 'Deleted' in x);
+      const id = next?.Deleted ?? named ?? item.Untagged;
+      events.record('image', 'untag', id, { name: id });
+    });
   };
-  hook(images, 'import', (id, [, opts]) => events.record('image', 'import', id, { name: opts?.reference ?? id }));
-  hook(images, 'tag', (_, [source, target]) => events.record('image', 'tag', images.resolve(source).id, { name: target }));
-  hook(images, 'remove', (items) => deleted(items));
+  // Docker's import names the image by its ID; a tag, by the new name in its familiar form.
+  hook(images, 'import', (id, [, opts]) => {
+    if (opts?.reference) events.record('image', 'tag', id, { name: familiarString(images.normalizeTag(opts.reference)) });
+    events.record('image', 'import', id, { name: id });
+  });
+  hook(images, 'tag', (_, [source, target]) => events.record('image', 'tag', images.resolve(source).id, { name: familiarString(images.normalizeTag(target)) }));
+  hook<Images, 'remove', string>(images, 'remove', (items, _, id) => deleted(items, id), ([ref]) => images.resolve(ref).id);
   hook(images, 'prune', (report) => {
     deleted(report.ImagesDeleted ?? []);
     events.record('image', 'prune', '', { reclaimed: String(report.SpaceReclaimed) });
   });
 }
 
-export function recordTransferEvents(events: Events, transfer: Transfer): void {
+export function recordTransferEvents(events: Events, transfer: Transfer, images: Images): void {
   hook(transfer, 'load', (result) => {
-    for (const img of result.images) events.record('image', 'load', img.Id, { name: img.RepoTags[0] ?? img.Id });
+    for (const img of result.images) events.record('image', 'load', img.Id, { name: img.Id });
   });
-  hook(transfer, 'save', (_, [refs]) => { for (const r of refs) events.record('image', 'save', r, { name: r }); });
+  // Each image saved, by its ID (a bare repository saves every tag of it).
+  const ids = (refs: string[]) => [...new Set(refs.flatMap((r) => {
+    try {
+      return [images.resolve(r).id];
+    } catch {
+      return images.list({ filters: [['reference', r]] }).map((i) => i.Id);
+    }
+  }))];
+  hook(transfer, 'save', (_, [refs]) => { for (const id of ids(refs)) events.record('image', 'save', id, { name: id }); });
 }
 
 export function recordVolumeEvents(events: Events, volumes: Volumes): void {

@@ -4,7 +4,7 @@
  */
 import type { ContainerConfig } from '../images/config.js';
 
-function sortedKeys<V>(m: Record<string, V>): Record<string, V> {
+export function sortedKeys<V>(m: Record<string, V>): Record<string, V> {
   return Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 

@@ -43,7 +43,7 @@ export class Engine {
     const { Transfer } = await import('./transfer.js');
     if (!this.transferPart) {
       this.transferPart = new Transfer(this.store, this.images, this.layers);
-      recordTransferEvents(this.events, this.transferPart);
+      recordTransferEvents(this.events, this.transferPart, this.images);
     }
     return this.transferPart;
   }
@@ -86,6 +86,7 @@ export { dockerLogTime } from './times.js';
 export type { AttachStreams, Attachment } from '../runtime/index.js';
 /** Names as Docker's CLI shortens them for display ("docker.io/library/busybox" is "busybox"). */
 export { familiarRepository, parseReference } from '../images/reference.js';
+export { emptyContainerConfig, type ImageConfig } from '../images/config.js';
 export type { FilterPair } from './filters.js';
 export type { Volume, VolumePruneReport } from './volumes.js';
 /** `-v` and `--mount` as Docker's CLI reads them, before `containers.create` takes them (volumes/flags.ts). */

@@ -14,6 +14,7 @@ import {
 import { isoNow } from './clock.js';
 import { ConflictError, InvalidArgumentError, NotFoundError } from './errors.js';
 import { Filters, type FilterPair } from './filters.js';
+import { sortedKeys } from './gomaps.js';
 import type { Store } from './store.js';
 
 /** A volume as Docker's Engine API shows it (`volume inspect`, `volume ls --format`). */
@@ -52,8 +53,8 @@ export class Volumes {
   private api(v: VolumeRecord): Volume {
     return {
       // Docker shows the time to the second, in UTC.
-      CreatedAt: v.created.replace(/\.\d+Z$/, 'Z'), Driver: v.driver, Labels: v.labels, Mountpoint: dataDir(this.store.root, v.name),
-      Name: v.name, Options: v.options, Scope: 'local',
+      CreatedAt: v.created.replace(/\.\d+Z$/, 'Z'), Driver: v.driver, Labels: v.labels && sortedKeys(v.labels), Mountpoint: dataDir(this.store.root, v.name),
+      Name: v.name, Options: v.options && sortedKeys(v.options), Scope: 'local',
     };
   }
 

@@ -357,10 +357,12 @@ export class Supervisor {
     let detached = false;
     let escaped = false;
     let inputClosed = false;
+    let closed = false;
     const scanner = streams.detachKeys?.length ? new DetachScanner(streams.detachKeys) : null;
     const detach = () => {
       detached = true;
-      sock.shutdown(SHUT_RDWR);
+      // Once the relay has ended its socket is closed, and its descriptor may be another file's by now.
+      if (!closed) sock.shutdown(SHUT_RDWR);
     };
     const relayIn = (chunk: Buffer | string) => {
       let data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
@@ -392,6 +394,7 @@ export class Supervisor {
       } finally {
         streams.stdin?.off('data', relayIn);
         streams.stdin?.off('end', endIn);
+        closed = true;
         sock.close();
       }
     })();

@@ -9,6 +9,7 @@ import { lstatSync, mkdirSync, readlinkSync, rmSync } from 'node:fs';
 import { basename, join, posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
+import { NotFoundError } from '../../engine/index.js';
 import { ApiError, type Reply, type Request } from '../http.js';
 import type { Router } from '../router.js';
 import type { Service } from './service.js';
@@ -62,7 +63,10 @@ export function archiveRoutes(r: Router, s: Service): void {
     const name = basename(posix.normalize(path)) || '/';
     const dir = scratch();
     try {
-      await containers.processes.copy({ container: c.id, path }, { path: join(dir, name) }, { archive: true });
+      await containers.processes.copy({ container: c.id, path }, { path: join(dir, name) }, { archive: true }).catch((e: unknown) => {
+        // HEAD answers a bare 404 (the CLI words it); a GET's body says what Docker's daemon says.
+        throw e instanceof NotFoundError ? new NotFoundError(`Could not find the file ${path} in container ${c.id}`) : e;
+      });
       const header = statHeader(join(dir, name), name);
       if (req.method === 'HEAD') {
         reply.res.writeHead(200, { 'X-Docker-Container-Path-Stat': header, 'Content-Length': 0 });

@@ -45,7 +45,9 @@ export function containerRoutes(r: Router, s: Service): void {
 
   r.add('POST', '/containers/:id/start', async (req, { res }) => {
     const c = containers.resolve(req.params.id!);
-    if (await isRunning(c.id)) return sendEmpty(res, 304);
+    const now = (await processes.state(c)).status;
+    if (now === 'paused') throw new ConflictError('cannot start a paused container, try unpause instead');
+    if (now === 'running') return sendEmpty(res, 304);
     const waiting = s.pendingAttach.get(c.id) ?? [];
     s.pendingAttach.delete(c.id);
     // One attach relays from the first byte; more than one (rare) join once it runs.
@@ -92,9 +94,10 @@ export function containerRoutes(r: Router, s: Service): void {
     reply.res.flushHeaders();
     try {
       const code = await wait;
-      reply.res.end(JSON.stringify({ StatusCode: code, Error: null }) + '\n');
+      // Docker's field order (its struct's): Error first.
+      reply.res.end(JSON.stringify({ Error: null, StatusCode: code }) + '\n');
     } catch (e) {
-      reply.res.end(JSON.stringify({ StatusCode: -1, Error: { Message: (e as Error).message } }) + '\n');
+      reply.res.end(JSON.stringify({ Error: { Message: (e as Error).message }, StatusCode: -1 }) + '\n');
     }
   });
 
@@ -104,9 +107,9 @@ export function containerRoutes(r: Router, s: Service): void {
     if (!want.stdout && !want.stderr) throw new ApiError(400, 'Bad parameters: you must choose at least one stream');
     const c = containers.resolve(req.params.id!);
     const tty = containers.config(c).Tty;
-    const tailText = q.get('tail') ?? 'all';
-    const tail = tailText === 'all' || tailText === '' ? undefined : Number(tailText);
-    if (tail !== undefined && !Number.isInteger(tail)) throw new ApiError(400, `invalid value for "tail": ${JSON.stringify(tailText)}`);
+    // As Docker's daemon: `tail` that is not a number (`all`, empty, `x`) is every line.
+    const tailText = q.get('tail') ?? '';
+    const tail = /^-?\d+$/.test(tailText) ? Number(tailText) : undefined;
     const sinceText = q.get('since');
     const untilText = q.get('until');
     const query = {
@@ -117,7 +120,7 @@ export function containerRoutes(r: Router, s: Service): void {
     const { res } = reply;
     res.writeHead(200, { 'Content-Type': tty ? RAW : MULTIPLEXED });
     const out = { stdout: sink(res, 1, tty), stderr: sink(res, 2, tty) };
-    const write = logLines(want, flag(q, 'timestamps'), out);
+    const write = logLines(want, { timestamps: flag(q, 'timestamps'), details: flag(q, 'details') }, out);
     if (flag(q, 'follow')) await processes.follow(c.id, query, write, AbortSignal.any([reply.signal, s.stopping]));
     else write(processes.logs(c.id, query));
     res.end();
@@ -167,7 +170,7 @@ export function containerRoutes(r: Router, s: Service): void {
 
   r.add('POST', '/containers/:id/rename', async (req, { res }) => {
     const name = req.query.get('name');
-    if (!name) throw new ApiError(400, 'name cannot be empty');
+    if (!name) throw new ApiError(400, 'Neither old nor new names may be empty');
     containers.rename(req.params.id!, name);
     sendEmpty(res);
   });
@@ -211,7 +214,7 @@ async function attach(s: Service, req: Request, reply: Reply): Promise<void> {
   const state = await processes.state(c);
   const socket = reply.hijack();
   socket.write(`HTTP/1.1 101 UPGRADED\r\nContent-Type: ${tty ? RAW : MULTIPLEXED}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`);
-  if (flag(q, 'logs')) logLines({ stdout: flag(q, 'stdout'), stderr: flag(q, 'stderr') }, false, { stdout: sink(socket, 1, tty), stderr: sink(socket, 2, tty) })(processes.logs(c.id));
+  if (flag(q, 'logs')) logLines({ stdout: flag(q, 'stdout'), stderr: flag(q, 'stderr') }, { timestamps: false, details: false }, { stdout: sink(socket, 1, tty), stderr: sink(socket, 2, tty) })(processes.logs(c.id));
   if (!flag(q, 'stream') || state.status === 'exited') {
     socket.end();
     return;

@@ -1,27 +1,34 @@
-/** GET /events' filters, as Docker's daemon reads them: type, event, container, image, volume, network, label, scope. */
-import { InvalidArgumentError, type EventMessage, type FilterPair } from '../../engine/index.js';
+/**
+ * GET /events' filters, as Docker's daemon reads them (its events.Filter): every key given must match, any of
+ * its values. Keys it does not know are not refused, and match everything, as Docker's.
+ */
+import type { EventMessage, FilterPair } from '../../engine/index.js';
 
-const KEYS = ['type', 'event', 'container', 'image', 'volume', 'network', 'label', 'scope', 'daemon', 'plugin', 'node', 'service', 'secret', 'config'];
+/**
+ * Keys matched on the actor's ID or name by prefix, whatever the event's type (Docker's fuzzyMatchName): a
+ * volume `web-data`'s events pass `container=web`, as with Docker.
+ */
+const BY_NAME = ['container', 'volume', 'network', 'daemon', 'plugin', 'node', 'service', 'secret', 'config'];
+
+/** An image reference without its tag (Docker's stripTag), so `image=busybox` matches `busybox:latest`. */
+const stripTag = (ref: string) => ref.replace(/:[^:/@]+$/, '');
 
 export function eventMatcher(pairs: readonly FilterPair[]): (e: EventMessage) => boolean {
   const by = new Map<string, string[]>();
-  for (const [k, v] of pairs) {
-    if (!KEYS.includes(k)) throw new InvalidArgumentError(`Invalid filter '${k}'`);
-    by.set(k, [...(by.get(k) ?? []), v]);
-  }
+  for (const [k, v] of pairs) by.set(k, [...(by.get(k) ?? []), v]);
   const any = (key: string, test: (v: string) => boolean) => !by.has(key) || by.get(key)!.some(test);
   const names = (e: EventMessage) => [e.Actor.ID, e.Actor.Attributes.name ?? ''];
-  const idOrName = (e: EventMessage, v: string) => names(e).some((n) => n === v || (n.length === 64 && n.startsWith(v)));
-  return (e) =>
-    any('type', (v) => v === e.Type)
-    && any('event', (v) => v === e.Action || e.Action.startsWith(`${v}:`))
-    && any('scope', (v) => v === e.scope)
-    && (!by.has('container') || (e.Type === 'container' && by.get('container')!.some((v) => idOrName(e, v))))
-    && (!by.has('volume') || (e.Type === 'volume' && by.get('volume')!.some((v) => idOrName(e, v))))
-    && (!by.has('network') || (e.Type === 'network' && by.get('network')!.some((v) => idOrName(e, v))))
-    && (!by.has('image') || by.get('image')!.some((v) => e.Actor.Attributes.image === v || (e.Type === 'image' && idOrName(e, v))))
-    && (!by.has('label') || by.get('label')!.every((l) => {
-      const [k, val] = l.split('=', 2) as [string, string | undefined];
-      return val === undefined ? k in e.Actor.Attributes : e.Actor.Attributes[k] === val;
-    }));
+  return (e) => {
+    const image = e.Type === 'image' ? e.Actor.Attributes.name : e.Actor.Attributes.image;
+    const images = [e.Actor.ID, ...(image ? [image, stripTag(image)] : []), stripTag(e.Actor.ID)];
+    return any('type', (v) => v === e.Type)
+      && any('event', (v) => v === e.Action || e.Action.startsWith(`${v}:`))
+      && any('scope', (v) => v === e.scope)
+      && BY_NAME.every((key) => any(key, (v) => names(e).some((n) => n.startsWith(v))))
+      && any('image', (v) => images.includes(v))
+      && (!by.has('label') || by.get('label')!.every((l) => {
+        const [k, val] = l.split('=', 2) as [string, string | undefined];
+        return val === undefined ? k in e.Actor.Attributes : e.Actor.Attributes[k] === val;
+      }));
+  };
 }

@@ -174,14 +174,23 @@ function openStream(reply: Reply, tty: boolean) {
 
 type ExecBase = { cmd: string[]; tty: boolean; interactive: boolean };
 
-/** Run the exec and keep its outcome on the record; a process that could not start says why on stderr (126). */
+/**
+ * Why a process could not start, as Docker's daemon writes it into the exec's output: the runtime's own failure as
+ * `OCI runtime exec failed: …: unknown`, anything else (an unknown user) as it is.
+ */
+function startFailure(message: string): string {
+  const runtime = /^(?:runc|crun) exec [0-9a-f]{64}: ([^]*)$/.exec(message);
+  return runtime ? `OCI runtime exec failed: ${runtime[1]}: unknown` : message;
+}
+
+/** Run the exec and keep its outcome on the record; a process that could not start says why (126). */
 async function runExec(s: Service, e: ExecRecord, opts: ExecBase & { stdio: [number, number, number] }, say: (text: string) => void): Promise<void> {
   e.running = true;
   try {
     e.exitCode = await s.engine.containers.processes.exec(e.containerId, opts);
   } catch (err) {
     e.exitCode = 126;
-    say(`${(err as Error).message}\n`);
+    say(`${startFailure((err as Error).message)}\r\n`);
   } finally {
     e.running = false;
   }
@@ -206,7 +215,8 @@ async function relayExec(s: Service, e: ExecRecord, base: ExecBase, reply: Reply
     socket.once('close', () => void endStdin());
   } else void endStdin();
   try {
-    await runExec(s, e, { ...base, stdio: pipes.stdio }, (text) => sink(out, 2, false)(Buffer.from(text)));
+    // On stdout, where Docker's daemon writes it.
+    await runExec(s, e, { ...base, stdio: pipes.stdio }, (text) => sink(out, 1, false)(Buffer.from(text)));
   } finally {
     await endStdin();
     pipes.release();

@@ -9,12 +9,29 @@ import { build } from './build.js';
 import { auth, pull, push } from './registry.js';
 import { ApiError, filterPairs, flag, sendJson, type Handler } from '../http.js';
 import type { Router } from '../router.js';
+import { emptyContainerConfig, type ImageConfig, type ImageInspect } from '../../engine/index.js';
 import { compareVersions } from '../versions.js';
 import type { Service } from './service.js';
 
 /** Before API 1.44 an image summary also had VirtualSize (the same as Size), which older clients compute with. */
 export function withVirtualSize<T extends { Size: number }>(version: string, images: T[]): (T & { VirtualSize?: number })[] {
   return compareVersions(version, '1.44') < 0 ? images.map((i) => ({ ...i, VirtualSize: i.Size })) : images;
+}
+
+/**
+ * An image's inspect as the API version asked for has it: before 1.45 with Container and ContainerConfig (the
+ * config's `container` and `container_config`), before 1.44 with VirtualSize; in Docker's field order, which
+ * `docker image inspect` prints as it comes.
+ */
+function forVersion(version: string, inspect: ImageInspect, config: () => ImageConfig): Record<string, unknown> {
+  if (compareVersions(version, '1.45') >= 0) return { ...inspect };
+  const { Id, RepoTags, RepoDigests, Parent, Comment, Created, ...rest } = inspect;
+  const c = config();
+  const { Size, GraphDriver, RootFS, Metadata, ...middle } = rest;
+  return {
+    Id, RepoTags, RepoDigests, Parent, Comment, Created, Container: c.container ?? '', ContainerConfig: c.container_config ?? emptyContainerConfig(),
+    ...middle, Size, ...(compareVersions(version, '1.44') < 0 ? { VirtualSize: Size } : {}), GraphDriver, RootFS, Metadata,
+  };
 }
 
 const notSupported = (what: string): Handler => () => { throw new ApiError(501, `${what} is not supported by strata's API service yet`); };
@@ -26,7 +43,8 @@ export function imageRoutes(r: Router, s: Service): void {
     // `filter=NAME` is the reference filter older clients send.
     const legacy = req.query.get('filter');
     const list = images.list({ all: flag(req.query, 'all'), filters: [...filterPairs(req.query), ...(legacy ? [['reference', legacy] as const] : [])] });
-    sendJson(res, 200, withVirtualSize(req.version, list));
+    // Docker's list leaves the count of containers uncomputed (-1, which the CLI shows as N/A); system df counts them.
+    sendJson(res, 200, withVirtualSize(req.version, list.map((i) => ({ ...i, Containers: -1 }))));
   });
 
   r.add('GET', '/images/search', notSupported('searching a registry (docker search)'));
@@ -71,7 +89,10 @@ export function imageRoutes(r: Router, s: Service): void {
     sendJson(res, 200, { ImagesDeleted: report.ImagesDeleted?.length ? report.ImagesDeleted : null, SpaceReclaimed: report.SpaceReclaimed });
   });
 
-  r.add('GET', '/images/*name/json', (req, { res }) => sendJson(res, 200, images.inspect(req.params.name!)));
+  r.add('GET', '/images/*name/json', (req, { res }) => {
+    const inspect = images.inspect(req.params.name!);
+    sendJson(res, 200, forVersion(req.version, inspect, () => images.config(images.resolve(inspect.Id))));
+  });
   r.add('GET', '/images/*name/history', (req, { res }) => sendJson(res, 200, images.history(req.params.name!)));
   r.add('GET', '/images/*name/get', async (req, reply) => save(s, [req.params.name!], reply.res, reply.signal));
   r.add('POST', '/images/*name/push', push(s));
@@ -101,7 +122,7 @@ export function imageRoutes(r: Router, s: Service): void {
 /** docker-archive of `refs` streamed to the client; a client gone mid-way stops the save. */
 async function save(s: Service, refs: string[], res: import('node:http').ServerResponse, signal: AbortSignal): Promise<void> {
   if (!refs.length) throw new ApiError(400, 'no images given (names=…)');
-  for (const ref of refs) s.engine.images.resolve(ref);
+  // The engine resolves every name before the first byte, as Docker's save does (a bare repository is all its tags).
   const tar = (await s.engine.transfer()).save(refs, 'docker');
   res.writeHead(200, { 'Content-Type': 'application/x-tar' });
   signal.addEventListener('abort', () => tar.destroy(), { once: true });

@@ -1,4 +1,4 @@
-/** /_ping, /version, /info, /system/df, /events, and the `none` and `host` networks. */
+/** /_ping, /version, /info, /system/df, /events. */
 import { createHash } from 'node:crypto';
 import { availableParallelism, hostname, release, totalmem } from 'node:os';
 import { STRATA_VERSION } from '../../engine/version.js';
@@ -6,18 +6,18 @@ import type { EventMessage } from '../../engine/index.js';
 import { ApiError, filterPairs, sendJson } from '../http.js';
 import type { Router } from '../router.js';
 import { API_VERSION, MIN_API_VERSION } from '../versions.js';
+import { hostInfo } from '../hostinfo.js';
 import { eventMatcher } from './eventfilter.js';
 import { withVirtualSize } from './images.js';
 import type { Service } from './service.js';
 
 const GO_ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x' };
 
-/** The two networks strata has (`--network none|host`), as Docker lists them; IDs stable per name. */
-const NETWORKS = ['none', 'host'].map((name) => ({
-  Name: name, Id: createHash('sha256').update(`strata-network-${name}`).digest('hex'), Created: '0001-01-01T00:00:00Z', Scope: 'local',
-  Driver: name === 'none' ? 'null' : 'host', EnableIPv6: false, IPAM: { Driver: 'default', Options: null, Config: [] },
-  Internal: false, Attachable: false, Ingress: false, ConfigFrom: { Network: '' }, ConfigOnly: false, Containers: {}, Options: {}, Labels: {},
-}));
+/** The store's identity, shaped as Docker 23+'s daemon ID (a UUID), stable for the store's root. */
+function storeId(root: string): string {
+  const h = createHash('sha256').update(root).digest('hex');
+  return [h.slice(0, 8), h.slice(8, 12), h.slice(12, 16), h.slice(16, 20), h.slice(20, 32)].join('-');
+}
 
 /** Event times in a query: Unix seconds with an optional fraction (the CLI turns durations into these). */
 function unixNs(v: string | null): number | undefined {
@@ -43,26 +43,35 @@ export function systemRoutes(r: Router, s: Service): void {
   });
 
   r.add('GET', '/version', (_, { res }) => {
-    const details = { ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, Os: 'linux', Arch: GO_ARCH[process.arch] ?? process.arch, KernelVersion: release() };
+    const host = hostInfo();
+    const details = { ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, Os: 'linux', Arch: GO_ARCH[process.arch] ?? process.arch, KernelVersion: release(), BuildTime: host.buildTime };
+    // The programs that run the containers, as Docker lists containerd, runc and docker-init.
+    const programs = (['runc', 'conmon'] as const).flatMap((name) => {
+      const v = host[name];
+      return v ? [{ Name: name, Version: v.version, Details: { GitCommit: v.commit } }] : [];
+    });
     sendJson(res, 200, {
       Platform: { Name: 'strata' },
-      Components: [{ Name: 'Engine', Version: STRATA_VERSION, Details: { ...details, GitCommit: '', GoVersion: `bun ${process.versions.bun ?? ''}`, Experimental: 'false' } }],
-      Version: STRATA_VERSION, GitCommit: '', GoVersion: `bun ${process.versions.bun ?? ''}`, BuildTime: '', ...details,
+      Components: [{ Name: 'Engine', Version: STRATA_VERSION, Details: { ...details, GitCommit: '', GoVersion: `bun ${process.versions.bun ?? ''}`, Experimental: 'false' } }, ...programs],
+      Version: STRATA_VERSION, GitCommit: '', GoVersion: `bun ${process.versions.bun ?? ''}`, ...details,
     });
   });
 
   r.add('GET', '/info', async (_, { res }) => {
+    const host = hostInfo();
     const all = await engine.containers.list({ all: true });
     const count = (state: string) => all.filter((c) => c.State === state).length;
     sendJson(res, 200, {
-      ID: createHash('sha256').update(engine.store.root).digest('hex').slice(0, 36), Containers: all.length,
+      ID: storeId(engine.store.root), Containers: all.length,
       ContainersRunning: count('running'), ContainersPaused: count('paused'), ContainersStopped: all.length - count('running') - count('paused'),
-      Images: engine.images.list({ all: true }).length, Driver: engine.store.snapshots.name, DriverStatus: [],
+      Images: engine.images.list({ all: true }).length, Driver: engine.store.snapshots.name,
+      DriverStatus: host.driverStatus(engine.store.root, engine.store.snapshots.name),
       Plugins: { Volume: ['local'], Network: ['host', 'null'], Authorization: null, Log: ['k8s-file'] },
-      MemoryLimit: true, SwapLimit: false, KernelMemory: false, CpuCfsPeriod: true, CpuCfsQuota: true, CPUShares: true, CPUSet: true,
-      PidsLimit: true, IPv4Forwarding: false, BridgeNfIptables: false, BridgeNfIp6tables: false, Debug: false, NFd: 0, OomKillDisable: false,
-      NGoroutines: 0, SystemTime: new Date().toISOString(), LoggingDriver: 'k8s-file', CgroupDriver: 'cgroupfs', CgroupVersion: '',
-      NEventsListener: 0, KernelVersion: release(), OperatingSystem: 'strata', OSVersion: '', OSType: 'linux',
+      MemoryLimit: true, SwapLimit: host.swapLimit, KernelMemory: false, CpuCfsPeriod: true, CpuCfsQuota: true, CPUShares: true, CPUSet: true,
+      PidsLimit: true, IPv4Forwarding: host.ipv4Forwarding, BridgeNfIptables: host.bridgeNfIptables, BridgeNfIp6tables: host.bridgeNfIp6tables,
+      Debug: false, NFd: 0, OomKillDisable: host.oomKillDisable,
+      NGoroutines: 0, SystemTime: new Date().toISOString(), LoggingDriver: 'k8s-file', CgroupDriver: 'cgroupfs', CgroupVersion: host.cgroupVersion,
+      NEventsListener: 0, KernelVersion: release(), OperatingSystem: host.operatingSystem, OSVersion: host.osVersion, OSType: 'linux',
       Architecture: process.arch === 'x64' ? 'x86_64' : process.arch, IndexServerAddress: 'https://index.docker.io/v1/',
       RegistryConfig: { AllowNondistributableArtifactsCIDRs: [], AllowNondistributableArtifactsHostnames: [], InsecureRegistryCIDRs: ['127.0.0.0/8'], IndexConfigs: {}, Mirrors: [] },
       NCPU: availableParallelism(), MemTotal: totalmem(), GenericResources: null, DockerRootDir: engine.store.root, HttpProxy: '', HttpsProxy: '', NoProxy: '',
@@ -70,7 +79,9 @@ export function systemRoutes(r: Router, s: Service): void {
       Runtimes: { runc: { path: 'runc' }, crun: { path: 'crun' } }, DefaultRuntime: 'runc',
       Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
       LiveRestoreEnabled: false, Isolation: '', InitBinary: 'docker-init', ContainerdCommit: { ID: '', Expected: '' },
-      RuncCommit: { ID: '', Expected: '' }, InitCommit: { ID: '', Expected: '' }, SecurityOptions: ['name=seccomp,profile=default'], Warnings: null,
+      RuncCommit: { ID: host.runc?.commit ?? '', Expected: host.runc?.commit ?? '' }, InitCommit: { ID: '', Expected: '' },
+      // The host's facts above are what the docker CLI warns about; strata has none of its own to add.
+      SecurityOptions: ['name=seccomp,profile=default'], Warnings: [],
     });
   });
 
@@ -78,22 +89,6 @@ export function systemRoutes(r: Router, s: Service): void {
     const df = await engine.system.df();
     const volumes = new Map(engine.volumes.list().map((v) => [v.Name, v]));
     sendJson(res, 200, { ...df, Images: withVirtualSize(req.version, df.Images), Volumes: df.Volumes.map((v) => ({ ...volumes.get(v.Name), ...v })) });
-  });
-
-  r.add('GET', '/networks', (req, { res }) => {
-    const f = filterPairs(req.query);
-    const names = f.filter(([k]) => k === 'name').map(([, v]) => v);
-    sendJson(res, 200, NETWORKS.filter((n) => !names.length || names.some((v) => n.Name.includes(v))));
-  });
-  r.add('GET', '/networks/:id', (req, { res }) => {
-    const id = req.params.id!;
-    const n = NETWORKS.find((x) => x.Name === id || x.Id.startsWith(id));
-    if (!n) throw new ApiError(404, `network ${id} not found`);
-    sendJson(res, 200, n);
-  });
-  r.add('POST', '/networks/create', () => {
-    throw new ApiError(501, 'creating networks is not supported: strata has only the none and host networks (--network none|host); ' +
-      'in a compose file, give every service network_mode: none or network_mode: host, so that compose creates no network');
   });
 
   r.add('GET', '/events', async (req, reply) => {

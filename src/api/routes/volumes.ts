@@ -9,7 +9,7 @@ export function volumeRoutes(r: Router, s: Service): void {
   r.add('GET', '/volumes', (req, { res }) => sendJson(res, 200, { Volumes: volumes.list({ filters: filterPairs(req.query) }), Warnings: [] }));
   r.add('POST', '/volumes/create', async (req, { res }) => {
     const b = await req.json<{ Name?: string; Driver?: string; DriverOpts?: Record<string, string>; Labels?: Record<string, string> }>();
-    sendJson(res, 201, volumes.create({ name: b.Name || undefined, driver: b.Driver || 'local', options: b.DriverOpts ?? {}, labels: b.Labels ?? {} }));
+    sendJson(res, 201, volumes.create({ name: b.Name || undefined, driver: b.Driver || 'local', options: b.DriverOpts ?? undefined, labels: b.Labels ?? undefined }));
   });
   r.add('POST', '/volumes/prune', (req, { res }) => {
     const filters = filterPairs(req.query);
