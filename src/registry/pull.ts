@@ -230,7 +230,7 @@ export class Puller {
         downloaded.on('close', () => body.destroy());
         if (parentReady()) {
           // The fast path: the layer is unpacked as its bytes arrive.
-          const { tar, result } = unpackOnThread(downloaded, { blobFile: file, unpack: true, maxBytes: desc.size, check });
+          const { tar, result } = unpackOnThread(downloaded, { blobFile: file, unpack: true, maxBytes: desc.size, handOff: true, check });
           const rec = await this.layers.add(tar, parent ? await parent : null, () => result().diffID);
           added.push(rec);
           lp.status('Verifying Checksum');
