@@ -54,6 +54,16 @@ function numeric(b: Buffer, off: number, len: number): number {
     for (let i = off + 1; i < off + len; i++) v = v * 256 + b[i]!;
     return v;
   }
+  // The common field, octal digits up to a NUL or the field's end, read from the bytes (seven fields of each
+  // of a layer's thousands of headers); anything else (spaces, an empty field, a bad digit) as below.
+  let v = 0;
+  let i = off;
+  for (; i < off + len && b[i] !== 0; i++) {
+    const d = b[i]! - 0x30;
+    if (d < 0 || d > 7) break;
+    v = v * 8 + d;
+  }
+  if (i > off && (i === off + len || b[i] === 0)) return v;
   const s = cstring(b, off, len).trim();
   if (s === '') return 0;
   if (!/^[0-7]+$/.test(s)) throw new Error(`invalid numeric field ${JSON.stringify(s)}`);
