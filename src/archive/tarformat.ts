@@ -71,13 +71,21 @@ function numeric(b: Buffer, off: number, len: number): number {
 }
 
 export function checksumOk(b: Buffer, off: number): boolean {
+  // The sum of the block's bytes with the checksum field's eight counted as spaces, unsigned and signed (old
+  // tools summed signed chars): the signed sum is the unsigned one less 256 for each byte above 127.
   let unsigned = 0;
-  let signed = 0;
+  let high = 0;
   for (let i = off; i < off + BLOCK; i++) {
-    const c = i >= off + 148 && i < off + 156 ? 0x20 : b[i]!;
+    const c = b[i]!;
     unsigned += c;
-    signed += c > 127 ? c - 256 : c;
+    high += c >> 7;
   }
+  for (let i = off + 148; i < off + 156; i++) {
+    const c = b[i]!;
+    unsigned += 0x20 - c;
+    high -= c >> 7;
+  }
+  const signed = unsigned - 256 * high;
   let stored: number;
   try {
     stored = numeric(b, off + 148, 8);
