@@ -2,7 +2,8 @@
  * The few syscalls strata needs per file that Node.js does not expose:
  * mknod (whiteouts, devices, FIFOs), the l*xattr family (opaque dirs, security.capability),
  * mount/umount2 (overlay), FICLONE (vfs reflink copies), utimensat (times to the nanosecond) and
- * posix_fadvise (reading a cold tree's files ahead), syncfs (a pulled layer made durable at once); and for
+ * posix_fadvise (reading a cold tree's files ahead), syncfs (a pulled layer made durable at once), the TOPDIR
+ * inode flag (snapshots spread over the disk); and for
  * layer integrity, crc64 (tar-split's per-file checksum) and opening a layer's files without following any symlink;
  * and gzip decompression for a pull's unpack thread (gunzip.c). crc64 and inflate are ISA-L's (libisal).
  * Paths are strings or Buffers (file names are bytes: a Buffer carries names that are not UTF-8).
@@ -306,6 +307,28 @@ static napi_value js_willneed(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+/* markTopDir(path) -> boolean: set the inode flag FS_TOPDIR_FL (`chattr +T`) on a directory, so the filesystem's
+ * allocator (ext2/3/4's Orlov) treats each directory made in it as the top of a hierarchy of its own and spreads them
+ * over its block groups, instead of packing each new one next to its siblings' inodes. A store's snapshots are such
+ * hierarchies. False where the filesystem has no such flag or refuses to set it (the ioctl's error): it is a
+ * placement hint, nothing depends on it. */
+static napi_value js_mark_top_dir(napi_env env, napi_callback_info info) {
+  napi_value argv[1], result;
+  char path[PATH_BUF];
+  if (!get_args(env, info, 1, argv) || !get_path(env, argv[0], path, sizeof path)) return NULL;
+  int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return throw_errno(env, errno, "open", path);
+  int flags = 0, err = 0;
+  if (ioctl(fd, FS_IOC_GETFLAGS, &flags) != 0) err = errno;
+  else if (!(flags & FS_TOPDIR_FL)) {
+    flags |= FS_TOPDIR_FL;
+    if (ioctl(fd, FS_IOC_SETFLAGS, &flags) != 0) err = errno;
+  }
+  close(fd);
+  napi_get_boolean(env, err == 0, &result);
+  return result;
+}
+
 /* syncfs(fd): write back everything of the filesystem that holds fd (one call for the thousands of files a
  * layer has, where an fsync each would wait for the journal thousands of times). */
 static napi_value js_syncfs(napi_env env, napi_callback_info info) {
@@ -536,6 +559,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"ficlone", NULL, js_ficlone, NULL, NULL, NULL, napi_enumerable, NULL},
     {"lutimens", NULL, js_lutimens, NULL, NULL, NULL, napi_enumerable, NULL},
     {"willneed", NULL, js_willneed, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"markTopDir", NULL, js_mark_top_dir, NULL, NULL, NULL, napi_enumerable, NULL},
     {"syncfs", NULL, js_syncfs, NULL, NULL, NULL, napi_enumerable, NULL},
     {"syncfsAsync", NULL, js_syncfs_async, NULL, NULL, NULL, napi_enumerable, NULL},
     {"crc64", NULL, js_crc64, NULL, NULL, NULL, napi_enumerable, NULL},

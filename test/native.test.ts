@@ -4,7 +4,8 @@
  * file's bytes, whole.
  */
 import assert from 'node:assert/strict';
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -69,6 +70,21 @@ test('syncfs writes back the filesystem of a descriptor, and names the cause whe
     assert.throws(() => native.syncfs(fd), (e: NodeJS.ErrnoException) => e.code === 'EBADF' && /syncfs/.test(e.message));
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('markTopDir sets the T flag of a directory on ext4 and says false where the filesystem has none (tmpfs)', () => {
+  const dirs = [mkdtempSync(join(tmpdir(), 'strata-topdir-')), mkdtempSync('/dev/shm/strata-topdir-')];
+  try {
+    for (const dir of dirs) {
+      const ext = statfsSync(dir).type === 0xef53;
+      assert.equal(native.markTopDir(dir), ext, dir);
+      assert.equal(native.markTopDir(dir), ext, `${dir}, marked already`);
+      if (ext) assert.match(execFileSync('lsattr', ['-d', dir], { encoding: 'utf8' }), /^\S*T\S* /);
+    }
+    assert.throws(() => native.markTopDir(join(dirs[0]!, 'missing')), (e: NodeJS.ErrnoException) => e.code === 'ENOENT');
+  } finally {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -28,6 +28,8 @@ const S_IFCHR = 0o020000;
 const S_IFBLK = 0o060000;
 const S_IFIFO = 0o010000;
 const newId = (): string => randomBytes(32).toString('hex');
+/** statfs's f_type of ext2, ext3 and ext4, the filesystems with an inode flag for the top of a directory tree. */
+const EXT_MAGIC = 0xef53;
 
 /** Every entry under `root` described by what a user could observe: type, mode, owner, data, links, xattrs. */
 function describeTree(root: string): Map<string, string> {
@@ -232,6 +234,16 @@ for (const driver of DRIVER_NAMES) {
         assert.equal(await snap.usage(c), files.reduce((a, b) => a + b, 0));
       }
       await removeSnapshot(snap, c);
+    });
+
+    test('the snapshots\' home is marked as the top of separate trees (chattr +T) where the filesystem has the flag, so new snapshots spread over the disk', () => {
+      const home = join(root, 'snapshots', driver);
+      const ext = statfsSync(home).type === EXT_MAGIC;
+      const attrs = execFileSync('lsattr', ['-d', home], { encoding: 'utf8' }).split(' ')[0]!;
+      assert.equal(attrs.includes('T'), ext, `lsattr -d ${home}: ${attrs}`);
+      // A snapshot made in it is not marked itself (it is one tree, its directories kept together).
+      const own = execFileSync('lsattr', ['-d', join(home, layers[0]!)], { encoding: 'utf8' }).split(' ')[0]!;
+      assert.equal(own.includes('T'), false);
     });
 
     test('a writable layer with no parent (an image with no layers) works', async () => {

@@ -93,6 +93,13 @@ class Gunzip extends Transform {
   }
 }
 
+/**
+ * Whether each chunk `stream` gives is a buffer of its own that the stream never touches again once it is
+ * pushed (ours, the gzip one, allocates a new one for the next): such a chunk may be moved to another thread
+ * instead of copied. zlib's and a pass-through's chunks may share memory, and are not.
+ */
+export const handsOffChunks = (stream: Readable): boolean => stream instanceof Gunzip;
+
 export async function decompressed(input: Readable): Promise<Readable> {
   const { head, stream } = await peek(input, 6);
   const kind = MAGIC.find(([, m]) => m.every((b, i) => head[i] === b))?.[0];

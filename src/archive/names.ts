@@ -26,8 +26,12 @@ function escapedByteAt(s: string, i: number): boolean {
   return prev < 0xd800 || prev > 0xdbff;
 }
 
+/** Code units that may be escaped bytes: one native scan rules them out for nearly every path (fsPath's every call). */
+const MAYBE_ESCAPED = /[\uDC80-\uDCFF]/;
+
 /** Whether `name` holds an escaped byte. */
 function hasEscapedByte(name: string): boolean {
+  if (!MAYBE_ESCAPED.test(name)) return false;
   for (let i = 0; i < name.length; i++) if (escapedByteAt(name, i)) return true;
   return false;
 }

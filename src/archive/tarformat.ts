@@ -54,6 +54,16 @@ function numeric(b: Buffer, off: number, len: number): number {
     for (let i = off + 1; i < off + len; i++) v = v * 256 + b[i]!;
     return v;
   }
+  // The common field, octal digits up to a NUL or the field's end, read from the bytes (seven fields of each
+  // of a layer's thousands of headers); anything else (spaces, an empty field, a bad digit) as below.
+  let v = 0;
+  let i = off;
+  for (; i < off + len && b[i] !== 0; i++) {
+    const d = b[i]! - 0x30;
+    if (d < 0 || d > 7) break;
+    v = v * 8 + d;
+  }
+  if (i > off && (i === off + len || b[i] === 0)) return v;
   const s = cstring(b, off, len).trim();
   if (s === '') return 0;
   if (!/^[0-7]+$/.test(s)) throw new Error(`invalid numeric field ${JSON.stringify(s)}`);
@@ -61,13 +71,21 @@ function numeric(b: Buffer, off: number, len: number): number {
 }
 
 export function checksumOk(b: Buffer, off: number): boolean {
+  // The sum of the block's bytes with the checksum field's eight counted as spaces, unsigned and signed (old
+  // tools summed signed chars): the signed sum is the unsigned one less 256 for each byte above 127.
   let unsigned = 0;
-  let signed = 0;
+  let high = 0;
   for (let i = off; i < off + BLOCK; i++) {
-    const c = i >= off + 148 && i < off + 156 ? 0x20 : b[i]!;
+    const c = b[i]!;
     unsigned += c;
-    signed += c > 127 ? c - 256 : c;
+    high += c >> 7;
   }
+  for (let i = off + 148; i < off + 156; i++) {
+    const c = b[i]!;
+    unsigned += 0x20 - c;
+    high -= c >> 7;
+  }
+  const signed = unsigned - 256 * high;
   let stored: number;
   try {
     stored = numeric(b, off + 148, 8);

@@ -46,6 +46,21 @@ export class PortSender {
     return undefined;
   }
 
+  /**
+   * Send `chunk` itself, its memory moved to the receiver, not copied: for a producer that gives each chunk
+   * up once it is handed on (a whole buffer of its own, never written again; see compression.ts's
+   * handsOffChunks). Whatever write() batched so far goes first, so the order holds. Await as write().
+   */
+  async hand(chunk: Buffer): Promise<void> {
+    if (this.used > 0) {
+      const partial = this.batch.subarray(0, this.used);
+      this.batch = Buffer.allocUnsafeSlow(BATCH);
+      this.used = 0;
+      await this.send(partial);
+    }
+    await this.send(chunk);
+  }
+
   /** Send what is left, then the end with `result`. */
   async end(result?: unknown): Promise<void> {
     if (this.used > 0) await this.send(this.batch.subarray(0, this.used));

@@ -26,6 +26,11 @@ export interface Native {
   lutimens(path: NativePath, atimeSec: number, atimeNsec: number, mtimeSec: number, mtimeNsec: number): void;
   /** posix_fadvise(POSIX_FADV_WILLNEED) on the whole file: its reads start now and this call does not wait. */
   willneed(fd: number): void;
+  /**
+   * FS_TOPDIR_FL (`chattr +T`) on the directory `path`: ext2/3/4 then place each directory made in it as the top
+   * of a hierarchy of its own, spread over the disk. False where the filesystem has no such flag (a hint only).
+   */
+  markTopDir(path: NativePath): boolean;
   /** syncfs(2): write back every dirty page and inode of the filesystem holding `fd`. */
   syncfs(fd: number): void;
   /** syncfs(2) on a thread of the runtime's pool; keep `fd` open until the promise settles. */

@@ -16,6 +16,7 @@ export interface BlobSource {
   onRetry: (seconds: number, why: string) => Promise<void>;
 }
 
+/** The blob's bytes as they arrive; each chunk a buffer that is the stream's reader's alone (unpack.ts moves them to its worker). */
 export function blobStream(src: BlobSource): Readable {
   return Readable.from(chunks(src), { objectMode: false, highWaterMark: 1 << 20 });
 }

@@ -230,7 +230,11 @@ export class Puller {
         downloaded.on('close', () => body.destroy());
         if (parentReady()) {
           // The fast path: the layer is unpacked as its bytes arrive.
-          const { tar, result } = unpackOnThread(downloaded, { blobFile: file, unpack: true, maxBytes: desc.size, check });
+          const { tar, result } = unpackOnThread(downloaded, { blobFile: file, unpack: true, maxBytes: desc.size, handOff: true, check });
+          // One turn of the event loop first, in which the blob's request goes out: the registry then reads the
+          // blob from its disk while this thread prepares the snapshot (its SQLite row, fsyncs and directories,
+          // tens of milliseconds of synchronous work), not after.
+          await new Promise<void>((resolve) => setImmediate(resolve));
           const rec = await this.layers.add(tar, parent ? await parent : null, () => result().diffID);
           added.push(rec);
           lp.status('Verifying Checksum');

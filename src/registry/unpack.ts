@@ -34,9 +34,13 @@ const UNPACK_WORKER = workerUrl('registry', 'unpackworker', import.meta.url);
 
 /**
  * Unpack `input` on a worker thread, writing its bytes to `blobFile` (a new file) when given. More than
- * `maxBytes` of input fails the tar at once.
+ * `maxBytes` of input fails the tar at once. `handOff`: the input's chunks are the caller's to give away
+ * (blobStream's: each fetched chunk is a buffer of its own that nothing else keeps), so a chunk that is a
+ * whole buffer moves to the worker instead of being copied; the worker's digest check covers the bytes either way.
  */
-export function unpackOnThread(input: Readable, opts: { blobFile?: string; unpack: boolean; maxBytes?: number; check?: (r: UnpackResult) => Error | undefined }): Unpacking {
+export function unpackOnThread(input: Readable, opts: {
+  blobFile?: string; unpack: boolean; maxBytes?: number; handOff?: boolean; check?: (r: UnpackResult) => Error | undefined;
+}): Unpacking {
   const { Worker, MessageChannel } = require('node:worker_threads') as typeof import('node:worker_threads');
   const channel = new MessageChannel();
   // Opened here, and closed when the worker has gone, so a worker stopped midway leaks no descriptor.
@@ -62,7 +66,8 @@ export function unpackOnThread(input: Readable, opts: { blobFile?: string; unpac
       for await (const chunk of input as AsyncIterable<Buffer>) {
         bytes += chunk.length;
         if (opts.maxBytes !== undefined && bytes > opts.maxBytes) throw new DigestMismatchError(`size mismatch: expected ${opts.maxBytes} bytes, got more`);
-        const sent = sender.write(chunk);
+        const whole = opts.handOff === true && chunk.byteOffset === 0 && chunk.buffer.byteLength === chunk.length;
+        const sent = whole ? sender.hand(chunk) : sender.write(chunk);
         if (sent) await sent;
       }
       await sender.end();

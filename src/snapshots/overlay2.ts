@@ -15,6 +15,7 @@ import { checkKey, SNAPSHOT_KEY } from './keys.js';
 import { moveAway } from './moveaway.js';
 import { mountAll, unmount } from './mount.js';
 import { escapePath } from './mountdata.js';
+import { spreadSnapshots } from './spread.js';
 import type { DriverModule } from './registry.js';
 import type { LayerTarget, Mount, SnapshotInfo, SnapshotKind, Snapshotter } from './types.js';
 
@@ -51,6 +52,7 @@ export class Overlay2 implements Snapshotter {
   private make(key: string, parent: string | null, own: boolean): { dir: string; lower: string[] } {
     const dir = this.dir(key);
     const lower = this.chainOf(parent);
+    spreadSnapshots(this.home);
     mkdirSync(own ? join(dir, 'diff') : dir, { recursive: true, mode: 0o755 });
     if (own) {
       const link = shortName();

@@ -11,6 +11,7 @@ import { treeSize } from '../archive/usage.js';
 import { TreeCopier } from './copy.js';
 import { checkKey, SNAPSHOT_KEY } from './keys.js';
 import { moveAway } from './moveaway.js';
+import { spreadSnapshots } from './spread.js';
 import type { DriverModule } from './registry.js';
 import type { LayerTarget, Mount, SnapshotInfo, SnapshotKind, Snapshotter } from './types.js';
 
@@ -31,6 +32,7 @@ export class Vfs implements Snapshotter {
 
   private make(key: string, parent: string | null): void {
     const dir = this.dir(key);
+    spreadSnapshots(this.home);
     if (parent) new TreeCopier().copy(this.dir(parent), dir);
     else mkdirSync(dir, { mode: 0o755 });
   }
