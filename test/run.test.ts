@@ -71,6 +71,23 @@ for (const driver of DRIVERS) {
       assert.deepEqual([conflict.status, conflict.stderr], [125, "strata: invalid mode: b.\nSee 'strata run --help'.\n"]);
       const badName = s.run(['run', 'BAD', 'true']);
       assert.deepEqual([badName.status, badName.stderr], [125, "strata: invalid reference format: repository name (library/BAD) must be lowercase.\nSee 'strata run --help'.\n"]);
+      // What Docker's daemon refuses as it makes the container: refused by create (1) and run (125), nothing made.
+      const before = s.ok(['ps', '-aq']);
+      for (const [flags, message] of [[['-m', '4m'], 'Minimum memory limit allowed is 6MB'], [['--cap-add', 'bogus'], 'invalid CapAdd: unknown capability: "CAP_BOGUS"'],
+        [['--stop-signal', 'BOGUS'], 'Invalid signal: BOGUS']] as const) {
+        const created = s.run(['create', ...flags, 'bb:1', 'true']);
+        assert.deepEqual([created.status, created.stderr], [1, `Error: ${message}\n`], flags.join(' '));
+        const ran = s.run(['run', '--rm', ...flags, 'bb:1', 'true']);
+        assert.deepEqual([ran.status, ran.stderr], [125, `strata: ${message}.\nSee 'strata run --help'.\n`], flags.join(' '));
+      }
+      assert.equal(s.ok(['ps', '-aq']), before);
+      // A container that cannot start: start -a fails with 1, restart names it, as Docker's.
+      s.ok(['create', '--name', 'nostart', 'bb:1', 'nosuch']);
+      const attached = s.run(['start', '-a', 'nostart']);
+      assert.deepEqual([attached.status, attached.stderr], [1, 'Error: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "nosuch": executable file not found in $PATH: unknown\n']);
+      const restarted = s.run(['restart', 'nostart']);
+      assert.deepEqual([restarted.status, restarted.stderr], [1, 'Error: Cannot restart container nostart: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "nosuch": executable file not found in $PATH: unknown\n']);
+      s.ok(['rm', 'nostart']);
       // -d prints the ID as soon as the container is made, then says why it did not start (no help line).
       const detached = s.run(['run', '-d', '--rm', 'bb:1', 'nosuch']);
       assert.equal(detached.status, 127);
@@ -528,6 +545,12 @@ describe('container lifecycle', () => {
     s.ok(['create', '--name', 'cfg', '--read-only', '--network', 'host', '-m', '64m', '--pids-limit', '20', '--cpus', '1.5',
       '--cap-add', 'NET_ADMIN', '--cap-drop', 'MKNOD', '--ulimit', 'nofile=100:200', '--shm-size', '1m', 'bb:1', 'true']);
     const hc = JSON.parse(s.ok(['inspect', '-f', '{{json .HostConfig}}', 'cfg'])) as Record<string, unknown>;
+    // --label-file's key=value lines (a bare key skipped, as Docker's CLI does), then -l over them.
+    const labelFile = join(s.root, 'labels');
+    writeFileSync(labelFile, 'a=1\n# note\nbare\n  c=x y\n');
+    const labelled = s.ok(['create', '--label-file', labelFile, '-l', 'a=2', 'bb:1']).trim();
+    assert.equal(s.ok(['inspect', '-f', '{{json .Config.Labels}}', labelled]), '{"a":"2","c":"x y"}\n');
+    s.ok(['rm', labelled]);
     assert.deepEqual(
       [hc.NetworkMode, hc.ReadonlyRootfs, hc.Memory, hc.PidsLimit, hc.NanoCpus, hc.CapAdd, hc.CapDrop, hc.Ulimits, hc.ShmSize],
       ['host', true, 64 * 1024 * 1024, 20, 1_500_000_000, ['CAP_NET_ADMIN'], ['CAP_MKNOD'], [{ Name: 'nofile', Hard: 200, Soft: 100 }], 1024 * 1024]);

@@ -203,8 +203,11 @@ export function registerRunCommands(program: Command, container: Command, withEn
         if (o.attach || o.interactive) {
           const keys = detachKeys(o.detachKeys);
           const config = e.containers.config(e.containers.resolve(refs[0]!));
-          // Detached: Docker's start -a prints nothing and exits 0, as run does.
-          process.exitCode = (await relay(e, refs[0]!, { interactive: o.interactive && config.OpenStdin, tty: config.Tty, detachKeys: keys }, true)) ?? 0;
+          // Detached: Docker's start -a prints nothing and exits 0, as run does. A start that fails is its status 1 (not run's 126/127).
+          const code = await relay(e, refs[0]!, { interactive: o.interactive && config.OpenStdin, tty: config.Tty, detachKeys: keys }, true).catch((err: unknown) => {
+            throw err instanceof StrataError ? new StrataError(err.message, 1) : err;
+          });
+          process.exitCode = code ?? 0;
           return;
         }
         // As Docker's CLI: each failure said as it comes, then one line naming the containers that did not start.
@@ -245,8 +248,14 @@ export function registerRunCommands(program: Command, container: Command, withEn
       .action(async (refs: string[], o: { time?: string }) => {
         const time = seconds(o.time, '-t, --time');
         await withEngine((e) => forEachName(refs, false, async (r) => {
-          await e.containers.processes.stop(r, time);
-          await e.containers.processes.start(r);
+          e.containers.resolve(r);
+          try {
+            await e.containers.processes.stop(r, time);
+            await e.containers.processes.start(r);
+          } catch (err) {
+            // Docker's daemon says which container it could not restart, once it has found it.
+            throw err instanceof StrataError ? new StrataError(`Cannot restart container ${r}: ${err.message}`) : err;
+          }
           stdout(`${r}\n`);
         }));
       });
