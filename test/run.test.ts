@@ -80,6 +80,11 @@ for (const driver of DRIVERS) {
         const ran = s.run(['run', '--rm', ...flags, 'bb:1', 'true']);
         assert.deepEqual([ran.status, ran.stderr], [125, `strata: ${message}.\nSee 'strata run --help'.\n`], flags.join(' '));
       }
+      // No bridge network to publish on: -p refused, unless with host networking, where Docker too only warns.
+      const published = s.run(['run', '--rm', '-p', '8080:80', 'bb:1', 'true']);
+      assert.deepEqual([published.status, published.stderr], [125, "strata: -p, --publish: strata has no bridge network to publish a port on; use --network host, where the container's ports are the host's.\nSee 'strata run --help'.\n"]);
+      const hostNet = s.run(['run', '--rm', '--network', 'host', '-p', '8080:80', 'bb:1', 'true']);
+      assert.deepEqual([hostNet.status, hostNet.stderr], [0, 'WARNING: Published ports are discarded when using host network mode\n']);
       assert.equal(s.ok(['ps', '-aq']), before);
       // A container that cannot start: start -a fails with 1, restart names it, as Docker's.
       s.ok(['create', '--name', 'nostart', 'bb:1', 'nosuch']);
@@ -253,6 +258,9 @@ describe('container lifecycle', () => {
     // What is not a whole number of lines, or a negative one, is all of them, as Docker's daemon reads --tail.
     for (const tail of ['x', '-1', '2.5']) assert.equal(s.ok(['logs', '--tail', tail, 'talk']), 'line1\nline2\nline3\nline4\n', tail);
     assert.match(s.ok(['logs', '-t', '--tail', '3', 'talk']), /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z line\d\n){2}$/);
+    // --details: the log's attributes (none) and a space before each line, after the time with -t.
+    assert.equal(s.ok(['logs', '--details', '--tail', '2', 'talk']), ' line4\n');
+    assert.match(s.ok(['logs', '-t', '--details', '--tail', '2', 'talk']), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z  line4\n$/);
     // A time it cannot read is named by its flag, as Docker's daemon says it.
     for (const flag of ['since', 'until']) {
       const bad = s.run(['logs', `--${flag}`, 'bogus', 'talk']);

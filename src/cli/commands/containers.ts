@@ -13,7 +13,7 @@ import { confirm, NOTHING_RECLAIMED } from '../confirm.js';
 import { forEachName } from '../each.js';
 import { collect, printRows } from '../output.js';
 import { writingOutput } from '../outpath.js';
-import { stdout } from '../stdio.js';
+import { stderr, stdout } from '../stdio.js';
 
 export const PS_HEADERS = {
   ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', CreatedAt: 'CREATED AT', RunningFor: 'CREATED', Ports: 'PORTS',
@@ -89,7 +89,7 @@ async function formatShowsSize(format: string): Promise<boolean> {
 
 export interface CreateFlags {
   name?: string; env: string[]; envFile: string[]; workdir?: string; user?: string; entrypoint?: string; hostname?: string;
-  label: string[]; labelFile: string[]; tty?: boolean; interactive?: boolean; rm?: boolean; network: string; readOnly?: boolean; init?: boolean;
+  label: string[]; labelFile: string[]; publish: string[]; publishAll?: boolean; tty?: boolean; interactive?: boolean; rm?: boolean; network: string; readOnly?: boolean; init?: boolean;
   capAdd: string[]; capDrop: string[]; privileged?: boolean; memory?: string; pidsLimit?: string; cpus?: string; ulimit: string[];
   shmSize?: string; runtime: string; stopSignal?: string; stopTimeout?: string; restart?: string;
   /** When to pull the image: missing (Docker's default), always, never. */
@@ -115,6 +115,8 @@ export function addCreateFlags(cmd: Command): Command {
     .option('-i, --interactive', 'Keep STDIN open even if not attached')
     .option('--rm', 'Automatically remove the container when it exits')
     .option('--network <network>', 'Connect a container to a network (none or host)', 'none')
+    .option('-p, --publish <list>', "Publish a container's port(s) to the host (only with --network host, where it is moot)", collect, [])
+    .option('-P, --publish-all', 'Publish all exposed ports to random ports (only with --network host, where it is moot)')
     .option('--read-only', "Mount the container's root filesystem as read only")
     .option('--init', 'Run an init inside the container that forwards signals and reaps processes')
     .option('--cap-add <list>', 'Add Linux capabilities', collect, [])
@@ -161,6 +163,12 @@ export async function createOptions(image: string, command: string[], f: CreateF
     throw new StrataError(f.network === 'bridge' || f.network === 'default'
       ? `network ${f.network}: strata has no bridge networking; use --network none or --network host`
       : `network ${f.network} not found`, 125);
+  }
+  // No bridge network, so nothing to publish a port on: with host networking the container's ports are the host's
+  // (Docker warns that it discards them); otherwise refused, rather than taken and silently never published.
+  if (f.publish.length || f.publishAll) {
+    if (f.network === 'host') stderr('WARNING: Published ports are discarded when using host network mode\n');
+    else throw new StrataError('-p, --publish: strata has no bridge network to publish a port on; use --network host, where the container\'s ports are the host\'s', 125);
   }
   if (f.runtime !== 'runc' && f.runtime !== 'crun') throw new StrataError(`unknown or invalid runtime name: ${f.runtime}`, 125);
   if (f.rm && f.restart && f.restart !== 'no') throw new StrataError('Conflicting options: --restart and --rm', 125);

@@ -310,15 +310,18 @@ export function registerRunCommands(program: Command, container: Command, withEn
       .option('-f, --follow', 'Follow log output')
       .option('-n, --tail <string>', 'Number of lines to show from the end of the logs', 'all')
       .option('-t, --timestamps', 'Show timestamps')
+      .option('--details', 'Show extra details provided to logs')
       .option('--since <string>', 'Show logs since timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)')
       .option('--until <string>', 'Show logs before a timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)')
-      .action(async (ref: string, o: { follow?: boolean; tail: string; timestamps?: boolean; since?: string; until?: string }) => withEngine(async (e) => {
+      .action(async (ref: string, o: { follow?: boolean; tail: string; timestamps?: boolean; details?: boolean; since?: string; until?: string }) => withEngine(async (e) => {
         // As Docker's daemon reads it (strconv.Atoi): anything but a whole number, or a negative one, is all.
         const tail = /^[+-]?\d+$/.test(o.tail) && Number(o.tail) >= 0 ? Number(o.tail) : undefined;
         const query = { tail, since: o.since || undefined, until: o.until || undefined };
         const print = (lines: { time: string; stream: 'stdout' | 'stderr'; data: Buffer }[]) => {
           for (const l of lines) {
-            const data = o.timestamps ? Buffer.concat([Buffer.from(`${dockerLogTime(l.time)} `), l.data]) : l.data;
+            // --details: the log's attributes (none here: no --log-opt labels or env) and a space, as Docker's.
+            const prefix = `${o.timestamps ? `${dockerLogTime(l.time)} ` : ''}${o.details ? ' ' : ''}`;
+            const data = prefix ? Buffer.concat([Buffer.from(prefix), l.data]) : l.data;
             if (l.stream === 'stderr') stderr(data); else stdout(data);
           }
         };
