@@ -31,6 +31,7 @@ const ALLOWED: Record<string, string> = {
   'exec -w of a missing directory': 'an exec that cannot start: runc\'s line, then strata\'s, on stderr (Docker 20.10 writes its one line to the exec\'s stdout)',
   'exec -u of a missing user': 'an exec that cannot start: strata\'s line on stderr (Docker 20.10 writes it to the exec\'s stdout)',
   'run --network bridge': 'strata has no bridge network: --network bridge is refused saying so (README: --network)',
+  'run -p': 'strata has no bridge network: -p is refused saying so unless with --network host (README: --network)',
 };
 
 /**
@@ -238,6 +239,7 @@ function containerVerbs(img: string): void {
   both('logs', ['logs', l]);
   both('logs --tail 1', ['logs', '--tail', '1', l]);
   both('logs -t', ['logs', '-t', l]);
+  both('logs --details', ['logs', '--details', l]);
   both('logs --since bogus', ['logs', '--since', 'bogus', l]);
   both('logs --until a past time', ['logs', '--until', '2000-01-01T00:00:00Z', l]);
   both('logs --since a past time', ['logs', '--since', '2000-01-01', l]);
@@ -286,6 +288,11 @@ function containerVerbs(img: string): void {
   both('run --rm exit status and streams', ['run', '--rm', img, 'sh', '-c', 'echo out; echo err >&2; exit 4']);
   both('run --rm -e of an unset variable', ['run', '--rm', '-e', 'FIDELITY_UNSET', img, 'sh', '-c', 'echo ${FIDELITY_UNSET-unset}']);
   both('run --network bridge', ['run', '--rm', '--network', 'bridge', img, 'true']);
+  both('run -p', ['run', '--rm', '-p', '8080:80', img, 'true']);
+  both('run -p --network host', ['run', '--rm', '--network', 'host', '-p', '8080:80', img, 'true']);
+  both('run -m under the least', ['run', '--rm', '-m', '4m', img, 'true']);
+  both('create --stop-signal bogus', ['create', '--stop-signal', 'BOGUS', img]);
+  both('run --label-file of nothing', ['run', '--rm', '--label-file', '/nonexistent', img, 'true']);
   both('rm -f', ['rm', '-f', c1, c2, c3, c4, c5, l, box]);
   both('volume rm', ['volume', 'rm', vol]);
 }

@@ -73,6 +73,28 @@ for (const driver of DRIVERS) {
       assert.deepEqual([conflict.status, conflict.stderr], [125, "strata: invalid mode: b.\nSee 'strata run --help'.\n"]);
       const badName = s.run(['run', 'BAD', 'true']);
       assert.deepEqual([badName.status, badName.stderr], [125, "strata: invalid reference format: repository name (library/BAD) must be lowercase.\nSee 'strata run --help'.\n"]);
+      // What Docker's daemon refuses as it makes the container: refused by create (1) and run (125), nothing made.
+      const before = s.ok(['ps', '-aq']);
+      for (const [flags, message] of [[['-m', '4m'], 'Minimum memory limit allowed is 6MB'], [['--cap-add', 'bogus'], 'invalid CapAdd: unknown capability: "CAP_BOGUS"'],
+        [['--stop-signal', 'BOGUS'], 'Invalid signal: BOGUS']] as const) {
+        const created = s.run(['create', ...flags, 'bb:1', 'true']);
+        assert.deepEqual([created.status, created.stderr], [1, `Error: ${message}\n`], flags.join(' '));
+        const ran = s.run(['run', '--rm', ...flags, 'bb:1', 'true']);
+        assert.deepEqual([ran.status, ran.stderr], [125, `strata: ${message}.\nSee 'strata run --help'.\n`], flags.join(' '));
+      }
+      // No bridge network to publish on: -p refused, unless with host networking, where Docker too only warns.
+      const published = s.run(['run', '--rm', '-p', '8080:80', 'bb:1', 'true']);
+      assert.deepEqual([published.status, published.stderr], [125, "strata: -p, --publish: strata has no bridge network to publish a port on; use --network host, where the container's ports are the host's.\nSee 'strata run --help'.\n"]);
+      const hostNet = s.run(['run', '--rm', '--network', 'host', '-p', '8080:80', 'bb:1', 'true']);
+      assert.deepEqual([hostNet.status, hostNet.stderr], [0, 'WARNING: Published ports are discarded when using host network mode\n']);
+      assert.equal(s.ok(['ps', '-aq']), before);
+      // A container that cannot start: start -a fails with 1, restart names it, as Docker's.
+      s.ok(['create', '--name', 'nostart', 'bb:1', 'nosuch']);
+      const attached = s.run(['start', '-a', 'nostart']);
+      assert.deepEqual([attached.status, attached.stderr], [1, 'Error: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "nosuch": executable file not found in $PATH: unknown\n']);
+      const restarted = s.run(['restart', 'nostart']);
+      assert.deepEqual([restarted.status, restarted.stderr], [1, 'Error: Cannot restart container nostart: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "nosuch": executable file not found in $PATH: unknown\n']);
+      s.ok(['rm', 'nostart']);
       // -d prints the ID as soon as the container is made, then says why it did not start (no help line).
       const detached = s.run(['run', '-d', '--rm', 'bb:1', 'nosuch']);
       assert.equal(detached.status, 127);
@@ -276,6 +298,9 @@ describe('container lifecycle', () => {
     // What is not a whole number of lines, or a negative one, is all of them, as Docker's daemon reads --tail.
     for (const tail of ['x', '-1', '2.5']) assert.equal(s.ok(['logs', '--tail', tail, 'talk']), 'line1\nline2\nline3\nline4\n', tail);
     assert.match(s.ok(['logs', '-t', '--tail', '3', 'talk']), /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z line\d\n){2}$/);
+    // --details: the log's attributes (none) and a space before each line, after the time with -t.
+    assert.equal(s.ok(['logs', '--details', '--tail', '2', 'talk']), ' line4\n');
+    assert.match(s.ok(['logs', '-t', '--details', '--tail', '2', 'talk']), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z  line4\n$/);
     // A time it cannot read is named by its flag, as Docker's daemon says it.
     for (const flag of ['since', 'until']) {
       const bad = s.run(['logs', `--${flag}`, 'bogus', 'talk']);
@@ -568,6 +593,12 @@ describe('container lifecycle', () => {
     s.ok(['create', '--name', 'cfg', '--read-only', '--network', 'host', '-m', '64m', '--pids-limit', '20', '--cpus', '1.5',
       '--cap-add', 'NET_ADMIN', '--cap-drop', 'MKNOD', '--ulimit', 'nofile=100:200', '--shm-size', '1m', 'bb:1', 'true']);
     const hc = JSON.parse(s.ok(['inspect', '-f', '{{json .HostConfig}}', 'cfg'])) as Record<string, unknown>;
+    // --label-file's key=value lines (a bare key skipped, as Docker's CLI does), then -l over them.
+    const labelFile = join(s.root, 'labels');
+    writeFileSync(labelFile, 'a=1\n# note\nbare\n  c=x y\n');
+    const labelled = s.ok(['create', '--label-file', labelFile, '-l', 'a=2', 'bb:1']).trim();
+    assert.equal(s.ok(['inspect', '-f', '{{json .Config.Labels}}', labelled]), '{"a":"2","c":"x y"}\n');
+    s.ok(['rm', labelled]);
     assert.deepEqual(
       [hc.NetworkMode, hc.ReadonlyRootfs, hc.Memory, hc.PidsLimit, hc.NanoCpus, hc.CapAdd, hc.CapDrop, hc.Ulimits, hc.ShmSize],
       ['host', true, 64 * 1024 * 1024, 20, 1_500_000_000, ['CAP_NET_ADMIN'], ['CAP_MKNOD'], [{ Name: 'nofile', Hard: 200, Soft: 100 }], 1024 * 1024]);

@@ -58,7 +58,7 @@ describe('the CLI loads the command module of the verb it runs', () => {
   });
 
   test('the verb is found past the global options; anything unclear loads every module', () => {
-    const every: ModuleName[] = ['images', 'containers', 'run', 'inspect', 'transfer', 'system', 'volumes', 'build', 'registry'];
+    const every: ModuleName[] = ['images', 'containers', 'run', 'port', 'inspect', 'transfer', 'system', 'volumes', 'build', 'registry'];
     assert.deepEqual(modulesFor(['build', '-t', 'x', '.']), ['build']);
     assert.deepEqual(modulesFor(['image', 'build', '.']), ['build']);
     assert.deepEqual(modulesFor(['container', 'exec', '-i', 'c', 'sh']), ['run']);
@@ -67,6 +67,7 @@ describe('the CLI loads the command module of the verb it runs', () => {
     assert.deepEqual(modulesFor(['image', 'save', 'x']), ['transfer']);
     assert.deepEqual(modulesFor(['pull', '-q', 'x']), ['registry']);
     assert.deepEqual(modulesFor(['image', 'push', 'x']), ['registry']);
+    assert.deepEqual(modulesFor(['container', 'port', 'c', '80']), ['port']);
     assert.equal(modulesFor(['--root=/r', '-v', 'images']), 'version');
     for (const argv of [[], ['constructor'], ['--root'], ['-h'], ['help', 'ps'], ['image'], ['image', 'bogus'], ['--bogus', 'ps']]) {
       assert.deepEqual(modulesFor(argv), every, JSON.stringify(argv));

@@ -1,4 +1,4 @@
-/** --env-file, as Docker's CLI reads it (run, create, exec). */
+/** --env-file and --label-file, as Docker's CLI reads them (run, create, exec). */
 import { readFileSync } from 'node:fs';
 import { StrataError } from '../engine/errors.js';
 
@@ -8,8 +8,8 @@ import { StrataError } from '../engine/errors.js';
  */
 export const envFlag = (v: string): string => (v.includes('=') || process.env[v] === undefined ? v : `${v}=${process.env[v]}`);
 
-/** --env-file lines (comments and blank lines skipped; a bare name takes the caller's value, or is dropped), as Docker reads them. */
-export function envFileEntries(files: readonly string[]): string[] {
+/** The lines of key=value files (comments and blank lines skipped), as Docker's CLI reads --env-file and --label-file. */
+function fileLines(files: readonly string[]): string[] {
   const out: string[] = [];
   for (const file of files) {
     let text: string;
@@ -20,11 +20,16 @@ export function envFileEntries(files: readonly string[]): string[] {
     }
     for (const raw of text.split('\n')) {
       const line = raw.replace(/^\s+/, '');
-      if (line === '' || line.startsWith('#')) continue;
-      if (line.includes('=')) out.push(line);
-      else if (process.env[line] !== undefined) out.push(`${line}=${process.env[line]}`);
+      if (line !== '' && !line.startsWith('#')) out.push(line);
     }
   }
   return out;
 }
 
+/** --env-file lines: a bare name takes the caller's value, or is dropped, as Docker reads them. */
+export function envFileEntries(files: readonly string[]): string[] {
+  return fileLines(files).flatMap((line) => (line.includes('=') ? [line] : process.env[line] !== undefined ? [`${line}=${process.env[line]}`] : []));
+}
+
+/** --label-file lines: `key=value` only (Docker's CLI skips a bare key there). */
+export const labelFileEntries = (files: readonly string[]): string[] => fileLines(files).filter((line) => line.includes('='));

@@ -65,7 +65,8 @@ const DOCKER: Readonly<Record<string, readonly [usage: string, arity: Arity]>> =
   top: ['CONTAINER [ps OPTIONS]', [1, ANY]],
   port: ['CONTAINER [PRIVATE_PORT[/PROTO]]', [1, 2]],
   stats: ['[OPTIONS] [CONTAINER...]', [0, ANY]],
-  cp: ['[OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-', [2, 2]],
+  // Docker's two usage lines, the second naming the program itself.
+  cp: ['[OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\tstrata cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH', [2, 2]],
   'volume create': ['[OPTIONS] [VOLUME]', [0, 1]],
   'volume ls': ['[OPTIONS]', [0, 0]],
   'volume inspect': ['[OPTIONS] VOLUME [VOLUME...]', [1, ANY]],
@@ -188,9 +189,14 @@ export function withDockerArity(Base: typeof Command): typeof Command {
       return dockerHelp(this, fullPath(this));
     }
 
-    /** A group given no verb (`strata image`): its help on stdout, status 0, as Docker's (commander: stderr, an error). */
-    override help(): never {
-      return super.help();
+    /**
+     * A group given no verb (`strata image`, which commander answers as an error): its help on stderr, status 0,
+     * as Docker 20.10's CLI; `--help` (no error) prints it on stdout.
+     */
+    override help(context?: { error?: boolean } | ((str: string) => string)): never {
+      if (typeof context !== 'object' || !context.error) return super.help();
+      this.outputHelp({ error: true });
+      return (this as unknown as { _exit(code: number, id: string, message: string): never })._exit(0, 'commander.help', '(outputHelp)');
     }
 
     unknownOption(flag: string): never {

@@ -96,7 +96,9 @@ export type { LiveState, StatsSample } from './processes.js';
 export { cpuPercent } from './processes.js';
 export { checkRestartPolicy, type RunSettings } from './runsettings.js';
 /** --ulimit as Docker parses it (the CLI reads the flag; the runtime defines the names). */
-export { parseUlimit } from '../runtime/spec.js';
+export { MIN_MEMORY, parseUlimit } from '../runtime/spec.js';
+export { normalize as normalizeCapability } from '../runtime/capabilities.js';
+export { parseSignal } from './signals.js';
 /** --detach-keys as Docker reads them (the CLI watches its input for them). */
 export { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../runtime/detachkeys.js';
 export type { ArchiveFormat, LoadResult } from './transfer.js';

@@ -35,7 +35,7 @@ export function capabilityMask(caps: readonly Capability[]): string {
 }
 
 /** "net_admin", "CAP_NET_ADMIN", "Net_Admin" → "CAP_NET_ADMIN"; "ALL" stays "ALL"; unknown → an error as Docker's. */
-function normalize(name: string, flag: 'CapAdd' | 'CapDrop'): Capability | 'ALL' {
+export function normalize(name: string, flag: 'CapAdd' | 'CapDrop'): Capability | 'ALL' {
   const upper = name.toUpperCase();
   if (upper === 'ALL') return 'ALL';
   const cap = upper.startsWith('CAP_') ? upper : `CAP_${upper}`;

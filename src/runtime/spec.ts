@@ -83,7 +83,7 @@ export interface BuiltSpec {
 /** Docker's default PATH for a container whose image sets none. */
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const DEFAULT_SHM_SIZE = 64 * 1024 * 1024;
-const MIN_MEMORY = 6 * 1024 * 1024;
+export const MIN_MEMORY = 6 * 1024 * 1024;
 const CPU_PERIOD = 100_000;
 const INIT_PATH = '/sbin/docker-init';
 

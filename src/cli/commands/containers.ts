@@ -13,7 +13,7 @@ import { confirm, NOTHING_RECLAIMED } from '../confirm.js';
 import { forEachName } from '../each.js';
 import { collect, printRows } from '../output.js';
 import { writingOutput } from '../outpath.js';
-import { stdout } from '../stdio.js';
+import { stderr, stdout } from '../stdio.js';
 
 export const PS_HEADERS = {
   ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', CreatedAt: 'CREATED AT', RunningFor: 'CREATED', Ports: 'PORTS',
@@ -89,7 +89,7 @@ async function formatShowsSize(format: string): Promise<boolean> {
 
 export interface CreateFlags {
   name?: string; env: string[]; envFile: string[]; workdir?: string; user?: string; entrypoint?: string; hostname?: string;
-  label: string[]; tty?: boolean; interactive?: boolean; rm?: boolean; network: string; readOnly?: boolean; init?: boolean;
+  label: string[]; labelFile: string[]; publish: string[]; publishAll?: boolean; tty?: boolean; interactive?: boolean; rm?: boolean; network: string; readOnly?: boolean; init?: boolean;
   capAdd: string[]; capDrop: string[]; privileged?: boolean; memory?: string; pidsLimit?: string; cpus?: string; ulimit: string[];
   shmSize?: string; runtime: string; stopSignal?: string; stopTimeout?: string; restart?: string;
   /** When to pull the image: missing (Docker's default), always, never. */
@@ -110,10 +110,13 @@ export function addCreateFlags(cmd: Command): Command {
     .option('--entrypoint <string>', 'Overwrite the default ENTRYPOINT of the image')
     .option('-h, --hostname <string>', 'Container host name')
     .option('-l, --label <list>', 'Set meta data on a container', collect, [])
+    .option('--label-file <list>', 'Read in a line delimited file of labels', collect, [])
     .option('-t, --tty', 'Allocate a pseudo-TTY')
     .option('-i, --interactive', 'Keep STDIN open even if not attached')
     .option('--rm', 'Automatically remove the container when it exits')
     .option('--network <network>', 'Connect a container to a network (none or host)', 'none')
+    .option('-p, --publish <list>', "Publish a container's port(s) to the host (only with --network host, where it is moot)", collect, [])
+    .option('-P, --publish-all', 'Publish all exposed ports to random ports (only with --network host, where it is moot)')
     .option('--read-only', "Mount the container's root filesystem as read only")
     .option('--init', 'Run an init inside the container that forwards signals and reaps processes')
     .option('--cap-add <list>', 'Add Linux capabilities', collect, [])
@@ -154,12 +157,18 @@ function integer(value: string, flag: string): number {
 }
 
 export async function createOptions(image: string, command: string[], f: CreateFlags) {
-  const { envFileEntries, envFlag } = await import('../envfile.js');
-  const { parseUlimit } = await import('../../engine/index.js');
+  const { envFileEntries, envFlag, labelFileEntries } = await import('../envfile.js');
+  const { MIN_MEMORY, normalizeCapability, parseSignal, parseUlimit } = await import('../../engine/index.js');
   if (f.network !== 'none' && f.network !== 'host') {
     throw new StrataError(f.network === 'bridge' || f.network === 'default'
       ? `network ${f.network}: strata has no bridge networking; use --network none or --network host`
       : `network ${f.network} not found`, 125);
+  }
+  // No bridge network, so nothing to publish a port on: with host networking the container's ports are the host's
+  // (Docker warns that it discards them); otherwise refused, rather than taken and silently never published.
+  if (f.publish.length || f.publishAll) {
+    if (f.network === 'host') stderr('WARNING: Published ports are discarded when using host network mode\n');
+    else throw new StrataError('-p, --publish: strata has no bridge network to publish a port on; use --network host, where the container\'s ports are the host\'s', 125);
   }
   if (f.runtime !== 'runc' && f.runtime !== 'crun') throw new StrataError(`unknown or invalid runtime name: ${f.runtime}`, 125);
   if (f.rm && f.restart && f.restart !== 'no') throw new StrataError('Conflicting options: --restart and --rm', 125);
@@ -172,15 +181,23 @@ export async function createOptions(image: string, command: string[], f: CreateF
   const cpus = f.cpus === undefined ? 0 : Number(f.cpus);
   if (!Number.isFinite(cpus) || cpus < 0) throw new FlagValueError(`invalid argument "${f.cpus}" for "--cpus" flag: failed to parse ${f.cpus} as a rational number`);
   const env = [...envFileEntries(f.envFile), ...f.env.map(envFlag)];
+  const memory = f.memory === undefined ? 0 : ramInBytes(f.memory, '-m, --memory');
+  // What Docker's daemon refuses when it makes the container (status 1; run's 125), not later at its start.
+  const refused = (check: () => unknown): void => {
+    try { check(); } catch (e) { throw new InvalidArgumentError((e as Error).message); }
+  };
+  if (memory > 0 && memory < MIN_MEMORY) throw new InvalidArgumentError('Minimum memory limit allowed is 6MB');
+  refused(() => { for (const c of f.capAdd) normalizeCapability(c, 'CapAdd'); for (const c of f.capDrop) normalizeCapability(c, 'CapDrop'); });
+  if (f.stopSignal) refused(() => parseSignal(f.stopSignal!));
   return {
     image, name: f.name, cmd: command, env,
     workdir: f.workdir, user: f.user, entrypoint: f.entrypoint, hostname: f.hostname,
-    labels: Object.fromEntries(f.label.map((l) => { const i = l.indexOf('='); return i < 0 ? [l, ''] : [l.slice(0, i), l.slice(i + 1)]; })),
+    labels: Object.fromEntries([...labelFileEntries(f.labelFile), ...f.label].map((l) => { const i = l.indexOf('='); return i < 0 ? [l, ''] : [l.slice(0, i), l.slice(i + 1)]; })),
     tty: f.tty, interactive: f.interactive, restart: f.restart,
     run: {
       network: f.network as 'none' | 'host', readOnly: !!f.readOnly, init: !!f.init, autoRemove: !!f.rm,
       capAdd: f.capAdd.map(capability), capDrop: f.capDrop.map(capability), privileged: !!f.privileged,
-      memory: f.memory === undefined ? 0 : ramInBytes(f.memory, '-m, --memory'),
+      memory,
       pidsLimit: f.pidsLimit === undefined ? 0 : integer(f.pidsLimit, '--pids-limit'),
       nanoCpus: Math.round(cpus * 1e9), ulimits,
       ...(f.shmSize !== undefined ? { shmSize: ramInBytes(f.shmSize, '--shm-size') } : {}),

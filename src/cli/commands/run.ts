@@ -203,8 +203,11 @@ export function registerRunCommands(program: Command, container: Command, withEn
         if (o.attach || o.interactive) {
           const keys = detachKeys(o.detachKeys);
           const config = e.containers.config(e.containers.resolve(refs[0]!));
-          // Detached: Docker's start -a prints nothing and exits 0, as run does.
-          process.exitCode = (await relay(e, refs[0]!, { interactive: o.interactive && config.OpenStdin, tty: config.Tty, detachKeys: keys }, true)) ?? 0;
+          // Detached: Docker's start -a prints nothing and exits 0, as run does. A start that fails is its status 1 (not run's 126/127).
+          const code = await relay(e, refs[0]!, { interactive: o.interactive && config.OpenStdin, tty: config.Tty, detachKeys: keys }, true).catch((err: unknown) => {
+            throw err instanceof StrataError ? new StrataError(err.message, 1) : err;
+          });
+          process.exitCode = code ?? 0;
           return;
         }
         // As Docker's CLI: each failure said as it comes, then one line naming the containers that did not start.
@@ -245,8 +248,14 @@ export function registerRunCommands(program: Command, container: Command, withEn
       .action(async (refs: string[], o: { time?: string }) => {
         const time = seconds(o.time, '-t, --time');
         await withEngine((e) => forEachName(refs, false, async (r) => {
-          await e.containers.processes.stop(r, time);
-          await e.containers.processes.start(r);
+          e.containers.resolve(r);
+          try {
+            await e.containers.processes.stop(r, time);
+            await e.containers.processes.start(r);
+          } catch (err) {
+            // Docker's daemon says which container it could not restart, once it has found it.
+            throw err instanceof StrataError ? new StrataError(`Cannot restart container ${r}: ${err.message}`) : err;
+          }
           stdout(`${r}\n`);
         }));
       });
@@ -301,15 +310,18 @@ export function registerRunCommands(program: Command, container: Command, withEn
       .option('-f, --follow', 'Follow log output')
       .option('-n, --tail <string>', 'Number of lines to show from the end of the logs', 'all')
       .option('-t, --timestamps', 'Show timestamps')
+      .option('--details', 'Show extra details provided to logs')
       .option('--since <string>', 'Show logs since timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)')
       .option('--until <string>', 'Show logs before a timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)')
-      .action(async (ref: string, o: { follow?: boolean; tail: string; timestamps?: boolean; since?: string; until?: string }) => withEngine(async (e) => {
+      .action(async (ref: string, o: { follow?: boolean; tail: string; timestamps?: boolean; details?: boolean; since?: string; until?: string }) => withEngine(async (e) => {
         // As Docker's daemon reads it (strconv.Atoi): anything but a whole number, or a negative one, is all.
         const tail = /^[+-]?\d+$/.test(o.tail) && Number(o.tail) >= 0 ? Number(o.tail) : undefined;
         const query = { tail, since: o.since || undefined, until: o.until || undefined };
         const print = (lines: { time: string; stream: 'stdout' | 'stderr'; data: Buffer }[]) => {
           for (const l of lines) {
-            const data = o.timestamps ? Buffer.concat([Buffer.from(`${dockerLogTime(l.time)} `), l.data]) : l.data;
+            // --details: the log's attributes (none here: no --log-opt labels or env) and a space, as Docker's.
+            const prefix = `${o.timestamps ? `${dockerLogTime(l.time)} ` : ''}${o.details ? ' ' : ''}`;
+            const data = prefix ? Buffer.concat([Buffer.from(prefix), l.data]) : l.data;
             if (l.stream === 'stderr') stderr(data); else stdout(data);
           }
         };
