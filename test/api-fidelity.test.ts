@@ -268,4 +268,12 @@ describe('the docker CLI through the service, as through dockerd', () => {
     assert.equal(update.status, 1);
     assert.match(update.stderr, /^Error response from daemon: updating a running container's resources is not supported by strata: /);
   });
+
+  test('start -a of a container that has exited relays its next run and returns its exit code, however short the run', () => {
+    ok(svc.docker(['create', '--name', 'again', 'seed:1', 'sh', '-c', 'echo o; echo e >&2; exit 5']), 'create');
+    for (const round of [1, 2, 3]) {
+      const r = svc.docker(['start', '-a', 'again']);
+      assert.deepEqual([r.status, r.stdout, r.stderr], [5, 'o\n', 'e\n'], `round ${round}`);
+    }
+  });
 });

@@ -215,7 +215,7 @@ async function attach(s: Service, req: Request, reply: Reply): Promise<void> {
   const socket = reply.hijack();
   socket.write(`HTTP/1.1 101 UPGRADED\r\nContent-Type: ${tty ? RAW : MULTIPLEXED}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`);
   if (flag(q, 'logs')) logLines({ stdout: flag(q, 'stdout'), stderr: flag(q, 'stderr') }, { timestamps: false, details: false }, { stdout: sink(socket, 1, tty), stderr: sink(socket, 2, tty) })(processes.logs(c.id));
-  if (!flag(q, 'stream') || state.status === 'exited') {
+  if (!flag(q, 'stream')) {
     socket.end();
     return;
   }
@@ -225,7 +225,8 @@ async function attach(s: Service, req: Request, reply: Reply): Promise<void> {
     ...(flag(q, 'stdin') && config.OpenStdin ? { stdin: socket } : {}),
   };
   const relay = (done: Promise<void>) => { void done.catch(() => {}).finally(() => socket.end()); };
-  if (state.status === 'created') {
+  // Not running: relayed from its next start, as dockerd does (`docker start -a` attaches first, then starts).
+  if (state.status === 'created' || state.status === 'exited') {
     const list = s.pendingAttach.get(c.id) ?? [];
     const pending = { streams, started: relay };
     list.push(pending);
