@@ -276,4 +276,14 @@ describe('the docker CLI through the service, as through dockerd', () => {
       assert.deepEqual([r.status, r.stdout, r.stderr], [5, 'o\n', 'e\n'], `round ${round}`);
     }
   });
+
+  test('inspect\'s Mounts: a named volume given without a mode has Docker\'s mode z; with one, that mode; an anonymous one none', () => {
+    const modes = (...flags: string[]) => {
+      const id = ok(svc.docker(['create', ...flags, 'seed:1', 'true']), 'create').trim();
+      return ok(svc.docker(['inspect', '-f', '{{range .Mounts}}{{.Mode}}|{{.RW}} {{end}}', id]), 'inspect');
+    };
+    assert.equal(modes('-v', 'modes:/p'), 'z|true \n');
+    assert.equal(modes('-v', 'modes:/p:ro'), 'ro|false \n');
+    assert.equal(modes('-v', '/p'), '|true \n');
+  });
 });
