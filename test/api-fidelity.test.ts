@@ -286,4 +286,13 @@ describe('the docker CLI through the service, as through dockerd', () => {
     assert.equal(modes('-v', 'modes:/p:ro'), 'ro|false \n');
     assert.equal(modes('-v', '/p'), '|true \n');
   });
+
+  test('run with a network or --volumes-from container that is not there says so, never pulls the image as if it were missing', () => {
+    for (const [flag, value, message] of [['--network', 'nosuch', 'network nosuch not found'], ['--volumes-from', 'nosuch', 'No such container: nosuch']] as const) {
+      const r = svc.docker(['run', '--rm', flag, value, 'seed:1', 'true']);
+      assert.equal(r.status, 125, r.stderr);
+      assert.ok(r.stderr.startsWith(`docker: Error response from daemon: ${message}.\n`), r.stderr);
+      assert.ok(!r.stderr.includes('Unable to find image'), r.stderr);
+    }
+  });
 });

@@ -1,7 +1,7 @@
 /** /containers/…: create, list, inspect, the process verbs, logs, attach, changes, export, top, stats, rename, remove, prune, commit. */
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ConflictError, NotFoundError, type AttachStreams } from '../../engine/index.js';
+import { ConflictError, InvalidArgumentError, NotFoundError, type AttachStreams } from '../../engine/index.js';
 import { createOptions, type CreateBody } from '../createbody.js';
 import { MULTIPLEXED, RAW, sink, sinkStream } from '../frames.js';
 import { ApiError, filterPairs, flag, intParam, sendEmpty, sendJson, type Reply, type Request } from '../http.js';
@@ -27,6 +27,15 @@ export function containerRoutes(r: Router, s: Service): void {
 
   r.add('POST', '/containers/create', async (req, { res }) => {
     const body = await req.json<CreateBody>();
+    // A --volumes-from container that is not there is told, but not as a 404, which the docker CLI takes for a
+    // missing image (and pulls); dockerd finds it missing at start.
+    for (const from of body.HostConfig?.VolumesFrom ?? []) {
+      try {
+        containers.resolve(from.replace(/:(ro|rw)$/, ''));
+      } catch (e) {
+        throw e instanceof NotFoundError ? new InvalidArgumentError(e.message) : e;
+      }
+    }
     const id = await containers.create(createOptions(req.query.get('name'), body));
     sendJson(res, 201, { Id: id, Warnings: [] });
   });
