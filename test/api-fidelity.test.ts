@@ -295,4 +295,12 @@ describe('the docker CLI through the service, as through dockerd', () => {
       assert.ok(!r.stderr.includes('Unable to find image'), r.stderr);
     }
   });
+
+  test('run --rm whose process cannot start: the container goes, as with dockerd, and the CLI returns 125 instead of waiting for a removal that never came', () => {
+    const before = s.ok(['ps', '-aq']);
+    const r = svc.docker(['run', '--rm', '-u', 'nosuch', 'seed:1', 'true']);
+    assert.equal(r.status, 125, r.stderr);
+    assert.ok(r.stderr.startsWith('docker: Error response from daemon: unable to find user nosuch: no matching entries in passwd file.\n'), r.stderr);
+    assert.equal(s.ok(['ps', '-aq']), before);
+  });
 });

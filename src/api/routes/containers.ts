@@ -61,7 +61,15 @@ export function containerRoutes(r: Router, s: Service): void {
     s.pendingAttach.delete(c.id);
     // One attach relays from the first byte; more than one (rare) join once it runs.
     const [first, ...rest] = waiting;
-    const started = await processes.start(c.id, first ? { attach: first.streams } : {});
+    let started;
+    try {
+      started = await processes.start(c.id, first ? { attach: first.streams } : {});
+    } catch (e) {
+      // As dockerd: the attaches end, and a --rm container goes (`docker run --rm` waits for its removal).
+      for (const w of waiting) w.started(Promise.resolve());
+      if ((await containers.inspect(c.id)).HostConfig.AutoRemove) await containers.remove(c.id, { force: true, volumes: true }).catch(() => {});
+      throw e;
+    }
     if (first && started.attachment) first.started(started.attachment.done);
     for (const w of rest) w.started(processes.attach(c.id, w.streams).then((a) => a.done));
     sendEmpty(res);
