@@ -268,4 +268,39 @@ describe('the docker CLI through the service, as through dockerd', () => {
     assert.equal(update.status, 1);
     assert.match(update.stderr, /^Error response from daemon: updating a running container's resources is not supported by strata: /);
   });
+
+  test('start -a of a container that has exited relays its next run and returns its exit code, however short the run', () => {
+    ok(svc.docker(['create', '--name', 'again', 'seed:1', 'sh', '-c', 'echo o; echo e >&2; exit 5']), 'create');
+    for (const round of [1, 2, 3]) {
+      const r = svc.docker(['start', '-a', 'again']);
+      assert.deepEqual([r.status, r.stdout, r.stderr], [5, 'o\n', 'e\n'], `round ${round}`);
+    }
+  });
+
+  test('inspect\'s Mounts: a named volume given without a mode has Docker\'s mode z; with one, that mode; an anonymous one none', () => {
+    const modes = (...flags: string[]) => {
+      const id = ok(svc.docker(['create', ...flags, 'seed:1', 'true']), 'create').trim();
+      return ok(svc.docker(['inspect', '-f', '{{range .Mounts}}{{.Mode}}|{{.RW}} {{end}}', id]), 'inspect');
+    };
+    assert.equal(modes('-v', 'modes:/p'), 'z|true \n');
+    assert.equal(modes('-v', 'modes:/p:ro'), 'ro|false \n');
+    assert.equal(modes('-v', '/p'), '|true \n');
+  });
+
+  test('run with a network or --volumes-from container that is not there says so, never pulls the image as if it were missing', () => {
+    for (const [flag, value, message] of [['--network', 'nosuch', 'network nosuch not found'], ['--volumes-from', 'nosuch', 'No such container: nosuch']] as const) {
+      const r = svc.docker(['run', '--rm', flag, value, 'seed:1', 'true']);
+      assert.equal(r.status, 125, r.stderr);
+      assert.ok(r.stderr.startsWith(`docker: Error response from daemon: ${message}.\n`), r.stderr);
+      assert.ok(!r.stderr.includes('Unable to find image'), r.stderr);
+    }
+  });
+
+  test('run --rm whose process cannot start: the container goes, as with dockerd, and the CLI returns 125 instead of waiting for a removal that never came', () => {
+    const before = s.ok(['ps', '-aq']);
+    const r = svc.docker(['run', '--rm', '-u', 'nosuch', 'seed:1', 'true']);
+    assert.equal(r.status, 125, r.stderr);
+    assert.ok(r.stderr.startsWith('docker: Error response from daemon: unable to find user nosuch: no matching entries in passwd file.\n'), r.stderr);
+    assert.equal(s.ok(['ps', '-aq']), before);
+  });
 });

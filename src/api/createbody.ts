@@ -1,5 +1,5 @@
 /** POST /containers/create's body (Docker's Config with HostConfig) as the engine's create options. */
-import { InvalidArgumentError, NotFoundError, parseUlimit, type CreateOptions } from '../engine/index.js';
+import { InvalidArgumentError, parseUlimit, type CreateOptions } from '../engine/index.js';
 import { ApiError } from './http.js';
 
 interface HostConfigBody {
@@ -56,7 +56,8 @@ export function createOptions(name: string | null, body: CreateBody): CreateOpti
   // The docker CLI sends `default` when no --network is given: strata's default is `none`.
   const network = mode === 'default' ? 'none' : mode;
   if (network === 'bridge') throw new InvalidArgumentError('network bridge: strata has no bridge networking; use --network none or --network host');
-  if (network !== 'none' && network !== 'host') throw new NotFoundError(`network ${network} not found`);
+  // Not a 404: the docker CLI takes a 404 from create for a missing image, and would pull it.
+  if (network !== 'none' && network !== 'host') throw new InvalidArgumentError(`network ${network} not found`);
   const runtime = h.Runtime || 'runc';
   if (runtime !== 'runc' && runtime !== 'crun') throw new InvalidArgumentError(`unknown or invalid runtime name: ${runtime}`);
   const restart = h.RestartPolicy?.Name || undefined;

@@ -164,7 +164,8 @@ function bindSpec(spec: string, volume: (name: string) => string, ctx: PlanConte
     return { type, source: src, destination: dst, mode: rawMode, rw: mode.rw, propagation: mode.propagation ?? DEFAULT_PROPAGATION, copyData: false, listed: true };
   }
   const name = volume(src);
-  return { type, name, source: ctx.volumeSource(name), destination: dst, mode: rawMode, rw: mode.rw, propagation: '', copyData: !mode.nocopy, listed: true };
+  // Without a mode, Docker's daemon gives a named volume the SELinux label mode `z`, as for --mount.
+  return { type, name, source: ctx.volumeSource(name), destination: dst, mode: rawMode || 'z', rw: mode.rw, propagation: '', copyData: !mode.nocopy, listed: true };
 }
 
 /** `--mount`: the daemon's checks (a missing bind source is an error here), then the mount. */

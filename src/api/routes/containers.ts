@@ -1,7 +1,7 @@
 /** /containers/…: create, list, inspect, the process verbs, logs, attach, changes, export, top, stats, rename, remove, prune, commit. */
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ConflictError, NotFoundError, type AttachStreams } from '../../engine/index.js';
+import { ConflictError, InvalidArgumentError, NotFoundError, type AttachStreams } from '../../engine/index.js';
 import { createOptions, type CreateBody } from '../createbody.js';
 import { MULTIPLEXED, RAW, sink, sinkStream } from '../frames.js';
 import { ApiError, filterPairs, flag, intParam, sendEmpty, sendJson, type Reply, type Request } from '../http.js';
@@ -27,6 +27,15 @@ export function containerRoutes(r: Router, s: Service): void {
 
   r.add('POST', '/containers/create', async (req, { res }) => {
     const body = await req.json<CreateBody>();
+    // A --volumes-from container that is not there is told, but not as a 404, which the docker CLI takes for a
+    // missing image (and pulls); dockerd finds it missing at start.
+    for (const from of body.HostConfig?.VolumesFrom ?? []) {
+      try {
+        containers.resolve(from.replace(/:(ro|rw)$/, ''));
+      } catch (e) {
+        throw e instanceof NotFoundError ? new InvalidArgumentError(e.message) : e;
+      }
+    }
     const id = await containers.create(createOptions(req.query.get('name'), body));
     sendJson(res, 201, { Id: id, Warnings: [] });
   });
@@ -52,7 +61,15 @@ export function containerRoutes(r: Router, s: Service): void {
     s.pendingAttach.delete(c.id);
     // One attach relays from the first byte; more than one (rare) join once it runs.
     const [first, ...rest] = waiting;
-    const started = await processes.start(c.id, first ? { attach: first.streams } : {});
+    let started;
+    try {
+      started = await processes.start(c.id, first ? { attach: first.streams } : {});
+    } catch (e) {
+      // As dockerd: the attaches end, and a --rm container goes (`docker run --rm` waits for its removal).
+      for (const w of waiting) w.started(Promise.resolve());
+      if ((await containers.inspect(c.id)).HostConfig.AutoRemove) await containers.remove(c.id, { force: true, volumes: true }).catch(() => {});
+      throw e;
+    }
     if (first && started.attachment) first.started(started.attachment.done);
     for (const w of rest) w.started(processes.attach(c.id, w.streams).then((a) => a.done));
     sendEmpty(res);
@@ -215,7 +232,7 @@ async function attach(s: Service, req: Request, reply: Reply): Promise<void> {
   const socket = reply.hijack();
   socket.write(`HTTP/1.1 101 UPGRADED\r\nContent-Type: ${tty ? RAW : MULTIPLEXED}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`);
   if (flag(q, 'logs')) logLines({ stdout: flag(q, 'stdout'), stderr: flag(q, 'stderr') }, { timestamps: false, details: false }, { stdout: sink(socket, 1, tty), stderr: sink(socket, 2, tty) })(processes.logs(c.id));
-  if (!flag(q, 'stream') || state.status === 'exited') {
+  if (!flag(q, 'stream')) {
     socket.end();
     return;
   }
@@ -225,7 +242,8 @@ async function attach(s: Service, req: Request, reply: Reply): Promise<void> {
     ...(flag(q, 'stdin') && config.OpenStdin ? { stdin: socket } : {}),
   };
   const relay = (done: Promise<void>) => { void done.catch(() => {}).finally(() => socket.end()); };
-  if (state.status === 'created') {
+  // Not running: relayed from its next start, as dockerd does (`docker start -a` attaches first, then starts).
+  if (state.status === 'created' || state.status === 'exited') {
     const list = s.pendingAttach.get(c.id) ?? [];
     const pending = { streams, started: relay };
     list.push(pending);

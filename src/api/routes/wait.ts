@@ -19,14 +19,16 @@ export async function waitFor(engine: Engine, id: string, condition: WaitConditi
   }
   // Until it runs: a container created a moment ago is started by the client after this wait is set. The
   // record is looked at, not the process: asking the process's state while it exits would settle it before
-  // conmon has written its exit code.
-  const initial = containers.resolve(id).state;
+  // conmon has written its exit code. An exited container's next exit is after its next start, which its start
+  // record tells (a short process may have run and exited again between two looks: `docker start -a`).
+  const initial = containers.resolve(id);
   let record = initial;
-  while (record === 'created' || (condition === 'next-exit' && record === 'exited' && initial === 'exited')) {
+  const notYetRun = () => record.state === 'created' || (condition === 'next-exit' && initial.state === 'exited' && record.start === initial.start);
+  while (notYetRun()) {
     if (signal.aborted) throw new Error('client went away');
     await sleep(POLL_MS);
     try {
-      record = containers.resolve(id).state;
+      record = containers.resolve(id);
     } catch (e) {
       // Started and removed (--rm) between two looks.
       if (e instanceof NotFoundError && condition === 'removed') return lastExitCode(engine, id);
