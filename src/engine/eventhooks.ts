@@ -61,8 +61,8 @@ export function recordContainerEvents(events: Events, containers: Containers): v
     events.record('container', 'prune', '', { reclaimed: String(report.SpaceReclaimed) });
   });
   const p: Processes = containers.processes;
-  // When its process runs: `start` and a foreground run --rm without -t (Processes.runAttached) both mark it.
-  hook(p, 'markRunning', (_, [c]) => emit('start', c.id));
+  // When its process runs: `start` and a foreground run --rm without -t (Processes.runAttached) both announce it.
+  hook(p, 'announceStart', (_, [c]) => emit('start', c.id));
   // That foreground run has no conmon, so no exit command to say `die`: it is said once the run has ended.
   hook(p, 'runAttached', (code, [ref]) => emit('die', ref, { exitCode: String(code) }));
   hook(p, 'stop', (_, [ref]) => emit('stop', ref));

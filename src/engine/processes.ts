@@ -268,14 +268,18 @@ export class Processes {
       const startedAt = rfc3339Nano(nowNs());
       await sup.start();
       this.markRunning(c, startedAt);
+      this.announceStart(c);
       return { attachment, warnings };
     });
   }
 
-  /** The container runs from here on: its start record and state in one statement (the `start` event is recorded here, engine/eventhooks.ts). */
-  markRunning(c: ContainerRecord, startedAt: string): void {
+  /** The container runs from here on: its start record and state in one statement. */
+  private markRunning(c: ContainerRecord, startedAt: string): void {
     this.store.meta.setContainerStart(c.id, JSON.stringify({ startedAt } satisfies StartRecord), 'running');
   }
+
+  /** The runtime has made the container's process: nothing to do but what engine/eventhooks.ts hooks here, its `start` event. */
+  announceStart(_c: ContainerRecord): void {}
 
   /**
    * A foreground `run --rm` without a pty: the runtime's `run` as this process's child, no conmon (see
@@ -292,15 +296,16 @@ export class Processes {
       io.onStart?.(warnings, 0);
       // Taken before the program runs: a process that exits at once must not have finished before it started.
       const startedAt = rfc3339Nano(nowNs());
-      // Running (and its `start` event said) once the runtime has made the process, as `start` marks it after conmon's
-      // create: one that cannot start stays Created and has no `start`, as in Docker. From then on every other command
-      // sees it running (its PID 1 and this process are watched, Supervisor.supervisorAlive).
+      // Running for every other command from here on (its PID 1 and this process are watched,
+      // Supervisor.supervisorAlive), so that a `stop` as soon as the process has said something finds it running
+      // (Docker's stop waits for the start to finish). Its `start` event is said once the runtime has made the
+      // process: one that cannot start goes back to Created with no `start`, as in Docker.
+      this.markRunning(c, startedAt);
       try {
         return await this.supervisor(c, settings).runForeground({
-          stdin: io.stdin, stderr: io.stderr, onSpawn: (pid) => io.onStart?.([], pid), onStarted: () => this.markRunning(c, startedAt),
+          stdin: io.stdin, stderr: io.stderr, onSpawn: (pid) => io.onStart?.([], pid), onStarted: () => this.announceStart(c),
         });
       } catch (e) {
-        // The runtime's failure may be told after its PID file was seen: the container did not run after all.
         this.store.meta.setContainerState(c.id, 'created');
         throw e;
       }
