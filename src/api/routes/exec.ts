@@ -175,22 +175,16 @@ function openStream(reply: Reply, tty: boolean) {
 type ExecBase = { cmd: string[]; tty: boolean; interactive: boolean };
 
 /**
- * Why a process could not start, as Docker's daemon writes it into the exec's output: the runtime's own failure as
- * `OCI runtime exec failed: …: unknown`, anything else (an unknown user) as it is.
+ * Run the exec and keep its outcome on the record; a process that could not start says why (126), in the words
+ * the runtime module gives Docker's daemon's (`OCI runtime exec failed: …: unknown`).
  */
-function startFailure(message: string): string {
-  const runtime = /^(?:runc|crun) exec [0-9a-f]{64}: ([^]*)$/.exec(message);
-  return runtime ? `OCI runtime exec failed: ${runtime[1]}: unknown` : message;
-}
-
-/** Run the exec and keep its outcome on the record; a process that could not start says why (126). */
 async function runExec(s: Service, e: ExecRecord, opts: ExecBase & { stdio: [number, number, number] }, say: (text: string) => void): Promise<void> {
   e.running = true;
   try {
     e.exitCode = await s.engine.containers.processes.exec(e.containerId, opts);
   } catch (err) {
     e.exitCode = 126;
-    say(`${startFailure((err as Error).message)}\r\n`);
+    say(`${(err as Error).message}\r\n`);
   } finally {
     e.running = false;
   }
