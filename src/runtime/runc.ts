@@ -103,9 +103,6 @@ export interface AttachedRunOptions {
   onStarted?: () => void;
 }
 
-/** How often a held-back stderr looks whether the process has started. */
-const STARTED_POLL_MS = 5;
-
 interface Outcome { code: number; stdout: string; stderr: string }
 
 export class OciRuntime {
@@ -214,20 +211,21 @@ export class OciRuntime {
   runAttached(id: string, bundle: string, o: AttachedRunOptions): Promise<number> {
     return new Promise((resolve, reject) => {
       const args = ['--root', this.root, '--log', o.log, '--log-format', 'json', 'run', '--bundle', bundle, '--pid-file', o.pidFile, id];
-      // The PID file appears once the runtime has made the process (its command found and executable): watched,
-      // not polled, and said at the latest when the runtime ends without a failure (the event may come after).
+      // The PID file appears once the runtime has made the process (its command found and executable), watched:
+      // from then on the runtime's stderr is the container's (what was held back is passed on) and `onStarted` is
+      // told; at the latest when the runtime ends without a failure (the watch's event may come after).
       let started = false;
-      const watcher = o.onStarted ? watch(dirname(o.pidFile), () => { if (existsSync(o.pidFile)) announce(); }) : undefined;
-      const announce = () => {
-        watcher?.close();
+      const markStarted = () => {
         if (started) return;
         started = true;
+        watcher.close();
+        release();
         o.onStarted?.();
       };
+      const watcher = watch(dirname(o.pidFile), () => { if (existsSync(o.pidFile)) markStarted(); });
       const child = spawn(this.binary, args, { stdio: [o.stdin ? 'inherit' : 'ignore', 'inherit', 'pipe'], detached: true });
       if (child.pid) o.onSpawn?.(child.pid);
       let held: Buffer[] | null = [];
-      let poll: ReturnType<typeof setInterval> | undefined;
       const pass = (chunk: Buffer) => {
         if (!o.stderr.write(chunk)) {
           child.stderr!.pause();
@@ -235,7 +233,6 @@ export class OciRuntime {
         }
       };
       const release = () => {
-        clearInterval(poll);
         const chunks = held ?? [];
         held = null;
         for (const c of chunks) pass(c);
@@ -243,13 +240,11 @@ export class OciRuntime {
       child.stderr!.on('data', (chunk: Buffer) => {
         if (!held) return pass(chunk);
         held.push(chunk);
-        if (existsSync(o.pidFile)) release();
-        else poll ??= setInterval(() => { if (existsSync(o.pidFile)) release(); }, STARTED_POLL_MS);
+        if (existsSync(o.pidFile)) markStarted();
       });
-      child.on('error', (e) => { clearInterval(poll); watcher?.close(); reject(e); });
+      child.on('error', (e) => { watcher.close(); reject(e); });
       child.on('close', (code, signal) => {
-        clearInterval(poll);
-        watcher?.close();
+        watcher.close();
         const errors = readErrors(o.log);
         const status = code ?? 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0);
         if (held && errors) {
@@ -263,8 +258,7 @@ export class OciRuntime {
           reject(failure);
           return;
         }
-        release();
-        announce();
+        markStarted();
         resolve(status);
       });
     });
