@@ -143,7 +143,7 @@ function countError(cmd: Command, [min, max]: Arity): UsageError {
     : max === ANY ? `requires at least ${min} ${plural(min)}`
     : min === 0 ? `requires at most ${max} ${plural(max)}`
     : `requires at least ${min} and at most ${max} ${plural(max)}`;
-  return new UsageError(`"${full}" ${what}.\nSee '${full} --help'.\n\nUsage:  ${full} ${cmd.usage()}\n\n${cmd.description()}`);
+  return new UsageError(`"${full}" ${what}.\n${seeHelp(cmd)}\n\nUsage:  ${full} ${cmd.usage()}\n\n${cmd.description()}`);
 }
 
 /** The command line the program parsed: commander keeps it, though its declarations leave it out. */
