@@ -20,13 +20,16 @@ const NO_TMPFILE = new Set(['ENOTSUP', 'EOPNOTSUPP', 'EISDIR']);
 
 const tempName = (file: string): string => join(dirname(file), `.${basename(file)}.${randomId().slice(0, 12)}.tmp`);
 
+/** The docker CLI's words for an output path whose directory is not there. */
+const noDirectory = (file: string): OutputPathError => new OutputPathError(`invalid output path: directory ${JSON.stringify(dirname(file))} does not exist`);
+
 /**
  * The docker CLI's check of an output path: its directory must exist, and what is there already (followed)
  * must be a directory or a regular file, so that a device such as /dev/null is never replaced by the archive.
  */
 function checkOutputPath(file: string): void {
   const dir = dirname(file);
-  if (!statSync(dir, { throwIfNoEntry: false })) throw new OutputPathError(`invalid output path: directory ${JSON.stringify(dir)} does not exist`);
+  if (!statSync(dir, { throwIfNoEntry: false })) throw noDirectory(file);
   const st = statSync(file, { throwIfNoEntry: false });
   if (st && (st.isCharacterDevice() || st.isBlockDevice())) {
     throw new OutputPathError(`invalid output path: ${JSON.stringify(file)} must be a directory or a regular file: got a device`);
@@ -45,7 +48,8 @@ export async function writeOutputFile(file: string, produce: () => Readable): Pr
     fd = native.openTmpfile(dirname(path), 0o600);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? '';
-    if (code === 'ENOENT') throw new OutputPathError(`invalid output path: directory ${JSON.stringify(dirname(file))} does not exist`);
+    // The directory went between the check and the open.
+    if (code === 'ENOENT') throw noDirectory(file);
     if (NO_TMPFILE.has(code)) return writeViaTempName(path, produce);
     throw e;
   }
